@@ -1,0 +1,5 @@
+//! Widgets shared by the pages.
+
+pub mod live_classification;
+pub mod priority_badge;
+pub mod triage_form;

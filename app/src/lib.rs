@@ -1,0 +1,44 @@
+//! Beacon's browser app: sign-in, the triage form with live classification, the incident queue.
+//!
+//! The priority shown while the SRE types comes from `beacon_shared`, the
+//! same code the edge runs when the form is submitted.
+
+pub mod api;
+pub mod components;
+pub mod credentials;
+pub mod pages;
+pub mod triage_draft;
+
+use credentials::Credentials;
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
+
+/// The application shell: navigation and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    let credentials = Credentials::load();
+    provide_context(credentials);
+    view! {
+        <Router>
+            <header class="top">
+                <A href="/">"Queue"</A>
+                <A href="/incidents/new">"New incident"</A>
+                <a href="/status">"Status page"</a>
+                <span class="who">
+                    {move || match credentials.token.get() {
+                        Some(_) => view! { <A href="/sign-in">"Signed in"</A> }.into_any(),
+                        None => view! { <A href="/sign-in">"Sign in"</A> }.into_any(),
+                    }}
+                </span>
+            </header>
+            <main>
+                <Routes fallback=|| view! { <p>"Page not found."</p> }>
+                    <Route path=path!("/") view=pages::incident_queue::IncidentQueue />
+                    <Route path=path!("/incidents/new") view=pages::new_incident::NewIncident />
+                    <Route path=path!("/sign-in") view=pages::sign_in::SignIn />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

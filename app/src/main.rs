@@ -1,0 +1,6 @@
+//! Mounts the Beacon app into the page.
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(beacon_app::App);
+}

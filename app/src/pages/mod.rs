@@ -1,0 +1,5 @@
+//! One module per page.
+
+pub mod incident_queue;
+pub mod new_incident;
+pub mod sign_in;

@@ -1,0 +1,28 @@
+//! Beacon's domain: the incident-management SOP as pure, deterministic code.
+//!
+//! Nothing in this crate does IO, reads a clock or draws random numbers: the
+//! caller passes the current time in. The same code runs natively in the
+//! worker's tests, as wasm in the browser (the triage form) and as wasm at
+//! the edge (the authoritative check).
+
+pub mod api;
+pub mod category;
+pub mod lifecycle;
+pub mod measure;
+pub mod priority;
+pub mod priority_override;
+pub mod role;
+pub mod samples;
+pub mod timestamp;
+pub mod triage;
+
+pub use category::{check_category, may_view_security, Category, Labels};
+pub use lifecycle::{
+    allowed_transitions, apply_transition, IncidentStatus, Transition, TransitionKind,
+};
+pub use measure::{Count, Percent};
+pub use priority::{classify_priority, Classification, MatchedRule, Priority, RuleId};
+pub use priority_override::{check_priority_change, PriorityDecision};
+pub use role::Role;
+pub use timestamp::Timestamp;
+pub use triage::TriageFacts;

@@ -1,0 +1,44 @@
+//! `cargo xtask <command>`: the only entry points a contributor needs.
+//!
+//! - `setup`: install every missing tool (wasm target, wasm-bindgen CLI at the
+//!   Cargo.lock version, worker-build, trunk, npm packages; Chromium and
+//!   chromedriver for tests).
+//! - `build`: build the app (trunk, release, wasm-opt -Oz) and the worker
+//!   (worker-build, release, wasm-opt).
+//! - `dev`: setup + build + local D1 migrations + first admin token, then
+//!   `wrangler dev` on http://127.0.0.1:8787.
+//! - `test`: setup + every check: fmt, clippy (native and wasm32), native
+//!   tests, browser tests in headless Chromium, end-to-end tests.
+//! - `bench`: the figures the issues ask for.
+
+mod bench;
+mod build;
+mod dev;
+mod processes;
+mod setup;
+mod shell;
+mod test;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::run(setup::Needs::Everything),
+        Some("build") => setup::run(setup::Needs::Build).and_then(|()| build::run()),
+        Some("dev") => dev::run(&args[1..]),
+        Some("test") => test::run(),
+        Some("bench") => bench::run(),
+        _ => {
+            eprintln!("usage: cargo xtask <setup | build | dev [--port N] | test | bench>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("\nxtask: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Installs what is missing, skipping every tool already present at the right version.
+
+use crate::shell::{command, output, root, run_step, Result, Step};
+use std::path::Path;
+
+/// Which tools a command needs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Building and serving: wasm target, wasm-bindgen, worker-build, trunk, npm packages.
+    Build,
+    /// Build plus Chromium and chromedriver for the browser tests.
+    Everything,
+}
+
+const WORKER_BUILD_VERSION: &str = "0.8.7";
+const TRUNK_VERSION: &str = "0.21.14";
+
+pub fn run(needs: Needs) -> Result {
+    let _step = Step::start("setup: checking tools");
+    wasm_target()?;
+    let bindgen = wasm_bindgen_version()?;
+    cargo_tool("wasm-bindgen-cli", "wasm-bindgen", &bindgen)?;
+    cargo_tool("worker-build", "worker-build", WORKER_BUILD_VERSION)?;
+    cargo_tool("trunk", "trunk", TRUNK_VERSION)?;
+    npm_packages()?;
+    if needs == Needs::Everything {
+        chromium()?;
+    }
+    Ok(())
+}
+
+fn wasm_target() -> Result {
+    let installed = output(command("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    let _step = Step::start("installing the wasm32-unknown-unknown target");
+    run_step("rustup target add", command("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// The `wasm-bindgen` version locked in Cargo.lock; the CLI must match it exactly.
+pub fn wasm_bindgen_version() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("reading Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines.next().and_then(|l| l.trim().strip_prefix("version = \"")) {
+                return Ok(version.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen entry".into())
+}
+
+/// Installs `krate` at `version` unless `binary --version` already reports it.
+fn cargo_tool(krate: &str, binary: &str, version: &str) -> Result {
+    let current = output(command(binary).arg("--version")).unwrap_or_default();
+    if current.split_whitespace().any(|word| word.trim_start_matches('v') == version) {
+        return Ok(());
+    }
+    let _step = Step::start(format!("installing {krate} {version} (takes a few minutes the first time)"));
+    let exact = format!("={version}");
+    let locked = run_step(
+        &format!("cargo install {krate}"),
+        command("cargo").args(["install", krate, "--version", &exact, "--locked"]),
+    );
+    if locked.is_ok() {
+        return Ok(());
+    }
+    // A lock file can name a version the registry has since yanked; resolve afresh.
+    eprintln!("    --locked install failed; retrying with a fresh resolution");
+    run_step(&format!("cargo install {krate}"), command("cargo").args(["install", krate, "--version", &exact]))
+}
+
+fn npm_packages() -> Result {
+    let root = root();
+    let marker = root.join("node_modules").join(".package-lock.json");
+    let lock = root.join("package-lock.json");
+    let fresh = match (std::fs::metadata(&marker), std::fs::metadata(&lock)) {
+        (Ok(m), Ok(l)) => m.modified().ok() >= l.modified().ok(),
+        _ => false,
+    };
+    if fresh && root.join("node_modules/.bin/wrangler").exists() {
+        return Ok(());
+    }
+    let _step = Step::start("installing npm packages (wrangler, binaryen, esbuild)");
+    run_step("npm ci", command("npm").args(["ci", "--no-audit", "--no-fund"]))
+}
+
+fn chromium() -> Result {
+    if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
+        return Ok(());
+    }
+    let _step = Step::start("installing chromium and chromium-driver from Debian's packages");
+    run_step("apt-get update", command("apt-get").args(["update", "-qq"]))?;
+    run_step(
+        "apt-get install",
+        command("apt-get").args(["install", "-y", "-qq", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}
