@@ -22,7 +22,11 @@ impl std::fmt::Display for ApiFailure {
 }
 
 fn network(err: gloo_net::Error) -> ApiFailure {
-    ApiFailure { status: 0, message: format!("network error: {err}"), field: None }
+    ApiFailure {
+        status: 0,
+        message: format!("network error: {err}"),
+        field: None,
+    }
 }
 
 async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
@@ -31,8 +35,16 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure
         return response.json::<T>().await.map_err(network);
     }
     match response.json::<ErrorBody>().await {
-        Ok(body) => Err(ApiFailure { status, message: body.error.message, field: body.error.field }),
-        Err(_) => Err(ApiFailure { status, message: format!("request failed ({status})"), field: None }),
+        Ok(body) => Err(ApiFailure {
+            status,
+            message: body.error.message,
+            field: body.error.field,
+        }),
+        Err(_) => Err(ApiFailure {
+            status,
+            message: format!("request failed ({status})"),
+            field: None,
+        }),
     }
 }
 
@@ -51,7 +63,10 @@ pub async fn list_incidents(token: &str) -> Result<IncidentList, ApiFailure> {
 }
 
 /// `POST /api/incidents`
-pub async fn create_incident(token: &str, incident: &NewIncident) -> Result<IncidentView, ApiFailure> {
+pub async fn create_incident(
+    token: &str,
+    incident: &NewIncident,
+) -> Result<IncidentView, ApiFailure> {
     let response = Request::post("/api/incidents")
         .header("authorization", &bearer(token))
         .json(incident)

@@ -14,8 +14,12 @@ pub struct Credentials {
 impl Credentials {
     /// Reads the token saved by an earlier sign-in, if any.
     pub fn load() -> Self {
-        let saved = LocalStorage::get::<String>(STORAGE_KEY).ok().filter(|t| !t.is_empty());
-        Self { token: RwSignal::new(saved) }
+        let saved = LocalStorage::get::<String>(STORAGE_KEY)
+            .ok()
+            .filter(|t| !t.is_empty());
+        Self {
+            token: RwSignal::new(saved),
+        }
     }
 
     pub fn sign_in(&self, token: String) {

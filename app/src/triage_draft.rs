@@ -5,8 +5,8 @@
 //! classification uses them at once) and reports each invalid field.
 
 use beacon_shared::triage::{
-    AffectedCustomer, DataCenterImpact, Hostname, ImpactTypes, Measurements, Name, RegionalPercent, Scope,
-    Source,
+    AffectedCustomer, DataCenterImpact, Hostname, ImpactTypes, Measurements, Name, RegionalPercent,
+    Scope, Source,
 };
 use beacon_shared::{Count, Percent, TriageFacts};
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,17 +16,41 @@ pub const MAIN_REGIONS: [&str; 3] = ["eu-west", "us-east", "ap-southeast"];
 
 /// An observation checkbox: (key, label). Keys are `Measurements` field names.
 pub const OBSERVATIONS: [(&str, &str); 12] = [
-    ("complete_loss_of_access", "Complete loss of access to the application or API"),
+    (
+        "complete_loss_of_access",
+        "Complete loss of access to the application or API",
+    ),
     ("critical_system_degraded", "Critical system degraded"),
-    ("site_wide_degradation", "Intermittent or increasing site-wide degradation"),
-    ("major_function_lost", "Major function lost (e.g. reporting)"),
-    ("external_access_lost", "Access from social media / external sites lost"),
-    ("outbound_interface_down", "Outbound third-party interface down (e.g. card authorization)"),
+    (
+        "site_wide_degradation",
+        "Intermittent or increasing site-wide degradation",
+    ),
+    (
+        "major_function_lost",
+        "Major function lost (e.g. reporting)",
+    ),
+    (
+        "external_access_lost",
+        "Access from social media / external sites lost",
+    ),
+    (
+        "outbound_interface_down",
+        "Outbound third-party interface down (e.g. card authorization)",
+    ),
     ("customer_data_corrupted", "Customer data corrupted or lost"),
-    ("sporadic_or_local_problem", "Sporadic or local performance problem"),
-    ("not_visible_to_clients", "Not yet visible to clients (e.g. high CPU)"),
+    (
+        "sporadic_or_local_problem",
+        "Sporadic or local performance problem",
+    ),
+    (
+        "not_visible_to_clients",
+        "Not yet visible to clients (e.g. high CPU)",
+    ),
     ("single_client_affected", "Single client affected"),
-    ("operational_or_procedural", "Operational / procedural problem or service request"),
+    (
+        "operational_or_procedural",
+        "Operational / procedural problem or service request",
+    ),
     ("customer_impact_observed", "Customer impact observed"),
 ];
 
@@ -76,19 +100,27 @@ fn optional<T, E: std::fmt::Display>(
     match parse(text) {
         Ok(value) => Some(value),
         Err(err) => {
-            errors.push(FieldError { field: field.to_owned(), message: err.to_string() });
+            errors.push(FieldError {
+                field: field.to_owned(),
+                message: err.to_string(),
+            });
             None
         }
     }
 }
 
 fn percent(text: &str) -> Result<Percent, String> {
-    let number: f64 = text.replace(',', ".").parse().map_err(|_| "must be a number".to_owned())?;
+    let number: f64 = text
+        .replace(',', ".")
+        .parse()
+        .map_err(|_| "must be a number".to_owned())?;
     Percent::parse(number).map_err(|e| e.to_string())
 }
 
 fn count(text: &str) -> Result<Count, String> {
-    let number: i64 = text.parse().map_err(|_| "must be a whole number".to_owned())?;
+    let number: i64 = text
+        .parse()
+        .map_err(|_| "must be a whole number".to_owned())?;
     Count::parse(number).map_err(|e| e.to_string())
 }
 
@@ -99,30 +131,59 @@ impl TriageDraft {
         let e = &mut errors;
         let source_name = optional("source_name", &self.source_name, Name::parse, e);
         let source = match (self.source_kind.as_str(), source_name) {
-            ("monitoring", Some(name)) => Some(Source::Monitoring { system: name, name: None }),
+            ("monitoring", Some(name)) => Some(Source::Monitoring {
+                system: name,
+                name: None,
+            }),
             ("person", Some(name)) => Some(Source::Person { name }),
             ("customer", Some(name)) => Some(Source::Customer { name }),
             ("third_party", Some(name)) => Some(Source::ThirdParty { name }),
             _ => None,
         };
         let customers = optional("customer_name", &self.customer_name, Name::parse, e)
-            .map(|name| vec![AffectedCustomer { name, enterprise_or_partner: self.customer_enterprise }])
+            .map(|name| {
+                vec![AffectedCustomer {
+                    name,
+                    enterprise_or_partner: self.customer_enterprise,
+                }]
+            })
             .unwrap_or_default();
         let regional = |map: &BTreeMap<String, String>, prefix: &str, e: &mut Vec<FieldError>| {
             map.iter()
                 .filter_map(|(region, text)| {
                     let percent = optional(&format!("{prefix}.{region}"), text, percent, e)?;
-                    Some(RegionalPercent { region: Name::parse(region).ok()?, percent })
+                    Some(RegionalPercent {
+                        region: Name::parse(region).ok()?,
+                        percent,
+                    })
                 })
                 .collect::<Vec<_>>()
         };
         let on = |key: &str| self.observations.contains(key);
         let measurements = Measurements {
             complete_loss_of_access: on("complete_loss_of_access"),
-            availability_global: optional("availability_global", &self.availability_global, percent, e),
-            availability_by_region: regional(&self.availability_by_region, "availability_by_region", e),
-            packet_loss_global: optional("packet_loss_global", &self.packet_loss_global, percent, e),
-            packet_loss_by_region: regional(&self.packet_loss_by_region, "packet_loss_by_region", e),
+            availability_global: optional(
+                "availability_global",
+                &self.availability_global,
+                percent,
+                e,
+            ),
+            availability_by_region: regional(
+                &self.availability_by_region,
+                "availability_by_region",
+                e,
+            ),
+            packet_loss_global: optional(
+                "packet_loss_global",
+                &self.packet_loss_global,
+                percent,
+                e,
+            ),
+            packet_loss_by_region: regional(
+                &self.packet_loss_by_region,
+                "packet_loss_by_region",
+                e,
+            ),
             tier1_datacenter: match self.tier1_datacenter.as_str() {
                 "lost" => Some(DataCenterImpact::Lost),
                 "degraded" => Some(DataCenterImpact::Degraded),

@@ -30,7 +30,10 @@ pub fn bearer_token(header: Option<&str>) -> Option<&str> {
 }
 
 /// Resolves the `Authorization` header to an actor, or 401.
-pub async fn authenticate<S: Store>(store: &S, authorization: Option<&str>) -> Result<Actor, ApiError> {
+pub async fn authenticate<S: Store>(
+    store: &S,
+    authorization: Option<&str>,
+) -> Result<Actor, ApiError> {
     let token = bearer_token(authorization).ok_or(ApiError::Unauthorized)?;
     store
         .actor_for_token_hash(&hash_token(token))
@@ -42,7 +45,10 @@ pub async fn authenticate<S: Store>(store: &S, authorization: Option<&str>) -> R
 /// Refuses read-only roles for a write (SPEC I3).
 pub fn require_writer(actor: &Actor) -> Result<(), ApiError> {
     if actor.role == Role::Viewer {
-        Err(ApiError::Forbidden(format!("the {} role may not change anything", actor.role.as_str())))
+        Err(ApiError::Forbidden(format!(
+            "the {} role may not change anything",
+            actor.role.as_str()
+        )))
     } else {
         Ok(())
     }

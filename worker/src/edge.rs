@@ -36,7 +36,12 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     }
 }
 
-async fn route(req: &mut Request, env: &Env, method: &Method, path: &str) -> Result<Response, ApiError> {
+async fn route(
+    req: &mut Request,
+    env: &Env,
+    method: &Method,
+    path: &str,
+) -> Result<Response, ApiError> {
     let store = D1Store::from_env(env)?;
     match (method, path.trim_end_matches('/')) {
         (Method::Get, "/api/health") => {
@@ -72,11 +77,21 @@ async fn authorize(req: &Request, store: &D1Store) -> Result<Actor, ApiError> {
 async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
     let declared = req.headers().get("content-length").ok().flatten();
     check_declared_length(declared.as_deref())?;
-    let content_type = req.headers().get("content-type").ok().flatten().unwrap_or_default();
-    if !content_type.to_ascii_lowercase().starts_with("application/json") {
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
         return Err(ApiError::UnsupportedMediaType);
     }
-    req.bytes().await.map_err(|e| ApiError::MalformedJson(e.to_string()))
+    req.bytes()
+        .await
+        .map_err(|e| ApiError::MalformedJson(e.to_string()))
 }
 
 fn json_ok<T: serde::Serialize>(value: &T, status: u16) -> Result<Response, ApiError> {
@@ -86,10 +101,12 @@ fn json_ok<T: serde::Serialize>(value: &T, status: u16) -> Result<Response, ApiE
 fn json_response<T: serde::Serialize>(value: &T, status: u16) -> worker::Result<Response> {
     let headers = Headers::new();
     headers.set("cache-control", "no-store")?;
-    Ok(Response::from_json(value)?.with_status(status).with_headers({
-        headers.set("content-type", "application/json; charset=utf-8")?;
-        headers
-    }))
+    Ok(Response::from_json(value)?
+        .with_status(status)
+        .with_headers({
+            headers.set("content-type", "application/json; charset=utf-8")?;
+            headers
+        }))
 }
 
 fn html_response(html: String) -> Result<Response, ApiError> {
@@ -97,7 +114,10 @@ fn html_response(html: String) -> Result<Response, ApiError> {
         let headers = Headers::new();
         headers.set("content-type", "text/html; charset=utf-8")?;
         headers.set("cache-control", "public, max-age=15")?;
-        headers.set("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")?;
+        headers.set(
+            "content-security-policy",
+            "default-src 'none'; style-src 'unsafe-inline'",
+        )?;
         Ok(Response::from_html(html)?.with_headers(headers))
     };
     build().map_err(|e| ApiError::StoreUnavailable(e.to_string()))
@@ -106,7 +126,9 @@ fn html_response(html: String) -> Result<Response, ApiError> {
 /// `/status`: the cached page from KV; rendered from D1 when the cache is empty.
 /// If D1 fails, the last cached copy is what the public sees (SPEC M4).
 async fn status_page(env: &Env, store: &D1Store) -> Result<Response, ApiError> {
-    let kv = env.kv("CACHE").map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
+    let kv = env
+        .kv("CACHE")
+        .map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
     if let Ok(Some(cached)) = kv.get(STATUS_PAGE_KEY).text().await {
         return html_response(cached);
     }
@@ -146,7 +168,9 @@ struct D1Store {
 
 impl D1Store {
     fn from_env(env: &Env) -> Result<Self, ApiError> {
-        env.d1("DB").map(|db| Self { db }).map_err(|e| ApiError::StoreUnavailable(e.to_string()))
+        env.d1("DB")
+            .map(|db| Self { db })
+            .map_err(|e| ApiError::StoreUnavailable(e.to_string()))
     }
 }
 
@@ -183,7 +207,10 @@ impl TryFrom<IncidentRow> for IncidentRecord {
         Ok(IncidentRecord {
             id: row.id as i64,
             title: row.title,
-            priority: row.priority.parse::<Priority>().map_err(|e| StoreError(e.to_string()))?,
+            priority: row
+                .priority
+                .parse::<Priority>()
+                .map_err(|e| StoreError(e.to_string()))?,
             status: row.status,
             facts: serde_json::from_str(&row.facts).map_err(|e| StoreError(e.to_string()))?,
             created_at: Timestamp::from_unix_millis(row.created_at as i64),
@@ -198,7 +225,11 @@ fn num(v: i64) -> JsValue {
 
 impl Store for D1Store {
     async fn ping(&self) -> bool {
-        self.db.prepare("SELECT 1 AS ok").first::<serde_json::Value>(None).await.is_ok()
+        self.db
+            .prepare("SELECT 1 AS ok")
+            .first::<serde_json::Value>(None)
+            .await
+            .is_ok()
     }
 
     async fn actor_for_token_hash(&self, token_hash: &str) -> Result<Option<Actor>, StoreError> {
@@ -214,14 +245,22 @@ impl Store for D1Store {
             .await
             .map_err(store_err)?;
         row.map(|r| {
-            let role = r.role.parse::<Role>().map_err(|e| StoreError(e.to_string()))?;
-            Ok(Actor { user_id: r.id as i64, name: r.name, role })
+            let role = r
+                .role
+                .parse::<Role>()
+                .map_err(|e| StoreError(e.to_string()))?;
+            Ok(Actor {
+                user_id: r.id as i64,
+                name: r.name,
+                role,
+            })
         })
         .transpose()
     }
 
     async fn insert_incident(&self, incident: &NewIncidentRecord) -> Result<i64, StoreError> {
-        let facts = serde_json::to_string(&incident.facts).map_err(|e| StoreError(e.to_string()))?;
+        let facts =
+            serde_json::to_string(&incident.facts).map_err(|e| StoreError(e.to_string()))?;
         let at = num(incident.created_at.unix_millis());
         let actor_name: JsValue = incident.created_by.name.as_str().into();
         let snapshot = serde_json::json!({

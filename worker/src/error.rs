@@ -22,14 +22,20 @@ pub enum ApiError {
     #[error("{message}")]
     InvalidField { field: String, message: String },
     #[error("{message}")]
-    Conflict { field: Option<String>, message: String },
+    Conflict {
+        field: Option<String>,
+        message: String,
+    },
     #[error("storage is unavailable, try again")]
     StoreUnavailable(String),
 }
 
 impl ApiError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::InvalidField { field: field.into(), message: message.into() }
+        ApiError::InvalidField {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// The HTTP status code for this error.
@@ -76,7 +82,13 @@ impl ApiError {
             ApiError::StoreUnavailable(_) => "storage is unavailable, try again".to_owned(),
             other => other.to_string(),
         };
-        ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message, field } }
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_owned(),
+                message,
+                field,
+            },
+        }
     }
 }
 

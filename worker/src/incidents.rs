@@ -42,7 +42,9 @@ pub async fn create_incident<S: Store>(
 /// `GET /api/incidents`: most urgent first, then oldest first.
 pub async fn list_incidents<S: Store>(store: &S, _actor: &Actor) -> Result<IncidentList, ApiError> {
     let incidents = store.list_incidents().await?;
-    Ok(IncidentList { incidents: incidents.iter().map(|i| i.to_view()).collect() })
+    Ok(IncidentList {
+        incidents: incidents.iter().map(|i| i.to_view()).collect(),
+    })
 }
 
 #[cfg(test)]
@@ -83,13 +85,21 @@ mod tests {
         let viewer = actor(&store, Role::Viewer);
         let sre = actor(&store, Role::Sre);
         let ok = br#"{"title":"x"}"#;
-        assert!(matches!(block_on(create_incident(&store, &viewer, ok, NOW)), Err(ApiError::Forbidden(_))));
+        assert!(matches!(
+            block_on(create_incident(&store, &viewer, ok, NOW)),
+            Err(ApiError::Forbidden(_))
+        ));
         let bad = br#"{"title":"x","facts":{"scope":{"users":-1}}}"#;
         let err = block_on(create_incident(&store, &sre, bad, NOW)).unwrap_err();
         assert_eq!(err.status(), 422);
         assert_eq!(err.body().error.field.as_deref(), Some("facts.scope.users"));
         let unknown = br#"{"title":"x","severity":"high"}"#;
-        assert_eq!(block_on(create_incident(&store, &sre, unknown, NOW)).unwrap_err().status(), 422);
+        assert_eq!(
+            block_on(create_incident(&store, &sre, unknown, NOW))
+                .unwrap_err()
+                .status(),
+            422
+        );
         assert_eq!(store.incident_count(), 0);
         assert!(store.audit.borrow().is_empty());
     }
@@ -99,8 +109,14 @@ mod tests {
     fn unknown_tokens_are_unauthorized() {
         let store = MemoryStore::default();
         store.add_user("sam", Role::Sre);
-        assert_eq!(block_on(authenticate(&store, None)), Err(ApiError::Unauthorized));
-        assert_eq!(block_on(authenticate(&store, Some("Bearer nope"))), Err(ApiError::Unauthorized));
+        assert_eq!(
+            block_on(authenticate(&store, None)),
+            Err(ApiError::Unauthorized)
+        );
+        assert_eq!(
+            block_on(authenticate(&store, Some("Bearer nope"))),
+            Err(ApiError::Unauthorized)
+        );
     }
 
     #[test]

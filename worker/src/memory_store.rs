@@ -21,7 +21,11 @@ impl MemoryStore {
     pub fn add_user(&self, name: &str, role: Role) -> String {
         let mut tokens = self.tokens.borrow_mut();
         let token = format!("test-token-{}-{}", name, tokens.len());
-        let actor = Actor { user_id: tokens.len() as i64 + 1, name: name.to_owned(), role };
+        let actor = Actor {
+            user_id: tokens.len() as i64 + 1,
+            name: name.to_owned(),
+            role,
+        };
         tokens.push((hash_token(&token), actor));
         token
     }
@@ -46,7 +50,12 @@ impl Store for MemoryStore {
 
     async fn actor_for_token_hash(&self, token_hash: &str) -> Result<Option<Actor>, StoreError> {
         self.check()?;
-        Ok(self.tokens.borrow().iter().find(|(h, _)| h == token_hash).map(|(_, a)| a.clone()))
+        Ok(self
+            .tokens
+            .borrow()
+            .iter()
+            .find(|(h, _)| h == token_hash)
+            .map(|(_, a)| a.clone()))
     }
 
     async fn insert_incident(&self, incident: &NewIncidentRecord) -> Result<i64, StoreError> {
@@ -62,7 +71,11 @@ impl Store for MemoryStore {
             created_at: incident.created_at,
             created_by: incident.created_by.name.clone(),
         });
-        self.audit.borrow_mut().push(("incident.create".into(), id, incident.created_by.name.clone()));
+        self.audit.borrow_mut().push((
+            "incident.create".into(),
+            id,
+            incident.created_by.name.clone(),
+        ));
         Ok(id)
     }
 

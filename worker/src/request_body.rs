@@ -9,9 +9,9 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024;
 /// Refuses a body by its declared `Content-Length` before reading it.
 pub fn check_declared_length(content_length: Option<&str>) -> Result<(), ApiError> {
     match content_length.and_then(|v| v.trim().parse::<u64>().ok()) {
-        Some(len) if len > MAX_BODY_BYTES as u64 => {
-            Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES })
-        }
+        Some(len) if len > MAX_BODY_BYTES as u64 => Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        }),
         _ => Ok(()),
     }
 }
@@ -20,7 +20,9 @@ pub fn check_declared_length(content_length: Option<&str>) -> Result<(), ApiErro
 /// JSON path of the first field that does not parse.
 pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES });
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
     }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
@@ -34,7 +36,9 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             _ => ApiError::MalformedJson(inner.to_string()),
         }
     })?;
-    deserializer.end().map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     Ok(value)
 }
 
@@ -68,11 +72,16 @@ mod tests {
 
     #[test]
     fn malformed_and_oversized_bodies() {
-        assert!(matches!(decode_json::<NewIncident>(b"{\"title\":"), Err(ApiError::MalformedJson(_))));
+        assert!(matches!(
+            decode_json::<NewIncident>(b"{\"title\":"),
+            Err(ApiError::MalformedJson(_))
+        ));
         let big = vec![b' '; MAX_BODY_BYTES + 1];
         assert_eq!(
             decode_json::<NewIncident>(&big),
-            Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES })
+            Err(ApiError::PayloadTooLarge {
+                limit: MAX_BODY_BYTES
+            })
         );
         assert!(check_declared_length(Some("1048576")).is_err());
         assert!(check_declared_length(Some("10")).is_ok());

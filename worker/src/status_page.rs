@@ -109,7 +109,11 @@ mod tests {
     #[test]
     fn escapes_titles() {
         let html = render_status_page(
-            &[incident("<script>alert(1)</script>", Priority::P1, "triage")],
+            &[incident(
+                "<script>alert(1)</script>",
+                Priority::P1,
+                "triage",
+            )],
             Timestamp::from_unix_millis(0),
         );
         assert!(!html.contains("<script>alert(1)"));

@@ -19,7 +19,9 @@ pub fn run() -> Result {
 fn sizes(name: &str, path: &Path) -> Result {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut gz = GzEncoder::new(Vec::new(), Compression::best());
-    gz.write_all(&bytes).and_then(|()| gz.flush()).map_err(|e| e.to_string())?;
+    gz.write_all(&bytes)
+        .and_then(|()| gz.flush())
+        .map_err(|e| e.to_string())?;
     let compressed = gz.finish().map_err(|e| e.to_string())?;
     println!("{name}_raw: {} bytes", bytes.len());
     println!("{name}_gzip: {} bytes", compressed.len());

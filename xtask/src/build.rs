@@ -10,12 +10,22 @@ pub fn run() -> Result {
 
 pub fn app() -> Result {
     let _step = Step::start("building the app (trunk, release, wasm-opt -Oz)");
-    run_step("trunk build", command("trunk").args(["build", "--release"]).current_dir(root().join("app")))
+    run_step(
+        "trunk build",
+        command("trunk")
+            .args(["build", "--release"])
+            .current_dir(root().join("app")),
+    )
 }
 
 pub fn worker() -> Result {
     let _step = Step::start("building the worker (worker-build, release)");
-    run_step("worker-build", command("worker-build").arg("--release").current_dir(root().join("worker")))
+    run_step(
+        "worker-build",
+        command("worker-build")
+            .arg("--release")
+            .current_dir(root().join("worker")),
+    )
 }
 
 /// The optimized app wasm in `app/dist`.

@@ -28,7 +28,14 @@ pub fn run(args: &[String]) -> Result {
     println!();
     run_step(
         "wrangler dev",
-        command("wrangler").args(["dev", "--ip", "127.0.0.1", "--port", &port, "--show-interactive-dev-session=false"]),
+        command("wrangler").args([
+            "dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--show-interactive-dev-session=false",
+        ]),
     )
 }
 
@@ -36,7 +43,9 @@ fn migrate() -> Result {
     let _step = Step::start("applying D1 migrations locally");
     run_step(
         "wrangler d1 migrations apply",
-        command("wrangler").args(["d1", "migrations", "apply", "beacon", "--local"]).env("CI", "true"),
+        command("wrangler")
+            .args(["d1", "migrations", "apply", "beacon", "--local"])
+            .env("CI", "true"),
     )
 }
 
@@ -45,11 +54,22 @@ fn admin_token() -> Result<String> {
     let path = root().join(ADMIN_TOKEN_FILE);
     if let Ok(saved) = std::fs::read_to_string(&path) {
         let saved = saved.trim().to_owned();
-        let query = format!("SELECT count(*) AS n FROM api_tokens WHERE token_hash = '{}'", hash(&saved));
-        let known = output(command("wrangler").args(["d1", "execute", "beacon", "--local", "--json", "--command", &query]))
-            .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
-            .and_then(|v| v[0]["results"][0]["n"].as_i64())
-            .unwrap_or(0);
+        let query = format!(
+            "SELECT count(*) AS n FROM api_tokens WHERE token_hash = '{}'",
+            hash(&saved)
+        );
+        let known = output(command("wrangler").args([
+            "d1",
+            "execute",
+            "beacon",
+            "--local",
+            "--json",
+            "--command",
+            &query,
+        ]))
+        .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
+        .and_then(|v| v[0]["results"][0]["n"].as_i64())
+        .unwrap_or(0);
         if known > 0 {
             return Ok(saved);
         }

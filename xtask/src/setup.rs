@@ -30,21 +30,32 @@ pub fn run(needs: Needs) -> Result {
 }
 
 fn wasm_target() -> Result {
-    let installed = output(command("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    let installed =
+        output(command("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         return Ok(());
     }
     let _step = Step::start("installing the wasm32-unknown-unknown target");
-    run_step("rustup target add", command("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+    run_step(
+        "rustup target add",
+        command("rustup").args(["target", "add", "wasm32-unknown-unknown"]),
+    )
 }
 
 /// The `wasm-bindgen` version locked in Cargo.lock; the CLI must match it exactly.
 pub fn wasm_bindgen_version() -> Result<String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("reading Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("reading Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line.trim() == "name = \"wasm-bindgen\"" {
-            if let Some(version) = lines.next().and_then(|l| l.trim().strip_prefix("version = \"")) {
+            if let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+            {
                 return Ok(version.trim_end_matches('"').to_owned());
             }
         }
@@ -55,10 +66,15 @@ pub fn wasm_bindgen_version() -> Result<String> {
 /// Installs `krate` at `version` unless `binary --version` already reports it.
 fn cargo_tool(krate: &str, binary: &str, version: &str) -> Result {
     let current = output(command(binary).arg("--version")).unwrap_or_default();
-    if current.split_whitespace().any(|word| word.trim_start_matches('v') == version) {
+    if current
+        .split_whitespace()
+        .any(|word| word.trim_start_matches('v') == version)
+    {
         return Ok(());
     }
-    let _step = Step::start(format!("installing {krate} {version} (takes a few minutes the first time)"));
+    let _step = Step::start(format!(
+        "installing {krate} {version} (takes a few minutes the first time)"
+    ));
     let exact = format!("={version}");
     let locked = run_step(
         &format!("cargo install {krate}"),
@@ -69,7 +85,10 @@ fn cargo_tool(krate: &str, binary: &str, version: &str) -> Result {
     }
     // A lock file can name a version the registry has since yanked; resolve afresh.
     eprintln!("    --locked install failed; retrying with a fresh resolution");
-    run_step(&format!("cargo install {krate}"), command("cargo").args(["install", krate, "--version", &exact]))
+    run_step(
+        &format!("cargo install {krate}"),
+        command("cargo").args(["install", krate, "--version", &exact]),
+    )
 }
 
 fn npm_packages() -> Result {
@@ -84,7 +103,10 @@ fn npm_packages() -> Result {
         return Ok(());
     }
     let _step = Step::start("installing npm packages (wrangler, binaryen, esbuild)");
-    run_step("npm ci", command("npm").args(["ci", "--no-audit", "--no-fund"]))
+    run_step(
+        "npm ci",
+        command("npm").args(["ci", "--no-audit", "--no-fund"]),
+    )
 }
 
 fn chromium() -> Result {
@@ -95,6 +117,8 @@ fn chromium() -> Result {
     run_step("apt-get update", command("apt-get").args(["update", "-qq"]))?;
     run_step(
         "apt-get install",
-        command("apt-get").args(["install", "-y", "-qq", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"),
+        command("apt-get")
+            .args(["install", "-y", "-qq", "chromium", "chromium-driver"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
     )
 }

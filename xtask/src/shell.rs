@@ -8,7 +8,10 @@ pub type Result<T = ()> = std::result::Result<T, String>;
 
 /// The workspace root (the parent of `xtask/`).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 /// `node_modules/.bin` of the workspace.
@@ -46,12 +49,16 @@ fn home_cargo_bin() -> PathBuf {
 }
 
 fn find_on_path(program: &str, path: &std::ffi::OsStr) -> Option<PathBuf> {
-    std::env::split_paths(path).map(|dir| dir.join(program)).find(|p| p.is_file())
+    std::env::split_paths(path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
 }
 
 /// Runs `cmd` with inherited output; an error names the step.
 pub fn run_step(step: &str, cmd: &mut Command) -> Result {
-    let status = cmd.status().map_err(|e| format!("{step}: could not start {:?}: {e}", cmd.get_program()))?;
+    let status = cmd
+        .status()
+        .map_err(|e| format!("{step}: could not start {:?}: {e}", cmd.get_program()))?;
     if status.success() {
         Ok(())
     } else {
@@ -62,7 +69,9 @@ pub fn run_step(step: &str, cmd: &mut Command) -> Result {
 /// Runs `cmd` and returns its trimmed stdout, or `None` if it failed to run.
 pub fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.stderr(Stdio::null()).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 /// Prints a step header and, when dropped, how long the step took.
@@ -75,12 +84,19 @@ impl Step {
     pub fn start(name: impl Into<String>) -> Self {
         let name = name.into();
         eprintln!("\n==> {name}");
-        Self { name, started: Instant::now() }
+        Self {
+            name,
+            started: Instant::now(),
+        }
     }
 }
 
 impl Drop for Step {
     fn drop(&mut self) {
-        eprintln!("    {} ({:.1} s)", self.name, self.started.elapsed().as_secs_f64());
+        eprintln!(
+            "    {} ({:.1} s)",
+            self.name,
+            self.started.elapsed().as_secs_f64()
+        );
     }
 }

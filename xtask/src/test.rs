@@ -8,13 +8,23 @@ pub fn run() -> Result {
     setup::run(setup::Needs::Everything)?;
     {
         let _step = Step::start("cargo fmt --check");
-        run_cmd("cargo fmt --check", command("cargo").args(["fmt", "--all", "--check"]))?;
+        run_cmd(
+            "cargo fmt --check",
+            command("cargo").args(["fmt", "--all", "--check"]),
+        )?;
     }
     {
         let _step = Step::start("clippy (native)");
         run_cmd(
             "clippy (native)",
-            command("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+            command("cargo").args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
         )?;
     }
     {
@@ -22,14 +32,28 @@ pub fn run() -> Result {
         run_cmd(
             "clippy (wasm32)",
             command("cargo").args([
-                "clippy", "--target", "wasm32-unknown-unknown", "-p", "beacon-shared", "-p", "beacon-app", "-p",
-                "beacon-worker", "--all-targets", "--", "-D", "warnings",
+                "clippy",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "beacon-shared",
+                "-p",
+                "beacon-app",
+                "-p",
+                "beacon-worker",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
             ]),
         )?;
     }
     {
         let _step = Step::start("native unit and property tests");
-        run_cmd("native tests", command("cargo").args(["test", "--workspace", "--exclude", "beacon-e2e"]))?;
+        run_cmd(
+            "native tests",
+            command("cargo").args(["test", "--workspace", "--exclude", "beacon-e2e"]),
+        )?;
     }
     {
         let _step = Step::start("browser tests (wasm-bindgen-test in headless Chromium)");
@@ -38,7 +62,10 @@ pub fn run() -> Result {
                 &format!("wasm tests of {package}"),
                 command("cargo")
                     .args(["test", "--target", "wasm32-unknown-unknown", "-p", package])
-                    .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+                    .env(
+                        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                        "wasm-bindgen-test-runner",
+                    )
                     .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
             )?;
         }
@@ -51,10 +78,15 @@ pub fn run() -> Result {
 fn end_to_end() -> Result {
     let _step = Step::start("end-to-end tests (wrangler dev, local D1 and KV, Chromium)");
     let before = runtime_processes();
-    let outcome = run_cmd("end-to-end tests", command("cargo").args(["test", "-p", "beacon-e2e"]));
+    let outcome = run_cmd(
+        "end-to-end tests",
+        command("cargo").args(["test", "-p", "beacon-e2e"]),
+    );
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let leftovers: Vec<(u32, String)> =
-        runtime_processes().into_iter().filter(|(pid, _)| !before.contains_key(pid)).collect();
+    let leftovers: Vec<(u32, String)> = runtime_processes()
+        .into_iter()
+        .filter(|(pid, _)| !before.contains_key(pid))
+        .collect();
     for (pid, _) in &leftovers {
         kill(*pid);
     }
@@ -63,7 +95,13 @@ fn end_to_end() -> Result {
         eprintln!("    no wrangler/workerd/chromedriver processes left behind");
         Ok(())
     } else {
-        let list: Vec<String> = leftovers.iter().map(|(pid, cmd)| format!("{pid}: {cmd}")).collect();
-        Err(format!("the end-to-end tests left processes behind (now killed):\n{}", list.join("\n")))
+        let list: Vec<String> = leftovers
+            .iter()
+            .map(|(pid, cmd)| format!("{pid}: {cmd}"))
+            .collect();
+        Err(format!(
+            "the end-to-end tests left processes behind (now killed):\n{}",
+            list.join("\n")
+        ))
     }
 }

@@ -5,6 +5,10 @@ use leptos::prelude::*;
 
 #[component]
 pub fn PriorityBadge(priority: Priority, #[prop(optional)] big: bool) -> impl IntoView {
-    let class = format!("badge {}{}", priority.as_str(), if big { " big" } else { "" });
+    let class = format!(
+        "badge {}{}",
+        priority.as_str(),
+        if big { " big" } else { "" }
+    );
     view! { <span class=class>{priority.as_str()}</span> }
 }

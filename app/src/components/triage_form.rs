@@ -21,9 +21,11 @@ fn text_input(
                 id=id
                 name=id
                 type=kind
-                step="any"
+                step=(kind == "number").then_some("any")
                 autocomplete="off"
-                prop:value=move || draft.with(|d| get(d).clone())
+                // Uncontrolled on purpose: writing the value back while the SRE
+                // types would wipe partial numbers such as "97." mid-keystroke.
+                prop:defaultValue=draft.with_untracked(|d| get(d).clone())
                 on:input=move |ev| draft.update(|d| set(d, event_target_value(&ev)))
             />
         </label>
@@ -50,7 +52,12 @@ fn check_input(
     }
 }
 
-fn regional_inputs(draft: RwSignal<TriageDraft>, prefix: &'static str, what: &'static str, availability: bool) -> impl IntoView {
+fn regional_inputs(
+    draft: RwSignal<TriageDraft>,
+    prefix: &'static str,
+    what: &'static str,
+    availability: bool,
+) -> impl IntoView {
     MAIN_REGIONS
         .iter()
         .map(|region| {
@@ -66,7 +73,7 @@ fn regional_inputs(draft: RwSignal<TriageDraft>, prefix: &'static str, what: &'s
                         step="any"
                         min="0"
                         max="100"
-                        prop:value=move || draft.with(|d| {
+                        prop:defaultValue=draft.with_untracked(|d| {
                             let map = if availability { &d.availability_by_region } else { &d.packet_loss_by_region };
                             map.get(region).cloned().unwrap_or_default()
                         })

@@ -1,0 +1,94 @@
+//! Browser tests of the triage form: the live classification reacts to typing.
+#![cfg(target_arch = "wasm32")]
+
+use beacon_app::components::live_classification::LiveClassification;
+use beacon_app::components::triage_form::TriageForm;
+use beacon_app::triage_draft::TriageDraft;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn mount_form() -> web_sys::HtmlElement {
+    let container: web_sys::HtmlElement =
+        document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&container).unwrap();
+    let handle = leptos::mount::mount_to(container.clone(), || {
+        let draft = RwSignal::new(TriageDraft::default());
+        view! { <TriageForm draft=draft /> <LiveClassification draft=draft /> }
+    });
+    handle.forget();
+    container
+}
+
+fn type_into(container: &web_sys::HtmlElement, css: &str, value: &str) {
+    let input: web_sys::HtmlInputElement = container
+        .query_selector(css)
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    input.set_value(value);
+    let event = web_sys::Event::new_with_event_init_dict("input", &{
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        init
+    })
+    .unwrap();
+    input.dispatch_event(&event).unwrap();
+}
+
+fn live_priority(container: &web_sys::HtmlElement) -> String {
+    container
+        .query_selector("#live-priority")
+        .unwrap()
+        .unwrap()
+        .get_attribute("data-priority")
+        .unwrap()
+}
+
+async fn next_tick() {
+    let promise = js_sys::Promise::resolve(&wasm_bindgen::JsValue::NULL);
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// SPEC P0, P3, P5: the form starts at the P3 default and shows P0 with the
+/// region named as soon as 97.5 % availability in eu-west is typed.
+#[wasm_bindgen_test]
+async fn typing_a_regional_availability_shows_p0_with_the_region() {
+    let form = mount_form();
+    assert_eq!(live_priority(&form), "P3");
+    type_into(&form, "#availability-region-eu-west", "97.5");
+    next_tick().await;
+    assert_eq!(live_priority(&form), "P0");
+    let reasons = form
+        .query_selector("#live-reasons")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(reasons.contains("eu-west"), "{reasons}");
+    assert!(reasons.contains("97.5"), "{reasons}");
+    form.remove();
+}
+
+/// SPEC I4: an out-of-range percentage is reported on the field and not used.
+#[wasm_bindgen_test]
+async fn out_of_range_percentages_are_flagged_not_classified() {
+    let form = mount_form();
+    type_into(&form, "#availability-global", "120");
+    next_tick().await;
+    assert_eq!(live_priority(&form), "P3");
+    let errors = form
+        .query_selector("#live-errors")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(errors.contains("availability_global"), "{errors}");
+    form.remove();
+}

@@ -1,0 +1,91 @@
+//! Headless Chromium through chromedriver (WebDriver), driven with fantoccini.
+
+use crate::{free_port, BoxError, GroupChild};
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A chromedriver process; each test opens its own [`Client`] session on it.
+pub struct ChromeDriver {
+    pub url: String,
+    _process: GroupChild,
+}
+
+impl ChromeDriver {
+    pub fn start() -> Result<Self, BoxError> {
+        let port = free_port();
+        let driver =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let process = GroupChild::spawn(
+            "chromedriver",
+            Command::new(driver)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        )?;
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                return Err("chromedriver did not start".into());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(Self {
+            url,
+            _process: process,
+        })
+    }
+
+    /// A new headless browser session.
+    pub async fn session(&self) -> Result<Client, BoxError> {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--disable-quic", "--window-size=1280,1000"
+                ]
+            }),
+        );
+        let client = ClientBuilder::rustls()?
+            .capabilities(caps)
+            .connect(&self.url)
+            .await?;
+        Ok(client)
+    }
+}
+
+/// Waits up to 20 s for `css` to appear.
+pub async fn wait_for(
+    client: &Client,
+    css: &str,
+) -> Result<fantoccini::elements::Element, BoxError> {
+    Ok(client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await?)
+}
+
+/// Waits up to 20 s until `check` on the page source holds.
+pub async fn wait_until_source(
+    client: &Client,
+    what: &str,
+    check: impl Fn(&str) -> bool,
+) -> Result<(), BoxError> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let source = client.source().await?;
+        if check(&source) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("timed out waiting for {what}; page was:\n{source}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

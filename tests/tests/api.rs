@@ -1,0 +1,245 @@
+//! The JSON API and the status page over plain HTTP.
+
+use crate::{Env, TestFn};
+use libtest_mimic::Failed;
+use reqwest::blocking::Response;
+use serde_json::{json, Value};
+
+pub const TESTS: &[(&str, TestFn)] = &[
+    (
+        "api::health_reports_version_and_d1",
+        health_reports_version_and_d1,
+    ),
+    ("api::root_serves_the_app", root_serves_the_app),
+    (
+        "api::status_page_is_html_without_javascript",
+        status_page_is_html_without_javascript,
+    ),
+    (
+        "api::writes_without_a_valid_token_are_401_and_store_nothing",
+        writes_without_a_valid_token_are_401_and_store_nothing,
+    ),
+    ("api::viewer_cannot_create", viewer_cannot_create),
+    (
+        "api::bad_input_is_refused_with_the_field_named",
+        bad_input_is_refused_with_the_field_named,
+    ),
+    (
+        "api::created_incident_is_listed_and_escaped_on_status",
+        created_incident_is_listed_and_escaped_on_status,
+    ),
+];
+
+fn check(cond: bool, what: impl Into<String>) -> Result<(), Failed> {
+    if cond {
+        Ok(())
+    } else {
+        Err(what.into().into())
+    }
+}
+
+fn json_of(response: Response) -> Result<(u16, Value), Failed> {
+    let status = response.status().as_u16();
+    let text = response.text()?;
+    let value = serde_json::from_str(&text).map_err(|e| format!("not JSON ({e}): {text}"))?;
+    Ok((status, value))
+}
+
+fn incident_count(env: &Env) -> Result<usize, Failed> {
+    let rows = env
+        .worker
+        .query("SELECT count(*) AS n FROM incidents")
+        .map_err(|e| e.to_string())?;
+    Ok(rows[0]["n"].as_u64().ok_or("count missing")? as usize)
+}
+
+fn post_incident(env: &Env, token: Option<&str>, body: &str) -> Result<Response, Failed> {
+    let mut request = env
+        .http
+        .post(env.worker.url("/api/incidents"))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    Ok(request.send()?)
+}
+
+fn health_reports_version_and_d1(env: &Env) -> Result<(), Failed> {
+    let (status, body) = json_of(env.http.get(env.worker.url("/api/health")).send()?)?;
+    check(status == 200, format!("status {status}"))?;
+    check(
+        body["version"] == env!("CARGO_PKG_VERSION"),
+        format!("version in {body}"),
+    )?;
+    check(
+        body["d1"] == true,
+        format!("d1 should have answered: {body}"),
+    )
+}
+
+fn root_serves_the_app(env: &Env) -> Result<(), Failed> {
+    let response = env.http.get(env.worker.url("/")).send()?;
+    check(response.status().as_u16() == 200, "GET / is 200")?;
+    let html = response.text()?;
+    check(
+        html.contains(".wasm") && html.contains("<title>Beacon</title>"),
+        format!("app shell: {html}"),
+    )?;
+    // Client-side routes fall back to the app too.
+    let deep = env
+        .http
+        .get(env.worker.url("/incidents/new"))
+        .send()?
+        .text()?;
+    check(
+        deep.contains("<title>Beacon</title>"),
+        "SPA fallback for /incidents/new",
+    )
+}
+
+fn status_page_is_html_without_javascript(env: &Env) -> Result<(), Failed> {
+    let response = env.http.get(env.worker.url("/status")).send()?;
+    check(response.status().as_u16() == 200, "GET /status is 200")?;
+    let content_type = response.headers()["content-type"].to_str()?.to_owned();
+    check(content_type.starts_with("text/html"), content_type)?;
+    let html = response.text()?;
+    check(html.contains("Service status"), "status heading")?;
+    check(
+        !html.contains("<script"),
+        "no JavaScript on the status page",
+    )
+}
+
+/// SPEC I3, I4: a write without a valid token is 401 with a JSON body, and stores nothing.
+fn writes_without_a_valid_token_are_401_and_store_nothing(env: &Env) -> Result<(), Failed> {
+    let before = incident_count(env)?;
+    let body = r#"{"title":"should not be stored"}"#;
+    for token in [None, Some("bkn_not_a_real_token")] {
+        let (status, json) = json_of(post_incident(env, token, body)?)?;
+        check(status == 401, format!("{token:?}: status {status}"))?;
+        check(
+            json["error"]["code"] == "unauthorized",
+            format!("error body {json}"),
+        )?;
+    }
+    let (status, _) = json_of(env.http.get(env.worker.url("/api/incidents")).send()?)?;
+    check(status == 401, "reading the internal list needs a token too")?;
+    check(incident_count(env)? == before, "nothing stored")
+}
+
+/// SPEC I3: a viewer may read but not create.
+fn viewer_cannot_create(env: &Env) -> Result<(), Failed> {
+    let before = incident_count(env)?;
+    let (status, json) = json_of(post_incident(
+        env,
+        Some(env.worker.token("viewer")),
+        r#"{"title":"x"}"#,
+    )?)?;
+    check(status == 403, format!("status {status}: {json}"))?;
+    check(json["error"]["code"] == "forbidden", json.to_string())?;
+    check(incident_count(env)? == before, "nothing stored")
+}
+
+/// SPEC I4: each bad input gets 4xx naming the field; nothing is stored.
+fn bad_input_is_refused_with_the_field_named(env: &Env) -> Result<(), Failed> {
+    let before = incident_count(env)?;
+    let sre = Some(env.worker.token("sre"));
+    let cases: Vec<(String, u16, Option<&str>)> = vec![
+        (r#"{"title":""}"#.into(), 422, Some("title")),
+        (
+            r#"{"title":"x","facts":{"measurements":{"availability_global":120}}}"#.into(),
+            422,
+            Some("facts.measurements.availability_global"),
+        ),
+        (
+            r#"{"title":"x","facts":{"scope":{"users":-5}}}"#.into(),
+            422,
+            Some("facts.scope.users"),
+        ),
+        (r#"{"title":42}"#.into(), 422, Some("title")),
+        (
+            r#"{"title":"x","colour":"red"}"#.into(),
+            422,
+            Some("colour"),
+        ),
+        (r#"{"title":"x""#.into(), 400, None),
+        (
+            format!(r#"{{"title":"{}"}}"#, "x".repeat(1024 * 1024)),
+            413,
+            None,
+        ),
+    ];
+    for (body, expected, field) in cases {
+        let (status, json) = json_of(post_incident(env, sre, &body)?)?;
+        let shown: String = body.chars().take(80).collect();
+        check(
+            status == expected,
+            format!("{shown}: status {status}, wanted {expected}: {json}"),
+        )?;
+        if let Some(field) = field {
+            check(
+                json["error"]["field"] == field,
+                format!("{shown}: field in {json}"),
+            )?;
+        }
+        check(
+            json["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "a message",
+        )?;
+    }
+    check(incident_count(env)? == before, "nothing stored")
+}
+
+/// SPEC P0, P5, M3: the edge classifies, lists, and the status page shows the title escaped.
+fn created_incident_is_listed_and_escaped_on_status(env: &Env) -> Result<(), Failed> {
+    let title = "Checkout <script>alert(1)</script> failing";
+    let body = json!({
+        "title": title,
+        "facts": {"measurements": {"packet_loss_by_region": [{"region": "eu-west", "percent": 30}]}}
+    });
+    let (status, created) = json_of(post_incident(
+        env,
+        Some(env.worker.token("sre")),
+        &body.to_string(),
+    )?)?;
+    check(status == 201, format!("status {status}: {created}"))?;
+    check(created["priority"] == "P0", created.to_string())?;
+    let id = created["id"].as_i64().ok_or("id")?;
+
+    let (status, list) = json_of(
+        env.http
+            .get(env.worker.url("/api/incidents"))
+            .bearer_auth(env.worker.token("viewer"))
+            .send()?,
+    )?;
+    check(status == 200, "viewer may list")?;
+    let found = list["incidents"]
+        .as_array()
+        .ok_or("incidents array")?
+        .iter()
+        .find(|i| i["id"] == id)
+        .cloned();
+    let found = found.ok_or("created incident not listed")?;
+    check(
+        found["title"] == title && found["priority"] == "P0",
+        found.to_string(),
+    )?;
+    check(
+        found["classification"]["matched"][0]["input"]
+            == "measurements.packet_loss_by_region[eu-west]",
+        found.to_string(),
+    )?;
+
+    let html = env.http.get(env.worker.url("/status")).send()?.text()?;
+    check(
+        html.contains("Checkout &lt;script&gt;alert(1)&lt;/script&gt; failing"),
+        "escaped title on /status",
+    )?;
+    check(
+        !html.contains("<script>alert(1)"),
+        "raw markup must not appear",
+    )
+}

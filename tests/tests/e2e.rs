@@ -1,0 +1,66 @@
+//! End-to-end tests against the real worker on `wrangler dev` (workerd, local D1 and KV).
+//!
+//! One `wrangler dev` and one chromedriver serve the whole run; both are
+//! process groups killed before the process exits, whatever the outcome.
+
+mod api;
+mod browser_flows;
+
+use beacon_e2e::browser::ChromeDriver;
+use beacon_e2e::LocalWorker;
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::sync::Arc;
+
+/// Everything a test can use.
+pub struct Env {
+    pub worker: LocalWorker,
+    pub driver: ChromeDriver,
+    pub http: reqwest::blocking::Client,
+}
+
+pub type TestFn = fn(&Env) -> Result<(), Failed>;
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // Tests share one database and compare counts before and after: run them one by one.
+    args.test_threads.get_or_insert(1);
+    let tests: Vec<(&'static str, TestFn)> = api::TESTS
+        .iter()
+        .chain(browser_flows::TESTS.iter())
+        .copied()
+        .collect();
+    let env = match start() {
+        Ok(env) => Arc::new(env),
+        Err(err) => {
+            eprintln!("could not start the end-to-end environment: {err}");
+            std::process::exit(1);
+        }
+    };
+    let trials = tests
+        .into_iter()
+        .map(|(name, test)| {
+            let env = Arc::clone(&env);
+            Trial::test(name, move || test(&env))
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    // Stop wrangler and chromedriver before exiting: `exit` runs no destructors.
+    match Arc::try_unwrap(env) {
+        Ok(env) => drop(env),
+        Err(_) => eprintln!("[harness] environment still shared at exit"),
+    }
+    conclusion.exit();
+}
+
+fn start() -> Result<Env, beacon_e2e::BoxError> {
+    let worker = LocalWorker::start()?;
+    let driver = ChromeDriver::start()?;
+    let http = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()?;
+    Ok(Env {
+        worker,
+        driver,
+        http,
+    })
+}
