@@ -58,6 +58,8 @@ pub const OBSERVATIONS: [(&str, &str); 12] = [
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TriageDraft {
     pub title: String,
+    /// A status-page category; required for P0/P1 (K1).
+    pub category: String,
     /// `person`, `customer`, `third_party` or `monitoring`.
     pub source_kind: String,
     pub source_name: String,

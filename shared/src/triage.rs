@@ -18,6 +18,8 @@ pub enum TextError {
     TooLong { max: usize, got: usize },
     #[error("must be a hostname: letters, digits, '-' and '.', labels of 1 to 63 characters")]
     NotAHostname,
+    #[error("must be an http:// or https:// link without spaces")]
+    NotALink,
 }
 
 /// Trimmed, non-empty text of bounded length.
@@ -83,6 +85,51 @@ bounded_text_type!(
     Name,
     120
 );
+
+bounded_text_type!(
+    /// A work-log entry in a ticket's timeline, 1 to 10 000 characters.
+    WorkLogText,
+    10_000
+);
+
+/// An `http(s)://` link to an attachment, screenshot or chat log (T7).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LinkUrl(String);
+
+impl LinkUrl {
+    pub const MAX_CHARS: usize = 2_000;
+
+    pub fn parse(value: &str) -> Result<Self, TextError> {
+        let url = bounded_text(value, Self::MAX_CHARS)?;
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"));
+        match rest {
+            Some(rest) if !rest.is_empty() && !url.chars().any(char::is_whitespace) => {
+                Ok(Self(url))
+            }
+            _ => Err(TextError::NotALink),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for LinkUrl {
+    type Error = TextError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<LinkUrl> for String {
+    fn from(value: LinkUrl) -> String {
+        value.0
+    }
+}
 
 /// A DNS hostname (RFC 1123 labels), lower-cased.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -28,6 +28,15 @@ pub const TESTS: &[(&str, TestFn)] = &[
         "api::created_incident_is_listed_and_escaped_on_status",
         created_incident_is_listed_and_escaped_on_status,
     ),
+    (
+        "api::sop_refusals_store_nothing",
+        sop_refusals_store_nothing,
+    ),
+    (
+        "api::security_incidents_are_hidden_from_sres",
+        security_incidents_are_hidden_from_sres,
+    ),
+    ("api::lifecycle_and_audit_log", lifecycle_and_audit_log),
 ];
 
 fn check(cond: bool, what: impl Into<String>) -> Result<(), Failed> {
@@ -198,6 +207,7 @@ fn created_incident_is_listed_and_escaped_on_status(env: &Env) -> Result<(), Fai
     let title = "Checkout <script>alert(1)</script> failing";
     let body = json!({
         "title": title,
+        "category": "Network",
         "facts": {"measurements": {"packet_loss_by_region": [{"region": "eu-west", "percent": 30}]}}
     });
     let (status, created) = json_of(post_incident(
@@ -241,5 +251,211 @@ fn created_incident_is_listed_and_escaped_on_status(env: &Env) -> Result<(), Fai
     check(
         !html.contains("<script>alert(1)"),
         "raw markup must not appear",
+    )
+}
+
+fn audit_count(env: &Env) -> Result<usize, Failed> {
+    let rows = env
+        .worker
+        .query("SELECT count(*) AS n FROM audit_log")
+        .map_err(|e| e.to_string())?;
+    Ok(rows[0]["n"].as_u64().ok_or("count missing")? as usize)
+}
+
+fn send(
+    env: &Env,
+    method: reqwest::Method,
+    path: &str,
+    role: &str,
+    body: Value,
+) -> Result<(u16, Value), Failed> {
+    json_of(
+        env.http
+            .request(method, env.worker.url(path))
+            .bearer_auth(env.worker.token(role))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()?,
+    )
+}
+
+/// SPEC P6, K1, I3, I4: each refusal gets 4xx with the field named and stores nothing.
+fn sop_refusals_store_nothing(env: &Env) -> Result<(), Failed> {
+    let (incidents, audits) = (incident_count(env)?, audit_count(env)?);
+    let lowered = json!({"title": "reporting down", "category": "Reporting", "priority": "P3",
+        "facts": {"measurements": {"major_function_lost": true}}});
+    let (status, body) = send(env, reqwest::Method::POST, "/api/incidents", "sre", lowered)?;
+    check(
+        status == 422 && body["error"]["field"] == "priority",
+        format!("lowering by an SRE: {status} {body}"),
+    )?;
+    let no_category =
+        json!({"title": "all down", "facts": {"measurements": {"complete_loss_of_access": true}}});
+    let (status, body) = send(
+        env,
+        reqwest::Method::POST,
+        "/api/incidents",
+        "sre",
+        no_category,
+    )?;
+    check(
+        status == 422 && body["error"]["field"] == "category",
+        format!("P0 without category: {status} {body}"),
+    )?;
+    let (status, body) = send(
+        env,
+        reqwest::Method::POST,
+        "/api/incidents",
+        "viewer",
+        json!({"title": "x"}),
+    )?;
+    check(status == 403, format!("viewer: {status} {body}"))?;
+    check(
+        incident_count(env)? == incidents && audit_count(env)? == audits,
+        "refusals stored something",
+    )
+}
+
+/// SPEC K3: a Security incident is not visible to an SRE, in lists or by id.
+fn security_incidents_are_hidden_from_sres(env: &Env) -> Result<(), Failed> {
+    let secret = json!({"title": "credential stuffing on login", "category": "Security"});
+    let (status, created) = send(
+        env,
+        reqwest::Method::POST,
+        "/api/incidents",
+        "security",
+        secret,
+    )?;
+    check(
+        status == 201,
+        format!("security creates: {status} {created}"),
+    )?;
+    let id = created["id"].as_i64().ok_or("id")?;
+    let list: Value = env
+        .http
+        .get(env.worker.url("/api/incidents"))
+        .bearer_auth(env.worker.token("sre"))
+        .send()?
+        .json()?;
+    let listed = list["incidents"]
+        .as_array()
+        .ok_or("list")?
+        .iter()
+        .any(|i| i["id"] == id);
+    check(
+        !listed,
+        "an SRE must not see the Security incident in the list",
+    )?;
+    let by_id = |role: &str| -> Result<u16, Failed> {
+        let url = env.worker.url(&format!("/api/incidents/{id}"));
+        Ok(env
+            .http
+            .get(url)
+            .bearer_auth(env.worker.token(role))
+            .send()?
+            .status()
+            .as_u16())
+    };
+    check(by_id("sre")? == 404, "by id for an SRE must be 404")?;
+    check(by_id("management")? == 200, "management sees it")?;
+    let html = env.http.get(env.worker.url("/status")).send()?.text()?;
+    check(
+        !html.contains("credential stuffing"),
+        "never on the public page",
+    )
+}
+
+/// SPEC V10, V11, I3, T7: valid transitions move the ticket and land in the
+/// timeline; an invalid one is refused; every change is audited with actor and
+/// time; the audit log cannot be edited or deleted.
+fn lifecycle_and_audit_log(env: &Env) -> Result<(), Failed> {
+    let new = json!({"title": "API latency", "category": "API", "facts": {"measurements": {"site_wide_degradation": true}}});
+    let (status, created) = send(env, reqwest::Method::POST, "/api/incidents", "sre", new)?;
+    check(
+        status == 201 && created["priority"] == "P1",
+        format!("{status} {created}"),
+    )?;
+    let id = created["id"].as_i64().ok_or("id")?;
+    let path = format!("/api/incidents/{id}/transitions");
+    let audits = audit_count(env)?;
+    let close = json!({"action": "close", "confirmation": {"kind": "submitter_confirmed"}});
+    let (status, body) = send(env, reqwest::Method::POST, &path, "sre", close)?;
+    check(
+        status == 409,
+        format!("triage -> closed must be refused: {status} {body}"),
+    )?;
+    check(audit_count(env)? == audits, "refused transition audited")?;
+    let classify = json!({"action": "classify_as_problem", "priority": "P1"});
+    let (status, body) = send(env, reqwest::Method::POST, &path, "sre", classify)?;
+    check(
+        status == 200 && body["incident"]["status"] == "investigating",
+        format!("classify: {status} {body}"),
+    )?;
+    let link = json!({"kind": "link", "title": "chat log", "url": "https://chat.example/r/123"});
+    let (status, body) = send(
+        env,
+        reqwest::Method::POST,
+        &format!("/api/incidents/{id}/timeline"),
+        "sre",
+        link,
+    )?;
+    check(status == 200, format!("link: {status} {body}"))?;
+    let kinds: Vec<String> = body["timeline"]
+        .as_array()
+        .ok_or("timeline")?
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap_or("").to_owned())
+        .collect();
+    check(
+        kinds == ["created", "status_changed", "link"],
+        format!("timeline kinds {kinds:?}"),
+    )?;
+
+    let (status, log) = json_of(
+        env.http
+            .get(env.worker.url("/api/audit"))
+            .bearer_auth(env.worker.token("management"))
+            .send()?,
+    )?;
+    check(status == 200, format!("audit: {status}"))?;
+    let subject = format!("incident/{id}");
+    let entries: Vec<&Value> = log["entries"]
+        .as_array()
+        .ok_or("entries")?
+        .iter()
+        .filter(|e| e["subject"] == subject.as_str())
+        .collect();
+    check(
+        entries.len() == 3,
+        format!("3 audited changes for {subject}: {entries:?}"),
+    )?;
+    check(
+        entries
+            .iter()
+            .all(|e| e["actor"] == "sam-sre" && e["at"].as_str().is_some()),
+        "actor and time on each",
+    )?;
+    let (status, _) = json_of(
+        env.http
+            .get(env.worker.url("/api/audit"))
+            .bearer_auth(env.worker.token("sre"))
+            .send()?,
+    )?;
+    check(status == 403, "an SRE cannot read the audit log")?;
+    for method in [
+        reqwest::Method::DELETE,
+        reqwest::Method::PUT,
+        reqwest::Method::PATCH,
+    ] {
+        let (status, _) = send(env, method.clone(), "/api/audit", "admin", json!({}))?;
+        check(
+            status == 404,
+            format!("{method} /api/audit must not exist: {status}"),
+        )?;
+    }
+    let tampered = env.worker.query("UPDATE audit_log SET actor = 'mallory'");
+    check(
+        tampered.is_err(),
+        "the database must refuse to edit the audit log",
     )
 }

@@ -30,6 +30,11 @@ fn triage_form_classifies_live_submits_and_shows_on_status(env: &Env) -> Result<
 
             client.goto(&env.worker.url("/incidents/new")).await?;
             wait_for(&client, "#title").await?.send_keys(&title).await?;
+            client
+                .find(Locator::Css("#category"))
+                .await?
+                .send_keys("Web application")
+                .await?;
             wait_until_source(&client, "P3 before any fact", |s| {
                 s.contains(r#"data-priority="P3""#)
             })

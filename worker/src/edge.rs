@@ -2,12 +2,18 @@
 
 use crate::auth::{authenticate, Actor};
 use crate::error::ApiError;
-use crate::incidents::{create_incident, list_incidents};
 use crate::request_body::check_declared_length;
 use crate::status_page::render_status_page;
-use crate::store::{IncidentRecord, NewIncidentRecord, Store, StoreError};
-use beacon_shared::api::Health;
+use crate::store::{
+    IncidentChange, IncidentFilter, IncidentRecord, IncidentState, NewIncidentRecord, Store,
+    StoreError,
+};
+use crate::{incidents, users};
+use beacon_shared::api::{AuditEntryView, Health, TimelineEntryView, UserView};
+use beacon_shared::category::{Category, Labels};
+use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::role::Role;
+use beacon_shared::triage::Name;
 use beacon_shared::{Priority, Timestamp};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -43,8 +49,14 @@ async fn route(
     path: &str,
 ) -> Result<Response, ApiError> {
     let store = D1Store::from_env(env)?;
-    match (method, path.trim_end_matches('/')) {
-        (Method::Get, "/api/health") => {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let query = req
+        .url()
+        .ok()
+        .and_then(|u| u.query().map(str::to_owned))
+        .unwrap_or_default();
+    match (method, segments.as_slice()) {
+        (Method::Get, ["api", "health"]) => {
             let health = Health {
                 service: "beacon".into(),
                 version: crate::VERSION.into(),
@@ -52,21 +64,109 @@ async fn route(
             };
             json_ok(&health, 200)
         }
-        (Method::Get, "/api/incidents") => {
-            let actor = authorize(req, &store).await?;
-            json_ok(&list_incidents(&store, &actor).await?, 200)
-        }
-        (Method::Post, "/api/incidents") => {
-            let actor = authorize(req, &store).await?;
-            let body = read_body(req).await?;
-            let view = create_incident(&store, &actor, &body, now()).await?;
-            refresh_status_page(env, &store).await;
-            json_ok(&view, 201)
-        }
-        (_, "/api/health" | "/api/incidents") => Err(ApiError::MethodNotAllowed),
-        (Method::Get | Method::Head, "/status") => status_page(env, &store).await,
+        (Method::Get | Method::Head, ["status"]) => status_page(env, &store).await,
+        (_, ["api", ..]) => api(req, env, &store, method, &segments[1..], &query).await,
         _ => Err(ApiError::NotFound { what: "route" }),
     }
+}
+
+fn incident_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .map_err(|_| ApiError::NotFound { what: "incident" })
+}
+
+/// The authenticated JSON API under `/api/`.
+async fn api(
+    req: &mut Request,
+    env: &Env,
+    store: &D1Store,
+    method: &Method,
+    segments: &[&str],
+    query: &str,
+) -> Result<Response, ApiError> {
+    let actor = authorize(req, store).await?;
+    match (method, segments) {
+        (Method::Get, ["me"]) => json_ok(&users::me(&actor), 200),
+        (Method::Get, ["categories"]) => {
+            let names: Vec<String> = store
+                .known_categories()
+                .await?
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+            json_ok(&serde_json::json!({ "categories": names }), 200)
+        }
+        (Method::Get, ["incidents"]) => {
+            json_ok(&incidents::list_incidents(store, &actor, query).await?, 200)
+        }
+        (Method::Post, ["incidents"]) => {
+            let body = read_body(req).await?;
+            let view = incidents::create_incident(store, &actor, &body, now()).await?;
+            refresh_status_page(env, store).await;
+            json_ok(&view, 201)
+        }
+        (Method::Get, ["incidents", id]) => json_ok(
+            &incidents::get_incident(store, &actor, incident_id(id)?).await?,
+            200,
+        ),
+        (Method::Post | Method::Put, ["incidents", id, action]) => {
+            let id = incident_id(id)?;
+            let body = read_body(req).await?;
+            let detail = match (method, *action) {
+                (Method::Post, "transitions") => {
+                    incidents::transition(store, &actor, id, &body, now()).await?
+                }
+                (Method::Put, "priority") => {
+                    incidents::change_priority(store, &actor, id, &body, now()).await?
+                }
+                (Method::Put, "category") => {
+                    incidents::change_category(store, &actor, id, &body, now()).await?
+                }
+                (Method::Put, "owner") => {
+                    incidents::assign_owner(store, &actor, id, &body, now()).await?
+                }
+                (Method::Post, "timeline") => {
+                    incidents::add_timeline_entry(store, &actor, id, &body, now()).await?
+                }
+                _ => return Err(ApiError::NotFound { what: "route" }),
+            };
+            refresh_status_page(env, store).await;
+            json_ok(&detail, 200)
+        }
+        (Method::Post, ["users"]) => {
+            let body = read_body(req).await?;
+            json_ok(&users::create_user(store, &actor, &body, now()).await?, 201)
+        }
+        (Method::Post, ["users", id, "tokens"]) => {
+            let id = id
+                .parse::<i64>()
+                .map_err(|_| ApiError::NotFound { what: "user" })?;
+            let body = read_body_allow_empty(req).await?;
+            let created =
+                users::create_token(store, &actor, id, &body, now(), fresh_token()?).await?;
+            json_ok(&created, 201)
+        }
+        (Method::Get, ["audit"]) => json_ok(&users::audit_log(store, &actor).await?, 200),
+        _ => Err(ApiError::NotFound { what: "route" }),
+    }
+}
+
+/// 256 random bits from the runtime's CSPRNG, hex, with a recognisable prefix.
+fn fresh_token() -> Result<String, ApiError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
+    Ok(format!("bkn_{}", hex::encode(bytes)))
+}
+
+async fn read_body_allow_empty(req: &mut Request) -> Result<Vec<u8>, ApiError> {
+    let declared = req.headers().get("content-length").ok().flatten();
+    if declared.as_deref().is_none_or(|l| l.trim() == "0") {
+        let bytes = req.bytes().await.unwrap_or_default();
+        if bytes.is_empty() {
+            return Ok(bytes);
+        }
+    }
+    read_body(req).await
 }
 
 async fn authorize(req: &Request, store: &D1Store) -> Result<Actor, ApiError> {
@@ -132,7 +232,12 @@ async fn status_page(env: &Env, store: &D1Store) -> Result<Response, ApiError> {
     if let Ok(Some(cached)) = kv.get(STATUS_PAGE_KEY).text().await {
         return html_response(cached);
     }
-    let incidents = store.list_incidents().await?;
+    let incidents = store
+        .list_incidents(&IncidentFilter {
+            open: Some(true),
+            ..Default::default()
+        })
+        .await?;
     let html = render_status_page(&incidents, now());
     if let Ok(put) = kv.put(STATUS_PAGE_KEY, html.clone()) {
         if let Err(e) = put.execute().await {
@@ -145,7 +250,13 @@ async fn status_page(env: &Env, store: &D1Store) -> Result<Response, ApiError> {
 /// Re-renders the cached status page after a write that changes it.
 async fn refresh_status_page(env: &Env, store: &D1Store) {
     let Ok(kv) = env.kv("CACHE") else { return };
-    match store.list_incidents().await {
+    match store
+        .list_incidents(&IncidentFilter {
+            open: Some(true),
+            ..Default::default()
+        })
+        .await
+    {
         Ok(incidents) => {
             let html = render_status_page(&incidents, now());
             match kv.put(STATUS_PAGE_KEY, html) {
@@ -178,6 +289,26 @@ fn store_err(e: worker::Error) -> StoreError {
     StoreError(e.to_string())
 }
 
+fn parse_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+fn num(v: i64) -> JsValue {
+    JsValue::from_f64(v as f64)
+}
+
+fn text(v: &str) -> JsValue {
+    JsValue::from_str(v)
+}
+
+fn opt_text(v: Option<&str>) -> JsValue {
+    v.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+fn json_text(v: &serde_json::Value) -> JsValue {
+    JsValue::from_str(&v.to_string())
+}
+
 #[derive(Deserialize)]
 struct IdRow {
     id: f64,
@@ -191,36 +322,132 @@ struct ActorRow {
 }
 
 #[derive(Deserialize)]
+struct NameRow {
+    name: String,
+}
+
+const INCIDENT_COLUMNS: &str =
+    "i.id, i.title, i.priority, i.rules_priority, i.status, i.category, i.labels, \
+     i.owner_group, i.facts, i.created_at, i.updated_at, u.name AS created_by";
+
+#[derive(Deserialize)]
 struct IncidentRow {
     id: f64,
     title: String,
     priority: String,
+    rules_priority: String,
     status: String,
+    category: Option<String>,
+    labels: String,
+    owner_group: Option<String>,
     facts: String,
     created_at: f64,
+    updated_at: f64,
     created_by: String,
 }
 
 impl TryFrom<IncidentRow> for IncidentRecord {
     type Error = StoreError;
     fn try_from(row: IncidentRow) -> Result<Self, StoreError> {
+        let labels: Vec<String> = serde_json::from_str(&row.labels).map_err(parse_err)?;
         Ok(IncidentRecord {
             id: row.id as i64,
-            title: row.title,
-            priority: row
-                .priority
-                .parse::<Priority>()
-                .map_err(|e| StoreError(e.to_string()))?,
-            status: row.status,
-            facts: serde_json::from_str(&row.facts).map_err(|e| StoreError(e.to_string()))?,
+            state: IncidentState {
+                title: row.title,
+                priority: row.priority.parse::<Priority>().map_err(parse_err)?,
+                rules_priority: row.rules_priority.parse::<Priority>().map_err(parse_err)?,
+                status: row.status.parse::<IncidentStatus>().map_err(parse_err)?,
+                category: row
+                    .category
+                    .as_deref()
+                    .map(Category::parse)
+                    .transpose()
+                    .map_err(parse_err)?,
+                labels: Labels::try_from(labels).map_err(parse_err)?,
+                owner_group: row
+                    .owner_group
+                    .as_deref()
+                    .map(Name::parse)
+                    .transpose()
+                    .map_err(parse_err)?,
+                facts: serde_json::from_str(&row.facts).map_err(parse_err)?,
+            },
             created_at: Timestamp::from_unix_millis(row.created_at as i64),
+            updated_at: Timestamp::from_unix_millis(row.updated_at as i64),
             created_by: row.created_by,
         })
     }
 }
 
-fn num(v: i64) -> JsValue {
-    JsValue::from_f64(v as f64)
+#[derive(Deserialize)]
+struct TimelineRow {
+    id: f64,
+    at: f64,
+    actor: String,
+    kind: String,
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct AuditRow {
+    id: f64,
+    at: f64,
+    actor: String,
+    action: String,
+    subject: String,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct UserRow {
+    id: f64,
+    name: String,
+    role: String,
+}
+
+impl TryFrom<UserRow> for UserView {
+    type Error = StoreError;
+    fn try_from(r: UserRow) -> Result<Self, StoreError> {
+        Ok(UserView {
+            id: r.id as i64,
+            name: r.name,
+            role: r.role.parse::<Role>().map_err(parse_err)?,
+        })
+    }
+}
+
+fn labels_json(labels: &Labels) -> String {
+    serde_json::to_string(labels).unwrap_or_else(|_| "[]".into())
+}
+
+impl D1Store {
+    /// The audit INSERT that follows a write, for one batch.
+    fn audit_statement(
+        &self,
+        at: Timestamp,
+        actor: &Actor,
+        action: &str,
+        subject: &str,
+        before: Option<&serde_json::Value>,
+        after: Option<&serde_json::Value>,
+    ) -> Result<worker::D1PreparedStatement, StoreError> {
+        self.db
+            .prepare(
+                "INSERT INTO audit_log (at, actor_id, actor, action, subject, before, after) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .bind(&[
+                num(at.unix_millis()),
+                num(actor.user_id),
+                text(&actor.name),
+                text(action),
+                text(subject),
+                before.map_or(JsValue::NULL, json_text),
+                after.map_or(JsValue::NULL, json_text),
+            ])
+            .map_err(store_err)
+    }
 }
 
 impl Store for D1Store {
@@ -239,16 +466,13 @@ impl Store for D1Store {
                 "SELECT u.id, u.name, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id \
                  WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
             )
-            .bind(&[token_hash.into()])
+            .bind(&[text(token_hash)])
             .map_err(store_err)?
             .first::<ActorRow>(None)
             .await
             .map_err(store_err)?;
         row.map(|r| {
-            let role = r
-                .role
-                .parse::<Role>()
-                .map_err(|e| StoreError(e.to_string()))?;
+            let role = r.role.parse::<Role>().map_err(parse_err)?;
             Ok(Actor {
                 user_id: r.id as i64,
                 name: r.name,
@@ -258,49 +482,70 @@ impl Store for D1Store {
         .transpose()
     }
 
+    async fn known_categories(&self) -> Result<Vec<Category>, StoreError> {
+        let rows = self
+            .db
+            .prepare("SELECT name FROM status_components ORDER BY position, name")
+            .all()
+            .await
+            .map_err(store_err)?
+            .results::<NameRow>()
+            .map_err(store_err)?;
+        rows.iter()
+            .map(|r| Category::parse(&r.name).map_err(parse_err))
+            .collect()
+    }
+
     async fn insert_incident(&self, incident: &NewIncidentRecord) -> Result<i64, StoreError> {
-        let facts =
-            serde_json::to_string(&incident.facts).map_err(|e| StoreError(e.to_string()))?;
-        let at = num(incident.created_at.unix_millis());
-        let actor_name: JsValue = incident.created_by.name.as_str().into();
-        let snapshot = serde_json::json!({
-            "title": incident.title,
-            "priority": incident.priority,
-            "status": incident.status,
-        })
-        .to_string();
-        let statements = vec![
-            self.db
-                .prepare(
-                    "INSERT INTO incidents (title, priority, rules_priority, status, facts, created_by, created_at, updated_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
-                )
-                .bind(&[
-                    incident.title.as_str().into(),
-                    incident.priority.as_str().into(),
-                    incident.rules_priority.as_str().into(),
-                    incident.status.as_str().into(),
-                    facts.into(),
-                    num(incident.created_by.user_id),
-                    at.clone(),
-                ])
-                .map_err(store_err)?,
-            self.db
-                .prepare(
-                    "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
-                     VALUES (last_insert_rowid(), ?1, ?2, 'created', ?3)",
-                )
-                .bind(&[at.clone(), actor_name.clone(), snapshot.as_str().into()])
-                .map_err(store_err)?,
+        let s = &incident.state;
+        let facts = serde_json::to_string(&s.facts).map_err(parse_err)?;
+        let at = num(incident.at.unix_millis());
+        let mut statements = vec![self
+            .db
+            .prepare(
+                "INSERT INTO incidents (title, priority, rules_priority, status, category, labels, owner_group, \
+                 facts, created_by, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) RETURNING id",
+            )
+            .bind(&[
+                text(&s.title),
+                text(s.priority.as_str()),
+                text(s.rules_priority.as_str()),
+                text(s.status.as_str()),
+                opt_text(s.category.as_ref().map(|c| c.as_str())),
+                text(&labels_json(&s.labels)),
+                opt_text(s.owner_group.as_ref().map(|g| g.as_str())),
+                text(&facts),
+                num(incident.actor.user_id),
+                at.clone(),
+            ])
+            .map_err(store_err)?];
+        // Later statements find the new id as the newest incident of this batch's transaction.
+        for entry in &incident.timeline {
+            statements.push(
+                self.db
+                    .prepare(
+                        "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
+                         SELECT max(id), ?1, ?2, ?3, ?4 FROM incidents",
+                    )
+                    .bind(&[
+                        at.clone(),
+                        text(&incident.actor.name),
+                        text(&entry.kind),
+                        json_text(&entry.body),
+                    ])
+                    .map_err(store_err)?,
+            );
+        }
+        statements.push(
             self.db
                 .prepare(
                     "INSERT INTO audit_log (at, actor_id, actor, action, subject, before, after) \
-                     SELECT ?1, ?2, ?3, 'incident.create', 'incident/' || incident_id, NULL, ?4 \
-                     FROM timeline_entries WHERE id = last_insert_rowid()",
+                     SELECT ?1, ?2, ?3, 'incident.create', 'incident/' || max(id), NULL, ?4 FROM incidents",
                 )
-                .bind(&[at, num(incident.created_by.user_id), actor_name, snapshot.as_str().into()])
+                .bind(&[at, num(incident.actor.user_id), text(&incident.actor.name), json_text(&s.snapshot())])
                 .map_err(store_err)?,
-        ];
+        );
         let results = self.db.batch(statements).await.map_err(store_err)?;
         let id = results
             .first()
@@ -312,14 +557,43 @@ impl Store for D1Store {
         Ok(id as i64)
     }
 
-    async fn list_incidents(&self) -> Result<Vec<IncidentRecord>, StoreError> {
+    async fn list_incidents(
+        &self,
+        filter: &IncidentFilter,
+    ) -> Result<Vec<IncidentRecord>, StoreError> {
+        let mut sql = format!("SELECT {INCIDENT_COLUMNS} FROM incidents i JOIN users u ON u.id = i.created_by WHERE 1 = 1");
+        let mut args: Vec<JsValue> = Vec::new();
+        let mut bind = |clause: &str, value: JsValue, sql: &mut String| {
+            args.push(value);
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+        };
+        if let Some(p) = filter.priority {
+            bind(" AND i.priority = ?", text(p.as_str()), &mut sql);
+        }
+        if let Some(st) = filter.status {
+            bind(" AND i.status = ?", text(st.as_str()), &mut sql);
+        }
+        if let Some(c) = &filter.category {
+            bind(
+                " AND i.category = ? COLLATE NOCASE",
+                text(c.as_str()),
+                &mut sql,
+            );
+        }
+        if let Some(g) = &filter.owner_group {
+            bind(" AND i.owner_group = ?", text(g.as_str()), &mut sql);
+        }
+        match filter.open {
+            Some(true) => sql.push_str(" AND i.status NOT IN ('closed', 'discarded')"),
+            Some(false) => sql.push_str(" AND i.status IN ('closed', 'discarded')"),
+            None => {}
+        }
+        sql.push_str(" ORDER BY i.priority ASC, i.created_at ASC, i.id ASC LIMIT 1000");
         let result = self
             .db
-            .prepare(
-                "SELECT i.id, i.title, i.priority, i.status, i.facts, i.created_at, u.name AS created_by \
-                 FROM incidents i JOIN users u ON u.id = i.created_by \
-                 ORDER BY i.priority ASC, i.created_at ASC, i.id ASC",
-            )
+            .prepare(sql)
+            .bind(&args)
+            .map_err(store_err)?
             .all()
             .await
             .map_err(store_err)?;
@@ -328,6 +602,217 @@ impl Store for D1Store {
             .map_err(store_err)?
             .into_iter()
             .map(IncidentRecord::try_from)
+            .collect()
+    }
+
+    async fn get_incident(&self, id: i64) -> Result<Option<IncidentRecord>, StoreError> {
+        let row = self
+            .db
+            .prepare(format!("SELECT {INCIDENT_COLUMNS} FROM incidents i JOIN users u ON u.id = i.created_by WHERE i.id = ?1"))
+            .bind(&[num(id)])
+            .map_err(store_err)?
+            .first::<IncidentRow>(None)
+            .await
+            .map_err(store_err)?;
+        row.map(IncidentRecord::try_from).transpose()
+    }
+
+    async fn timeline(&self, id: i64) -> Result<Vec<TimelineEntryView>, StoreError> {
+        let rows = self
+            .db
+            .prepare("SELECT id, at, actor, kind, body FROM timeline_entries WHERE incident_id = ?1 ORDER BY at, id")
+            .bind(&[num(id)])
+            .map_err(store_err)?
+            .all()
+            .await
+            .map_err(store_err)?
+            .results::<TimelineRow>()
+            .map_err(store_err)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(TimelineEntryView {
+                    id: r.id as i64,
+                    at: Timestamp::from_unix_millis(r.at as i64),
+                    actor: r.actor,
+                    kind: r.kind,
+                    body: serde_json::from_str(&r.body).map_err(parse_err)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn apply_change(&self, change: &IncidentChange) -> Result<bool, StoreError> {
+        let s = &change.state;
+        let at = num(change.at.unix_millis());
+        let update = self
+            .db
+            .prepare(
+                "UPDATE incidents SET title = ?1, priority = ?2, rules_priority = ?3, status = ?4, category = ?5, \
+                 labels = ?6, owner_group = ?7, updated_at = ?8 WHERE id = ?9 AND updated_at = ?10",
+            )
+            .bind(&[
+                text(&s.title),
+                text(s.priority.as_str()),
+                text(s.rules_priority.as_str()),
+                text(s.status.as_str()),
+                opt_text(s.category.as_ref().map(|c| c.as_str())),
+                text(&labels_json(&s.labels)),
+                opt_text(s.owner_group.as_ref().map(|g| g.as_str())),
+                at.clone(),
+                num(change.id),
+                num(change.expected_updated_at.unix_millis()),
+            ])
+            .map_err(store_err)?;
+        // Written only if the UPDATE matched (changes() = 1), so a lost race writes nothing.
+        let timeline = self
+            .db
+            .prepare(
+                "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
+                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE changes() = 1",
+            )
+            .bind(&[
+                num(change.id),
+                at.clone(),
+                text(&change.actor.name),
+                text(&change.timeline.kind),
+                json_text(&change.timeline.body),
+            ])
+            .map_err(store_err)?;
+        let a = &change.audit;
+        let audit = self
+            .db
+            .prepare(
+                "INSERT INTO audit_log (at, actor_id, actor, action, subject, before, after) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() = 1",
+            )
+            .bind(&[
+                at,
+                num(change.actor.user_id),
+                text(&change.actor.name),
+                text(&a.action),
+                text(&a.subject),
+                a.before.as_ref().map_or(JsValue::NULL, json_text),
+                a.after.as_ref().map_or(JsValue::NULL, json_text),
+            ])
+            .map_err(store_err)?;
+        let results = self
+            .db
+            .batch(vec![update, timeline, audit])
+            .await
+            .map_err(store_err)?;
+        let changed = results
+            .first()
+            .and_then(|r| r.meta().ok().flatten())
+            .and_then(|m| m.changes)
+            .unwrap_or(0);
+        Ok(changed == 1)
+    }
+
+    async fn create_user(
+        &self,
+        name: &Name,
+        role: Role,
+        at: Timestamp,
+        actor: &Actor,
+    ) -> Result<UserView, StoreError> {
+        let insert = self
+            .db
+            .prepare("INSERT INTO users (name, role, created_at) VALUES (?1, ?2, ?3) RETURNING id, name, role")
+            .bind(&[text(name.as_str()), text(role.as_str()), num(at.unix_millis())])
+            .map_err(store_err)?;
+        let after = serde_json::json!({ "name": name, "role": role });
+        let audit = self.audit_statement(
+            at,
+            actor,
+            "user.create",
+            &format!("user/{name}"),
+            None,
+            Some(&after),
+        )?;
+        let results = self
+            .db
+            .batch(vec![insert, audit])
+            .await
+            .map_err(store_err)?;
+        let row = results
+            .first()
+            .map(|r| r.results::<UserRow>())
+            .transpose()
+            .map_err(store_err)?
+            .and_then(|rows| rows.into_iter().next())
+            .ok_or_else(|| StoreError("insert returned no user".into()))?;
+        UserView::try_from(row)
+    }
+
+    async fn get_user(&self, id: i64) -> Result<Option<UserView>, StoreError> {
+        let row = self
+            .db
+            .prepare("SELECT id, name, role FROM users WHERE id = ?1")
+            .bind(&[num(id)])
+            .map_err(store_err)?
+            .first::<UserRow>(None)
+            .await
+            .map_err(store_err)?;
+        row.map(UserView::try_from).transpose()
+    }
+
+    async fn create_token(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        label: &str,
+        at: Timestamp,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let insert = self
+            .db
+            .prepare("INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES (?1, ?2, ?3, ?4)")
+            .bind(&[num(user_id), text(token_hash), text(label), num(at.unix_millis())])
+            .map_err(store_err)?;
+        let after = serde_json::json!({ "label": label });
+        let audit = self.audit_statement(
+            at,
+            actor,
+            "token.create",
+            &format!("user/{user_id}"),
+            None,
+            Some(&after),
+        )?;
+        self.db
+            .batch(vec![insert, audit])
+            .await
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntryView>, StoreError> {
+        let rows = self
+            .db
+            .prepare("SELECT id, at, actor, action, subject, before, after FROM audit_log ORDER BY id DESC LIMIT ?1")
+            .bind(&[num(i64::from(limit))])
+            .map_err(store_err)?
+            .all()
+            .await
+            .map_err(store_err)?
+            .results::<AuditRow>()
+            .map_err(store_err)?;
+        rows.into_iter()
+            .map(|r| {
+                let parse = |v: Option<String>| {
+                    v.map(|t| serde_json::from_str(&t))
+                        .transpose()
+                        .map_err(parse_err)
+                };
+                Ok(AuditEntryView {
+                    id: r.id as i64,
+                    at: Timestamp::from_unix_millis(r.at as i64),
+                    actor: r.actor,
+                    action: r.action,
+                    subject: r.subject,
+                    before: parse(r.before)?,
+                    after: parse(r.after)?,
+                })
+            })
             .collect()
     }
 }

@@ -1,14 +1,74 @@
-//! Incident API handlers: create and list, generic over the [`Store`].
+//! Incident API handlers, generic over the [`Store`]: the edge's authority over the SOP.
+//!
+//! Every handler recomputes what the rules say from the stored facts, checks
+//! the request against `beacon_shared` (P6, K1-K3, V10, V11) and writes the
+//! change, its timeline entry and its audit record as one unit.
 
 use crate::auth::{require_writer, Actor};
 use crate::error::ApiError;
 use crate::request_body::decode_json;
-use crate::store::{NewIncidentRecord, Store};
-use beacon_shared::api::{IncidentList, IncidentView, NewIncident};
-use beacon_shared::{classify_priority, Timestamp};
+use crate::store::{
+    IncidentChange, IncidentFilter, IncidentRecord, IncidentState, NewAuditRecord,
+    NewIncidentRecord, NewTimelineRecord, Store,
+};
+use beacon_shared::api::{
+    CategoryChange, IncidentDetail, IncidentList, IncidentView, NewIncident, NewTimelineEntry,
+    OwnerChange, PriorityChange, TimelineEntryKind,
+};
+use beacon_shared::category::{
+    check_category, may_view_incident_details, Category, CategoryError, Labels,
+};
+use beacon_shared::lifecycle::{allowed_transitions, apply_transition, IncidentStatus, Transition};
+use beacon_shared::priority_override::{check_priority_change, OverrideError, PriorityDecision};
+use beacon_shared::role::Role;
+use beacon_shared::triage::Name;
+use beacon_shared::{classify_priority, Priority, Timestamp};
+use serde_json::json;
 
-/// `POST /api/incidents`: the edge recomputes the priority from the facts;
-/// nothing is stored unless the whole request is valid.
+fn priority_error(err: OverrideError) -> ApiError {
+    match err {
+        OverrideError::ReadOnlyRole { .. } => ApiError::Forbidden(err.to_string()),
+        OverrideError::LoweringNeedsReason { .. } => ApiError::invalid("reason", err.to_string()),
+        OverrideError::LoweringNeedsManagement { .. } => {
+            ApiError::invalid("priority", err.to_string())
+        }
+    }
+}
+
+fn category_error(err: CategoryError) -> ApiError {
+    ApiError::invalid("category", err.to_string())
+}
+
+/// Security incidents need the security or management role (K3).
+fn require_security_clearance(actor: &Actor, category: Option<&Category>) -> Result<(), ApiError> {
+    if may_view_incident_details(actor.role, category) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "Security incidents are handled by the security team".into(),
+        ))
+    }
+}
+
+/// Loads an incident the actor may see; others' Security incidents are "not found" (K3).
+async fn visible_incident<S: Store>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+) -> Result<IncidentRecord, ApiError> {
+    let record = store
+        .get_incident(id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "incident" })?;
+    if may_view_incident_details(actor.role, record.state.category.as_ref()) {
+        Ok(record)
+    } else {
+        Err(ApiError::NotFound { what: "incident" })
+    }
+}
+
+/// `POST /api/incidents`: classifies with the SOP's rules, checks P6 and K1,
+/// and stores the ticket in triage with its first timeline entries.
 pub async fn create_incident<S: Store>(
     store: &S,
     actor: &Actor,
@@ -18,113 +78,404 @@ pub async fn create_incident<S: Store>(
     require_writer(actor)?;
     let request: NewIncident = decode_json(body)?;
     let classification = classify_priority(&request.facts);
-    let record = NewIncidentRecord {
+    let rules = classification.priority;
+    let requested = request.priority.unwrap_or(rules);
+    let decision = check_priority_change(
+        rules,
+        requested,
+        actor.role,
+        request.priority_reason.as_deref(),
+    )
+    .map_err(priority_error)?;
+    check_category(
+        requested,
+        request.category.as_ref(),
+        &store.known_categories().await?,
+    )
+    .map_err(category_error)?;
+    require_security_clearance(actor, request.category.as_ref())?;
+    let labels = Labels::parse(request.labels.iter().map(|l| l.as_str()))
+        .map_err(|e| ApiError::invalid("labels", e.to_string()))?;
+    let state = IncidentState {
         title: request.title.to_string(),
-        priority: classification.priority,
-        rules_priority: classification.priority,
-        status: "triage".to_owned(),
+        priority: requested,
+        rules_priority: rules,
+        status: IncidentStatus::Triage,
+        category: request.category,
+        labels,
+        owner_group: request.owner_group,
         facts: request.facts,
-        created_at: now,
-        created_by: actor.clone(),
+    };
+    let mut timeline = vec![NewTimelineRecord {
+        kind: "created".into(),
+        body: json!({ "state": state.snapshot(), "classification": classification }),
+    }];
+    if let Some(entry) = priority_timeline(rules, &decision, None, requested) {
+        timeline.push(entry);
+    }
+    let record = NewIncidentRecord {
+        state,
+        at: now,
+        actor: actor.clone(),
+        timeline,
     };
     let id = store.insert_incident(&record).await?;
-    Ok(IncidentView {
-        id,
-        title: record.title,
-        priority: record.priority,
-        status: record.status,
-        classification,
-        created_at: now,
-        created_by: actor.name.clone(),
+    let stored = store
+        .get_incident(id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "incident" })?;
+    Ok(stored.to_view())
+}
+
+/// The timeline line that records a priority decision (P6).
+fn priority_timeline(
+    rules: Priority,
+    decision: &PriorityDecision,
+    from: Option<Priority>,
+    to: Priority,
+) -> Option<NewTimelineRecord> {
+    let (what, reason) = match decision {
+        PriorityDecision::AsClassified if from.is_none_or(|f| f == to) => return None,
+        PriorityDecision::AsClassified => ("as_classified", None),
+        PriorityDecision::Raised => ("raised", None),
+        PriorityDecision::LoweredByManagement { reason } => {
+            ("lowered_by_management", Some(reason.clone()))
+        }
+    };
+    Some(NewTimelineRecord {
+        kind: "priority_changed".into(),
+        body: json!({ "from": from, "to": to, "rules_priority": rules, "decision": what, "reason": reason }),
     })
 }
 
-/// `GET /api/incidents`: most urgent first, then oldest first.
-pub async fn list_incidents<S: Store>(store: &S, _actor: &Actor) -> Result<IncidentList, ApiError> {
-    let incidents = store.list_incidents().await?;
+/// Parses `priority=P0&status=triage&category=API&owner_group=dba&open=true`.
+pub fn parse_filter(query: &str) -> Result<IncidentFilter, ApiError> {
+    let mut filter = IncidentFilter::default();
+    for (key, value) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
+        let bad = |e: &dyn std::fmt::Display| ApiError::invalid(key.to_string(), e.to_string());
+        match key.as_ref() {
+            "priority" => filter.priority = Some(value.parse::<Priority>().map_err(|e| bad(&e))?),
+            "status" => filter.status = Some(value.parse::<IncidentStatus>().map_err(|e| bad(&e))?),
+            "category" => filter.category = Some(Category::parse(&value).map_err(|e| bad(&e))?),
+            "owner_group" => filter.owner_group = Some(Name::parse(&value).map_err(|e| bad(&e))?),
+            "open" => {
+                filter.open = Some(match value.as_ref() {
+                    "true" | "1" => true,
+                    "false" | "0" => false,
+                    _ => return Err(ApiError::invalid("open", "must be true or false")),
+                })
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    key.to_string(),
+                    "unknown filter; use priority, status, category, owner_group or open",
+                ))
+            }
+        }
+    }
+    Ok(filter)
+}
+
+/// `GET /api/incidents`: filtered, most urgent first, then oldest; Security
+/// incidents only for those cleared to see them (K3).
+pub async fn list_incidents<S: Store>(
+    store: &S,
+    actor: &Actor,
+    query: &str,
+) -> Result<IncidentList, ApiError> {
+    let filter = parse_filter(query)?;
+    let incidents = store.list_incidents(&filter).await?;
     Ok(IncidentList {
-        incidents: incidents.iter().map(|i| i.to_view()).collect(),
+        incidents: incidents
+            .iter()
+            .filter(|i| may_view_incident_details(actor.role, i.state.category.as_ref()))
+            .map(IncidentRecord::to_view)
+            .collect(),
     })
+}
+
+/// `GET /api/incidents/{id}`
+pub async fn get_incident<S: Store>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+) -> Result<IncidentDetail, ApiError> {
+    let record = visible_incident(store, actor, id).await?;
+    let timeline = store.timeline(id).await?;
+    Ok(IncidentDetail {
+        allowed_transitions: allowed_transitions(record.state.status).to_vec(),
+        incident: record.to_view(),
+        timeline,
+    })
+}
+
+/// Writes `state` as the incident's new state, or 409 if it changed meanwhile.
+async fn commit<S: Store>(
+    store: &S,
+    actor: &Actor,
+    record: &IncidentRecord,
+    state: IncidentState,
+    now: Timestamp,
+    action: &str,
+    timeline: NewTimelineRecord,
+) -> Result<IncidentDetail, ApiError> {
+    // Timestamps never go backwards (V11), even if the edge's clock does.
+    let at = now.max(record.updated_at);
+    let change = IncidentChange {
+        id: record.id,
+        expected_updated_at: record.updated_at,
+        audit: NewAuditRecord {
+            action: action.to_owned(),
+            subject: format!("incident/{}", record.id),
+            before: Some(record.state.snapshot()),
+            after: Some(state.snapshot()),
+        },
+        state,
+        at,
+        actor: actor.clone(),
+        timeline,
+    };
+    if !store.apply_change(&change).await? {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: "the incident changed while this request was made; reload and try again"
+                .into(),
+        });
+    }
+    get_incident(store, actor, record.id).await
+}
+
+/// `POST /api/incidents/{id}/transitions` with a `shared::lifecycle::Transition`.
+pub async fn transition<S: Store>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<IncidentDetail, ApiError> {
+    require_writer(actor)?;
+    let record = visible_incident(store, actor, id).await?;
+    let request: Transition = decode_json(body)?;
+    let at = now.max(record.updated_at);
+    let status =
+        apply_transition(record.state.status, record.updated_at, &request, at).map_err(|e| {
+            ApiError::Conflict {
+                field: Some("action".into()),
+                message: e.to_string(),
+            }
+        })?;
+    if let Transition::Close {
+        confirmation: beacon_shared::lifecycle::ClosingConfirmation::CommanderOverride { .. },
+    } = &request
+    {
+        if !matches!(
+            actor.role,
+            Role::IncidentCommander | Role::Management | Role::Admin
+        ) {
+            return Err(ApiError::Forbidden(
+                "only an incident commander may close without the submitter's confirmation".into(),
+            ));
+        }
+    }
+    let mut state = record.state.clone();
+    state.status = status;
+    let mut decision = None;
+    if let Transition::ClassifyAsProblem { priority } = &request {
+        // Triage's outcome: the priority must respect the rules (P6), P0/P1 need a category (K1).
+        let rules = classify_priority(&state.facts).priority;
+        decision = Some(
+            check_priority_change(rules, *priority, actor.role, None).map_err(priority_error)?,
+        );
+        check_category(
+            *priority,
+            state.category.as_ref(),
+            &store.known_categories().await?,
+        )
+        .map_err(category_error)?;
+        state.priority = *priority;
+        state.rules_priority = rules;
+    }
+    let body = json!({ "from": record.state.status, "to": status, "transition": request, "priority_decision": decision });
+    commit(
+        store,
+        actor,
+        &record,
+        state,
+        now,
+        "incident.transition",
+        NewTimelineRecord {
+            kind: "status_changed".into(),
+            body,
+        },
+    )
+    .await
+}
+
+/// `PUT /api/incidents/{id}/priority`: raise freely; lower below the rules only as management with a reason (P6).
+pub async fn change_priority<S: Store>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<IncidentDetail, ApiError> {
+    require_writer(actor)?;
+    let record = visible_incident(store, actor, id).await?;
+    let request: PriorityChange = decode_json(body)?;
+    let rules = classify_priority(&record.state.facts).priority;
+    let decision = check_priority_change(
+        rules,
+        request.priority,
+        actor.role,
+        request.reason.as_deref(),
+    )
+    .map_err(priority_error)?;
+    check_category(
+        request.priority,
+        record.state.category.as_ref(),
+        &store.known_categories().await?,
+    )
+    .map_err(category_error)?;
+    let mut state = record.state.clone();
+    state.priority = request.priority;
+    state.rules_priority = rules;
+    let entry = priority_timeline(rules, &decision, Some(record.state.priority), request.priority).unwrap_or(NewTimelineRecord {
+        kind: "priority_changed".into(),
+        body: json!({ "from": record.state.priority, "to": request.priority, "rules_priority": rules, "decision": "unchanged" }),
+    });
+    commit(
+        store,
+        actor,
+        &record,
+        state,
+        now,
+        "incident.priority",
+        entry,
+    )
+    .await
+}
+
+/// `PUT /api/incidents/{id}/category`: K1 for P0/P1, labels for all (K2), Security restricted (K3).
+pub async fn change_category<S: Store>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<IncidentDetail, ApiError> {
+    require_writer(actor)?;
+    let record = visible_incident(store, actor, id).await?;
+    let request: CategoryChange = decode_json(body)?;
+    check_category(
+        record.state.priority,
+        request.category.as_ref(),
+        &store.known_categories().await?,
+    )
+    .map_err(category_error)?;
+    require_security_clearance(actor, request.category.as_ref())?;
+    let labels = Labels::parse(request.labels.iter().map(|l| l.as_str()))
+        .map_err(|e| ApiError::invalid("labels", e.to_string()))?;
+    let mut state = record.state.clone();
+    state.category = request.category;
+    state.labels = labels;
+    let body =
+        json!({ "from": record.state.category, "to": state.category, "labels": state.labels });
+    commit(
+        store,
+        actor,
+        &record,
+        state,
+        now,
+        "incident.category",
+        NewTimelineRecord {
+            kind: "category_changed".into(),
+            body,
+        },
+    )
+    .await
+}
+
+/// `PUT /api/incidents/{id}/owner`: assign the owning engineering group (E5).
+pub async fn assign_owner<S: Store>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<IncidentDetail, ApiError> {
+    require_writer(actor)?;
+    let record = visible_incident(store, actor, id).await?;
+    let request: OwnerChange = decode_json(body)?;
+    let mut state = record.state.clone();
+    state.owner_group = Some(request.owner_group);
+    let body = json!({ "from": record.state.owner_group, "to": state.owner_group });
+    commit(
+        store,
+        actor,
+        &record,
+        state,
+        now,
+        "incident.owner",
+        NewTimelineRecord {
+            kind: "owner_changed".into(),
+            body,
+        },
+    )
+    .await
+}
+
+/// `POST /api/incidents/{id}/timeline`: a work log or a link (T7).
+pub async fn add_timeline_entry<S: Store>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<IncidentDetail, ApiError> {
+    require_writer(actor)?;
+    let record = visible_incident(store, actor, id).await?;
+    let request: NewTimelineEntry = decode_json(body)?;
+    let (kind, body) = match (&request.kind, &request.text, &request.title, &request.url) {
+        (TimelineEntryKind::WorkLog, Some(text), None, None) => {
+            ("work_log", json!({ "text": text }))
+        }
+        (TimelineEntryKind::WorkLog, None, ..) => {
+            return Err(ApiError::invalid("text", "a work log needs text"))
+        }
+        (TimelineEntryKind::Link, None, Some(title), Some(url)) => {
+            ("link", json!({ "title": title, "url": url }))
+        }
+        (TimelineEntryKind::Link, _, None, _) => {
+            return Err(ApiError::invalid("title", "a link needs a title"))
+        }
+        (TimelineEntryKind::Link, _, _, None) => {
+            return Err(ApiError::invalid("url", "a link needs a url"))
+        }
+        (TimelineEntryKind::WorkLog, ..) => {
+            return Err(ApiError::invalid("kind", "a work log has only text"))
+        }
+        (TimelineEntryKind::Link, Some(_), ..) => {
+            return Err(ApiError::invalid(
+                "text",
+                "a link has a title and a url, not text",
+            ))
+        }
+    };
+    let state = record.state.clone();
+    commit(
+        store,
+        actor,
+        &record,
+        state,
+        now,
+        "incident.timeline",
+        NewTimelineRecord {
+            kind: kind.into(),
+            body,
+        },
+    )
+    .await
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::auth::authenticate;
-    use crate::memory_store::MemoryStore;
-    use beacon_shared::role::Role;
-    use beacon_shared::Priority;
-    use pollster::block_on;
-
-    const NOW: Timestamp = Timestamp::from_unix_millis(1_795_403_520_000);
-
-    fn actor(store: &MemoryStore, role: Role) -> Actor {
-        let token = store.add_user("sam", role);
-        block_on(authenticate(store, Some(&format!("Bearer {token}")))).unwrap()
-    }
-
-    /// SPEC P0, P5: the edge computes the priority from the facts.
-    #[test]
-    fn create_classifies_and_stores() {
-        let store = MemoryStore::default();
-        let sre = actor(&store, Role::Sre);
-        let body = br#"{"title":"EU checkout down","facts":{"measurements":{"availability_by_region":[{"region":"eu-west","percent":97.5}]}}}"#;
-        let view = block_on(create_incident(&store, &sre, body, NOW)).unwrap();
-        assert_eq!(view.priority, Priority::P0);
-        assert!(view.classification.matched[0].input.contains("eu-west"));
-        let list = block_on(list_incidents(&store, &sre)).unwrap();
-        assert_eq!(list.incidents.len(), 1);
-        assert_eq!(list.incidents[0].title, "EU checkout down");
-        assert_eq!(store.audit.borrow().len(), 1);
-    }
-
-    /// SPEC I3, I4: refusals store nothing.
-    #[test]
-    fn refusals_store_nothing() {
-        let store = MemoryStore::default();
-        let viewer = actor(&store, Role::Viewer);
-        let sre = actor(&store, Role::Sre);
-        let ok = br#"{"title":"x"}"#;
-        assert!(matches!(
-            block_on(create_incident(&store, &viewer, ok, NOW)),
-            Err(ApiError::Forbidden(_))
-        ));
-        let bad = br#"{"title":"x","facts":{"scope":{"users":-1}}}"#;
-        let err = block_on(create_incident(&store, &sre, bad, NOW)).unwrap_err();
-        assert_eq!(err.status(), 422);
-        assert_eq!(err.body().error.field.as_deref(), Some("facts.scope.users"));
-        let unknown = br#"{"title":"x","severity":"high"}"#;
-        assert_eq!(
-            block_on(create_incident(&store, &sre, unknown, NOW))
-                .unwrap_err()
-                .status(),
-            422
-        );
-        assert_eq!(store.incident_count(), 0);
-        assert!(store.audit.borrow().is_empty());
-    }
-
-    /// SPEC I3: no token, wrong token -> 401.
-    #[test]
-    fn unknown_tokens_are_unauthorized() {
-        let store = MemoryStore::default();
-        store.add_user("sam", Role::Sre);
-        assert_eq!(
-            block_on(authenticate(&store, None)),
-            Err(ApiError::Unauthorized)
-        );
-        assert_eq!(
-            block_on(authenticate(&store, Some("Bearer nope"))),
-            Err(ApiError::Unauthorized)
-        );
-    }
-
-    #[test]
-    fn store_outage_is_503() {
-        let store = MemoryStore::default();
-        let sre = actor(&store, Role::Sre);
-        store.failing.set(true);
-        let err = block_on(create_incident(&store, &sre, br#"{"title":"x"}"#, NOW)).unwrap_err();
-        assert_eq!(err.status(), 503);
-    }
-}
+mod tests;

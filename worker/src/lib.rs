@@ -12,6 +12,7 @@ pub mod incidents;
 pub mod request_body;
 pub mod status_page;
 pub mod store;
+pub mod users;
 
 #[cfg(any(test, not(target_arch = "wasm32")))]
 pub mod memory_store;

@@ -4,6 +4,7 @@
 //! user-supplied reaches the HTML unescaped.
 
 use crate::store::IncidentRecord;
+use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::{Priority, Timestamp};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
@@ -35,14 +36,19 @@ fn impact(priority: Priority) -> &'static str {
     }
 }
 
-fn is_open(status: &str) -> bool {
-    !matches!(status, "resolved" | "closed" | "discarded")
+/// Shown publicly: not yet resolved, and never a Security incident (K3).
+fn is_public_and_open(incident: &IncidentRecord) -> bool {
+    let state = &incident.state;
+    !matches!(
+        state.status,
+        IncidentStatus::Resolved | IncidentStatus::Closed | IncidentStatus::Discarded
+    ) && !state.category.as_ref().is_some_and(|c| c.is_security())
 }
 
 /// Renders the page for the incidents that are open now.
 pub fn render_status_page(incidents: &[IncidentRecord], rendered_at: Timestamp) -> String {
-    let open: Vec<&IncidentRecord> = incidents.iter().filter(|i| is_open(&i.status)).collect();
-    let worst = open.iter().map(|i| i.priority).min();
+    let open: Vec<&IncidentRecord> = incidents.iter().filter(|i| is_public_and_open(i)).collect();
+    let worst = open.iter().map(|i| i.state.priority).min();
     let (banner_class, banner_text) = match worst {
         None => ("none", "All systems operational"),
         Some(Priority::P0) => ("critical", "Major service outage"),
@@ -69,9 +75,9 @@ pub fn render_status_page(incidents: &[IncidentRecord], rendered_at: Timestamp) 
                         ol class="incidents" {
                             @for incident in &open {
                                 li class="incident" id={ "incident-" (incident.id) } {
-                                    h3 { (incident.title) }
+                                    h3 { (incident.state.title) }
                                     p class="meta" {
-                                        span class={ "impact " (impact(incident.priority)) } { (impact(incident.priority)) }
+                                        span class={ "impact " (impact(incident.state.priority)) } { (impact(incident.state.priority)) }
                                         "Reported "
                                         time datetime=(incident.created_at.to_string()) { (incident.created_at.to_string()) }
                                     }
@@ -94,14 +100,26 @@ pub fn render_status_page(incidents: &[IncidentRecord], rendered_at: Timestamp) 
 mod tests {
     use super::*;
 
-    fn incident(title: &str, priority: Priority, status: &str) -> IncidentRecord {
+    fn incident(
+        title: &str,
+        priority: Priority,
+        status: IncidentStatus,
+        category: Option<&str>,
+    ) -> IncidentRecord {
         IncidentRecord {
             id: 7,
-            title: title.into(),
-            priority,
-            status: status.into(),
-            facts: Default::default(),
+            state: crate::store::IncidentState {
+                title: title.into(),
+                priority,
+                rules_priority: priority,
+                status,
+                category: category.map(|c| beacon_shared::category::Category::parse(c).unwrap()),
+                labels: Default::default(),
+                owner_group: None,
+                facts: Default::default(),
+            },
             created_at: Timestamp::from_unix_millis(0),
+            updated_at: Timestamp::from_unix_millis(0),
             created_by: "sam".into(),
         }
     }
@@ -112,7 +130,8 @@ mod tests {
             &[incident(
                 "<script>alert(1)</script>",
                 Priority::P1,
-                "triage",
+                IncidentStatus::Triage,
+                None,
             )],
             Timestamp::from_unix_millis(0),
         );
@@ -121,10 +140,26 @@ mod tests {
         assert!(html.contains("Partial service outage"));
     }
 
+    /// SPEC K3: a Security incident never reaches the public page.
+    #[test]
+    fn security_incidents_are_not_public() {
+        let html = render_status_page(
+            &[incident(
+                "credential stuffing on login",
+                Priority::P0,
+                IncidentStatus::Investigating,
+                Some("Security"),
+            )],
+            Timestamp::from_unix_millis(0),
+        );
+        assert!(!html.contains("credential stuffing"));
+        assert!(html.contains("All systems operational"));
+    }
+
     #[test]
     fn closed_incidents_are_not_active() {
         let html = render_status_page(
-            &[incident("old", Priority::P0, "closed")],
+            &[incident("old", Priority::P0, IncidentStatus::Closed, None)],
             Timestamp::from_unix_millis(0),
         );
         assert!(html.contains("All systems operational"));

@@ -95,6 +95,7 @@ pub fn TriageForm(draft: RwSignal<TriageDraft>) -> impl IntoView {
         <fieldset>
             <legend>"What is happening"</legend>
             {text_input(draft, "title", "Title", "text", |d| &d.title, |d, v| d.title = v)}
+            {text_input(draft, "category", "Category (status-page component; required for P0/P1)", "text", |d| &d.category, |d, v| d.category = v)}
             <div class="grid">
                 {text_input(draft, "system", "System or application", "text", |d| &d.system, |d, v| d.system = v)}
                 {text_input(draft, "hostname", "Hostname", "text", |d| &d.hostname, |d, v| d.hostname = v)}

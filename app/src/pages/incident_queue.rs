@@ -48,7 +48,7 @@ pub fn IncidentQueue() -> impl IntoView {
                                         <td>{i.id}</td>
                                         <td><PriorityBadge priority=i.priority /></td>
                                         <td>{i.title}</td>
-                                        <td>{i.status}</td>
+                                        <td>{i.status.as_str()}</td>
                                         <td>{format_age(i.created_at, now)}</td>
                                     </tr>
                                 }).collect::<Vec<_>>()}

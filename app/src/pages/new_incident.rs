@@ -6,6 +6,7 @@ use crate::components::triage_form::TriageForm;
 use crate::credentials::use_credentials;
 use crate::triage_draft::TriageDraft;
 use beacon_shared::api::NewIncident as NewIncidentRequest;
+use beacon_shared::category::Category;
 use beacon_shared::triage::Title;
 use leptos::prelude::*;
 
@@ -26,10 +27,26 @@ pub fn NewIncident() -> impl IntoView {
             local_error.set(Some(format!("{}: {}", first.field, first.message)));
             return;
         }
+        let category_text = draft.with_untracked(|d| d.category.trim().to_owned());
+        let category = match category_text.as_str() {
+            "" => None,
+            text => match Category::parse(text) {
+                Ok(category) => Some(category),
+                Err(err) => return local_error.set(Some(format!("category: {err}"))),
+            },
+        };
         match Title::parse(&draft.with_untracked(|d| d.title.clone())) {
             Ok(title) => {
                 local_error.set(None);
-                submit.dispatch(NewIncidentRequest { title, facts });
+                submit.dispatch(NewIncidentRequest {
+                    title,
+                    facts,
+                    category,
+                    labels: Vec::new(),
+                    priority: None,
+                    priority_reason: None,
+                    owner_group: None,
+                });
             }
             Err(err) => local_error.set(Some(format!("title: {err}"))),
         }

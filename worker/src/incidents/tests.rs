@@ -1,0 +1,217 @@
+//! Native tests of the incident handlers against the in-memory store.
+
+use super::*;
+use crate::auth::authenticate;
+use crate::memory_store::MemoryStore;
+use beacon_shared::role::Role;
+use beacon_shared::Priority;
+use pollster::block_on;
+
+const NOW: Timestamp = Timestamp::from_unix_millis(1_795_403_520_000);
+
+fn later(minutes: i64) -> Timestamp {
+    Timestamp::from_unix_millis(NOW.unix_millis() + minutes * 60_000)
+}
+
+fn actor(store: &MemoryStore, name: &str, role: Role) -> Actor {
+    let token = store.add_user(name, role);
+    block_on(authenticate(store, Some(&format!("Bearer {token}")))).unwrap()
+}
+
+const P0_EU: &[u8] = br#"{"title":"EU checkout down","category":"Payments","facts":{"measurements":{"availability_by_region":[{"region":"eu-west","percent":97.5}]}}}"#;
+
+/// SPEC P0, P5: the edge computes the priority from the facts.
+#[test]
+fn create_classifies_and_stores() {
+    let store = MemoryStore::default();
+    let sre = actor(&store, "sam", Role::Sre);
+    let view = block_on(create_incident(&store, &sre, P0_EU, NOW)).unwrap();
+    assert_eq!(view.priority, Priority::P0);
+    assert_eq!(view.status, IncidentStatus::Triage);
+    assert!(view.classification.matched[0].input.contains("eu-west"));
+    let list = block_on(list_incidents(&store, &sre, "")).unwrap();
+    assert_eq!(list.incidents.len(), 1);
+    assert_eq!(store.audit_count(), 1);
+}
+
+/// SPEC K1: a P0 without a category is refused, and nothing is stored.
+#[test]
+fn p0_without_category_is_refused() {
+    let store = MemoryStore::default();
+    let sre = actor(&store, "sam", Role::Sre);
+    let body = br#"{"title":"down","facts":{"measurements":{"complete_loss_of_access":true}}}"#;
+    let err = block_on(create_incident(&store, &sre, body, NOW)).unwrap_err();
+    assert_eq!(err.status(), 422);
+    assert_eq!(err.body().error.field.as_deref(), Some("category"));
+    assert_eq!(store.incident_count(), 0);
+}
+
+/// SPEC P6: an SRE may raise but not lower below the rules; management may lower with a reason.
+#[test]
+fn priority_overrides_follow_p6() {
+    let store = MemoryStore::default();
+    let sre = actor(&store, "sam", Role::Sre);
+    let boss = actor(&store, "max", Role::Management);
+    let lowered = br#"{"title":"x","category":"Payments","priority":"P2","facts":{"measurements":{"major_function_lost":true}}}"#;
+    let err = block_on(create_incident(&store, &sre, lowered, NOW)).unwrap_err();
+    assert_eq!(err.body().error.field.as_deref(), Some("priority"));
+    assert_eq!(store.incident_count(), 0);
+
+    let raised = br#"{"title":"x","category":"Payments","priority":"P0","facts":{"measurements":{"major_function_lost":true}}}"#;
+    let view = block_on(create_incident(&store, &sre, raised, NOW)).unwrap();
+    assert_eq!(
+        (view.priority, view.rules_priority),
+        (Priority::P0, Priority::P1)
+    );
+
+    let no_reason = br#"{"priority":"P2"}"#;
+    let err = block_on(change_priority(&store, &boss, view.id, no_reason, later(1))).unwrap_err();
+    assert_eq!(err.body().error.field.as_deref(), Some("reason"));
+    let with_reason = br#"{"priority":"P2","reason":"only the internal report is affected"}"#;
+    let detail = block_on(change_priority(
+        &store,
+        &boss,
+        view.id,
+        with_reason,
+        later(2),
+    ))
+    .unwrap();
+    assert_eq!(detail.incident.priority, Priority::P2);
+    let last = detail.timeline.last().unwrap();
+    assert_eq!(last.kind, "priority_changed");
+    assert_eq!(last.body["reason"], "only the internal report is affected");
+}
+
+/// SPEC V10, V11: transitions follow the lifecycle; invalid ones store nothing.
+#[test]
+fn lifecycle_transitions_are_checked_and_recorded() {
+    let store = MemoryStore::default();
+    let sre = actor(&store, "sam", Role::Sre);
+    let view = block_on(create_incident(&store, &sre, P0_EU, NOW)).unwrap();
+    let audit_before = store.audit_count();
+    let err = block_on(transition(
+        &store,
+        &sre,
+        view.id,
+        br#"{"action":"resolve"}"#,
+        later(1),
+    ))
+    .unwrap_err();
+    assert_eq!(err.status(), 409);
+    assert_eq!(store.audit_count(), audit_before);
+
+    let classify = br#"{"action":"classify_as_problem","priority":"P0"}"#;
+    let detail = block_on(transition(&store, &sre, view.id, classify, later(2))).unwrap();
+    assert_eq!(detail.incident.status, IncidentStatus::Investigating);
+    let lower = br#"{"action":"classify_as_problem","priority":"P3"}"#;
+    let other = block_on(create_incident(&store, &sre, P0_EU, NOW)).unwrap();
+    assert_eq!(
+        block_on(transition(&store, &sre, other.id, lower, later(2)))
+            .unwrap_err()
+            .status(),
+        422
+    );
+
+    let detail = block_on(transition(
+        &store,
+        &sre,
+        view.id,
+        br#"{"action":"resolve"}"#,
+        later(3),
+    ))
+    .unwrap();
+    assert_eq!(detail.incident.status, IncidentStatus::Resolved);
+    let kinds: Vec<&str> = detail.timeline.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["created", "status_changed", "status_changed"]);
+    assert!(detail.timeline.windows(2).all(|w| w[0].at <= w[1].at));
+}
+
+/// SPEC K3: Security incidents are invisible to roles without clearance.
+#[test]
+fn security_incidents_are_hidden() {
+    let store = MemoryStore::default();
+    let sec = actor(&store, "sec", Role::Security);
+    let sre = actor(&store, "sam", Role::Sre);
+    let body = br#"{"title":"credential stuffing","category":"Security"}"#;
+    let view = block_on(create_incident(&store, &sec, body, NOW)).unwrap();
+    assert!(block_on(list_incidents(&store, &sre, ""))
+        .unwrap()
+        .incidents
+        .is_empty());
+    assert_eq!(
+        block_on(get_incident(&store, &sre, view.id))
+            .unwrap_err()
+            .status(),
+        404
+    );
+    assert_eq!(
+        block_on(list_incidents(&store, &sec, ""))
+            .unwrap()
+            .incidents
+            .len(),
+        1
+    );
+    let err = block_on(create_incident(&store, &sre, body, NOW)).unwrap_err();
+    assert_eq!(err.status(), 403);
+}
+
+/// SPEC Q1: the list filters by priority, status, category, owner and open/closed.
+#[test]
+fn list_filters() {
+    let store = MemoryStore::default();
+    let sre = actor(&store, "sam", Role::Sre);
+    block_on(create_incident(&store, &sre, P0_EU, NOW)).unwrap();
+    let p3 = block_on(create_incident(
+        &store,
+        &sre,
+        br#"{"title":"cert renewal","owner_group":"web"}"#,
+        later(1),
+    ))
+    .unwrap();
+    let only = |q: &str| {
+        block_on(list_incidents(&store, &sre, q))
+            .unwrap()
+            .incidents
+            .iter()
+            .map(|i| i.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(only("priority=P3"), [p3.id]);
+    assert_eq!(only("owner_group=web"), [p3.id]);
+    assert_eq!(only("category=payments").len(), 1);
+    assert_eq!(only("open=true").len(), 2);
+    assert!(only("open=false").is_empty());
+    assert_eq!(only("").first(), Some(&1), "P0 first");
+    let err = block_on(list_incidents(&store, &sre, "priority=P9")).unwrap_err();
+    assert_eq!(err.body().error.field.as_deref(), Some("priority"));
+}
+
+/// SPEC T7, I3: work logs and links land in the timeline and the audit log.
+#[test]
+fn timeline_entries_and_audit() {
+    let store = MemoryStore::default();
+    let sre = actor(&store, "sam", Role::Sre);
+    let view = block_on(create_incident(&store, &sre, P0_EU, NOW)).unwrap();
+    let log = br#"{"kind":"work_log","text":"failed over to eu-central"}"#;
+    block_on(add_timeline_entry(&store, &sre, view.id, log, later(1))).unwrap();
+    let link = br#"{"kind":"link","title":"Grafana","url":"https://grafana.example/d/abc"}"#;
+    let detail = block_on(add_timeline_entry(&store, &sre, view.id, link, later(2))).unwrap();
+    assert_eq!(
+        detail.timeline.last().unwrap().body["url"],
+        "https://grafana.example/d/abc"
+    );
+    let bad = br#"{"kind":"link","title":"x","url":"javascript:alert(1)"}"#;
+    let err = block_on(add_timeline_entry(&store, &sre, view.id, bad, later(3))).unwrap_err();
+    assert_eq!(err.body().error.field.as_deref(), Some("url"));
+    assert_eq!(store.audit_count(), 3);
+}
+
+/// SPEC I4: a store outage is a 503 without internals.
+#[test]
+fn store_outage_is_503() {
+    let store = MemoryStore::default();
+    let sre = actor(&store, "sam", Role::Sre);
+    store.failing.set(true);
+    let err = block_on(create_incident(&store, &sre, br#"{"title":"x"}"#, NOW)).unwrap_err();
+    assert_eq!(err.status(), 503);
+}
