@@ -232,44 +232,35 @@ async fn status_page(env: &Env, store: &D1Store) -> Result<Response, ApiError> {
     if let Ok(Some(cached)) = kv.get(STATUS_PAGE_KEY).text().await {
         return html_response(cached);
     }
-    let incidents = store
-        .list_incidents(&IncidentFilter {
-            open: Some(true),
-            ..Default::default()
-        })
-        .await?;
-    let html = render_status_page(&incidents, now());
-    if let Ok(put) = kv.put(STATUS_PAGE_KEY, html.clone()) {
-        if let Err(e) = put.execute().await {
-            console_error!("status page cache write failed: {e}");
-        }
-    }
-    html_response(html)
+    html_response(render_and_cache_status_page(&kv, store).await?)
 }
 
 /// Re-renders the cached status page after a write that changes it.
 async fn refresh_status_page(env: &Env, store: &D1Store) {
     let Ok(kv) = env.kv("CACHE") else { return };
-    match store
-        .list_incidents(&IncidentFilter {
-            open: Some(true),
-            ..Default::default()
-        })
-        .await
-    {
-        Ok(incidents) => {
-            let html = render_status_page(&incidents, now());
-            match kv.put(STATUS_PAGE_KEY, html) {
-                Ok(put) => {
-                    if let Err(e) = put.execute().await {
-                        console_error!("status page cache write failed: {e}");
-                    }
-                }
-                Err(e) => console_error!("status page cache write failed: {e}"),
-            }
-        }
-        Err(e) => console_error!("status page refresh skipped: {e}"),
+    if let Err(e) = render_and_cache_status_page(&kv, store).await {
+        console_error!("status page refresh skipped: {e}");
     }
+}
+
+/// Renders the page from D1 and stores it in KV; a failed cache write is only logged.
+async fn render_and_cache_status_page(
+    kv: &worker::KvStore,
+    store: &D1Store,
+) -> Result<String, ApiError> {
+    let open = IncidentFilter {
+        open: Some(true),
+        ..Default::default()
+    };
+    let html = render_status_page(&store.list_incidents(&open).await?, now());
+    let written = match kv.put(STATUS_PAGE_KEY, html.clone()) {
+        Ok(put) => put.execute().await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = written {
+        console_error!("status page cache write failed: {e}");
+    }
+    Ok(html)
 }
 
 /// [`Store`] on Cloudflare D1.
@@ -312,13 +303,6 @@ fn json_text(v: &serde_json::Value) -> JsValue {
 #[derive(Deserialize)]
 struct IdRow {
     id: f64,
-}
-
-#[derive(Deserialize)]
-struct ActorRow {
-    id: f64,
-    name: String,
-    role: String,
 }
 
 #[derive(Deserialize)]
@@ -468,18 +452,15 @@ impl Store for D1Store {
             )
             .bind(&[text(token_hash)])
             .map_err(store_err)?
-            .first::<ActorRow>(None)
+            .first::<UserRow>(None)
             .await
             .map_err(store_err)?;
-        row.map(|r| {
-            let role = r.role.parse::<Role>().map_err(parse_err)?;
-            Ok(Actor {
-                user_id: r.id as i64,
-                name: r.name,
-                role,
-            })
-        })
-        .transpose()
+        let user = row.map(UserView::try_from).transpose()?;
+        Ok(user.map(|u| Actor {
+            user_id: u.id,
+            name: u.name,
+            role: u.role,
+        }))
     }
 
     async fn known_categories(&self) -> Result<Vec<Category>, StoreError> {
