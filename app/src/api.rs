@@ -1,8 +1,12 @@
 //! The HTTP client for Beacon's JSON API, speaking `beacon_shared::api`.
 
-use beacon_shared::api::{ErrorBody, IncidentList, IncidentView, NewIncident};
-use gloo_net::http::{Request, Response};
+use beacon_shared::api::{
+    CategoryChange, CategoryList, ErrorBody, IncidentDetail, IncidentList, IncidentView,
+    NewIncident, NewTimelineEntry, PriorityChange, TransitionRequest, UserView,
+};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// Why an API call failed, ready to show to the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,18 +52,54 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure
     }
 }
 
-fn bearer(token: &str) -> String {
-    format!("Bearer {token}")
+fn authorized(builder: RequestBuilder, token: &str) -> RequestBuilder {
+    builder.header("authorization", &format!("Bearer {token}"))
 }
 
-/// `GET /api/incidents`
-pub async fn list_incidents(token: &str) -> Result<IncidentList, ApiFailure> {
-    let response = Request::get("/api/incidents")
-        .header("authorization", &bearer(token))
+async fn get<T: DeserializeOwned>(token: &str, path: &str) -> Result<T, ApiFailure> {
+    let response = authorized(Request::get(path), token)
         .send()
         .await
         .map_err(network)?;
     decode(response).await
+}
+
+async fn send<B: Serialize, T: DeserializeOwned>(
+    builder: RequestBuilder,
+    token: &str,
+    body: &B,
+) -> Result<T, ApiFailure> {
+    let response = authorized(builder, token)
+        .json(body)
+        .map_err(network)?
+        .send()
+        .await
+        .map_err(network)?;
+    decode(response).await
+}
+
+/// `GET /api/me`: who the token belongs to, and its role.
+pub async fn me(token: &str) -> Result<UserView, ApiFailure> {
+    get(token, "/api/me").await
+}
+
+/// `GET /api/categories`
+pub async fn categories(token: &str) -> Result<CategoryList, ApiFailure> {
+    get(token, "/api/categories").await
+}
+
+/// `GET /api/incidents?{query}` with the queue's filters.
+pub async fn list_incidents(token: &str, query: &str) -> Result<IncidentList, ApiFailure> {
+    let path = match query {
+        "" => "/api/incidents".to_owned(),
+        query => format!("/api/incidents?{query}"),
+    };
+    get(token, &path).await
+}
+
+/// `GET /api/incidents/{id}`
+pub async fn incident(token: &str, id: i64) -> Result<IncidentDetail, ApiFailure> {
+    get(token, &format!("/api/incidents/{id}")).await
 }
 
 /// `POST /api/incidents`
@@ -67,12 +107,45 @@ pub async fn create_incident(
     token: &str,
     incident: &NewIncident,
 ) -> Result<IncidentView, ApiFailure> {
-    let response = Request::post("/api/incidents")
-        .header("authorization", &bearer(token))
-        .json(incident)
-        .map_err(network)?
-        .send()
-        .await
-        .map_err(network)?;
-    decode(response).await
+    send(Request::post("/api/incidents"), token, incident).await
+}
+
+/// `POST /api/incidents/{id}/transitions`
+pub async fn transition(
+    token: &str,
+    id: i64,
+    request: &TransitionRequest,
+) -> Result<IncidentDetail, ApiFailure> {
+    let path = format!("/api/incidents/{id}/transitions");
+    send(Request::post(&path), token, request).await
+}
+
+/// `PUT /api/incidents/{id}/priority`
+pub async fn change_priority(
+    token: &str,
+    id: i64,
+    change: &PriorityChange,
+) -> Result<IncidentDetail, ApiFailure> {
+    let path = format!("/api/incidents/{id}/priority");
+    send(Request::put(&path), token, change).await
+}
+
+/// `PUT /api/incidents/{id}/category`
+pub async fn change_category(
+    token: &str,
+    id: i64,
+    change: &CategoryChange,
+) -> Result<IncidentDetail, ApiFailure> {
+    let path = format!("/api/incidents/{id}/category");
+    send(Request::put(&path), token, change).await
+}
+
+/// `POST /api/incidents/{id}/timeline`
+pub async fn add_timeline_entry(
+    token: &str,
+    id: i64,
+    entry: &NewTimelineEntry,
+) -> Result<IncidentDetail, ApiFailure> {
+    let path = format!("/api/incidents/{id}/timeline");
+    send(Request::post(&path), token, entry).await
 }

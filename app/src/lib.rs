@@ -1,4 +1,5 @@
-//! Beacon's browser app: sign-in, the triage form with live classification, the incident queue.
+//! Beacon's browser app: sign-in, the triage form with live classification,
+//! the incident queue and the incident page.
 //!
 //! The priority shown while the SRE types comes from `beacon_shared`, the
 //! same code the edge runs when the form is submitted.
@@ -6,7 +7,9 @@
 pub mod api;
 pub mod components;
 pub mod credentials;
+pub mod incident_state;
 pub mod pages;
+pub mod timeline_text;
 pub mod triage_draft;
 
 use credentials::Credentials;
@@ -36,6 +39,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <p>"Page not found."</p> }>
                     <Route path=path!("/") view=pages::incident_queue::IncidentQueue />
                     <Route path=path!("/incidents/new") view=pages::new_incident::NewIncident />
+                    <Route path=path!("/incidents/:id") view=pages::incident::IncidentPage />
                     <Route path=path!("/sign-in") view=pages::sign_in::SignIn />
                 </Routes>
             </main>

@@ -4,7 +4,7 @@
 //! at the edge and reports the first field that does not parse.
 
 use crate::category::{Category, Label};
-use crate::lifecycle::{IncidentStatus, TransitionKind};
+use crate::lifecycle::{ClosingConfirmation, IncidentStatus, Transition, TransitionKind};
 use crate::priority::{Classification, Priority};
 use crate::role::Role;
 use crate::timestamp::Timestamp;
@@ -70,6 +70,98 @@ pub struct TimelineEntryView {
     pub actor: String,
     pub kind: String,
     pub body: serde_json::Value,
+}
+
+/// `POST /api/incidents/{id}/transitions`: `{"action": "discard", "reason": "..."}`.
+///
+/// The same JSON as [`Transition`], read as a flat struct so that a bad or
+/// missing field is reported by its name rather than as a bad body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    pub action: TransitionKind,
+    /// Required for `discard` (V10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Required for `classify_as_problem`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    /// Required for `close` (E3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<ClosingConfirmation>,
+}
+
+/// A field of a [`TransitionRequest`] that its action needs or does not take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionFieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl TransitionRequest {
+    /// The request for a transition; the inverse of [`TransitionRequest::into_transition`].
+    pub fn from_transition(transition: &Transition) -> Self {
+        let mut request = TransitionRequest {
+            action: transition.kind(),
+            reason: None,
+            priority: None,
+            confirmation: None,
+        };
+        match transition {
+            Transition::Discard { reason } => request.reason = Some(reason.clone()),
+            Transition::ClassifyAsProblem { priority } => request.priority = Some(*priority),
+            Transition::Close { confirmation } => request.confirmation = Some(confirmation.clone()),
+            _ => {}
+        }
+        request
+    }
+
+    /// The transition, or the first field that is missing or not allowed for the action.
+    pub fn into_transition(self) -> Result<Transition, TransitionFieldError> {
+        let action = self.action;
+        let missing = |field: &'static str| TransitionFieldError {
+            field,
+            message: format!("required for the action `{action}`"),
+        };
+        let unexpected = |field: &'static str| TransitionFieldError {
+            field,
+            message: format!("not allowed for the action `{action}`"),
+        };
+        let takes = |field: &'static str| {
+            matches!(
+                (action, field),
+                (TransitionKind::Discard, "reason")
+                    | (TransitionKind::ClassifyAsProblem, "priority")
+                    | (TransitionKind::Close, "confirmation")
+            )
+        };
+        for (field, present) in [
+            ("reason", self.reason.is_some()),
+            ("priority", self.priority.is_some()),
+            ("confirmation", self.confirmation.is_some()),
+        ] {
+            if present && !takes(field) {
+                return Err(unexpected(field));
+            }
+        }
+        Ok(match action {
+            TransitionKind::StartTriage => Transition::StartTriage,
+            TransitionKind::Discard => Transition::Discard {
+                reason: self.reason.ok_or_else(|| missing("reason"))?,
+            },
+            TransitionKind::ClassifyAsProblem => Transition::ClassifyAsProblem {
+                priority: self.priority.ok_or_else(|| missing("priority"))?,
+            },
+            TransitionKind::StartInvestigating => Transition::StartInvestigating,
+            TransitionKind::Identify => Transition::Identify,
+            TransitionKind::Monitor => Transition::Monitor,
+            TransitionKind::Resolve => Transition::Resolve,
+            TransitionKind::Close => Transition::Close {
+                confirmation: self.confirmation.ok_or_else(|| missing("confirmation"))?,
+            },
+            TransitionKind::Reopen => Transition::Reopen,
+        })
+    }
 }
 
 /// `PUT /api/incidents/{id}/priority`
@@ -179,6 +271,12 @@ pub struct IncidentList {
     pub incidents: Vec<IncidentView>,
 }
 
+/// `GET /api/categories`: the status page's components, the categories of K1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryList {
+    pub categories: Vec<String>,
+}
+
 /// `GET /api/health`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
@@ -202,4 +300,51 @@ pub struct ErrorDetail {
     /// The offending input, as a JSON path, when one field is at fault.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SPEC V10: the flat request reads the same JSON as the tagged transition, field by field.
+    #[test]
+    fn transition_request_round_trips_every_transition() {
+        let transitions = [
+            Transition::StartTriage,
+            Transition::Discard {
+                reason: "test alert".into(),
+            },
+            Transition::ClassifyAsProblem {
+                priority: Priority::P1,
+            },
+            Transition::StartInvestigating,
+            Transition::Identify,
+            Transition::Monitor,
+            Transition::Resolve,
+            Transition::Close {
+                confirmation: ClosingConfirmation::CommanderOverride {
+                    reason: "submitter on leave".into(),
+                },
+            },
+            Transition::Reopen,
+        ];
+        for transition in transitions {
+            let json = serde_json::to_value(&transition).unwrap();
+            let request: TransitionRequest = serde_json::from_value(json.clone()).unwrap();
+            assert_eq!(serde_json::to_value(&request).unwrap(), json);
+            assert_eq!(request.clone().into_transition(), Ok(transition.clone()));
+            assert_eq!(TransitionRequest::from_transition(&transition), request);
+        }
+    }
+
+    #[test]
+    fn transition_request_names_missing_and_stray_fields() {
+        let request: TransitionRequest = serde_json::from_str(r#"{"action":"discard"}"#).unwrap();
+        assert_eq!(request.into_transition().unwrap_err().field, "reason");
+        let request: TransitionRequest =
+            serde_json::from_str(r#"{"action":"resolve","priority":"P1"}"#).unwrap();
+        let err = request.into_transition().unwrap_err();
+        assert_eq!(err.field, "priority");
+        assert!(err.message.contains("not allowed"), "{}", err.message);
+    }
 }

@@ -2,16 +2,36 @@
 
 use crate::{Env, TestFn};
 use beacon_e2e::browser::{wait_for, wait_until_source};
+use beacon_e2e::BoxError;
 use fantoccini::Locator;
 use libtest_mimic::Failed;
 
-pub const TESTS: &[(&str, TestFn)] = &[(
-    "browser::triage_form_classifies_live_submits_and_shows_on_status",
-    triage_form_classifies_live_submits_and_shows_on_status,
-)];
+pub const TESTS: &[(&str, TestFn)] = &[
+    (
+        "browser::triage_form_classifies_live_submits_and_shows_on_status",
+        triage_form_classifies_live_submits_and_shows_on_status,
+    ),
+    (
+        "browser::queue_filters_and_read_only_viewer",
+        queue_filters_and_read_only_viewer,
+    ),
+];
 
-/// SPEC P0, P5, T5, M3: sign in, fill the form, see P0 with the region named
-/// before submitting, submit, and find the incident through the API and on /status.
+async fn sign_in(client: &fantoccini::Client, env: &Env, role: &str) -> Result<(), BoxError> {
+    client.goto(&env.worker.url("/sign-in")).await?;
+    wait_for(client, "#token")
+        .await?
+        .send_keys(env.worker.token(role))
+        .await?;
+    client.find(Locator::Css("#sign-in")).await?.click().await?;
+    wait_for(client, "#incident-queue, #incident-queue-empty, h1").await?;
+    Ok(())
+}
+
+/// SPEC P0, P5, T5, V10, T7, M3: sign in, fill the form, see P0 with the region
+/// named before submitting, submit; on the incident page classify it as a problem
+/// and add a work log; find the ticket with P0 and those timeline entries through
+/// the API, and on /status.
 fn triage_form_classifies_live_submits_and_shows_on_status(env: &Env) -> Result<(), Failed> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -20,13 +40,7 @@ fn triage_form_classifies_live_submits_and_shows_on_status(env: &Env) -> Result<
     let id = runtime.block_on(async {
         let client = env.driver.session().await.map_err(|e| e.to_string())?;
         let result = async {
-            client.goto(&env.worker.url("/sign-in")).await?;
-            wait_for(&client, "#token")
-                .await?
-                .send_keys(env.worker.token("sre"))
-                .await?;
-            client.find(Locator::Css("#sign-in")).await?.click().await?;
-            wait_for(&client, "#incident-queue, h1").await?;
+            sign_in(&client, env, "sre").await?;
 
             client.goto(&env.worker.url("/incidents/new")).await?;
             wait_for(&client, "#title").await?.send_keys(&title).await?;
@@ -66,12 +80,35 @@ fn triage_form_classifies_live_submits_and_shows_on_status(env: &Env) -> Result<
                 .ok_or("id attribute")?
                 .parse()?;
 
+            client
+                .find(Locator::Css("#open-incident"))
+                .await?
+                .click()
+                .await?;
+            wait_for(&client, "#timeline li[data-kind=created]").await?;
+            client
+                .find(Locator::Css("#action-classify_as_problem"))
+                .await?
+                .click()
+                .await?;
+            wait_for(&client, "#incident-summary[data-status=investigating]").await?;
+            wait_for(&client, "#worklog-text")
+                .await?
+                .send_keys("Rolled back release 42 on eu-west")
+                .await?;
+            client
+                .find(Locator::Css("#add-worklog"))
+                .await?
+                .click()
+                .await?;
+            wait_for(&client, "#timeline li[data-kind=work_log]").await?;
+
             client.goto(&env.worker.url("/status")).await?;
             let page = client.source().await?;
             if !page.contains(&title) {
                 return Err(format!("/status does not show {title}").into());
             }
-            Ok::<i64, beacon_e2e::BoxError>(id)
+            Ok::<i64, BoxError>(id)
         }
         .await;
         let _ = client.close().await;
@@ -94,5 +131,100 @@ fn triage_form_classifies_live_submits_and_shows_on_status(env: &Env) -> Result<
     if incident["priority"] != "P0" || incident["title"] != title.as_str() {
         return Err(format!("stored incident: {incident}").into());
     }
+    let detail: serde_json::Value = env
+        .http
+        .get(env.worker.url(&format!("/api/incidents/{id}")))
+        .bearer_auth(env.worker.token("sre"))
+        .send()?
+        .json()?;
+    let kinds: Vec<&str> = detail["timeline"]
+        .as_array()
+        .ok_or("timeline")?
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    if kinds != ["created", "status_changed", "work_log"] {
+        return Err(format!("timeline kinds {kinds:?} in {detail}").into());
+    }
+    let created = &detail["timeline"][0]["body"]["state"];
+    let classified = &detail["timeline"][1]["body"];
+    if created["priority"] != "P0"
+        || classified["to"] != "investigating"
+        || classified["transition"]["priority"] != "P0"
+        || detail["timeline"][2]["body"]["text"] != "Rolled back release 42 on eu-west"
+    {
+        return Err(format!("timeline bodies: {detail}").into());
+    }
+    Ok(())
+}
+
+/// SPEC K1, P6: the queue filters by priority through the address; a viewer sees
+/// the ticket but is offered no action on it.
+fn queue_filters_and_read_only_viewer(env: &Env) -> Result<(), Failed> {
+    let title = format!("Payments latency {}", std::process::id());
+    let body = serde_json::json!({
+        "title": title,
+        "category": "Payments",
+        "priority": "P2",
+    });
+    let created: serde_json::Value = env
+        .http
+        .post(env.worker.url("/api/incidents"))
+        .bearer_auth(env.worker.token("sre"))
+        .json(&body)
+        .send()?
+        .json()?;
+    let id = created["id"]
+        .as_i64()
+        .ok_or(format!("created: {created}"))?;
+    let row = format!("tr[data-incident-id=\"{id}\"]");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let client = env.driver.session().await.map_err(|e| e.to_string())?;
+        let result = async {
+            sign_in(&client, env, "sre").await?;
+            client.goto(&env.worker.url("/?priority=P2")).await?;
+            wait_for(&client, &row).await?;
+            client
+                .find(Locator::Css("#filter-priority option[value=P0]"))
+                .await?
+                .click()
+                .await?;
+            wait_until_source(&client, "a P0 queue without the P2 ticket", |s| {
+                (s.contains(r#"id="incident-queue""#) || s.contains("incident-queue-empty"))
+                    && !s.contains(&title)
+            })
+            .await?;
+            let url = client.current_url().await?;
+            if !url.as_str().contains("priority=P0") {
+                return Err(format!("filter not in the address: {url}").into());
+            }
+
+            sign_in(&client, env, "viewer").await?;
+            client
+                .goto(&env.worker.url(&format!("/incidents/{id}")))
+                .await?;
+            wait_for(&client, "#timeline li[data-kind=created]").await?;
+            wait_until_source(&client, "the read-only notice", |s| {
+                s.contains("can read this ticket but not change it")
+            })
+            .await?;
+            if client
+                .find(Locator::Css(
+                    "#action-classify_as_problem, #change-priority",
+                ))
+                .await
+                .is_ok()
+            {
+                return Err("a viewer is offered actions".into());
+            }
+            Ok::<(), BoxError>(())
+        }
+        .await;
+        let _ = client.close().await;
+        result.map_err(|e| e.to_string())
+    })?;
     Ok(())
 }

@@ -88,13 +88,13 @@ async fn api(
     match (method, segments) {
         (Method::Get, ["me"]) => json_ok(&users::me(&actor), 200),
         (Method::Get, ["categories"]) => {
-            let names: Vec<String> = store
+            let categories = store
                 .known_categories()
                 .await?
                 .iter()
                 .map(|c| c.to_string())
                 .collect();
-            json_ok(&serde_json::json!({ "categories": names }), 200)
+            json_ok(&beacon_shared::api::CategoryList { categories }, 200)
         }
         (Method::Get, ["incidents"]) => {
             json_ok(&incidents::list_incidents(store, &actor, query).await?, 200)

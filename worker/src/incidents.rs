@@ -13,7 +13,7 @@ use crate::store::{
 };
 use beacon_shared::api::{
     CategoryChange, IncidentDetail, IncidentList, IncidentView, NewIncident, NewTimelineEntry,
-    OwnerChange, PriorityChange, TimelineEntryKind,
+    OwnerChange, PriorityChange, TimelineEntryKind, TransitionRequest,
 };
 use beacon_shared::category::{
     check_category, may_view_incident_details, Category, CategoryError, Labels,
@@ -255,7 +255,9 @@ pub async fn transition<S: Store>(
 ) -> Result<IncidentDetail, ApiError> {
     require_writer(actor)?;
     let record = visible_incident(store, actor, id).await?;
-    let request: Transition = decode_json(body)?;
+    let request = decode_json::<TransitionRequest>(body)?
+        .into_transition()
+        .map_err(|e| ApiError::invalid(e.field, e.message))?;
     let at = now.max(record.updated_at);
     let status =
         apply_transition(record.state.status, record.updated_at, &request, at).map_err(|e| {

@@ -1,29 +1,88 @@
 //! `cargo xtask bench`: prints `name: value unit` lines.
 
-use crate::shell::Result;
+use crate::shell::{command, Result, Step};
 use crate::{build, setup};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use std::io::Write;
 use std::path::Path;
+use std::process::Command;
 
 pub fn run() -> Result {
-    setup::run(setup::Needs::Build)?;
+    setup::run(setup::Needs::Everything)?;
     build::run()?;
+    let mut figures = Vec::new();
+    figures.extend(sizes("app_wasm", &build::app_wasm()?)?);
+    figures.extend(sizes("worker_wasm", &build::worker_wasm()?)?);
+    figures.extend(classify_speed()?);
     println!();
-    sizes("app_wasm", &build::app_wasm()?)?;
-    sizes("worker_wasm", &build::worker_wasm()?)?;
+    for line in figures {
+        println!("{line}");
+    }
     Ok(())
 }
 
-fn sizes(name: &str, path: &Path) -> Result {
+fn sizes(name: &str, path: &Path) -> Result<Vec<String>> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut gz = GzEncoder::new(Vec::new(), Compression::best());
     gz.write_all(&bytes)
         .and_then(|()| gz.flush())
         .map_err(|e| e.to_string())?;
     let compressed = gz.finish().map_err(|e| e.to_string())?;
-    println!("{name}_raw: {} bytes", bytes.len());
-    println!("{name}_gzip: {} bytes", compressed.len());
-    Ok(())
+    Ok(vec![
+        format!("{name}_raw: {} bytes", bytes.len()),
+        format!("{name}_gzip: {} bytes", compressed.len()),
+    ])
+}
+
+/// `classify_priority` per call: natively (optimised `cargo bench`) and as
+/// release wasm in headless Chromium, where the triage form runs it.
+fn classify_speed() -> Result<Vec<String>> {
+    let _step = Step::start("classify benchmark (native and wasm in Chromium)");
+    let native = figure_line(
+        "classify_native",
+        command("cargo").args(["bench", "-p", "beacon-shared", "--bench", "classify"]),
+    )?;
+    let wasm = figure_line(
+        "classify_wasm",
+        command("cargo")
+            .args([
+                "test",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "beacon-shared",
+                "--bench",
+                "classify",
+                "--",
+                "--nocapture",
+            ])
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                "wasm-bindgen-test-runner",
+            ),
+    )?;
+    Ok(vec![native, wasm])
+}
+
+/// Runs `cmd` and returns the line of its output that starts with `name:`.
+fn figure_line(name: &str, cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("{name}: could not start the benchmark: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!(
+            "{name}: the benchmark failed ({})\n{stdout}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    stdout
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with(&format!("{name}:")))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{name}: the benchmark printed no figure\n{stdout}"))
 }

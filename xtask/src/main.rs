@@ -9,6 +9,7 @@
 //!   `wrangler dev` on http://127.0.0.1:8787.
 //! - `test`: setup + every check: fmt, clippy (native and wasm32), native
 //!   tests, browser tests in headless Chromium, end-to-end tests.
+//! - `e2e`: setup + build + only the end-to-end tests (the slow part of `test`).
 //! - `bench`: the figures the issues ask for.
 
 mod bench;
@@ -28,9 +29,10 @@ fn main() -> ExitCode {
         Some("build") => setup::run(setup::Needs::Build).and_then(|()| build::run()),
         Some("dev") => dev::run(&args[1..]),
         Some("test") => test::run(),
+        Some("e2e") => test::end_to_end_only(),
         Some("bench") => bench::run(),
         _ => {
-            eprintln!("usage: cargo xtask <setup | build | dev [--port N] | test | bench>");
+            eprintln!("usage: cargo xtask <setup | build | dev [--port N] | test | e2e | bench>");
             return ExitCode::from(2);
         }
     };

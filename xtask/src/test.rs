@@ -74,6 +74,13 @@ pub fn run() -> Result {
     end_to_end()
 }
 
+/// `cargo xtask e2e`: build, then only the end-to-end suite.
+pub fn end_to_end_only() -> Result {
+    setup::run(setup::Needs::Everything)?;
+    build::run()?;
+    end_to_end()
+}
+
 /// Runs the end-to-end suite and fails if it left any runtime process behind.
 fn end_to_end() -> Result {
     let _step = Step::start("end-to-end tests (wrangler dev, local D1 and KV, Chromium)");

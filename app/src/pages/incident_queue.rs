@@ -1,10 +1,19 @@
-//! The incident queue: most urgent first, then oldest, with each ticket's age.
+//! The incident queue: most urgent first, then oldest, with each ticket's age,
+//! filtered by priority, status, category, owning group and open/closed. The
+//! filters live in the address, so a filtered queue can be bookmarked and shared.
 
 use crate::api;
 use crate::components::priority_badge::PriorityBadge;
 use crate::credentials::use_credentials;
-use beacon_shared::Timestamp;
+use beacon_shared::lifecycle::IncidentStatus;
+use beacon_shared::{Priority, Timestamp};
 use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+
+/// The query parameters the queue forwards to `GET /api/incidents`.
+pub const FILTER_KEYS: [&str; 5] = ["priority", "status", "category", "owner_group", "open"];
 
 /// "3 d 4 h", "2 h 5 min", "12 min": how long a ticket has been open.
 pub fn format_age(created: Timestamp, now: Timestamp) -> String {
@@ -19,36 +28,165 @@ pub fn format_age(created: Timestamp, now: Timestamp) -> String {
     }
 }
 
+/// `priority=P0&open=true` from the non-empty filters, in a fixed order.
+pub fn filter_query(filters: &[(&str, String)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for key in FILTER_KEYS {
+        if let Some((_, value)) = filters.iter().find(|(k, v)| *k == key && !v.is_empty()) {
+            query.append_pair(key, value);
+        }
+    }
+    query.finish()
+}
+
 #[component]
 pub fn IncidentQueue() -> impl IntoView {
     let credentials = use_credentials();
-    let incidents = LocalResource::new(move || {
+    let query_map = use_query_map();
+    let filters = Memo::new(move |_| {
+        query_map.with(|q| {
+            FILTER_KEYS
+                .iter()
+                .map(|&key| (key, q.get(key).unwrap_or_default()))
+                .collect::<Vec<_>>()
+        })
+    });
+    let categories = LocalResource::new(move || {
         let token = credentials.token.get();
         async move {
             match token {
-                Some(token) => api::list_incidents(&token).await.map(Some),
+                Some(token) => api::categories(&token)
+                    .await
+                    .map(|l| l.categories)
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            }
+        }
+    });
+    let incidents = LocalResource::new(move || {
+        let token = credentials.token.get();
+        let query = filter_query(&filters.get());
+        async move {
+            match token {
+                Some(token) => api::list_incidents(&token, &query).await.map(Some),
                 None => Ok(None),
             }
         }
     });
+    let navigate = use_navigate();
+    let set_filter = move |key: &'static str, value: String| {
+        let mut current = filters.get_untracked();
+        if let Some(entry) = current.iter_mut().find(|(k, _)| *k == key) {
+            entry.1 = value;
+        }
+        let query = filter_query(&current);
+        let path = if query.is_empty() {
+            "/".to_owned()
+        } else {
+            format!("/?{query}")
+        };
+        navigate(
+            &path,
+            NavigateOptions {
+                replace: true,
+                ..Default::default()
+            },
+        );
+    };
+    let current = move |key: &str| {
+        filters.with(|f| {
+            f.iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        })
+    };
+    let select = {
+        let set_filter = set_filter.clone();
+        move |key: &'static str, label: &'static str, options: Vec<(String, String)>| {
+            let set_filter = set_filter.clone();
+            view! {
+                <label>{label}
+                    <select id=format!("filter-{key}") on:change=move |ev| set_filter(key, event_target_value(&ev))>
+                        {options.into_iter().map(|(value, text)| {
+                            let option_value = value.clone();
+                            let selected = move || current(key) == value;
+                            view! { <option value=option_value selected=selected>{text}</option> }
+                        }).collect::<Vec<_>>()}
+                    </select>
+                </label>
+            }
+        }
+    };
+    let any = || (String::new(), "any".to_owned());
+    let priority_options: Vec<_> = std::iter::once(any())
+        .chain(
+            Priority::ALL
+                .iter()
+                .map(|p| (p.as_str().to_owned(), p.as_str().to_owned())),
+        )
+        .collect();
+    let status_options: Vec<_> = std::iter::once(any())
+        .chain(
+            IncidentStatus::ALL
+                .iter()
+                .map(|s| (s.as_str().to_owned(), s.as_str().replace('_', " "))),
+        )
+        .collect();
+    let open_options = vec![
+        any(),
+        ("true".to_owned(), "open".to_owned()),
+        ("false".to_owned(), "closed or discarded".to_owned()),
+    ];
+    let owner_input = {
+        let set_filter = set_filter.clone();
+        move || {
+            let set_filter = set_filter.clone();
+            view! {
+                <label>"Owning group"
+                    <input id="filter-owner_group" type="text" prop:value=move || current("owner_group")
+                        on:change=move |ev| set_filter("owner_group", event_target_value(&ev).trim().to_owned()) />
+                </label>
+            }
+        }
+    };
     view! {
         <h1>"Incident queue"</h1>
+        <form class="filters grid" aria-label="Filter the queue" on:submit=|ev| ev.prevent_default()>
+            {select("priority", "Priority", priority_options)}
+            {select("status", "Status", status_options)}
+            {let select = select.clone();
+            move || {
+                let options: Vec<_> = std::iter::once(any())
+                    .chain(categories.get().unwrap_or_default().into_iter().map(|c| (c.clone(), c)))
+                    .chain(std::iter::once(("Security".to_owned(), "Security".to_owned())))
+                    .collect();
+                select("category", "Category", options)
+            }}
+            {owner_input()}
+            {select("open", "Open or closed", open_options)}
+        </form>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || incidents.get().map(|result| match result {
                 Ok(None) => view! { <p>"Sign in to see the queue."</p> }.into_any(),
-                Err(err) => view! { <p class="error">{err.to_string()}</p> }.into_any(),
+                Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                Ok(Some(list)) if list.incidents.is_empty() => {
+                    view! { <p id="incident-queue-empty" class="muted">"No incidents match these filters."</p> }.into_any()
+                }
                 Ok(Some(list)) => {
                     let now = Timestamp::from_unix_millis(js_sys::Date::now() as i64);
                     view! {
                         <table id="incident-queue">
-                            <thead><tr><th>"#"</th><th>"Priority"</th><th>"Title"</th><th>"Status"</th><th>"Age"</th></tr></thead>
+                            <thead><tr><th>"#"</th><th>"Priority"</th><th>"Title"</th><th>"Status"</th><th>"Category"</th><th>"Group"</th><th>"Age"</th></tr></thead>
                             <tbody>
                                 {list.incidents.into_iter().map(|i| view! {
                                     <tr data-incident-id=i.id>
                                         <td>{i.id}</td>
                                         <td><PriorityBadge priority=i.priority /></td>
-                                        <td>{i.title}</td>
-                                        <td>{i.status.as_str()}</td>
+                                        <td><A href=format!("/incidents/{}", i.id)>{i.title}</A></td>
+                                        <td>{i.status.as_str().replace('_', " ")}</td>
+                                        <td>{i.category.unwrap_or_default()}</td>
+                                        <td>{i.owner_group.unwrap_or_default()}</td>
                                         <td>{format_age(i.created_at, now)}</td>
                                     </tr>
                                 }).collect::<Vec<_>>()}
@@ -58,5 +196,20 @@ pub fn IncidentQueue() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_query_skips_empty_filters_and_encodes() {
+        let query = filter_query(&[
+            ("open", "true".into()),
+            ("category", "Web application".into()),
+            ("priority", String::new()),
+        ]);
+        assert_eq!(query, "category=Web+application&open=true");
     }
 }

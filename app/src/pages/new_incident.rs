@@ -9,6 +9,7 @@ use beacon_shared::api::NewIncident as NewIncidentRequest;
 use beacon_shared::category::Category;
 use beacon_shared::triage::Title;
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 #[component]
 pub fn NewIncident() -> impl IntoView {
@@ -65,7 +66,10 @@ pub fn NewIncident() -> impl IntoView {
                     {move || local_error.get().map(|e| view! { <span class="error">{e}</span> })}
                     {move || submit.value().get().map(|result| match result {
                         Ok(view) => view! {
-                            <span data-incident-id=view.id>{format!("Recorded incident #{} as {}", view.id, view.priority)}</span>
+                            <span data-incident-id=view.id>
+                                {format!("Recorded incident #{} as {}. ", view.id, view.priority)}
+                                <A href=format!("/incidents/{}", view.id) attr:id="open-incident">"Open the incident"</A>
+                            </span>
                         }.into_any(),
                         Err(err) => view! { <span class="error">{err.to_string()}</span> }.into_any(),
                     })}

@@ -126,6 +126,34 @@ fn lifecycle_transitions_are_checked_and_recorded() {
     assert!(detail.timeline.windows(2).all(|w| w[0].at <= w[1].at));
 }
 
+/// SPEC V10: a transition body's bad field is named, not reported as "body".
+#[test]
+fn transition_errors_name_the_field() {
+    let store = MemoryStore::default();
+    let sre = actor(&store, "sam", Role::Sre);
+    let view = block_on(create_incident(&store, &sre, P0_EU, NOW)).unwrap();
+    let audit_before = store.audit_count();
+    for (body, field) in [
+        (
+            &br#"{"action":"classify_as_problem","priority":"P9"}"#[..],
+            "priority",
+        ),
+        (br#"{"action":"classify_as_problem"}"#, "priority"),
+        (br#"{"action":"discard"}"#, "reason"),
+        (br#"{"action":"fly"}"#, "action"),
+        (
+            br#"{"action":"close","confirmation":{"kind":"nod"}}"#,
+            "confirmation.kind",
+        ),
+    ] {
+        match block_on(transition(&store, &sre, view.id, body, later(1))) {
+            Err(ApiError::InvalidField { field: got, .. }) => assert_eq!(got, field),
+            other => panic!("{}: unexpected {other:?}", String::from_utf8_lossy(body)),
+        }
+    }
+    assert_eq!(store.audit_count(), audit_before);
+}
+
 /// SPEC K3: Security incidents are invisible to roles without clearance.
 #[test]
 fn security_incidents_are_hidden() {

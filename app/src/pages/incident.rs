@@ -1,0 +1,150 @@
+//! One ticket: its facts and priority with the reasons, its timeline, and the
+//! actions its state and the reader's role allow.
+
+use crate::api;
+use crate::components::incident_actions::{
+    CategoryEditor, PriorityEditor, TimelineEntryForm, TransitionActions,
+};
+use crate::components::priority_badge::PriorityBadge;
+use crate::credentials::use_credentials;
+use crate::incident_state::IncidentState;
+use crate::pages::incident_queue::format_age;
+use crate::timeline_text::describe;
+use beacon_shared::api::TimelineEntryView;
+use beacon_shared::Timestamp;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+fn now() -> Timestamp {
+    Timestamp::from_unix_millis(js_sys::Date::now() as i64)
+}
+
+/// `2026-11-23 14:05:09 UTC`: incident times are compared across time zones.
+fn utc(at: Timestamp) -> String {
+    let text = at.to_string();
+    let text = text.trim_end_matches('Z');
+    let text = text.split('.').next().unwrap_or(text);
+    format!("{} UTC", text.replacen('T', " ", 1))
+}
+
+#[component]
+pub fn IncidentPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = params.with_untracked(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let Some(id) = id else {
+        return view! { <p class="error">"No such incident."</p> }.into_any();
+    };
+    let credentials = use_credentials();
+    let state = IncidentState::new(id, credentials);
+    let load_error = RwSignal::new(None::<String>);
+    let categories = RwSignal::new(None::<Vec<String>>);
+    Effect::new(move |_| {
+        let Some(token) = credentials.token.get() else {
+            load_error.set(Some("Sign in to see this incident.".into()));
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match api::incident(&token, id).await {
+                Ok(detail) => state.detail.set(Some(detail)),
+                Err(err) => load_error.set(Some(err.to_string())),
+            }
+            if let Ok(me) = api::me(&token).await {
+                state.role.set(Some(me.role));
+            }
+            if let Ok(list) = api::categories(&token).await {
+                categories.set(Some(list.categories));
+            }
+        });
+    });
+    view! {
+        {move || load_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        {move || state.detail.with(Option::is_some).then(|| view! {
+            <IncidentHeader state=state />
+            <div class="incident">
+                <section aria-labelledby="timeline-heading">
+                    <h2 id="timeline-heading">"Timeline"</h2>
+                    <Timeline state=state />
+                    <Show when=move || state.can_write()>
+                        <TimelineEntryForm state=state />
+                    </Show>
+                </section>
+                <section aria-labelledby="actions-heading" class="side">
+                    <h2 id="actions-heading">"Actions"</h2>
+                    <p id="action-result" role="alert" class="error">{move || state.failure.get()}</p>
+                    <Show
+                        when=move || state.can_write()
+                        fallback=|| view! { <p class="muted">"Your role can read this ticket but not change it."</p> }
+                    >
+                        <TransitionActions state=state />
+                        <PriorityEditor state=state />
+                        {move || categories.get().map(|list| view! { <CategoryEditor state=state categories=list /> })}
+                    </Show>
+                </section>
+            </div>
+        })}
+    }
+    .into_any()
+}
+
+#[component]
+fn IncidentHeader(state: IncidentState) -> impl IntoView {
+    move || {
+        state.detail.get().map(|detail| {
+            let incident = detail.incident;
+            let rules_differ = incident.rules_priority != incident.priority;
+            view! {
+                <h1>
+                    <PriorityBadge priority=incident.priority />
+                    " #"{incident.id}" "{incident.title.clone()}
+                </h1>
+                <dl class="facts" id="incident-summary" data-status=incident.status.as_str() data-priority=incident.priority.as_str()>
+                    <dt>"Status"</dt><dd id="incident-status">{incident.status.as_str().replace('_', " ")}</dd>
+                    <dt>"Priority"</dt>
+                    <dd id="incident-priority">
+                        {incident.priority.as_str()}
+                        {rules_differ.then(|| format!(" (rules say {})", incident.rules_priority))}
+                    </dd>
+                    <dt>"Category"</dt><dd>{incident.category.clone().unwrap_or_else(|| "none".into())}</dd>
+                    <dt>"Labels"</dt><dd>{if incident.labels.is_empty() { "none".to_owned() } else { incident.labels.join(", ") }}</dd>
+                    <dt>"Owning group"</dt><dd>{incident.owner_group.clone().unwrap_or_else(|| "unassigned".into())}</dd>
+                    <dt>"Opened"</dt><dd>{utc(incident.created_at)}" ("{format_age(incident.created_at, now())}" ago) by "{incident.created_by.clone()}</dd>
+                </dl>
+                <details open=incident.priority.is_high()>
+                    <summary>"Why "{incident.rules_priority.as_str()}" by the SOP"</summary>
+                    <ul class="reasons">
+                        {if incident.classification.matched.is_empty() {
+                            vec![view! { <li class="muted">"No rule matched: P3 is the default."</li> }.into_any()]
+                        } else {
+                            incident.classification.matched.iter().map(|m| view! {
+                                <li><strong>{m.priority.as_str()}</strong>" "{m.reason.clone()}</li>
+                            }.into_any()).collect::<Vec<_>>()
+                        }}
+                    </ul>
+                </details>
+            }
+        })
+    }
+}
+
+#[component]
+fn Timeline(state: IncidentState) -> impl IntoView {
+    view! {
+        <ol id="timeline" class="timeline">
+            {move || state.detail.get().map(|d| d.timeline.iter().map(timeline_entry).collect::<Vec<_>>())}
+        </ol>
+    }
+}
+
+fn timeline_entry(entry: &TimelineEntryView) -> impl IntoView {
+    let text = describe(entry);
+    view! {
+        <li data-kind=entry.kind.clone()>
+            <time datetime=entry.at.to_string()>{utc(entry.at)}</time>
+            <span class="actor">{entry.actor.clone()}</span>
+            <span class="what">{text.summary}</span>
+            {text.link.map(|(title, url)| view! {
+                " "<a href=url rel="noopener noreferrer" target="_blank">{title}</a>
+            })}
+        </li>
+    }
+}
