@@ -277,6 +277,53 @@ pub struct CategoryList {
     pub categories: Vec<String>,
 }
 
+/// `POST /api/integrations` (admin only): a monitoring sender (SPEC I1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewIntegration {
+    pub name: Name,
+    pub format: crate::alert::IngestFormat,
+    /// The engineering team whose incidents this sender's alerts open (E5).
+    #[serde(default)]
+    pub owner_group: Option<Name>,
+    /// How alerts become triage facts; the documented default when absent.
+    #[serde(default)]
+    pub mapping: Option<crate::alert::AlertMapping>,
+}
+
+/// A freshly created integration and its secret: the only time the secret is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntegrationCreated {
+    pub id: i64,
+    pub name: String,
+    pub format: crate::alert::IngestFormat,
+    /// Alertmanager/Grafana: the bearer token; PagerDuty: the `routing_key`.
+    pub secret: String,
+}
+
+/// One alert in the on-call SRE's queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertView {
+    pub id: i64,
+    pub integration: String,
+    pub dedup_key: String,
+    /// `triggered`, `acknowledged` or `resolved`.
+    pub status: String,
+    pub summary: String,
+    pub severity: Option<String>,
+    pub incident_id: Option<i64>,
+    pub incident_status: Option<IncidentStatus>,
+    pub deliveries: i64,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+}
+
+/// `GET /api/alerts`: newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertList {
+    pub alerts: Vec<AlertView>,
+}
+
 /// `GET /api/health`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {

@@ -5,6 +5,7 @@
 //! worker's tests, as wasm in the browser (the triage form) and as wasm at
 //! the edge (the authoritative check).
 
+pub mod alert;
 pub mod api;
 pub mod category;
 pub mod lifecycle;
@@ -15,6 +16,7 @@ pub mod role;
 pub mod samples;
 pub mod timestamp;
 pub mod triage;
+pub mod webhooks;
 
 pub use category::{check_category, may_view_security, Category, Labels};
 pub use lifecycle::{

@@ -291,6 +291,11 @@ impl LocalWorker {
 impl Drop for LocalWorker {
     fn drop(&mut self) {
         drop(self.process.take());
-        let _ = std::fs::remove_dir_all(&self.state_dir);
+        // `BEACON_E2E_KEEP_STATE=1` keeps the D1 state and wrangler.log for a post-mortem.
+        if std::env::var_os("BEACON_E2E_KEEP_STATE").is_some() {
+            eprintln!("[harness] kept {}", self.state_dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.state_dir);
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 mod api;
 mod browser_flows;
+mod ingest;
 
 use beacon_e2e::browser::ChromeDriver;
 use beacon_e2e::LocalWorker;
@@ -26,6 +27,7 @@ fn main() {
     args.test_threads.get_or_insert(1);
     let tests: Vec<(&'static str, TestFn)> = api::TESTS
         .iter()
+        .chain(ingest::TESTS.iter())
         .chain(browser_flows::TESTS.iter())
         .copied()
         .collect();

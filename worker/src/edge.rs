@@ -1,5 +1,7 @@
 //! The Workers runtime glue: the fetch entry point, routing, D1 and KV.
 
+mod alerts;
+
 use crate::auth::{authenticate, Actor};
 use crate::error::ApiError;
 use crate::request_body::check_declared_length;
@@ -9,6 +11,7 @@ use crate::store::{
     StoreError,
 };
 use crate::{incidents, users};
+use beacon_shared::alert::IngestFormat;
 use beacon_shared::api::{AuditEntryView, Health, TimelineEntryView, UserView};
 use beacon_shared::category::{Category, Labels};
 use beacon_shared::lifecycle::IncidentStatus;
@@ -65,6 +68,13 @@ async fn route(
             json_ok(&health, 200)
         }
         (Method::Get | Method::Head, ["status"]) => status_page(env, &store).await,
+        (Method::Post, ["v2", "enqueue"]) => alerts::pagerduty_enqueue(req, &store).await,
+        (Method::Post, ["api", "webhooks", "alertmanager"]) => {
+            alerts::notification_webhook(req, &store, IngestFormat::Alertmanager).await
+        }
+        (Method::Post, ["api", "webhooks", "grafana"]) => {
+            alerts::notification_webhook(req, &store, IngestFormat::Grafana).await
+        }
         (_, ["api", ..]) => api(req, env, &store, method, &segments[1..], &query).await,
         _ => Err(ApiError::NotFound { what: "route" }),
     }
@@ -147,6 +157,14 @@ async fn api(
             json_ok(&created, 201)
         }
         (Method::Get, ["audit"]) => json_ok(&users::audit_log(store, &actor).await?, 200),
+        (Method::Get, ["alerts"]) => json_ok(&alerts::list_alerts(store, query).await?, 200),
+        (Method::Post, ["integrations"]) => {
+            let body = read_body(req).await?;
+            json_ok(
+                &alerts::create_integration(store, &actor, &body).await?,
+                201,
+            )
+        }
         _ => Err(ApiError::NotFound { what: "route" }),
     }
 }

@@ -1,0 +1,5 @@
+//! Monitoring webhook formats (SPEC I1), each its own module ending in
+//! [`crate::alert::AlertSignal`]s.
+
+pub mod alertmanager;
+pub mod pagerduty;

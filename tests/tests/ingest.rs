@@ -1,0 +1,425 @@
+//! Monitoring ingestion against the real worker: PagerDuty Events v2 semantics,
+//! Alertmanager deliveries, retries and concurrency, and bad input on every endpoint.
+
+use crate::{Env, TestFn};
+use libtest_mimic::Failed;
+use serde_json::{json, Value};
+
+pub const TESTS: &[(&str, TestFn)] = &[
+    (
+        "ingest::pagerduty_v2_trigger_acknowledge_resolve_and_dedup",
+        pagerduty_v2_trigger_acknowledge_resolve_and_dedup,
+    ),
+    (
+        "ingest::same_delivery_twenty_times_ten_concurrently_is_one_alert",
+        same_delivery_twenty_times_ten_concurrently_is_one_alert,
+    ),
+    (
+        "ingest::alertmanager_resolve_before_triage_is_short_lived",
+        alertmanager_resolve_before_triage_is_short_lived,
+    ),
+    (
+        "ingest::bad_deliveries_are_refused_and_store_nothing",
+        bad_deliveries_are_refused_and_store_nothing,
+    ),
+];
+
+fn check(cond: bool, what: impl Into<String>) -> Result<(), Failed> {
+    if cond {
+        Ok(())
+    } else {
+        Err(what.into().into())
+    }
+}
+
+fn scalar(env: &Env, sql: &str) -> Result<i64, Failed> {
+    let rows = env.worker.query(sql).map_err(|e| e.to_string())?;
+    rows[0]["n"]
+        .as_i64()
+        .ok_or_else(|| format!("no count from {sql}: {rows}").into())
+}
+
+/// Creates an integration as the admin and returns its secret.
+fn integration(env: &Env, name: &str, format: &str) -> Result<String, Failed> {
+    let response = env
+        .http
+        .post(env.worker.url("/api/integrations"))
+        .bearer_auth(env.worker.token("admin"))
+        .json(&json!({ "name": name, "format": format, "owner_group": "web" }))
+        .send()?;
+    let status = response.status().as_u16();
+    let body: Value = response.json()?;
+    check(
+        status == 201,
+        format!("create integration: {status} {body}"),
+    )?;
+    Ok(body["secret"].as_str().ok_or("secret")?.to_owned())
+}
+
+fn enqueue(env: &Env, event: &Value) -> Result<(u16, Value), Failed> {
+    let response = env
+        .http
+        .post(env.worker.url("/v2/enqueue"))
+        .json(event)
+        .send()?;
+    let status = response.status().as_u16();
+    Ok((status, response.json()?))
+}
+
+fn alert_rows(env: &Env, key: &str) -> Result<Value, Failed> {
+    env.worker
+        .query(&format!(
+            "SELECT id, status, deliveries, incident_id FROM alerts WHERE dedup_key = '{key}' ORDER BY id"
+        ))
+        .map_err(|e| e.to_string().into())
+}
+
+/// SPEC I1, I2, V2: PagerDuty Events v2: trigger, repeat, acknowledge, resolve,
+/// trigger after resolve (new alert), acknowledge after resolve (dropped), a
+/// generated dedup key, missing fields listed, a bad routing key refused.
+fn pagerduty_v2_trigger_acknowledge_resolve_and_dedup(env: &Env) -> Result<(), Failed> {
+    let key = integration(env, "pd-e2e", "pagerduty")?;
+    let trigger = json!({
+        "routing_key": key, "event_action": "trigger", "dedup_key": "srv01/disk",
+        "payload": {"summary": "Disk full on srv01", "source": "srv01.example.com", "severity": "critical",
+                    "component": "postgres", "custom_details": {"free": "1%"}},
+        "links": [{"href": "https://runbooks.example/disk", "text": "runbook"}]
+    });
+    let (status, body) = enqueue(env, &trigger)?;
+    check(
+        status == 202 && body["status"] == "success" && body["dedup_key"] == "srv01/disk",
+        format!("trigger: {status} {body}"),
+    )?;
+    let (status, _) = enqueue(env, &trigger)?;
+    check(status == 202, "repeat trigger")?;
+    let rows = alert_rows(env, "srv01/disk")?;
+    check(
+        rows.as_array().map(Vec::len) == Some(1) && rows[0]["deliveries"] == 2,
+        format!("a repeat is the same alert: {rows}"),
+    )?;
+    let incident = rows[0]["incident_id"].as_i64().ok_or("incident")?;
+    let detail: Value = env
+        .http
+        .get(env.worker.url(&format!("/api/incidents/{incident}")))
+        .bearer_auth(env.worker.token("sre"))
+        .send()?
+        .json()?;
+    check(
+        detail["incident"]["status"] == "reported"
+            && detail["incident"]["priority"] == "P0"
+            && detail["incident"]["facts"]["source"]["system"] == "pagerduty"
+            && detail["incident"]["facts"]["hostname"] == "srv01.example.com",
+        format!("the alert's incident: {detail}"),
+    )?;
+
+    let ack = json!({"routing_key": key, "event_action": "acknowledge", "dedup_key": "srv01/disk"});
+    let resolve = json!({"routing_key": key, "event_action": "resolve", "dedup_key": "srv01/disk"});
+    check(enqueue(env, &ack)?.0 == 202, "acknowledge")?;
+    check(
+        alert_rows(env, "srv01/disk")?[0]["status"] == "acknowledged",
+        "acknowledged",
+    )?;
+    check(enqueue(env, &resolve)?.0 == 202, "resolve")?;
+    check(
+        alert_rows(env, "srv01/disk")?[0]["status"] == "resolved",
+        "resolved",
+    )?;
+
+    check(enqueue(env, &trigger)?.0 == 202, "trigger after resolve")?;
+    let rows = alert_rows(env, "srv01/disk")?;
+    check(
+        rows.as_array().map(Vec::len) == Some(2) && rows[1]["status"] == "triggered",
+        format!("trigger after resolve opens a new alert: {rows}"),
+    )?;
+    check(enqueue(env, &resolve)?.0 == 202, "second resolve")?;
+    let events_before = scalar(env, "SELECT count(*) AS n FROM alert_events")?;
+    let (status, body) = enqueue(env, &ack)?;
+    check(
+        status == 202,
+        format!("acknowledge after resolve is accepted: {body}"),
+    )?;
+    let rows = alert_rows(env, "srv01/disk")?;
+    check(
+        rows[1]["status"] == "resolved" && rows[1]["deliveries"] == 2,
+        format!("acknowledge after resolve is dropped: {rows}"),
+    )?;
+    let outcome = env
+        .worker
+        .query("SELECT outcome FROM alert_events ORDER BY id DESC LIMIT 1")
+        .map_err(|e| e.to_string())?;
+    check(
+        outcome[0]["outcome"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("dropped")
+            && scalar(env, "SELECT count(*) AS n FROM alert_events")? == events_before + 1,
+        format!("the dropped event is kept: {outcome}"),
+    )?;
+
+    let mut no_key = trigger.clone();
+    no_key.as_object_mut().ok_or("object")?.remove("dedup_key");
+    let (status, body) = enqueue(env, &no_key)?;
+    let generated = body["dedup_key"].as_str().unwrap_or_default();
+    check(
+        status == 202 && generated.len() == 32 && generated != "srv01/disk",
+        format!("generated key: {body}"),
+    )?;
+
+    let alerts_before = scalar(env, "SELECT count(*) AS n FROM alerts")?;
+    let events_before = scalar(env, "SELECT count(*) AS n FROM alert_events")?;
+    let (status, body) = enqueue(
+        env,
+        &json!({"routing_key": key, "event_action": "trigger", "payload": {"severity": "fatal"}}),
+    )?;
+    let errors = body["errors"].to_string();
+    check(
+        status == 400
+            && body["status"] == "invalid event"
+            && ["payload.summary", "payload.source", "payload.severity"]
+                .iter()
+                .all(|f| errors.contains(f)),
+        format!("missing fields are each listed: {status} {body}"),
+    )?;
+    let mut wrong_key = trigger.clone();
+    wrong_key["routing_key"] = json!("R0000000000000000000000000000000");
+    let (status, body) = enqueue(env, &wrong_key)?;
+    check(
+        status == 400 && body["errors"].to_string().contains("Invalid routing key"),
+        format!("bad routing key: {status} {body}"),
+    )?;
+    check(
+        scalar(env, "SELECT count(*) AS n FROM alerts")? == alerts_before
+            && scalar(env, "SELECT count(*) AS n FROM alert_events")? == events_before,
+        "refused events store nothing",
+    )?;
+    Ok(())
+}
+
+fn notification(status: &str, fingerprint: &str) -> Value {
+    json!({
+        "receiver": "beacon", "status": status, "version": "4",
+        "groupKey": "{}:{alertname=\"CheckoutErrors\"}", "truncatedAlerts": 0,
+        "groupLabels": {"alertname": "CheckoutErrors"},
+        "commonLabels": {"alertname": "CheckoutErrors", "severity": "warning"},
+        "commonAnnotations": {}, "externalURL": "http://alertmanager:9093",
+        "alerts": [{
+            "status": status,
+            "labels": {"alertname": "CheckoutErrors", "severity": "warning", "job": "checkout", "instance": "web-3:9100"},
+            "annotations": {"summary": "Checkout error rate above 2%"},
+            "startsAt": "2026-11-23T03:12:00Z", "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "http://prometheus:9090/graph", "fingerprint": fingerprint
+        }]
+    })
+}
+
+fn post_notification(env: &Env, secret: &str, body: &Value) -> Result<u16, Failed> {
+    Ok(env
+        .http
+        .post(env.worker.url("/api/webhooks/alertmanager"))
+        .bearer_auth(secret)
+        .json(body)
+        .send()?
+        .status()
+        .as_u16())
+}
+
+/// SPEC I2: the same delivery 20 times, 10 of them at once, is one alert and one incident.
+fn same_delivery_twenty_times_ten_concurrently_is_one_alert(env: &Env) -> Result<(), Failed> {
+    let secret = integration(env, "am-retries", "alertmanager")?;
+    let body = notification("firing", "f00dfeed00000001");
+    let incidents_before = scalar(env, "SELECT count(*) AS n FROM incidents")?;
+    for _ in 0..10 {
+        check(
+            post_notification(env, &secret, &body)? == 200,
+            "sequential delivery",
+        )?;
+    }
+    let statuses: Vec<Result<u16, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..10)
+            .map(|_| {
+                scope.spawn(|| post_notification(env, &secret, &body).map_err(|e| format!("{e:?}")))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err("thread panicked".into())))
+            .collect()
+    });
+    check(
+        statuses.iter().all(|s| s.as_ref().is_ok_and(|s| *s == 200)),
+        format!("concurrent deliveries: {statuses:?}"),
+    )?;
+    let rows = alert_rows(env, "f00dfeed00000001")?;
+    check(
+        rows.as_array().map(Vec::len) == Some(1) && rows[0]["deliveries"] == 20,
+        format!("one alert with 20 deliveries: {rows}"),
+    )?;
+    check(
+        scalar(env, "SELECT count(*) AS n FROM incidents")? == incidents_before + 1,
+        "exactly one incident",
+    )?;
+    Ok(())
+}
+
+/// SPEC V3, T1, T3, T4: an Alertmanager alert opens an incident with its facts;
+/// resolving before anyone triaged it marks a short-lived condition.
+fn alertmanager_resolve_before_triage_is_short_lived(env: &Env) -> Result<(), Failed> {
+    let secret = integration(env, "am-short", "alertmanager")?;
+    check(
+        post_notification(env, &secret, &notification("firing", "5407711ed0000001"))? == 200,
+        "firing",
+    )?;
+    let rows = alert_rows(env, "5407711ed0000001")?;
+    let incident = rows[0]["incident_id"].as_i64().ok_or("incident")?;
+    check(
+        post_notification(env, &secret, &notification("resolved", "5407711ed0000001"))? == 200,
+        "resolved",
+    )?;
+    let detail: Value = env
+        .http
+        .get(env.worker.url(&format!("/api/incidents/{incident}")))
+        .bearer_auth(env.worker.token("sre"))
+        .send()?
+        .json()?;
+    let i = &detail["incident"];
+    check(
+        i["facts"]["system"] == "checkout"
+            && i["facts"]["hostname"] == "web-3"
+            && i["facts"]["alerted_at"] == "2026-11-23T03:12:00Z"
+            && i["priority"] == "P2"
+            && i["labels"] == json!(["short-lived"]),
+        format!("incident from the alert: {detail}"),
+    )?;
+    let kinds: Vec<&str> = detail["timeline"]
+        .as_array()
+        .ok_or("timeline")?
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    check(
+        kinds == ["created", "alert_triggered", "alert_resolved"],
+        format!("timeline: {kinds:?}"),
+    )?;
+    let queue: Value = env
+        .http
+        .get(env.worker.url("/api/alerts"))
+        .bearer_auth(env.worker.token("sre"))
+        .send()?
+        .json()?;
+    check(
+        queue["alerts"].as_array().is_some_and(|a| {
+            a.iter()
+                .any(|a| a["dedup_key"] == "5407711ed0000001" && a["status"] == "resolved")
+        }),
+        format!("alert queue: {queue}"),
+    )?;
+    Ok(())
+}
+
+/// SPEC I4: truncated JSON, wrong types, a 600 KB body and missing or wrong
+/// secrets get their documented errors on every endpoint, and store nothing.
+fn bad_deliveries_are_refused_and_store_nothing(env: &Env) -> Result<(), Failed> {
+    let am = integration(env, "am-bad", "alertmanager")?;
+    let pd = integration(env, "pd-bad", "pagerduty")?;
+    let counts = |env: &Env| -> Result<(i64, i64, i64), Failed> {
+        Ok((
+            scalar(env, "SELECT count(*) AS n FROM alerts")?,
+            scalar(env, "SELECT count(*) AS n FROM alert_events")?,
+            scalar(env, "SELECT count(*) AS n FROM incidents")?,
+        ))
+    };
+    let before = counts(env)?;
+    let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(600 * 1024));
+    let good = notification("firing", "badbadbad0000001").to_string();
+    let cases: Vec<(&str, &str, Option<&str>, String, u16)> = vec![
+        (
+            "/api/webhooks/alertmanager",
+            "truncated",
+            Some(&am),
+            good[..good.len() / 2].to_owned(),
+            400,
+        ),
+        (
+            "/api/webhooks/alertmanager",
+            "wrong type",
+            Some(&am),
+            json!({"receiver": "x", "status": "firing", "alerts": "none"}).to_string(),
+            422,
+        ),
+        (
+            "/api/webhooks/alertmanager",
+            "600 KB",
+            Some(&am),
+            big.clone(),
+            413,
+        ),
+        (
+            "/api/webhooks/alertmanager",
+            "no secret",
+            None,
+            good.clone(),
+            401,
+        ),
+        (
+            "/api/webhooks/alertmanager",
+            "wrong secret",
+            Some("bki_nope"),
+            good.clone(),
+            401,
+        ),
+        (
+            "/api/webhooks/alertmanager",
+            "other format's secret",
+            Some(&pd),
+            good.clone(),
+            401,
+        ),
+        (
+            "/api/webhooks/grafana",
+            "alertmanager secret",
+            Some(&am),
+            good.clone(),
+            401,
+        ),
+        (
+            "/v2/enqueue",
+            "truncated",
+            None,
+            "{\"routing_key\":".into(),
+            400,
+        ),
+        (
+            "/v2/enqueue",
+            "wrong type",
+            None,
+            json!({"routing_key": pd, "event_action": 7}).to_string(),
+            400,
+        ),
+        ("/v2/enqueue", "600 KB", None, big, 413),
+    ];
+    for (path, what, secret, body, expected) in cases {
+        let mut request = env
+            .http
+            .post(env.worker.url(path))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(secret) = secret {
+            request = request.bearer_auth(secret);
+        }
+        let response = request.send()?;
+        let status = response.status().as_u16();
+        let text = response.text()?;
+        check(
+            status == expected,
+            format!("{path} {what}: {status} {text}"),
+        )?;
+        let parsed: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{path} {what}: not JSON ({e}): {text}"))?;
+        check(
+            parsed.get("error").is_some() || parsed.get("errors").is_some(),
+            format!("{path} {what}: error body names the problem: {text}"),
+        )?;
+    }
+    check(counts(env)? == before, "refused deliveries store nothing")?;
+    Ok(())
+}
