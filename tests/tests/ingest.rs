@@ -2,10 +2,17 @@
 //! Alertmanager deliveries, retries and concurrency, and bad input on every endpoint.
 
 use crate::{Env, TestFn};
+use beacon_e2e::{free_port, GroupChild};
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 pub const TESTS: &[(&str, TestFn)] = &[
+    (
+        "ingest::real_alertmanager_fires_repeats_and_resolves",
+        real_alertmanager_fires_repeats_and_resolves,
+    ),
     (
         "ingest::pagerduty_v2_trigger_acknowledge_resolve_and_dedup",
         pagerduty_v2_trigger_acknowledge_resolve_and_dedup,
@@ -421,5 +428,167 @@ fn bad_deliveries_are_refused_and_store_nothing(env: &Env) -> Result<(), Failed>
         )?;
     }
     check(counts(env)? == before, "refused deliveries store nothing")?;
+    Ok(())
+}
+
+/// Polls `probe` every 250 ms for up to 60 s until it returns `Some`.
+fn eventually<T>(
+    what: &str,
+    mut probe: impl FnMut() -> Result<Option<T>, Failed>,
+) -> Result<T, Failed> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(value) = probe()? {
+            return Ok(value);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("timed out waiting for {what}").into());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// SPEC I1, I2, V2, T1, T3, T4: Debian's Prometheus Alertmanager, with a webhook
+/// receiver pointed at Beacon and authenticated by `http_config.authorization`,
+/// delivers an alert pushed into its own API; its repeated notifications do not
+/// duplicate the alert or the incident; resolving it in Alertmanager resolves it
+/// in Beacon.
+fn real_alertmanager_fires_repeats_and_resolves(env: &Env) -> Result<(), Failed> {
+    let secret = integration(env, "am-real", "alertmanager")?;
+    let dir = std::env::temp_dir().join(format!("beacon-alertmanager-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let url = env.worker.url("/api/webhooks/alertmanager");
+    let config = [
+        "route:".to_owned(),
+        "  receiver: beacon".into(),
+        "  group_by: ['alertname']".into(),
+        "  group_wait: 1s".into(),
+        "  group_interval: 1s".into(),
+        "  repeat_interval: 2s".into(),
+        "receivers:".into(),
+        "  - name: beacon".into(),
+        "    webhook_configs:".into(),
+        format!("      - url: {url}"),
+        "        send_resolved: true".into(),
+        "        http_config:".into(),
+        "          authorization:".into(),
+        "            type: Bearer".into(),
+        format!("            credentials: {secret}"),
+    ]
+    .join("\n");
+    std::fs::write(dir.join("alertmanager.yml"), config)?;
+    let port = free_port();
+    let am_url = format!("http://127.0.0.1:{port}");
+    let log = std::fs::File::create(dir.join("alertmanager.log"))?;
+    let _alertmanager = GroupChild::spawn(
+        "alertmanager",
+        Command::new("prometheus-alertmanager")
+            .arg(format!(
+                "--config.file={}",
+                dir.join("alertmanager.yml").display()
+            ))
+            .arg(format!("--storage.path={}", dir.join("data").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--cluster.listen-address=")
+            .stdout(Stdio::null())
+            .stderr(log),
+    )?;
+    eventually("alertmanager to be ready", || {
+        Ok(env
+            .http
+            .get(format!("{am_url}/-/ready"))
+            .send()
+            .ok()
+            .filter(|r| r.status().is_success()))
+    })
+    .map_err(|e| {
+        let log = std::fs::read_to_string(dir.join("alertmanager.log")).unwrap_or_default();
+        format!("{e:?}\n{log}")
+    })?;
+
+    let alert = |ends_at: Option<String>| {
+        let mut alert = json!({
+            "labels": {"alertname": "BeaconE2EDiskFull", "severity": "critical", "job": "postgres", "instance": "db-1.example.com:9100"},
+            "annotations": {"summary": "Disk almost full on db-1"},
+            "generatorURL": "http://prometheus.example:9090/graph"
+        });
+        if let Some(ends_at) = ends_at {
+            alert["endsAt"] = json!(ends_at);
+        }
+        json!([alert])
+    };
+    let push = |body: &Value| -> Result<(), Failed> {
+        let status = env
+            .http
+            .post(format!("{am_url}/api/v2/alerts"))
+            .json(body)
+            .send()?
+            .status();
+        check(
+            status.is_success(),
+            format!("alertmanager refused the alert: {status}"),
+        )
+    };
+    let rows = |env: &Env| -> Result<Value, Failed> {
+        env.worker
+            .query(
+                "SELECT a.id, a.status, a.deliveries, a.incident_id FROM alerts a \
+                 JOIN integrations g ON g.id = a.integration_id WHERE g.name = 'am-real' ORDER BY a.id",
+            )
+            .map_err(|e| e.to_string().into())
+    };
+    push(&alert(None))?;
+    // Prometheus re-sends firing alerts on every evaluation; so does this test.
+    let repeated = eventually("repeated notifications to reach Beacon", || {
+        push(&alert(None))?;
+        let rows = rows(env)?;
+        Ok(rows[0]["deliveries"]
+            .as_i64()
+            .filter(|d| *d >= 3)
+            .map(|_| rows))
+    })?;
+    check(
+        repeated.as_array().map(Vec::len) == Some(1),
+        format!("repeats are one alert: {repeated}"),
+    )?;
+    let incident = repeated[0]["incident_id"].as_i64().ok_or("incident id")?;
+    let incidents = scalar(
+        env,
+        &format!(
+            "SELECT count(DISTINCT incident_id) AS n FROM alerts WHERE incident_id = {incident}"
+        ),
+    )?;
+    check(incidents == 1, "one incident")?;
+    let detail: Value = env
+        .http
+        .get(env.worker.url(&format!("/api/incidents/{incident}")))
+        .bearer_auth(env.worker.token("sre"))
+        .send()?
+        .json()?;
+    let i = &detail["incident"];
+    check(
+        i["priority"] == "P0"
+            && i["facts"]["source"]["system"] == "alertmanager"
+            && i["facts"]["source"]["name"] == "am-real"
+            && i["facts"]["system"] == "postgres"
+            && i["facts"]["hostname"] == "db-1.example.com"
+            && i["title"] == "Disk almost full on db-1",
+        format!("incident from Alertmanager: {detail}"),
+    )?;
+
+    let past = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
+    let ends_at = past
+        .format(&time::format_description::well_known::Rfc3339)
+        .map_err(|e| e.to_string())?;
+    push(&alert(Some(ends_at)))?;
+    let resolved = eventually("the resolved notification to reach Beacon", || {
+        let rows = rows(env)?;
+        Ok((rows[0]["status"] == "resolved").then_some(rows))
+    })?;
+    check(
+        resolved.as_array().map(Vec::len) == Some(1),
+        format!("resolving keeps one alert: {resolved}"),
+    )?;
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! Finds `wrangler`/`workerd`/`chromedriver` processes, so `xtask test` can prove it left none behind.
+//! Finds `wrangler`/`workerd`/`chromedriver`/`alertmanager` processes, so `xtask test` can prove it left none behind.
 
 use std::collections::BTreeMap;
 
@@ -20,7 +20,7 @@ pub fn runtime_processes() -> BTreeMap<u32, String> {
             continue;
         };
         let cmdline = String::from_utf8_lossy(&raw).replace('\0', " ");
-        let is_runtime = ["wrangler", "workerd", "chromedriver"].iter().any(|name| {
+        let is_runtime = ["wrangler", "workerd", "chromedriver", "alertmanager"].iter().any(|name| {
             cmdline
                 .split_whitespace()
                 .take(2)

@@ -24,7 +24,7 @@ pub fn run(needs: Needs) -> Result {
     cargo_tool("trunk", "trunk", TRUNK_VERSION)?;
     npm_packages()?;
     if needs == Needs::Everything {
-        chromium()?;
+        debian_packages()?;
     }
     Ok(())
 }
@@ -109,16 +109,33 @@ fn npm_packages() -> Result {
     )
 }
 
-fn chromium() -> Result {
-    if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
+/// Debian packages the tests drive: the browser, its driver, and a real
+/// Prometheus Alertmanager for the ingestion tests.
+const TEST_PACKAGES: [(&str, &str); 3] = [
+    ("chromium", "/usr/bin/chromium"),
+    ("chromium-driver", "/usr/bin/chromedriver"),
+    ("prometheus-alertmanager", "/usr/bin/prometheus-alertmanager"),
+];
+
+fn debian_packages() -> Result {
+    let missing: Vec<&str> = TEST_PACKAGES
+        .iter()
+        .filter(|(_, binary)| !Path::new(binary).exists())
+        .map(|(package, _)| *package)
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
-    let _step = Step::start("installing chromium and chromium-driver from Debian's packages");
+    let _step = Step::start(format!(
+        "installing {} from Debian's packages",
+        missing.join(", ")
+    ));
     run_step("apt-get update", command("apt-get").args(["update", "-qq"]))?;
     run_step(
         "apt-get install",
         command("apt-get")
-            .args(["install", "-y", "-qq", "chromium", "chromium-driver"])
+            .args(["install", "-y", "-qq"])
+            .args(&missing)
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )
 }

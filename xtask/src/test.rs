@@ -99,7 +99,7 @@ fn end_to_end() -> Result {
     }
     outcome?;
     if leftovers.is_empty() {
-        eprintln!("    no wrangler/workerd/chromedriver processes left behind");
+        eprintln!("    no wrangler/workerd/chromedriver/alertmanager processes left behind");
         Ok(())
     } else {
         let list: Vec<String> = leftovers
