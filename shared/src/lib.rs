@@ -8,11 +8,13 @@
 pub mod alert;
 pub mod api;
 pub mod category;
+pub mod escalation;
 pub mod lifecycle;
 pub mod measure;
 pub mod priority;
 pub mod priority_override;
 pub mod role;
+pub mod rota;
 pub mod samples;
 pub mod service_level;
 pub mod status_page;

@@ -36,9 +36,10 @@ fn sizes(name: &str, path: &Path) -> Result<Vec<String>> {
 }
 
 /// `classify_priority` per call: natively (optimised `cargo bench`) and as
-/// release wasm in headless Chromium, where the triage form runs it.
+/// release wasm in headless Chromium, where the triage form runs it; and one
+/// escalation evaluation of 1,000 open tickets, natively.
 fn classify_speed() -> Result<Vec<String>> {
-    let _step = Step::start("classify benchmark (native and wasm in Chromium)");
+    let _step = Step::start("shared benchmarks (classify native and wasm, escalation sweep)");
     let native = figure_line(
         "classify_native",
         command("cargo").args(["bench", "-p", "beacon-shared", "--bench", "classify"]),
@@ -63,7 +64,11 @@ fn classify_speed() -> Result<Vec<String>> {
                 "wasm-bindgen-test-runner",
             ),
     )?;
-    Ok(vec![native, wasm])
+    let sweep = figure_line(
+        "sweep_native_1000",
+        command("cargo").args(["bench", "-p", "beacon-shared", "--bench", "sweep"]),
+    )?;
+    Ok(vec![native, wasm, sweep])
 }
 
 /// Runs `cmd` and returns the line of its output that starts with `name:`.
