@@ -20,14 +20,16 @@ pub fn runtime_processes() -> BTreeMap<u32, String> {
             continue;
         };
         let cmdline = String::from_utf8_lossy(&raw).replace('\0', " ");
-        let is_runtime = ["wrangler", "workerd", "chromedriver", "alertmanager"].iter().any(|name| {
-            cmdline
-                .split_whitespace()
-                .take(2)
-                .any(|word| word.rsplit('/').next() == Some(name))
-                || cmdline.contains(&format!("/{name}/bin/"))
-                || cmdline.contains(&format!("node_modules/.bin/{name}"))
-        });
+        let is_runtime = ["wrangler", "workerd", "chromedriver", "alertmanager"]
+            .iter()
+            .any(|name| {
+                cmdline
+                    .split_whitespace()
+                    .take(2)
+                    .any(|word| word.rsplit('/').next() == Some(name))
+                    || cmdline.contains(&format!("/{name}/bin/"))
+                    || cmdline.contains(&format!("node_modules/.bin/{name}"))
+            });
         if is_runtime && pid != std::process::id() {
             found.insert(pid, cmdline.trim().to_owned());
         }

@@ -114,7 +114,10 @@ fn npm_packages() -> Result {
 const TEST_PACKAGES: [(&str, &str); 3] = [
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
-    ("prometheus-alertmanager", "/usr/bin/prometheus-alertmanager"),
+    (
+        "prometheus-alertmanager",
+        "/usr/bin/prometheus-alertmanager",
+    ),
 ];
 
 fn debian_packages() -> Result {
