@@ -32,7 +32,7 @@
 use crate::category::Category;
 use crate::priority::Priority;
 use crate::timestamp::Timestamp;
-use crate::triage::{LinkUrl, Name, TextError, Title};
+use crate::triage::{bounded_text_type, LinkUrl, Name, TextError, Title};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::fmt;
@@ -128,54 +128,12 @@ public_id!(
     UpdateId
 );
 
-/// The text of a public update, trimmed, 1 to 10 000 characters. Plain
-/// text: escaping for HTML is the renderer's job.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct UpdateBody(String);
-
-impl UpdateBody {
-    pub const MAX_CHARS: usize = 10_000;
-
-    /// Parses an update's text, refusing empty and over-long text.
-    pub fn parse(value: &str) -> Result<Self, TextError> {
-        let trimmed = value.trim();
-        let got = trimmed.chars().count();
-        if got == 0 {
-            Err(TextError::Empty)
-        } else if got > Self::MAX_CHARS {
-            Err(TextError::TooLong {
-                max: Self::MAX_CHARS,
-                got,
-            })
-        } else {
-            Ok(Self(trimmed.to_owned()))
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for UpdateBody {
-    type Error = TextError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<UpdateBody> for String {
-    fn from(value: UpdateBody) -> String {
-        value.0
-    }
-}
-
-impl fmt::Display for UpdateBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+bounded_text_type!(
+    /// The text of a public update, trimmed, 1 to 10 000 characters. Plain
+    /// text: escaping for HTML is the renderer's job.
+    UpdateBody,
+    10_000
+);
 
 // ---- Closed sets -------------------------------------------------------
 

@@ -7,7 +7,6 @@
 use crate::measure::{Count, Percent};
 use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// Why a piece of text was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,7 +22,7 @@ pub enum TextError {
 }
 
 /// Trimmed, non-empty text of bounded length.
-fn bounded_text(value: &str, max: usize) -> Result<String, TextError> {
+pub(crate) fn bounded_text(value: &str, max: usize) -> Result<String, TextError> {
     let trimmed = value.trim();
     let got = trimmed.chars().count();
     if got == 0 {
@@ -35,18 +34,23 @@ fn bounded_text(value: &str, max: usize) -> Result<String, TextError> {
     }
 }
 
+/// A newtype over trimmed, non-empty text of at most `$max` characters, with
+/// `parse`, serde and `Display`; used here and by other modules of this crate.
 macro_rules! bounded_text_type {
     ($(#[$doc:meta])* $name:ident, $max:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(
+            Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord,
+            ::serde::Serialize, ::serde::Deserialize,
+        )]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
 
         impl $name {
             pub const MAX_CHARS: usize = $max;
 
-            pub fn parse(value: &str) -> Result<Self, TextError> {
-                bounded_text(value, Self::MAX_CHARS).map(Self)
+            pub fn parse(value: &str) -> Result<Self, $crate::triage::TextError> {
+                $crate::triage::bounded_text(value, Self::MAX_CHARS).map(Self)
             }
 
             pub fn as_str(&self) -> &str {
@@ -55,7 +59,7 @@ macro_rules! bounded_text_type {
         }
 
         impl TryFrom<String> for $name {
-            type Error = TextError;
+            type Error = $crate::triage::TextError;
             fn try_from(value: String) -> Result<Self, Self::Error> {
                 Self::parse(&value)
             }
@@ -67,13 +71,14 @@ macro_rules! bounded_text_type {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(&self.0)
             }
         }
     };
 }
+pub(crate) use bounded_text_type;
 
 bounded_text_type!(
     /// An incident's one-line title, 1 to 200 characters.
