@@ -56,6 +56,15 @@ impl Role {
         }
     }
 
+    /// Whether this role may close a resolved incident on its own word, without
+    /// the submitter's confirmation (SPEC E3): the incident commander, management, admin.
+    pub fn may_close_without_confirmation(self) -> bool {
+        matches!(
+            self,
+            Role::IncidentCommander | Role::Management | Role::Admin
+        )
+    }
+
     /// Whether this role may change incidents at all; only [`Role::Viewer`] may not.
     pub fn can_write(self) -> bool {
         self != Role::Viewer

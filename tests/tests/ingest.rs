@@ -63,6 +63,16 @@ fn integration(env: &Env, name: &str, format: &str) -> Result<String, Failed> {
     Ok(body["secret"].as_str().ok_or("secret")?.to_owned())
 }
 
+/// `GET /api/incidents/{id}` as the SRE.
+fn incident_detail(env: &Env, id: i64) -> Result<Value, Failed> {
+    Ok(env
+        .http
+        .get(env.worker.url(&format!("/api/incidents/{id}")))
+        .bearer_auth(env.worker.token("sre"))
+        .send()?
+        .json()?)
+}
+
 fn enqueue(env: &Env, event: &Value) -> Result<(u16, Value), Failed> {
     let response = env
         .http
@@ -105,12 +115,7 @@ fn pagerduty_v2_trigger_acknowledge_resolve_and_dedup(env: &Env) -> Result<(), F
         format!("a repeat is the same alert: {rows}"),
     )?;
     let incident = rows[0]["incident_id"].as_i64().ok_or("incident")?;
-    let detail: Value = env
-        .http
-        .get(env.worker.url(&format!("/api/incidents/{incident}")))
-        .bearer_auth(env.worker.token("sre"))
-        .send()?
-        .json()?;
+    let detail = incident_detail(env, incident)?;
     check(
         detail["incident"]["status"] == "reported"
             && detail["incident"]["priority"] == "P0"
@@ -282,12 +287,7 @@ fn alertmanager_resolve_before_triage_is_short_lived(env: &Env) -> Result<(), Fa
         post_notification(env, &secret, &notification("resolved", "5407711ed0000001"))? == 200,
         "resolved",
     )?;
-    let detail: Value = env
-        .http
-        .get(env.worker.url(&format!("/api/incidents/{incident}")))
-        .bearer_auth(env.worker.token("sre"))
-        .send()?
-        .json()?;
+    let detail = incident_detail(env, incident)?;
     let i = &detail["incident"];
     check(
         i["facts"]["system"] == "checkout"
@@ -559,12 +559,7 @@ fn real_alertmanager_fires_repeats_and_resolves(env: &Env) -> Result<(), Failed>
         ),
     )?;
     check(incidents == 1, "one incident")?;
-    let detail: Value = env
-        .http
-        .get(env.worker.url(&format!("/api/incidents/{incident}")))
-        .bearer_auth(env.worker.token("sre"))
-        .send()?
-        .json()?;
+    let detail = incident_detail(env, incident)?;
     let i = &detail["incident"];
     check(
         i["priority"] == "P0"

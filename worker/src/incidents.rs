@@ -20,7 +20,6 @@ use beacon_shared::category::{
 };
 use beacon_shared::lifecycle::{allowed_transitions, apply_transition, IncidentStatus, Transition};
 use beacon_shared::priority_override::{check_priority_change, OverrideError, PriorityDecision};
-use beacon_shared::role::Role;
 use beacon_shared::triage::Name;
 use beacon_shared::{classify_priority, Priority, Timestamp};
 use serde_json::json;
@@ -65,6 +64,41 @@ async fn visible_incident<S: Store>(
     } else {
         Err(ApiError::NotFound { what: "incident" })
     }
+}
+
+/// The first steps of every change to an existing ticket: the actor may write,
+/// may see the ticket (K3), and sent a body of type `T`.
+async fn load_for_change<S: Store, T: serde::de::DeserializeOwned>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+    body: &[u8],
+) -> Result<(IncidentRecord, T), ApiError> {
+    require_writer(actor)?;
+    let record = visible_incident(store, actor, id).await?;
+    let request = decode_json(body)?;
+    Ok((record, request))
+}
+
+/// What the rules say for `state`'s facts, and whether `actor` may set
+/// `requested` with `reason` (P6) given `state`'s category (K1).
+async fn decide_priority<S: Store>(
+    store: &S,
+    actor: &Actor,
+    state: &IncidentState,
+    requested: Priority,
+    reason: Option<&str>,
+) -> Result<(Priority, PriorityDecision), ApiError> {
+    let rules = classify_priority(&state.facts).priority;
+    let decision =
+        check_priority_change(rules, requested, actor.role, reason).map_err(priority_error)?;
+    check_category(
+        requested,
+        state.category.as_ref(),
+        &store.known_categories().await?,
+    )
+    .map_err(category_error)?;
+    Ok((rules, decision))
 }
 
 /// `POST /api/incidents`: classifies with the SOP's rules, checks P6 and K1,
@@ -253,9 +287,8 @@ pub async fn transition<S: Store>(
     body: &[u8],
     now: Timestamp,
 ) -> Result<IncidentDetail, ApiError> {
-    require_writer(actor)?;
-    let record = visible_incident(store, actor, id).await?;
-    let request = decode_json::<TransitionRequest>(body)?
+    let (record, request) = load_for_change::<S, TransitionRequest>(store, actor, id, body).await?;
+    let request = request
         .into_transition()
         .map_err(|e| ApiError::invalid(e.field, e.message))?;
     let at = now.max(record.updated_at);
@@ -270,10 +303,7 @@ pub async fn transition<S: Store>(
         confirmation: beacon_shared::lifecycle::ClosingConfirmation::CommanderOverride { .. },
     } = &request
     {
-        if !matches!(
-            actor.role,
-            Role::IncidentCommander | Role::Management | Role::Admin
-        ) {
+        if !actor.role.may_close_without_confirmation() {
             return Err(ApiError::Forbidden(
                 "only an incident commander may close without the submitter's confirmation".into(),
             ));
@@ -284,16 +314,8 @@ pub async fn transition<S: Store>(
     let mut decision = None;
     if let Transition::ClassifyAsProblem { priority } = &request {
         // Triage's outcome: the priority must respect the rules (P6), P0/P1 need a category (K1).
-        let rules = classify_priority(&state.facts).priority;
-        decision = Some(
-            check_priority_change(rules, *priority, actor.role, None).map_err(priority_error)?,
-        );
-        check_category(
-            *priority,
-            state.category.as_ref(),
-            &store.known_categories().await?,
-        )
-        .map_err(category_error)?;
+        let (rules, decided) = decide_priority(store, actor, &state, *priority, None).await?;
+        decision = Some(decided);
         state.priority = *priority;
         state.rules_priority = rules;
     }
@@ -321,23 +343,15 @@ pub async fn change_priority<S: Store>(
     body: &[u8],
     now: Timestamp,
 ) -> Result<IncidentDetail, ApiError> {
-    require_writer(actor)?;
-    let record = visible_incident(store, actor, id).await?;
-    let request: PriorityChange = decode_json(body)?;
-    let rules = classify_priority(&record.state.facts).priority;
-    let decision = check_priority_change(
-        rules,
+    let (record, request) = load_for_change::<S, PriorityChange>(store, actor, id, body).await?;
+    let (rules, decision) = decide_priority(
+        store,
+        actor,
+        &record.state,
         request.priority,
-        actor.role,
         request.reason.as_deref(),
     )
-    .map_err(priority_error)?;
-    check_category(
-        request.priority,
-        record.state.category.as_ref(),
-        &store.known_categories().await?,
-    )
-    .map_err(category_error)?;
+    .await?;
     let mut state = record.state.clone();
     state.priority = request.priority;
     state.rules_priority = rules;
@@ -365,9 +379,7 @@ pub async fn change_category<S: Store>(
     body: &[u8],
     now: Timestamp,
 ) -> Result<IncidentDetail, ApiError> {
-    require_writer(actor)?;
-    let record = visible_incident(store, actor, id).await?;
-    let request: CategoryChange = decode_json(body)?;
+    let (record, request) = load_for_change::<S, CategoryChange>(store, actor, id, body).await?;
     check_category(
         record.state.priority,
         request.category.as_ref(),
@@ -405,9 +417,7 @@ pub async fn assign_owner<S: Store>(
     body: &[u8],
     now: Timestamp,
 ) -> Result<IncidentDetail, ApiError> {
-    require_writer(actor)?;
-    let record = visible_incident(store, actor, id).await?;
-    let request: OwnerChange = decode_json(body)?;
+    let (record, request) = load_for_change::<S, OwnerChange>(store, actor, id, body).await?;
     let mut state = record.state.clone();
     state.owner_group = Some(request.owner_group);
     let body = json!({ "from": record.state.owner_group, "to": state.owner_group });
@@ -434,9 +444,7 @@ pub async fn add_timeline_entry<S: Store>(
     body: &[u8],
     now: Timestamp,
 ) -> Result<IncidentDetail, ApiError> {
-    require_writer(actor)?;
-    let record = visible_incident(store, actor, id).await?;
-    let request: NewTimelineEntry = decode_json(body)?;
+    let (record, request) = load_for_change::<S, NewTimelineEntry>(store, actor, id, body).await?;
     let (kind, body) = match (&request.kind, &request.text, &request.title, &request.url) {
         (TimelineEntryKind::WorkLog, Some(text), None, None) => {
             ("work_log", json!({ "text": text }))

@@ -43,25 +43,6 @@ pub fn integration_user_name(name: &Name) -> String {
     format!("monitoring/{name}")
 }
 
-/// An alert's state, as stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AlertStatus {
-    Triggered,
-    Acknowledged,
-    Resolved,
-}
-
-impl AlertStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertStatus::Triggered => "triggered",
-            AlertStatus::Acknowledged => "acknowledged",
-            AlertStatus::Resolved => "resolved",
-        }
-    }
-}
-
 /// An incident an alert points to, and where it stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LinkedIncident {

@@ -85,7 +85,7 @@ pub fn TransitionActions(state: IncidentState) -> impl IntoView {
                     </div>
                 }.into_any(),
                 TransitionKind::Close => {
-                    let commander = matches!(role, Some(Role::IncidentCommander | Role::Management | Role::Admin));
+                    let commander = role.is_some_and(Role::may_close_without_confirmation);
                     view! {
                         <div class="action">
                             <button id="action-close" disabled=move || state.busy.get()

@@ -39,6 +39,43 @@ fn text_field<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
     object.get(key).and_then(Value::as_str)
 }
 
+/// `object[key]` as a non-blank string, or an error naming `path`.
+fn required_string(
+    object: &Value,
+    key: &str,
+    path: &str,
+    errors: &mut Vec<String>,
+) -> Option<String> {
+    match object.get(key) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+        Some(Value::String(_)) | None | Some(Value::Null) => {
+            errors.push(format!("'{path}' is missing or blank"));
+            None
+        }
+        Some(_) => {
+            errors.push(format!("'{path}' must be a string"));
+            None
+        }
+    }
+}
+
+/// `object[key]` as a string when present, or an error naming `path`.
+fn optional_string(
+    object: &Value,
+    key: &str,
+    path: &str,
+    errors: &mut Vec<String>,
+) -> Option<String> {
+    match object.get(key) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            errors.push(format!("'{path}' must be a string"));
+            None
+        }
+    }
+}
+
 /// Reads an event, collecting every problem the way PagerDuty lists them
 /// (`"'payload.summary' is missing or blank"`).
 pub fn parse_event(body: &Value) -> Result<Event, Vec<String>> {
@@ -46,18 +83,7 @@ pub fn parse_event(body: &Value) -> Result<Event, Vec<String>> {
     let Some(object) = body.as_object() else {
         return Err(vec!["Event object is not a JSON object".into()]);
     };
-    let required_text = |key: &str, value: Option<&Value>, errors: &mut Vec<String>| match value {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
-        Some(Value::String(_)) | None | Some(Value::Null) => {
-            errors.push(format!("'{key}' is missing or blank"));
-            None
-        }
-        Some(_) => {
-            errors.push(format!("'{key}' must be a string"));
-            None
-        }
-    };
-    let routing_key = required_text("routing_key", object.get("routing_key"), &mut errors);
+    let routing_key = required_string(body, "routing_key", "routing_key", &mut errors);
     let action = match text_field(body, "event_action") {
         Some("trigger") => Some(AlertAction::Trigger),
         Some("acknowledge") => Some(AlertAction::Acknowledge),
@@ -119,16 +145,8 @@ pub fn parse_event(body: &Value) -> Result<Event, Vec<String>> {
             None => errors.push("'images' must be an array".into()),
         }
     }
-    let optional_text = |key: &str, errors: &mut Vec<String>| match object.get(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            errors.push(format!("'{key}' must be a string"));
-            None
-        }
-    };
-    let client = optional_text("client", &mut errors);
-    let client_url = optional_text("client_url", &mut errors);
+    let client = optional_string(body, "client", "client", &mut errors);
+    let client_url = optional_string(body, "client_url", "client_url", &mut errors);
     match (routing_key, action, errors.is_empty()) {
         (Some(routing_key), Some(action), true) => Ok(Event {
             routing_key,
@@ -144,34 +162,20 @@ pub fn parse_event(body: &Value) -> Result<Event, Vec<String>> {
 }
 
 fn parse_payload(payload: &Value, errors: &mut Vec<String>) -> Option<Payload> {
-    let required = |key: &str, errors: &mut Vec<String>| match payload.get(key) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
-        Some(Value::String(_)) | None | Some(Value::Null) => {
-            errors.push(format!("'payload.{key}' is missing or blank"));
-            None
-        }
-        Some(_) => {
-            errors.push(format!("'payload.{key}' must be a string"));
-            None
-        }
+    let required = |key: &str, errors: &mut Vec<String>| {
+        required_string(payload, key, &format!("payload.{key}"), errors)
     };
     let summary = required("summary", errors);
     let source = required("source", errors);
-    let severity = match required("severity", errors) {
-        Some(s) => match s.as_str() {
-            "critical" => Some(Severity::Critical),
-            "error" => Some(Severity::Error),
-            "warning" => Some(Severity::Warning),
-            "info" => Some(Severity::Info),
-            other => {
-                errors.push(format!(
-                    "'payload.severity' must be one of critical, error, warning, info; got {other:?}"
-                ));
-                None
-            }
-        },
-        None => None,
-    };
+    let severity = required("severity", errors).and_then(|s| {
+        let severity = Severity::ALL.into_iter().find(|v| v.as_str() == s);
+        if severity.is_none() {
+            errors.push(format!(
+                "'payload.severity' must be one of critical, error, warning, info; got {s:?}"
+            ));
+        }
+        severity
+    });
     let timestamp = match payload.get("timestamp") {
         None | Some(Value::Null) => None,
         Some(Value::String(t)) => match Timestamp::parse(t) {
@@ -186,13 +190,8 @@ fn parse_payload(payload: &Value, errors: &mut Vec<String>) -> Option<Payload> {
             None
         }
     };
-    let optional = |key: &str, errors: &mut Vec<String>| match payload.get(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            errors.push(format!("'payload.{key}' must be a string"));
-            None
-        }
+    let optional = |key: &str, errors: &mut Vec<String>| {
+        optional_string(payload, key, &format!("payload.{key}"), errors)
     };
     let component = optional("component", errors);
     let group = optional("group", errors);

@@ -13,7 +13,7 @@ use crate::ingest::{
 };
 use crate::request_body::{decode_json, MAX_BODY_BYTES};
 use crate::store::StoreError;
-use beacon_shared::alert::{AlertSignal, DedupKey, IngestFormat};
+use beacon_shared::alert::{AlertSignal, DedupKey, IngestFormat, Severity};
 use beacon_shared::api::{AlertList, AlertView, IntegrationCreated, NewIntegration};
 use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::role::Role;
@@ -332,7 +332,7 @@ async fn store_delivery(
                         num(integration.id),
                         text(signal.dedup_key.as_str()),
                         text(&signal.summary),
-                        opt_text(signal.severity.map(severity_name)),
+                        opt_text(signal.severity.map(Severity::as_str)),
                         signal_json,
                         at_ms.clone(),
                     ],
@@ -406,16 +406,6 @@ async fn store_delivery(
     }
     store.db.batch(statements).await.map_err(store_err)?;
     Ok(())
-}
-
-fn severity_name(severity: beacon_shared::alert::Severity) -> &'static str {
-    use beacon_shared::alert::Severity::*;
-    match severity {
-        Critical => "critical",
-        Error => "error",
-        Warning => "warning",
-        Info => "info",
-    }
 }
 
 /// Reads a webhook body: JSON, at most 512 KiB.
