@@ -29,6 +29,14 @@ pub const TESTS: &[(&str, TestFn)] = &[
         "ingest::bad_deliveries_are_refused_and_store_nothing",
         bad_deliveries_are_refused_and_store_nothing,
     ),
+    (
+        "ingest::grafana_notification_opens_and_resolves",
+        grafana_notification_opens_and_resolves,
+    ),
+    (
+        "ingest::generic_signed_webhook_refuses_stale_replayed_and_forged",
+        generic_signed_webhook_refuses_stale_replayed_and_forged,
+    ),
 ];
 
 fn check(cond: bool, what: impl Into<String>) -> Result<(), Failed> {
@@ -585,5 +593,310 @@ fn real_alertmanager_fires_repeats_and_resolves(env: &Env) -> Result<(), Failed>
         format!("resolving keeps one alert: {resolved}"),
     )?;
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// A Grafana alerting webhook as Grafana 11 sends it (the example of Grafana's
+/// webhook notifier documentation, with its Grafana-only fields).
+fn grafana_notification(status: &str) -> Value {
+    let alert_status = status;
+    json!({
+        "receiver": "beacon", "status": status, "orgId": 1,
+        "alerts": [{
+            "status": alert_status,
+            "labels": {"alertname": "High memory usage", "team": "blue", "zone": "us-1", "service": "billing", "severity": "critical"},
+            "annotations": {"description": "The system has high memory usage", "runbook_url": "https://runbooks.example.net/1234", "summary": "Memory above 95% in us-1"},
+            "startsAt": "2026-11-23T02:51:03.157076+01:00",
+            "endsAt": if status == "resolved" { "2026-11-23T03:05:00Z" } else { "0001-01-01T00:00:00Z" },
+            "generatorURL": "https://grafana.example.net/alerting/1afz29v7z/edit",
+            "fingerprint": "c6eadffa33fcdf37",
+            "silenceURL": "https://grafana.example.net/alerting/silence/new?alertmanager=grafana&matchers=alertname%3DT2",
+            "dashboardURL": "https://grafana.example.net/d/mem",
+            "panelURL": "https://grafana.example.net/d/mem?viewPanel=2",
+            "values": {"B": 95.23943737541908, "C": 1}
+        }],
+        "groupLabels": {}, "commonLabels": {"team": "blue"}, "commonAnnotations": {},
+        "externalURL": "https://grafana.example.net/", "version": "1", "groupKey": "{}:{}",
+        "truncatedAlerts": 0,
+        "title": format!("[{}:1]  (blue)", status.to_uppercase()),
+        "state": if status == "resolved" { "ok" } else { "alerting" },
+        "message": "**Firing**\n\nValue: B=95.2, C=1\nLabels:\n - alertname = High memory usage\n"
+    })
+}
+
+/// SPEC I1, T1, T3, V2: a Grafana delivery with Grafana's own fields opens an
+/// alert and an incident (system from `service`, Grafana's links kept); its
+/// resolved notification resolves the same alert.
+fn grafana_notification_opens_and_resolves(env: &Env) -> Result<(), Failed> {
+    let secret = integration(env, "grafana-prod", "grafana")?;
+    let post = |body: &Value| -> Result<(u16, Value), Failed> {
+        let response = env
+            .http
+            .post(env.worker.url("/api/webhooks/grafana"))
+            .bearer_auth(&secret)
+            .json(body)
+            .send()?;
+        Ok((response.status().as_u16(), response.json()?))
+    };
+    let (status, receipt) = post(&grafana_notification("firing"))?;
+    check(status == 200, format!("firing: {status} {receipt}"))?;
+    check(
+        receipt["alerts"][0]["outcome"] == "opened_with_incident",
+        format!("firing opens an incident: {receipt}"),
+    )?;
+    let rows = alert_rows(env, "c6eadffa33fcdf37")?;
+    check(
+        rows.as_array().map(Vec::len) == Some(1),
+        format!("one alert: {rows}"),
+    )?;
+    let incident_id = rows[0]["incident_id"].as_i64().ok_or("incident id")?;
+    let detail = incident_detail(env, incident_id)?;
+    let incident = &detail["incident"];
+    check(
+        incident["title"] == "Memory above 95% in us-1"
+            && incident["status"] == "reported"
+            && incident["facts"]["system"] == "billing"
+            && incident["facts"]["source"]["name"] == "grafana-prod"
+            && incident["facts"]["source"]["system"] == "grafana"
+            && incident["facts"]["alerted_at"] == "2026-11-23T01:51:03.157Z",
+        format!("incident from the Grafana alert: {incident}"),
+    )?;
+    let triggered = detail["timeline"]
+        .as_array()
+        .and_then(|t| t.iter().find(|e| e["kind"] == "alert_triggered"))
+        .ok_or_else(|| format!("alert_triggered entry: {detail}"))?;
+    let hrefs: Vec<&str> = triggered["body"]["links"]
+        .as_array()
+        .map(|links| links.iter().filter_map(|l| l["href"].as_str()).collect())
+        .unwrap_or_default();
+    check(
+        hrefs.contains(&"https://grafana.example.net/d/mem")
+            && hrefs.iter().any(|h| h.contains("/alerting/silence/new")),
+        format!("dashboard and silence links kept: {hrefs:?}"),
+    )?;
+    let (status, receipt) = post(&grafana_notification("resolved"))?;
+    check(
+        status == 200 && receipt["alerts"][0]["outcome"] == "resolved",
+        format!("resolved: {status} {receipt}"),
+    )?;
+    let rows = alert_rows(env, "c6eadffa33fcdf37")?;
+    check(
+        rows[0]["status"] == "resolved" && rows.as_array().map(Vec::len) == Some(1),
+        format!("the same alert resolved: {rows}"),
+    )?;
+    Ok(())
+}
+
+/// The generic webhook's signing key: the hex SHA-256 of the integration secret.
+fn generic_key(secret: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+}
+
+/// `X-Beacon-Signature` for `body` at `timestamp`, computed as the README says.
+fn generic_signature(key: &str, timestamp: &str, body: &str) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).expect("any key");
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    format!("v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+fn unix_seconds_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// SPEC I1, I2: Beacon's generic format, signed with HMAC-SHA256 over the raw body
+/// and a timestamp. A fresh signed delivery opens an alert; the same request
+/// replayed, a correctly signed request older than 5 minutes, a forged signature,
+/// an unknown integration, malformed bodies and a 600 KB body are refused with
+/// their documented errors and store nothing.
+fn generic_signed_webhook_refuses_stale_replayed_and_forged(env: &Env) -> Result<(), Failed> {
+    let secret = integration(env, "batch-jobs", "generic")?;
+    let key = generic_key(&secret);
+    let path = "/api/webhooks/generic/batch-jobs";
+    let send = |path: &str,
+                timestamp: &str,
+                signature: &str,
+                body: &str|
+     -> Result<(u16, Value), Failed> {
+        let response = env
+            .http
+            .post(env.worker.url(path))
+            .header("content-type", "application/json")
+            .header("X-Beacon-Timestamp", timestamp)
+            .header("X-Beacon-Signature", signature)
+            .body(body.to_owned())
+            .send()?;
+        let status = response.status().as_u16();
+        let text = response.text()?;
+        let value = serde_json::from_str(&text).map_err(|e| format!("not JSON ({e}): {text}"))?;
+        Ok((status, value))
+    };
+    let trigger = json!({"alerts": [{
+        "dedup_key": "nightly-export-failed", "action": "trigger",
+        "summary": "Nightly export failed twice", "severity": "error",
+        "source": "batch-2.eu-west.example.net", "labels": {"service": "exports"}
+    }]})
+    .to_string();
+    let now = unix_seconds_now().to_string();
+    let signature = generic_signature(&key, &now, &trigger);
+    let (status, receipt) = send(path, &now, &signature, &trigger)?;
+    check(
+        status == 200 && receipt["alerts"][0]["outcome"] == "opened_with_incident",
+        format!("signed trigger: {status} {receipt}"),
+    )?;
+    let rows = alert_rows(env, "nightly-export-failed")?;
+    check(
+        rows.as_array().map(Vec::len) == Some(1),
+        format!("one alert: {rows}"),
+    )?;
+
+    let counts = || -> Result<(i64, i64, i64), Failed> {
+        Ok((
+            scalar(env, "SELECT count(*) AS n FROM alerts")?,
+            scalar(env, "SELECT count(*) AS n FROM alert_events")?,
+            scalar(env, "SELECT count(*) AS n FROM incidents")?,
+        ))
+    };
+    let before = counts()?;
+    let stale = (unix_seconds_now() - 6 * 60).to_string();
+    let future = (unix_seconds_now() + 6 * 60).to_string();
+    let resolve = json!({"alerts": [{"dedup_key": "nightly-export-failed", "action": "resolve", "summary": "Export ok"}]}).to_string();
+    let big = format!(
+        r#"{{"alerts":[{{"dedup_key":"big","summary":"{}"}}]}}"#,
+        "x".repeat(600 * 1024)
+    );
+    let truncated = &trigger[..trigger.len() / 2];
+    let wrong_type = r#"{"alerts": [{"dedup_key": "k", "summary": 7}]}"#;
+    let cases: Vec<(&str, &str, String, String, String, u16, &str)> = vec![
+        (
+            "replayed inside the window",
+            path,
+            now.clone(),
+            signature.clone(),
+            trigger.clone(),
+            409,
+            "conflict",
+        ),
+        (
+            "stale by 6 minutes, correctly signed",
+            path,
+            stale.clone(),
+            generic_signature(&key, &stale, &resolve),
+            resolve.clone(),
+            401,
+            "bad_signature",
+        ),
+        (
+            "6 minutes in the future",
+            path,
+            future.clone(),
+            generic_signature(&key, &future, &resolve),
+            resolve.clone(),
+            401,
+            "bad_signature",
+        ),
+        (
+            "signed with the secret, not its hash",
+            path,
+            now.clone(),
+            generic_signature(&secret, &now, &resolve),
+            resolve.clone(),
+            401,
+            "bad_signature",
+        ),
+        (
+            "body changed after signing",
+            path,
+            now.clone(),
+            signature.clone(),
+            resolve.clone(),
+            401,
+            "bad_signature",
+        ),
+        (
+            "unknown integration",
+            "/api/webhooks/generic/nobody",
+            now.clone(),
+            generic_signature(&key, &now, &resolve),
+            resolve.clone(),
+            401,
+            "bad_signature",
+        ),
+        (
+            "no signature",
+            path,
+            now.clone(),
+            String::new(),
+            resolve.clone(),
+            401,
+            "bad_signature",
+        ),
+        (
+            "truncated JSON",
+            path,
+            now.clone(),
+            generic_signature(&key, &now, truncated),
+            truncated.to_owned(),
+            400,
+            "malformed_json",
+        ),
+        (
+            "wrong type",
+            path,
+            now.clone(),
+            generic_signature(&key, &now, wrong_type),
+            wrong_type.to_owned(),
+            422,
+            "invalid_field",
+        ),
+        (
+            "600 KB",
+            path,
+            now.clone(),
+            generic_signature(&key, &now, &big),
+            big.clone(),
+            413,
+            "payload_too_large",
+        ),
+    ];
+    let mut messages = std::collections::BTreeMap::new();
+    for (what, path, timestamp, signature, body, expected, code) in cases {
+        let (status, error) = send(path, &timestamp, &signature, &body)?;
+        check(
+            status == expected && error["error"]["code"] == code,
+            format!("{what}: {status} {error}"),
+        )?;
+        if what == "wrong type" {
+            check(
+                error["error"]["field"] == "alerts[0].summary",
+                format!("the field is named: {error}"),
+            )?;
+        }
+        messages.insert(what, error["error"]["message"].clone());
+    }
+    check(
+        messages["unknown integration"] == messages["body changed after signing"]
+            && messages["stale by 6 minutes, correctly signed"]
+                .as_str()
+                .is_some_and(|m| m.contains("300 s")),
+        format!("an unknown integration answers like a forged signature; staleness is explained: {messages:?}"),
+    )?;
+    check(counts()? == before, "refused deliveries store nothing")?;
+
+    let later = unix_seconds_now().to_string();
+    let (status, receipt) = send(
+        path,
+        &later,
+        &generic_signature(&key, &later, &resolve),
+        &resolve,
+    )?;
+    check(
+        status == 200 && receipt["alerts"][0]["outcome"] == "resolved",
+        format!("fresh signed resolve: {status} {receipt}"),
+    )?;
     Ok(())
 }

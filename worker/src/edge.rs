@@ -75,6 +75,9 @@ async fn route(
         (Method::Post, ["api", "webhooks", "grafana"]) => {
             alerts::notification_webhook(req, &store, IngestFormat::Grafana).await
         }
+        (Method::Post, ["api", "webhooks", "generic", name]) => {
+            alerts::generic_webhook(req, &store, name).await
+        }
         (_, ["api", ..]) => api(req, env, &store, method, &segments[1..], &query).await,
         _ => Err(ApiError::NotFound { what: "route" }),
     }

@@ -7,6 +7,9 @@ use beacon_shared::api::{ErrorBody, ErrorDetail};
 pub enum ApiError {
     #[error("a valid bearer token is required")]
     Unauthorized,
+    /// A signed webhook whose signature is missing, stale or wrong (401).
+    #[error("{0}")]
+    BadSignature(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("{what} not found")]
@@ -41,7 +44,7 @@ impl ApiError {
     /// The HTTP status code for this error.
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::Unauthorized => 401,
+            ApiError::Unauthorized | ApiError::BadSignature(_) => 401,
             ApiError::Forbidden(_) => 403,
             ApiError::NotFound { .. } => 404,
             ApiError::MethodNotAllowed => 405,
@@ -58,6 +61,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::Unauthorized => "unauthorized",
+            ApiError::BadSignature(_) => "bad_signature",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound { .. } => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",

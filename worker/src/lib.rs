@@ -14,6 +14,7 @@ pub mod request_body;
 pub mod status_page;
 pub mod store;
 pub mod users;
+pub mod webhook_signature;
 
 #[cfg(any(test, not(target_arch = "wasm32")))]
 pub mod memory_store;

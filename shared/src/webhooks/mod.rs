@@ -2,4 +2,5 @@
 //! [`crate::alert::AlertSignal`]s.
 
 pub mod alertmanager;
+pub mod generic;
 pub mod pagerduty;

@@ -13,12 +13,13 @@ use crate::ingest::{
 };
 use crate::request_body::{decode_json, MAX_BODY_BYTES};
 use crate::store::StoreError;
+use crate::webhook_signature::{SignatureError, SignedRequest, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use beacon_shared::alert::{AlertSignal, DedupKey, IngestFormat, Severity};
 use beacon_shared::api::{AlertList, AlertView, IntegrationCreated, NewIntegration};
 use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::role::Role;
 use beacon_shared::triage::Name;
-use beacon_shared::webhooks::{alertmanager, pagerduty};
+use beacon_shared::webhooks::{alertmanager, generic, pagerduty};
 use beacon_shared::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
@@ -117,24 +118,27 @@ struct IntegrationRow {
     owner_group: Option<String>,
     user_id: f64,
     mapping: Option<String>,
+    secret_hash: String,
 }
 
-async fn integration_for_secret(
+/// The integration in the row `column = value`, with its stored secret hash.
+async fn integration_where(
     store: &D1Store,
-    secret: &str,
-) -> Result<Option<Integration>, StoreError> {
+    column: &str,
+    value: &str,
+) -> Result<Option<(Integration, String)>, StoreError> {
     let row = store
         .db
-        .prepare(
-            "SELECT id, name, format, owner_group, user_id, mapping FROM integrations WHERE secret_hash = ?1",
-        )
-        .bind(&[text(&hash_token(secret))])
+        .prepare(format!(
+            "SELECT id, name, format, owner_group, user_id, mapping, secret_hash FROM integrations WHERE {column} = ?1"
+        ))
+        .bind(&[text(value)])
         .map_err(store_err)?
         .first::<IntegrationRow>(None)
         .await
         .map_err(store_err)?;
     row.map(|r| {
-        Ok(Integration {
+        let integration = Integration {
             id: r.id as i64,
             name: Name::parse(&r.name).map_err(parse_err)?,
             format: r.format.parse::<IngestFormat>().map_err(parse_err)?,
@@ -149,9 +153,19 @@ async fn integration_for_secret(
                 Some(m) => serde_json::from_str(&m).map_err(parse_err)?,
                 None => Default::default(),
             },
-        })
+        };
+        Ok((integration, r.secret_hash))
     })
     .transpose()
+}
+
+async fn integration_for_secret(
+    store: &D1Store,
+    secret: &str,
+) -> Result<Option<Integration>, StoreError> {
+    Ok(integration_where(store, "secret_hash", &hash_token(secret))
+        .await?
+        .map(|(integration, _)| integration))
 }
 
 #[derive(Deserialize)]
@@ -200,7 +214,7 @@ async fn key_history(
 async fn ingest(
     store: &D1Store,
     integration: &Integration,
-    raw: &[u8],
+    delivery: Delivery<'_>,
     signals: Vec<AlertSignal>,
 ) -> Result<Vec<AlertPlan>, ApiError> {
     let signals = last_signal_per_key(signals);
@@ -212,8 +226,15 @@ async fn ingest(
             let history = key_history(store, integration, &signal.dedup_key).await?;
             plans.push(plan_signal(integration, signal.clone(), &history, at));
         }
-        match store_delivery(store, integration, raw, &plans, at).await {
+        match store_delivery(store, integration, delivery, &plans, at).await {
             Ok(()) => return Ok(plans),
+            Err(err) if err.0.contains("alert_events.signature") => {
+                return Err(ApiError::Conflict {
+                    field: None,
+                    message: "this signed delivery was already received; sign each delivery anew"
+                        .into(),
+                })
+            }
             Err(err) if err.0.contains("UNIQUE constraint failed") => last_error = Some(err),
             Err(err) => return Err(err.into()),
         }
@@ -231,11 +252,18 @@ fn prepare(
     store.db.prepare(sql).bind(args).map_err(store_err)
 }
 
+/// A delivery as received: the raw body and, for signed formats, its signature.
+#[derive(Clone, Copy)]
+struct Delivery<'a> {
+    raw: &'a [u8],
+    signature: Option<&'a str>,
+}
+
 /// The delivery, every alert change, incident and timeline entry: all or nothing.
 async fn store_delivery(
     store: &D1Store,
     integration: &Integration,
-    raw: &[u8],
+    delivery: Delivery<'_>,
     plans: &[AlertPlan],
     at: Timestamp,
 ) -> Result<(), StoreError> {
@@ -251,12 +279,13 @@ async fn store_delivery(
         .collect();
     let mut statements = vec![prepare(
         store,
-        "INSERT INTO alert_events (integration_id, received_at, body, outcome) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO alert_events (integration_id, received_at, body, outcome, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
         &[
             num(integration.id),
             at_ms.clone(),
-            text(&String::from_utf8_lossy(raw)),
+            text(&String::from_utf8_lossy(delivery.raw)),
             text(&serde_json::Value::from(outcome).to_string()),
+            opt_text(delivery.signature),
         ],
     )?];
     for plan in plans {
@@ -436,8 +465,16 @@ pub(super) async fn notification_webhook(
         .filter(|i| i.format == format)
         .ok_or(ApiError::Unauthorized)?;
     let notification: alertmanager::Notification = decode_json(&body)?;
-    let plans = ingest(store, &integration, &body, notification.signals()).await?;
-    let receipt = DeliveryReceipt {
+    let delivery = Delivery {
+        raw: &body,
+        signature: None,
+    };
+    let plans = ingest(store, &integration, delivery, notification.signals()).await?;
+    json_ok(&receipt(&plans), 200)
+}
+
+fn receipt(plans: &[AlertPlan]) -> DeliveryReceipt {
+    DeliveryReceipt {
         status: "ok".into(),
         alerts: plans
             .iter()
@@ -446,8 +483,39 @@ pub(super) async fn notification_webhook(
                 outcome: p.outcome().into(),
             })
             .collect(),
+    }
+}
+
+/// `POST /api/webhooks/generic/{integration}`: Beacon's own format, signed with
+/// HMAC-SHA256 (see [`crate::webhook_signature`]).
+pub(super) async fn generic_webhook(
+    req: &mut Request,
+    store: &D1Store,
+    integration_name: &str,
+) -> Result<Response, ApiError> {
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let signed = SignedRequest::from_headers(
+        header(TIMESTAMP_HEADER).as_deref(),
+        header(SIGNATURE_HEADER).as_deref(),
+        now(),
+    )
+    .map_err(|e| ApiError::BadSignature(e.to_string()))?;
+    let body = webhook_body(req).await?;
+    // An unknown name and a wrong signature get the same answer.
+    let mismatch = || ApiError::BadSignature(SignatureError::Mismatch.to_string());
+    let (integration, key) = integration_where(store, "name", integration_name)
+        .await?
+        .filter(|(i, _)| i.format == IngestFormat::Generic)
+        .ok_or_else(mismatch)?;
+    signed.verify(&key, &body).map_err(|_| mismatch())?;
+    let parsed: generic::Delivery = decode_json(&body)?;
+    let fingerprint = signed.fingerprint();
+    let delivery = Delivery {
+        raw: &body,
+        signature: Some(&fingerprint),
     };
-    json_ok(&receipt, 200)
+    let plans = ingest(store, &integration, delivery, parsed.signals()).await?;
+    json_ok(&receipt(&plans), 200)
 }
 
 /// PagerDuty's error shape: `{"status", "message", "errors": [...]}`.
@@ -510,7 +578,11 @@ pub(super) async fn pagerduty_enqueue(
         .map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
     let signal = event.signal(generated);
     let dedup_key = signal.dedup_key.clone();
-    ingest(store, &integration, &body, vec![signal]).await?;
+    let delivery = Delivery {
+        raw: &body,
+        signature: None,
+    };
+    ingest(store, &integration, delivery, vec![signal]).await?;
     json_response(
         &json!({ "status": "success", "message": "Event processed", "dedup_key": dedup_key }),
         202,
