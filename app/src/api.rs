@@ -1,8 +1,9 @@
 //! The HTTP client for Beacon's JSON API, speaking `beacon_shared::api`.
 
 use beacon_shared::api::{
-    CategoryChange, CategoryList, ErrorBody, IncidentDetail, IncidentList, IncidentView,
-    NewIncident, NewTimelineEntry, PriorityChange, TransitionRequest, UserView,
+    AlertList, AttachAlert, CategoryChange, CategoryList, DiscardAlert, ErrorBody, IncidentDetail,
+    IncidentList, IncidentView, NewIncident, NewTimelineEntry, PriorityChange, TransitionRequest,
+    UserView,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -148,4 +149,35 @@ pub async fn add_timeline_entry(
 ) -> Result<IncidentDetail, ApiFailure> {
     let path = format!("/api/incidents/{id}/timeline");
     send(Request::post(&path), token, entry).await
+}
+
+/// `GET /api/alerts`: the alert queue, untriaged first.
+pub async fn alerts(token: &str) -> Result<AlertList, ApiFailure> {
+    get(token, "/api/alerts").await
+}
+
+/// `POST /api/alerts/{id}/open`: takes the alert's incident into triage.
+pub async fn open_alert(token: &str, id: i64) -> Result<IncidentDetail, ApiFailure> {
+    let path = format!("/api/alerts/{id}/open");
+    send(Request::post(&path), token, &serde_json::json!({})).await
+}
+
+/// `POST /api/alerts/{id}/discard`: an event without impact (V10).
+pub async fn discard_alert(
+    token: &str,
+    id: i64,
+    request: &DiscardAlert,
+) -> Result<IncidentDetail, ApiFailure> {
+    let path = format!("/api/alerts/{id}/discard");
+    send(Request::post(&path), token, request).await
+}
+
+/// `POST /api/alerts/{id}/attach`: the alert belongs to an open incident.
+pub async fn attach_alert(
+    token: &str,
+    id: i64,
+    request: &AttachAlert,
+) -> Result<IncidentDetail, ApiFailure> {
+    let path = format!("/api/alerts/{id}/attach");
+    send(Request::post(&path), token, request).await
 }

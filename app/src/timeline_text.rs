@@ -104,6 +104,33 @@ pub fn describe(entry: &TimelineEntryView) -> EntryText {
                 link,
             }
         }
+        "alert_triggered" | "alert_repeated" | "alert_acknowledged" | "alert_resolved"
+        | "alert_dropped" => {
+            let what = entry.kind.trim_start_matches("alert_");
+            let mut summary = format!(
+                "Alert {what} by {}: {}",
+                text(body, "integration").unwrap_or("monitoring"),
+                text(body, "summary").unwrap_or_default()
+            );
+            if body.get("short_lived").and_then(Value::as_bool) == Some(true) {
+                summary.push_str(" (cleared before triage: short-lived)");
+            }
+            plain(summary)
+        }
+        "alert_attached" => plain(format!(
+            "Alert attached from incident {}: {}",
+            body.get("from_incident")
+                .map(Value::to_string)
+                .unwrap_or_default(),
+            text(body, "summary").unwrap_or_default()
+        )),
+        "alert_detached" => plain(format!(
+            "Alert moved to incident {}: {}",
+            body.get("to_incident")
+                .map(Value::to_string)
+                .unwrap_or_default(),
+            text(body, "summary").unwrap_or_default()
+        )),
         other => plain(other.replace('_', " ")),
     }
 }
@@ -141,6 +168,22 @@ mod tests {
         assert_eq!(
             describe(&lowered).summary,
             "Priority P1 → P2 (rules say P1): one customer"
+        );
+        let resolved = entry(
+            "alert_resolved",
+            json!({"integration": "prod-am", "summary": "Disk full", "short_lived": true}),
+        );
+        assert_eq!(
+            describe(&resolved).summary,
+            "Alert resolved by prod-am: Disk full (cleared before triage: short-lived)"
+        );
+        let attached = entry(
+            "alert_attached",
+            json!({"from_incident": 7, "summary": "Disk full"}),
+        );
+        assert_eq!(
+            describe(&attached).summary,
+            "Alert attached from incident 7: Disk full"
         );
         let link = entry(
             "link",

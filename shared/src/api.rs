@@ -318,7 +318,21 @@ pub struct AlertView {
     pub last_seen: Timestamp,
 }
 
-/// `GET /api/alerts`: newest first.
+/// `POST /api/alerts/{id}/discard`: the alert's incident is an event without impact (V10).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscardAlert {
+    pub reason: String,
+}
+
+/// `POST /api/alerts/{id}/attach`: the alert belongs to an incident already open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachAlert {
+    pub incident_id: i64,
+}
+
+/// `GET /api/alerts`: untriaged first, then newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertList {
     pub alerts: Vec<AlertView>,

@@ -15,6 +15,10 @@ pub const TESTS: &[(&str, TestFn)] = &[
         "browser::queue_filters_and_read_only_viewer",
         queue_filters_and_read_only_viewer,
     ),
+    (
+        "browser::alert_queue_discards_with_reason_and_opens_an_incident",
+        alert_queue_discards_with_reason_and_opens_an_incident,
+    ),
 ];
 
 async fn sign_in(client: &fantoccini::Client, env: &Env, role: &str) -> Result<(), BoxError> {
@@ -226,5 +230,108 @@ fn queue_filters_and_read_only_viewer(env: &Env) -> Result<(), Failed> {
         let _ = client.close().await;
         result.map_err(|e| e.to_string())
     })?;
+    Ok(())
+}
+
+/// SPEC V10, V2, I1: the on-call SRE works the alert queue in the browser. A
+/// discard without a reason is refused on the page; with a reason the alert's
+/// incident is discarded through triage. "Open incident" takes the other alert's
+/// incident into triage and shows its page.
+fn alert_queue_discards_with_reason_and_opens_an_incident(env: &Env) -> Result<(), Failed> {
+    let key = crate::ingest::integration(env, "pd-browser-queue", "pagerduty")?;
+    let tag = std::process::id();
+    let mut alerts = Vec::new();
+    for name in ["noise", "real"] {
+        let dedup_key = format!("browser-{name}-{tag}");
+        let (status, body) = crate::ingest::enqueue(
+            env,
+            &serde_json::json!({"routing_key": key, "event_action": "trigger", "dedup_key": dedup_key,
+                "payload": {"summary": format!("Browser queue {name} {tag}"), "source": "web-2", "severity": "error"}}),
+        )?;
+        if status != 202 {
+            return Err(format!("trigger: {status} {body}").into());
+        }
+        let rows = crate::ingest::alert_rows(env, &dedup_key)?;
+        alerts.push((
+            rows[0]["id"].as_i64().ok_or("alert id")?,
+            rows[0]["incident_id"].as_i64().ok_or("incident id")?,
+        ));
+    }
+    let [(noise, noise_incident), (real, real_incident)] = alerts[..] else {
+        return Err("two alerts".into());
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let client = env.driver.session().await.map_err(|e| e.to_string())?;
+        let result = async {
+            sign_in(&client, env, "sre").await?;
+            client.goto(&env.worker.url("/alerts")).await?;
+            let row = format!("tr[data-alert-id=\"{noise}\"][data-awaits-triage=\"true\"]");
+            wait_for(&client, &row).await?;
+
+            client
+                .find(Locator::Css(&format!("#alert-discard-{noise}")))
+                .await?
+                .click()
+                .await?;
+            wait_until_source(&client, "the reason is asked for", |s| {
+                s.contains("Say why this alert has no impact")
+            })
+            .await?;
+
+            client
+                .find(Locator::Css(&format!("#alert-discard-reason-{noise}")))
+                .await?
+                .send_keys("synthetic check from the load test")
+                .await?;
+            client
+                .find(Locator::Css(&format!("#alert-discard-{noise}")))
+                .await?
+                .click()
+                .await?;
+            wait_until_source(&client, "the discard confirmed", |s| {
+                s.contains(&format!(
+                    "Alert {noise} discarded: incident {noise_incident} is discarded."
+                ))
+            })
+            .await?;
+            wait_for(
+                &client,
+                &format!("tr[data-alert-id=\"{noise}\"][data-awaits-triage=\"false\"]"),
+            )
+            .await?;
+
+            wait_for(&client, &format!("#alert-open-{real}"))
+                .await?
+                .click()
+                .await?;
+            wait_for(&client, "#incident-summary[data-status=triage]").await?;
+            let url = client.current_url().await?;
+            if !url.path().ends_with(&format!("/incidents/{real_incident}")) {
+                return Err(format!("opened the wrong page: {url}").into());
+            }
+            Ok::<(), BoxError>(())
+        }
+        .await;
+        let _ = client.close().await;
+        result.map_err(|e| e.to_string())
+    })?;
+
+    let noise_detail = crate::ingest::incident_detail(env, noise_incident)?;
+    let reason = noise_detail["timeline"]
+        .as_array()
+        .and_then(|t| t.iter().rev().find(|e| e["kind"] == "status_changed"))
+        .map(|e| e["body"]["transition"]["reason"].clone());
+    if noise_detail["incident"]["status"] != "discarded"
+        || reason != Some(serde_json::json!("synthetic check from the load test"))
+    {
+        return Err(format!("discarded with the reason: {noise_detail}").into());
+    }
+    let real_detail = crate::ingest::incident_detail(env, real_incident)?;
+    if real_detail["incident"]["status"] != "triage" {
+        return Err(format!("opened for triage: {real_detail}").into());
+    }
     Ok(())
 }

@@ -30,6 +30,10 @@ pub const TESTS: &[(&str, TestFn)] = &[
         bad_deliveries_are_refused_and_store_nothing,
     ),
     (
+        "ingest::alert_queue_open_discard_attach",
+        alert_queue_open_discard_attach,
+    ),
+    (
         "ingest::grafana_notification_opens_and_resolves",
         grafana_notification_opens_and_resolves,
     ),
@@ -55,7 +59,7 @@ fn scalar(env: &Env, sql: &str) -> Result<i64, Failed> {
 }
 
 /// Creates an integration as the admin and returns its secret.
-fn integration(env: &Env, name: &str, format: &str) -> Result<String, Failed> {
+pub(crate) fn integration(env: &Env, name: &str, format: &str) -> Result<String, Failed> {
     let response = env
         .http
         .post(env.worker.url("/api/integrations"))
@@ -72,7 +76,7 @@ fn integration(env: &Env, name: &str, format: &str) -> Result<String, Failed> {
 }
 
 /// `GET /api/incidents/{id}` as the SRE.
-fn incident_detail(env: &Env, id: i64) -> Result<Value, Failed> {
+pub(crate) fn incident_detail(env: &Env, id: i64) -> Result<Value, Failed> {
     Ok(env
         .http
         .get(env.worker.url(&format!("/api/incidents/{id}")))
@@ -81,7 +85,7 @@ fn incident_detail(env: &Env, id: i64) -> Result<Value, Failed> {
         .json()?)
 }
 
-fn enqueue(env: &Env, event: &Value) -> Result<(u16, Value), Failed> {
+pub(crate) fn enqueue(env: &Env, event: &Value) -> Result<(u16, Value), Failed> {
     let response = env
         .http
         .post(env.worker.url("/v2/enqueue"))
@@ -91,7 +95,7 @@ fn enqueue(env: &Env, event: &Value) -> Result<(u16, Value), Failed> {
     Ok((status, response.json()?))
 }
 
-fn alert_rows(env: &Env, key: &str) -> Result<Value, Failed> {
+pub(crate) fn alert_rows(env: &Env, key: &str) -> Result<Value, Failed> {
     env.worker
         .query(&format!(
             "SELECT id, status, deliveries, incident_id FROM alerts WHERE dedup_key = '{key}' ORDER BY id"
@@ -897,6 +901,186 @@ fn generic_signed_webhook_refuses_stale_replayed_and_forged(env: &Env) -> Result
     check(
         status == 200 && receipt["alerts"][0]["outcome"] == "resolved",
         format!("fresh signed resolve: {status} {receipt}"),
+    )?;
+    Ok(())
+}
+
+/// `POST /api/alerts/{id}/{action}` as `role`.
+fn alert_action(
+    env: &Env,
+    role: &str,
+    alert: i64,
+    action: &str,
+    body: &Value,
+) -> Result<(u16, Value), Failed> {
+    let response = env
+        .http
+        .post(env.worker.url(&format!("/api/alerts/{alert}/{action}")))
+        .bearer_auth(env.worker.token(role))
+        .json(body)
+        .send()?;
+    let status = response.status().as_u16();
+    Ok((status, response.json()?))
+}
+
+fn timeline_kinds(detail: &Value) -> Vec<String> {
+    detail["timeline"]
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .filter_map(|e| e["kind"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// SPEC V10, V2, I2, K3: the alert queue's actions. Untriaged alerts come first;
+/// discarding needs a reason and goes through triage; opening takes the incident
+/// into triage; attaching moves the alert to an open incident and discards its
+/// own untriaged incident as a duplicate; a viewer may do none of it.
+fn alert_queue_open_discard_attach(env: &Env) -> Result<(), Failed> {
+    let key = integration(env, "pd-queue", "pagerduty")?;
+    let mut alerts = Vec::new();
+    for name in ["queue-noise", "queue-real", "queue-same-cause"] {
+        let (status, body) = enqueue(
+            env,
+            &json!({"routing_key": key, "event_action": "trigger", "dedup_key": name,
+                    "payload": {"summary": format!("{name} on web-1"), "source": "web-1", "severity": "warning"}}),
+        )?;
+        check(status == 202, format!("trigger {name}: {status} {body}"))?;
+        let rows = alert_rows(env, name)?;
+        alerts.push((
+            rows[0]["id"].as_i64().ok_or("alert id")?,
+            rows[0]["incident_id"].as_i64().ok_or("incident id")?,
+        ));
+    }
+    let [(noise, noise_incident), (real, real_incident), (same, same_incident)] = alerts[..] else {
+        return Err("three alerts".into());
+    };
+
+    let queue: Value = env
+        .http
+        .get(env.worker.url("/api/alerts"))
+        .bearer_auth(env.worker.token("sre"))
+        .send()?
+        .json()?;
+    let first_untriaged = queue["alerts"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .take_while(|a| a["incident_status"] == "reported")
+                .count()
+        })
+        .unwrap_or(0);
+    check(
+        first_untriaged >= 3
+            && queue["alerts"].as_array().is_some_and(|l| {
+                l.iter()
+                    .skip(first_untriaged)
+                    .all(|a| a["incident_status"] != "reported")
+            }),
+        format!("untriaged alerts first: {queue}"),
+    )?;
+
+    let (status, body) = alert_action(env, "viewer", noise, "discard", &json!({"reason": "test"}))?;
+    check(
+        status == 403,
+        format!("a viewer may not discard: {status} {body}"),
+    )?;
+    let (status, body) = alert_action(env, "sre", noise, "discard", &json!({"reason": "  "}))?;
+    check(
+        status == 422 && body["error"]["field"] == "reason",
+        format!("a blank reason is refused: {status} {body}"),
+    )?;
+    check(
+        incident_detail(env, noise_incident)?["incident"]["status"] == "reported",
+        "refused discards change nothing",
+    )?;
+    let (status, body) = alert_action(
+        env,
+        "sre",
+        noise,
+        "discard",
+        &json!({"reason": "load test from the perf team"}),
+    )?;
+    check(
+        status == 200 && body["incident"]["status"] == "discarded",
+        format!("discard: {status} {body}"),
+    )?;
+    let transitions: Vec<&Value> = body["timeline"]
+        .as_array()
+        .map(|t| t.iter().filter(|e| e["kind"] == "status_changed").collect())
+        .unwrap_or_default();
+    check(
+        transitions.len() == 2
+            && transitions[0]["body"]["to"] == "triage"
+            && transitions[1]["body"]["to"] == "discarded"
+            && transitions[1]["body"]["transition"]["reason"] == "load test from the perf team",
+        format!("discarded through triage with the reason (V10): {transitions:?}"),
+    )?;
+
+    let (status, body) = alert_action(env, "sre", real, "open", &json!({}))?;
+    check(
+        status == 200
+            && body["incident"]["id"] == real_incident
+            && body["incident"]["status"] == "triage",
+        format!("open: {status} {body}"),
+    )?;
+
+    let (status, body) = alert_action(
+        env,
+        "sre",
+        same,
+        "attach",
+        &json!({"incident_id": noise_incident}),
+    )?;
+    check(
+        status == 422 && body["error"]["field"] == "incident_id",
+        format!("attaching to a discarded incident is refused: {status} {body}"),
+    )?;
+    let (status, body) =
+        alert_action(env, "sre", same, "attach", &json!({"incident_id": 999_999}))?;
+    check(
+        status == 422 && body["error"]["field"] == "incident_id",
+        format!("attaching to a missing incident is refused: {status} {body}"),
+    )?;
+    let (status, body) = alert_action(
+        env,
+        "sre",
+        same,
+        "attach",
+        &json!({"incident_id": real_incident}),
+    )?;
+    check(
+        status == 200 && body["incident"]["id"] == real_incident,
+        format!("attach: {status} {body}"),
+    )?;
+    check(
+        timeline_kinds(&body).contains(&"alert_attached".to_owned()),
+        format!("the target's timeline shows the alert: {body}"),
+    )?;
+    check(
+        alert_rows(env, "queue-same-cause")?[0]["incident_id"] == real_incident,
+        "the alert moved",
+    )?;
+    let left = incident_detail(env, same_incident)?;
+    check(
+        left["incident"]["status"] == "discarded"
+            && timeline_kinds(&left).contains(&"alert_detached".to_owned()),
+        format!("the alert's own incident is discarded as a duplicate: {left}"),
+    )?;
+
+    // The next delivery of the moved alert lands on the incident it was attached to.
+    let (status, _) = enqueue(
+        env,
+        &json!({"routing_key": key, "event_action": "trigger", "dedup_key": "queue-same-cause",
+                "payload": {"summary": "queue-same-cause on web-1", "source": "web-1", "severity": "warning"}}),
+    )?;
+    check(status == 202, "repeat of the moved alert")?;
+    let target = incident_detail(env, real_incident)?;
+    check(
+        timeline_kinds(&target).contains(&"alert_repeated".to_owned()),
+        format!("repeats follow the alert: {target}"),
     )?;
     Ok(())
 }

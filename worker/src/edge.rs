@@ -160,7 +160,18 @@ async fn api(
             json_ok(&created, 201)
         }
         (Method::Get, ["audit"]) => json_ok(&users::audit_log(store, &actor).await?, 200),
-        (Method::Get, ["alerts"]) => json_ok(&alerts::list_alerts(store, query).await?, 200),
+        (Method::Get, ["alerts"]) => {
+            json_ok(&alerts::list_alerts(store, &actor, query).await?, 200)
+        }
+        (Method::Post, ["alerts", id, action]) => {
+            let id = id
+                .parse::<i64>()
+                .map_err(|_| ApiError::NotFound { what: "alert" })?;
+            let body = read_body_allow_empty(req).await?;
+            let detail = alerts::alert_action(store, &actor, id, action, &body).await?;
+            refresh_status_page(env, store).await;
+            json_ok(&detail, 200)
+        }
         (Method::Post, ["integrations"]) => {
             let body = read_body(req).await?;
             json_ok(

@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod alert_queue;
 pub mod incident;
 pub mod incident_queue;
 pub mod new_incident;

@@ -5,18 +5,24 @@ use super::{
     fresh_token, json_ok, json_response, now, num, opt_text, parse_err, read_body, store_err, text,
     D1Store, IdRow,
 };
-use crate::auth::{bearer_token, hash_token, Actor};
+use crate::auth::{bearer_token, hash_token, require_writer, Actor};
 use crate::error::ApiError;
+use crate::incidents;
 use crate::ingest::{
     integration_user_name, last_signal_per_key, plan_signal, AlertOutcome, AlertPlan,
     DeliveryReceipt, IncidentTarget, Integration, KeyHistory, LinkedIncident, SHORT_LIVED_LABEL,
 };
 use crate::request_body::{decode_json, MAX_BODY_BYTES};
-use crate::store::StoreError;
+use crate::store::{is_open, StoreError};
 use crate::webhook_signature::{SignatureError, SignedRequest, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use beacon_shared::alert::{AlertSignal, DedupKey, IngestFormat, Severity};
-use beacon_shared::api::{AlertList, AlertView, IntegrationCreated, NewIntegration};
+use beacon_shared::api::{
+    AlertList, AlertView, AttachAlert, DiscardAlert, IncidentDetail, IntegrationCreated,
+    NewIntegration, TransitionRequest,
+};
+use beacon_shared::category::{may_view_incident_details, Category};
 use beacon_shared::lifecycle::IncidentStatus;
+use beacon_shared::lifecycle::Transition;
 use beacon_shared::role::Role;
 use beacon_shared::triage::Name;
 use beacon_shared::webhooks::{alertmanager, generic, pagerduty};
@@ -606,21 +612,277 @@ struct AlertRow {
     severity: Option<String>,
     incident_id: Option<f64>,
     incident_status: Option<String>,
+    incident_category: Option<String>,
     deliveries: f64,
     first_seen: f64,
     last_seen: f64,
 }
 
-/// `GET /api/alerts[?status=open]`: the on-call SRE's queue, newest first.
-pub(super) async fn list_alerts(store: &D1Store, query: &str) -> Result<AlertList, ApiError> {
+#[derive(Deserialize)]
+struct QueuedAlertRow {
+    id: f64,
+    dedup_key: String,
+    summary: String,
+    integration: String,
+    incident_id: Option<f64>,
+}
+
+async fn queued_alert(store: &D1Store, id: i64) -> Result<QueuedAlertRow, ApiError> {
+    store
+        .db
+        .prepare(
+            "SELECT a.id, a.dedup_key, a.summary, g.name AS integration, a.incident_id \
+             FROM alerts a JOIN integrations g ON g.id = a.integration_id WHERE a.id = ?1",
+        )
+        .bind(&[num(id)])
+        .map_err(store_err)?
+        .first::<QueuedAlertRow>(None)
+        .await
+        .map_err(store_err)?
+        .ok_or(ApiError::NotFound { what: "alert" })
+}
+
+/// Applies `transition` to incident `id` through the same handler as the API.
+async fn apply(
+    store: &D1Store,
+    actor: &Actor,
+    id: i64,
+    transition: &Transition,
+) -> Result<IncidentDetail, ApiError> {
+    let body = serde_json::to_vec(&TransitionRequest::from_transition(transition))
+        .map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
+    incidents::transition(store, actor, id, &body, now()).await
+}
+
+/// Takes an untriaged incident into triage; one already past `reported` is left as it is.
+async fn start_triage(store: &D1Store, actor: &Actor, id: i64) -> Result<IncidentDetail, ApiError> {
+    require_writer(actor)?;
+    let detail = incidents::get_incident(store, actor, id).await?;
+    if detail.incident.status == IncidentStatus::Reported {
+        apply(store, actor, id, &Transition::StartTriage).await
+    } else {
+        Ok(detail)
+    }
+}
+
+/// Discards an untriaged incident as an event without impact (V10), through triage.
+async fn discard(
+    store: &D1Store,
+    actor: &Actor,
+    id: i64,
+    reason: &str,
+) -> Result<IncidentDetail, ApiError> {
+    let detail = start_triage(store, actor, id).await?;
+    if detail.incident.status != IncidentStatus::Triage {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: format!(
+                "incident {id} is {} already; only an incident in triage can be discarded",
+                detail.incident.status
+            ),
+        });
+    }
+    apply(
+        store,
+        actor,
+        id,
+        &Transition::Discard {
+            reason: reason.to_owned(),
+        },
+    )
+    .await
+}
+
+/// `POST /api/alerts/{id}/{open|discard|attach}`: the alert queue's actions on
+/// the alert's incident (SPEC V10, I2). Each answers with the incident it leaves
+/// the alert on.
+pub(super) async fn alert_action(
+    store: &D1Store,
+    actor: &Actor,
+    alert_id: i64,
+    action: &str,
+    body: &[u8],
+) -> Result<IncidentDetail, ApiError> {
+    require_writer(actor)?;
+    let alert = queued_alert(store, alert_id).await?;
+    let incident_id = alert
+        .incident_id
+        .map(|id| id as i64)
+        .ok_or_else(|| ApiError::Conflict {
+            field: None,
+            message: "this alert has no incident".into(),
+        })?;
+    match action {
+        "open" => start_triage(store, actor, incident_id).await,
+        "discard" => {
+            let request: DiscardAlert = decode_json(body)?;
+            if request.reason.trim().is_empty() {
+                return Err(ApiError::invalid(
+                    "reason",
+                    "discarding needs a reason: why has this alert no impact?",
+                ));
+            }
+            discard(store, actor, incident_id, &request.reason).await
+        }
+        "attach" => attach(store, actor, &alert, incident_id, body).await,
+        _ => Err(ApiError::NotFound { what: "route" }),
+    }
+}
+
+/// Moves the alert to an open incident; its own incident, if nobody triaged it
+/// and no other alert points at it, is discarded as a duplicate.
+async fn attach(
+    store: &D1Store,
+    actor: &Actor,
+    alert: &QueuedAlertRow,
+    current: i64,
+    body: &[u8],
+) -> Result<IncidentDetail, ApiError> {
+    let request: AttachAlert = decode_json(body)?;
+    let target_id = request.incident_id;
+    if target_id == current {
+        return Err(ApiError::invalid(
+            "incident_id",
+            format!("the alert is on incident {current} already"),
+        ));
+    }
+    let target = match incidents::get_incident(store, actor, target_id).await {
+        Err(ApiError::NotFound { .. }) => {
+            return Err(ApiError::invalid(
+                "incident_id",
+                format!("there is no incident {target_id}"),
+            ))
+        }
+        other => other?,
+    };
+    if !is_open(target.incident.status) {
+        return Err(ApiError::invalid(
+            "incident_id",
+            format!(
+                "incident {target_id} is {}; attach to an open incident",
+                target.incident.status
+            ),
+        ));
+    }
+    let at = now();
+    let at_ms = num(at.unix_millis());
+    let moved = "EXISTS (SELECT 1 FROM alerts WHERE id = ?5 AND incident_id = ?6)";
+    let entry = |incident: i64, kind: &str, body: serde_json::Value| {
+        prepare(
+            store,
+            &format!(
+                "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
+                 SELECT ?1, ?2, ?3, ?4, ?7 WHERE {moved}"
+            ),
+            &[
+                num(incident),
+                at_ms.clone(),
+                text(&actor.name),
+                text(kind),
+                num(alert.id as i64),
+                num(target_id),
+                text(&body.to_string()),
+            ],
+        )
+    };
+    let about = json!({
+        "alert_id": alert.id as i64,
+        "integration": alert.integration,
+        "dedup_key": alert.dedup_key,
+        "summary": alert.summary,
+    });
+    let mut to_target = about.clone();
+    to_target["from_incident"] = json!(current);
+    let mut from_current = about;
+    from_current["to_incident"] = json!(target_id);
+    let statements = vec![
+        prepare(
+            store,
+            "UPDATE alerts SET incident_id = ?1 WHERE id = ?2 AND incident_id = ?3",
+            &[num(target_id), num(alert.id as i64), num(current)],
+        )?,
+        entry(target_id, "alert_attached", to_target)?,
+        entry(current, "alert_detached", from_current)?,
+        prepare(
+            store,
+            "UPDATE incidents SET updated_at = max(updated_at, ?1) WHERE id IN (?2, ?3) \
+             AND EXISTS (SELECT 1 FROM alerts WHERE id = ?4 AND incident_id = ?2)",
+            &[
+                at_ms.clone(),
+                num(target_id),
+                num(current),
+                num(alert.id as i64),
+            ],
+        )?,
+        store.audit_statement(
+            at,
+            actor,
+            "alert.attach",
+            &format!("alert/{}", alert.id as i64),
+            Some(&json!({ "incident_id": current })),
+            Some(&json!({ "incident_id": target_id })),
+        )?,
+    ];
+    let results = store.db.batch(statements).await.map_err(store_err)?;
+    let changed = results
+        .first()
+        .and_then(|r| r.meta().ok().flatten())
+        .and_then(|m| m.changes)
+        .unwrap_or(0);
+    if changed != 1 {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: "the alert moved while this request was made; reload and try again".into(),
+        });
+    }
+    let others = store
+        .db
+        .prepare("SELECT count(*) AS n FROM alerts WHERE incident_id = ?1")
+        .bind(&[num(current)])
+        .map_err(store_err)?
+        .first::<CountRow>(None)
+        .await
+        .map_err(store_err)?
+        .map_or(0.0, |r| r.n);
+    let left = incidents::get_incident(store, actor, current).await?;
+    if others == 0.0
+        && matches!(
+            left.incident.status,
+            IncidentStatus::Reported | IncidentStatus::Triage
+        )
+    {
+        discard(
+            store,
+            actor,
+            current,
+            &format!("duplicate: its alert was attached to incident {target_id}"),
+        )
+        .await?;
+    }
+    incidents::get_incident(store, actor, target_id).await
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    n: f64,
+}
+
+/// `GET /api/alerts[?status=open]`: the on-call SRE's queue: alerts whose
+/// incident nobody has looked at first, then newest first. Alerts on Security
+/// incidents are left out for readers without clearance (K3).
+pub(super) async fn list_alerts(
+    store: &D1Store,
+    actor: &Actor,
+    query: &str,
+) -> Result<AlertList, ApiError> {
     let open_only =
         form_urlencoded::parse(query.as_bytes()).any(|(k, v)| k == "status" && v == "open");
     let sql = format!(
         "SELECT a.id, g.name AS integration, a.dedup_key, a.status, a.summary, a.severity, a.incident_id, \
-         i.status AS incident_status, a.deliveries, a.first_seen, a.last_seen \
+         i.status AS incident_status, i.category AS incident_category, a.deliveries, a.first_seen, a.last_seen \
          FROM alerts a JOIN integrations g ON g.id = a.integration_id \
          LEFT JOIN incidents i ON i.id = a.incident_id {} \
-         ORDER BY a.first_seen DESC, a.id DESC LIMIT 500",
+         ORDER BY coalesce(i.status = 'reported', 0) DESC, a.first_seen DESC, a.id DESC LIMIT 500",
         if open_only { "WHERE a.status != 'resolved'" } else { "" }
     );
     let rows = store
@@ -633,6 +895,13 @@ pub(super) async fn list_alerts(store: &D1Store, query: &str) -> Result<AlertLis
         .map_err(store_err)?;
     let alerts = rows
         .into_iter()
+        .filter(|r| {
+            let category = r
+                .incident_category
+                .as_deref()
+                .and_then(|c| Category::parse(c).ok());
+            may_view_incident_details(actor.role, category.as_ref())
+        })
         .map(|r| {
             Ok(AlertView {
                 id: r.id as i64,
