@@ -15,6 +15,7 @@ pub fn run() -> Result {
     figures.extend(sizes("app_wasm", &build::app_wasm()?)?);
     figures.extend(sizes("worker_wasm", &build::worker_wasm()?)?);
     figures.extend(classify_speed()?);
+    figures.push(ingest_rate()?);
     println!();
     for line in figures {
         println!("{line}");
@@ -69,6 +70,15 @@ fn classify_speed() -> Result<Vec<String>> {
         command("cargo").args(["bench", "-p", "beacon-shared", "--bench", "sweep"]),
     )?;
     Ok(vec![native, wasm, sweep])
+}
+
+/// Alertmanager deliveries of 10 new alerts each against `wrangler dev` for 20 s.
+fn ingest_rate() -> Result<String> {
+    let _step = Step::start("ingest rate on wrangler dev (20 s)");
+    figure_line(
+        "ingest_alertmanager_10",
+        command("cargo").args(["bench", "-p", "beacon-e2e", "--bench", "ingest"]),
+    )
 }
 
 /// Runs `cmd` and returns the line of its output that starts with `name:`.
