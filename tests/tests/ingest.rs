@@ -339,6 +339,7 @@ fn alertmanager_resolve_before_triage_is_short_lived(env: &Env) -> Result<(), Fa
 /// secrets get their documented errors on every endpoint, and store nothing.
 fn bad_deliveries_are_refused_and_store_nothing(env: &Env) -> Result<(), Failed> {
     let am = integration(env, "am-bad", "alertmanager")?;
+    let grafana = integration(env, "grafana-bad", "grafana")?;
     let pd = integration(env, "pd-bad", "pagerduty")?;
     let counts = |env: &Env| -> Result<(i64, i64, i64), Failed> {
         Ok((
@@ -350,56 +351,46 @@ fn bad_deliveries_are_refused_and_store_nothing(env: &Env) -> Result<(), Failed>
     let before = counts(env)?;
     let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(600 * 1024));
     let good = notification("firing", "badbadbad0000001").to_string();
-    let cases: Vec<(&str, &str, Option<&str>, String, u16)> = vec![
-        (
-            "/api/webhooks/alertmanager",
-            "truncated",
-            Some(&am),
-            good[..good.len() / 2].to_owned(),
-            400,
-        ),
-        (
-            "/api/webhooks/alertmanager",
-            "wrong type",
-            Some(&am),
-            json!({"receiver": "x", "status": "firing", "alerts": "none"}).to_string(),
-            422,
-        ),
-        (
-            "/api/webhooks/alertmanager",
-            "600 KB",
-            Some(&am),
-            big.clone(),
-            413,
-        ),
-        (
-            "/api/webhooks/alertmanager",
-            "no secret",
-            None,
-            good.clone(),
-            401,
-        ),
-        (
-            "/api/webhooks/alertmanager",
-            "wrong secret",
-            Some("bki_nope"),
-            good.clone(),
-            401,
-        ),
-        (
-            "/api/webhooks/alertmanager",
-            "other format's secret",
-            Some(&pd),
-            good.clone(),
-            401,
-        ),
-        (
-            "/api/webhooks/grafana",
-            "alertmanager secret",
-            Some(&am),
-            good.clone(),
-            401,
-        ),
+    let mut cases: Vec<(&str, &str, Option<&str>, String, u16)> = Vec::new();
+    for (path, secret, other) in [
+        ("/api/webhooks/alertmanager", &am, &grafana),
+        ("/api/webhooks/grafana", &grafana, &am),
+    ] {
+        cases.extend([
+            (
+                path,
+                "truncated",
+                Some(secret.as_str()),
+                good[..good.len() / 2].to_owned(),
+                400,
+            ),
+            (
+                path,
+                "wrong type",
+                Some(secret.as_str()),
+                json!({"receiver": "x", "status": "firing", "alerts": "none"}).to_string(),
+                422,
+            ),
+            (path, "600 KB", Some(secret.as_str()), big.clone(), 413),
+            (path, "no secret", None, good.clone(), 401),
+            (path, "wrong secret", Some("bki_nope"), good.clone(), 401),
+            (
+                path,
+                "another format's secret",
+                Some(other.as_str()),
+                good.clone(),
+                401,
+            ),
+            (
+                path,
+                "PagerDuty's secret",
+                Some(pd.as_str()),
+                good.clone(),
+                401,
+            ),
+        ]);
+    }
+    cases.extend(vec![
         (
             "/v2/enqueue",
             "truncated",
@@ -415,7 +406,21 @@ fn bad_deliveries_are_refused_and_store_nothing(env: &Env) -> Result<(), Failed>
             400,
         ),
         ("/v2/enqueue", "600 KB", None, big, 413),
-    ];
+        (
+            "/v2/enqueue",
+            "no routing key",
+            None,
+            json!({"event_action": "trigger", "payload": {"summary": "x", "source": "y", "severity": "info"}}).to_string(),
+            400,
+        ),
+        (
+            "/v2/enqueue",
+            "wrong routing key",
+            None,
+            json!({"routing_key": "bki_nope", "event_action": "trigger", "payload": {"summary": "x", "source": "y", "severity": "info"}}).to_string(),
+            400,
+        ),
+    ]);
     for (path, what, secret, body, expected) in cases {
         let mut request = env
             .http
