@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod browser;
+pub mod receiver;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -212,6 +213,8 @@ impl LocalWorker {
                     "--test-scheduled",
                     "--var",
                     "BEACON_ENV:test",
+                    "--var",
+                    &format!("BEACON_PUBLIC_URL:http://127.0.0.1:{port}"),
                 ])
                 .stdin(Stdio::null())
                 .stdout(log.try_clone()?)
@@ -261,6 +264,34 @@ impl LocalWorker {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    /// Fires the cron trigger (`wrangler dev --test-scheduled`) as if it ran at
+    /// `at_ms` (Unix ms): the test clock (`PUT /api/test/clock`, test mode only)
+    /// moves the sweep's clock by the difference. Returns once the handler finished.
+    pub fn run_scheduled(&self, at_ms: i64) -> Result<(), BoxError> {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()?;
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_millis() as i64;
+        let clock = http
+            .put(self.url("/api/test/clock"))
+            .bearer_auth(self.token("admin"))
+            .json(&serde_json::json!({ "offset_ms": at_ms - now_ms }))
+            .send()?;
+        if !clock.status().is_success() {
+            return Err(format!("test clock: {} {}", clock.status(), clock.text()?).into());
+        }
+        let response = http.get(self.url("/__scheduled?cron=*+*+*+*+*")).send()?;
+        let status = response.status();
+        let text = response.text()?;
+        if status.is_success() && text.contains("Ran scheduled event") {
+            Ok(())
+        } else {
+            Err(format!("scheduled trigger: {status} {text}").into())
+        }
     }
 
     /// Runs SQL against this run's local D1 (for assertions that the API cannot make).

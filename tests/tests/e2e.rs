@@ -5,6 +5,7 @@
 
 mod api;
 mod browser_flows;
+mod escalation;
 mod ingest;
 
 use beacon_e2e::browser::ChromeDriver;
@@ -29,6 +30,7 @@ fn main() {
         .iter()
         .chain(ingest::TESTS.iter())
         .chain(browser_flows::TESTS.iter())
+        .chain(escalation::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

@@ -1,6 +1,7 @@
 //! The Workers runtime glue: the fetch entry point, routing, D1 and KV.
 
 mod alerts;
+mod escalation;
 
 use crate::auth::{authenticate, Actor};
 use crate::error::ApiError;
@@ -27,6 +28,19 @@ const STATUS_PAGE_KEY: &str = "status-page:html";
 
 fn now() -> Timestamp {
     Timestamp::from_unix_millis(worker::Date::now().as_millis() as i64)
+}
+
+/// The cron trigger: the escalation sweep at the trigger's scheduled time.
+#[event(scheduled)]
+async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    escalation::scheduled(&env, Timestamp::from_unix_millis(event.schedule() as i64)).await;
+}
+
+/// `BEACON_ENV=test` (set by the end-to-end harness only) enables `PUT
+/// /api/test/clock`, which moves the sweep's clock so that tests can fire the
+/// cron trigger "16 minutes later" without waiting.
+fn test_mode(env: &Env) -> bool {
+    env.var("BEACON_ENV").is_ok_and(|v| v.to_string() == "test")
 }
 
 #[event(fetch)]
@@ -74,6 +88,9 @@ async fn route(
         }
         (Method::Post, ["api", "webhooks", "grafana"]) => {
             alerts::notification_webhook(req, &store, IngestFormat::Grafana).await
+        }
+        (Method::Get | Method::Post, ["ack", id]) => {
+            escalation::ack_link(&store, method, id, &query).await
         }
         (Method::Post, ["api", "webhooks", "generic", name]) => {
             alerts::generic_webhook(req, &store, name).await
@@ -124,7 +141,7 @@ async fn api(
         ),
         (Method::Post | Method::Put, ["incidents", id, action]) => {
             let id = incident_id(id)?;
-            let body = read_body(req).await?;
+            let body = read_body_allow_empty(req).await?;
             let detail = match (method, *action) {
                 (Method::Post, "transitions") => {
                     incidents::transition(store, &actor, id, &body, now()).await?
@@ -141,6 +158,7 @@ async fn api(
                 (Method::Post, "timeline") => {
                     incidents::add_timeline_entry(store, &actor, id, &body, now()).await?
                 }
+                (Method::Post, "acknowledge") => escalation::acknowledge(store, &actor, id).await?,
                 _ => return Err(ApiError::NotFound { what: "route" }),
             };
             refresh_status_page(env, store).await;
@@ -160,6 +178,30 @@ async fn api(
             json_ok(&created, 201)
         }
         (Method::Get, ["audit"]) => json_ok(&users::audit_log(store, &actor).await?, 200),
+        (Method::Put, ["test", "clock"]) if test_mode(env) => {
+            let body = read_body(req).await?;
+            escalation::set_test_clock(store, &actor, &body).await?;
+            json_ok(&serde_json::json!({ "ok": true }), 200)
+        }
+        (Method::Get, ["on-call"]) => json_ok(&escalation::on_call(store).await?, 200),
+        (Method::Put, ["rotas", role]) => {
+            let body = read_body(req).await?;
+            json_ok(
+                &escalation::put_rota(store, &actor, role, &body).await?,
+                200,
+            )
+        }
+        (Method::Post, ["notification-channels"]) => {
+            let body = read_body(req).await?;
+            json_ok(
+                &escalation::create_channel(store, &actor, &body).await?,
+                201,
+            )
+        }
+        (Method::Get, ["incidents", id, "escalation"]) => json_ok(
+            &escalation::escalation_view(store, &actor, incident_id(id)?).await?,
+            200,
+        ),
         (Method::Get, ["alerts"]) => {
             json_ok(&alerts::list_alerts(store, &actor, query).await?, 200)
         }

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod error;
 pub mod incidents;
 pub mod ingest;
+pub mod paging;
 pub mod request_body;
 pub mod status_page;
 pub mod store;

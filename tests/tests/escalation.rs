@@ -1,0 +1,314 @@
+//! Escalation against the real worker: the cron sweep fired by the test with a
+//! chosen scheduled time, signed webhook notifications to a local receiver, the
+//! signed acknowledgement link, and priority changes that stop or start pages.
+
+use crate::{Env, TestFn};
+use beacon_e2e::receiver::{Received, WebhookReceiver};
+use hmac::Mac;
+use libtest_mimic::Failed;
+use serde_json::{json, Value};
+
+pub const TESTS: &[(&str, TestFn)] = &[
+    (
+        "escalation::p1_pages_the_duty_ic_once_and_the_signed_link_stops_escalation",
+        p1_pages_the_duty_ic_once_and_the_signed_link_stops_escalation,
+    ),
+    (
+        "escalation::downgrade_stops_pages_and_upgrade_pages_at_once",
+        downgrade_stops_pages_and_upgrade_pages_at_once,
+    ),
+];
+
+const MINUTE_MS: i64 = 60_000;
+
+fn check(cond: bool, what: impl Into<String>) -> Result<(), Failed> {
+    if cond {
+        Ok(())
+    } else {
+        Err(what.into().into())
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+fn send(
+    env: &Env,
+    method: reqwest::Method,
+    role: &str,
+    path: &str,
+    body: &Value,
+) -> Result<(u16, Value), Failed> {
+    let response = env
+        .http
+        .request(method, env.worker.url(path))
+        .bearer_auth(env.worker.token(role))
+        .json(body)
+        .send()?;
+    let status = response.status().as_u16();
+    Ok((status, response.json().unwrap_or_default()))
+}
+
+/// The duty-IC rota (alice, then bob, 12-hour shifts from a minute ago) and one
+/// channel per person and for management, all pointing at `receiver`.
+/// Returns the channels' secrets by path.
+fn rota_and_channels(
+    env: &Env,
+    receiver: &WebhookReceiver,
+) -> Result<Vec<(String, String)>, Failed> {
+    let (status, body) = send(
+        env,
+        reqwest::Method::PUT,
+        "admin",
+        "/api/rotas/incident_commander",
+        &json!({"people": ["ic-alice", "ic-bob"], "shift": 720, "starts_at": iso(now_ms() - MINUTE_MS)}),
+    )?;
+    check(status == 200, format!("put rota: {status} {body}"))?;
+    let mut secrets = Vec::new();
+    for (owner_kind, owner, format, path) in [
+        ("person", Some("ic-alice"), "generic", "/alice"),
+        ("person", Some("ic-bob"), "slack", "/bob"),
+        ("management", None, "generic", "/management"),
+    ] {
+        let (status, body) = send(
+            env,
+            reqwest::Method::POST,
+            "admin",
+            "/api/notification-channels",
+            &json!({"owner_kind": owner_kind, "owner": owner, "format": format, "url": receiver.url(path)}),
+        )?;
+        check(status == 201, format!("create channel: {status} {body}"))?;
+        secrets.push((
+            path.to_owned(),
+            body["secret"].as_str().ok_or("secret")?.to_owned(),
+        ));
+    }
+    Ok(secrets)
+}
+
+fn iso(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+fn create(env: &Env, title: &str, priority: &str) -> Result<i64, Failed> {
+    let (status, body) = send(
+        env,
+        reqwest::Method::POST,
+        "sre",
+        "/api/incidents",
+        &json!({"title": title, "category": "Web application", "priority": priority}),
+    )?;
+    check(status == 201, format!("create: {status} {body}"))?;
+    body["id"].as_i64().ok_or_else(|| "id".into())
+}
+
+/// What the receiver got about incident `id` at `path`.
+fn about(receiver: &WebhookReceiver, id: i64, path: &str) -> Vec<Received> {
+    receiver
+        .received()
+        .into_iter()
+        .filter(|r| r.path == path)
+        .filter(|r| {
+            let body = r.json();
+            body["incident"]["id"] == id
+                || body["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains(&format!("incident #{id} ")))
+        })
+        .collect()
+}
+
+/// The signature headers verify with the channel's secret, and are fresh.
+fn signature_is_valid(received: &Received, secret: &str) -> bool {
+    let (Some(timestamp), Some(signature)) = (
+        received.header("x-beacon-timestamp"),
+        received.header("x-beacon-signature"),
+    ) else {
+        return false;
+    };
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key");
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(&received.body);
+    let expected = format!("v1={}", hex::encode(mac.finalize().into_bytes()));
+    let fresh = timestamp
+        .parse::<i64>()
+        .is_ok_and(|t| (now_ms() / 1000 - t).abs() < 300);
+    expected == signature && fresh
+}
+
+fn timeline_count(env: &Env, id: i64, kind: &str) -> Result<usize, Failed> {
+    let (_, detail) = send(
+        env,
+        reqwest::Method::GET,
+        "sre",
+        &format!("/api/incidents/{id}"),
+        &json!(null),
+    )?;
+    Ok(detail["timeline"]
+        .as_array()
+        .map(|t| t.iter().filter(|e| e["kind"] == kind).count())
+        .unwrap_or(0))
+}
+
+/// SPEC E1, E3, E4: a P1 created through the API pages the duty IC at the first
+/// sweep, as a signed generic webhook; a second sweep in the same minute sends
+/// nothing; the page's signed link, opened and confirmed, acknowledges it, and
+/// 16 minutes later nobody else is paged. A second P1 left unacknowledged is
+/// escalated to the next IC (Slack format) at that time, so the silence above
+/// is the acknowledgement's doing.
+fn p1_pages_the_duty_ic_once_and_the_signed_link_stops_escalation(env: &Env) -> Result<(), Failed> {
+    let receiver = WebhookReceiver::start()?;
+    let secrets = rota_and_channels(env, &receiver)?;
+    let secret = |path: &str| {
+        secrets
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_default()
+    };
+    let acked = create(env, "Checkout 502s for EU customers", "P1")?;
+    let ignored = create(env, "Search latency above 3 s", "P1")?;
+    let t0 = now_ms();
+    env.worker.run_scheduled(t0)?;
+
+    let pages = about(&receiver, acked, "/alice");
+    check(
+        pages.len() == 1,
+        format!("one page to the duty IC: {pages:?}"),
+    )?;
+    let page = &pages[0];
+    check(
+        signature_is_valid(page, &secret("/alice")),
+        format!(
+            "the page is signed with alice's channel secret: {:?}",
+            page.headers
+        ),
+    )?;
+    let body = page.json();
+    check(
+        body["event"] == "page"
+            && body["incident"]["priority"] == "P1"
+            && body["action"]["kind"]["to"]["name"] == "ic-alice",
+        format!("the page names the incident and the IC: {body}"),
+    )?;
+    check(
+        about(&receiver, acked, "/bob").is_empty(),
+        "bob is not paged yet",
+    )?;
+
+    env.worker.run_scheduled(t0 + 1_000)?;
+    check(
+        about(&receiver, acked, "/alice").len() == 1 && timeline_count(env, acked, "paged")? == 1,
+        "a second sweep in the same minute pages nobody again",
+    )?;
+
+    let ack_url = body["acknowledge_url"].as_str().ok_or("acknowledge_url")?;
+    let path = ack_url
+        .strip_prefix(&env.worker.base_url)
+        .ok_or_else(|| format!("the link points at this Beacon: {ack_url}"))?;
+    let page_html = env.http.get(env.worker.url(path)).send()?;
+    check(page_html.status() == 200, "the link opens")?;
+    let html = page_html.text()?;
+    check(
+        html.contains(&format!("Acknowledge incident #{acked}?")) && html.contains("ic-alice"),
+        format!("the link asks before acknowledging: {html}"),
+    )?;
+    check(
+        timeline_count(env, acked, "acknowledged")? == 0,
+        "opening the link changes nothing",
+    )?;
+    let tampered = env
+        .http
+        .post(env.worker.url(&path.replace("ic-alice", "ic-bob")))
+        .send()?;
+    check(tampered.status() == 403, "a changed link is refused")?;
+    let confirmed = env.http.post(env.worker.url(path)).send()?;
+    check(confirmed.status() == 200, "the acknowledgement is accepted")?;
+    check(
+        timeline_count(env, acked, "acknowledged")? == 1,
+        "the acknowledgement is in the timeline",
+    )?;
+
+    env.worker.run_scheduled(t0 + 16 * MINUTE_MS)?;
+    check(
+        about(&receiver, acked, "/bob").is_empty(),
+        "after the acknowledgement nobody else is paged",
+    )?;
+    let escalated = about(&receiver, ignored, "/bob");
+    check(
+        escalated.len() == 1 && signature_is_valid(&escalated[0], &secret("/bob")),
+        format!("the unacknowledged P1 goes to the next IC, signed: {escalated:?}"),
+    )?;
+    let text = escalated[0].json()["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    check(
+        text.contains("Escalated to you") && text.contains("|Acknowledge>"),
+        format!("Slack-compatible text with the acknowledgement link: {text}"),
+    )?;
+    Ok(())
+}
+
+/// SPEC E4, P6: management lowering a P1 to P2 stops its pending pages; an SRE
+/// raising a P2 to P0 pages the duty IC at the next sweep.
+fn downgrade_stops_pages_and_upgrade_pages_at_once(env: &Env) -> Result<(), Failed> {
+    let receiver = WebhookReceiver::start()?;
+    rota_and_channels(env, &receiver)?;
+    let downgraded = create(env, "Reporting exports slow", "P1")?;
+    let t0 = now_ms();
+    env.worker.run_scheduled(t0)?;
+    check(
+        about(&receiver, downgraded, "/alice").len() == 1,
+        "the P1 pages the duty IC",
+    )?;
+    let (status, body) = send(
+        env,
+        reqwest::Method::PUT,
+        "management",
+        &format!("/api/incidents/{downgraded}/priority"),
+        &json!({"priority": "P2", "reason": "only internal reporting is affected"}),
+    )?;
+    check(status == 200, format!("downgrade: {status} {body}"))?;
+    env.worker.run_scheduled(t0 + 16 * MINUTE_MS)?;
+    check(
+        about(&receiver, downgraded, "/bob").is_empty()
+            && about(&receiver, downgraded, "/management").is_empty(),
+        "a P2 pages nobody further",
+    )?;
+
+    let upgraded = create(env, "Login errors rising", "P2")?;
+    env.worker.run_scheduled(now_ms())?;
+    check(
+        about(&receiver, upgraded, "/alice").is_empty(),
+        "a P2 pages nobody",
+    )?;
+    let (status, body) = send(
+        env,
+        reqwest::Method::PUT,
+        "sre",
+        &format!("/api/incidents/{upgraded}/priority"),
+        &json!({"priority": "P0"}),
+    )?;
+    check(status == 200, format!("upgrade: {status} {body}"))?;
+    env.worker.run_scheduled(now_ms())?;
+    let pages = about(&receiver, upgraded, "/alice");
+    check(
+        pages.len() == 1
+            && pages[0].json()["incident"]["priority"] == "P0"
+            && pages[0].json()["action"]["kind"]["reason"]["kind"] == "upgraded",
+        format!("the upgrade to P0 pages at once: {pages:?}"),
+    )?;
+    Ok(())
+}

@@ -1,0 +1,523 @@
+//! The escalation sweep's decisions that need no runtime (SPEC E1, E3, E4, M1):
+//! a ticket's escalation history read from its timeline, who a notification
+//! goes to, the Slack-compatible and generic bodies, the retry schedule, and the
+//! signed acknowledgement link.
+//!
+//! The sweep itself (`edge/escalation.rs`) reads D1, calls
+//! [`beacon_shared::escalation::evaluate_escalation`], claims each due action's
+//! idempotency key in D1, queues one notification per channel and delivers the
+//! queue with retries. Outbound bodies carry the same signature headers as the
+//! generic inbound webhook ([`crate::webhook_signature`]), keyed by the
+//! channel's secret.
+
+use beacon_shared::escalation::{Action, ActionKind, Recipient, TicketEvent, TicketHistory};
+use beacon_shared::lifecycle::IncidentStatus;
+use beacon_shared::triage::Name;
+use beacon_shared::{Priority, Timestamp};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+/// A delivery is tried this many times before it is marked failed.
+pub const MAX_ATTEMPTS: u32 = 6;
+/// How long a signed acknowledgement link stays valid.
+pub const ACK_LINK_VALID_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// One line of an incident's timeline, as the sweep reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineFact {
+    pub at: Timestamp,
+    pub kind: String,
+    pub body: Value,
+}
+
+/// The timeline kind that records an acknowledgement.
+pub const ACKNOWLEDGED: &str = "acknowledged";
+/// The timeline kind of a customer update on the status page (M1).
+pub const CUSTOMER_UPDATE: &str = "customer_update";
+
+/// The ticket's escalation history: its priority at creation, then every
+/// priority and status change, acknowledgement and customer update, and the
+/// keys of the actions already sent. Lines that do not parse are skipped, so
+/// one bad line never stops the pages of a ticket.
+pub fn ticket_history(
+    incident: i64,
+    created_at: Timestamp,
+    current_priority: Priority,
+    timeline: &[TimelineFact],
+    sent: impl IntoIterator<Item = String>,
+) -> TicketHistory {
+    let text = |fact: &TimelineFact, pointer: &str| -> Option<String> {
+        fact.body
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let initial = timeline
+        .iter()
+        .find(|f| f.kind == "created")
+        .and_then(|f| text(f, "/state/priority"))
+        .or_else(|| {
+            timeline
+                .iter()
+                .find(|f| f.kind == "priority_changed")
+                .and_then(|f| text(f, "/from"))
+        })
+        .and_then(|p| p.parse::<Priority>().ok())
+        .unwrap_or(current_priority);
+    let mut history = TicketHistory::new(incident, created_at, initial);
+    for fact in timeline {
+        let event = match fact.kind.as_str() {
+            "priority_changed" => text(fact, "/to")
+                .and_then(|p| p.parse().ok())
+                .map(|to| TicketEvent::PriorityChanged { at: fact.at, to }),
+            "status_changed" => text(fact, "/to")
+                .and_then(|s| s.parse::<IncidentStatus>().ok())
+                .map(|to| TicketEvent::StatusChanged { at: fact.at, to }),
+            ACKNOWLEDGED => text(fact, "/by")
+                .and_then(|by| Name::parse(&by).ok())
+                .map(|by| TicketEvent::Acknowledged { at: fact.at, by }),
+            CUSTOMER_UPDATE => Some(TicketEvent::CustomerUpdatePosted { at: fact.at }),
+            _ => None,
+        };
+        if let Some(event) = event {
+            // A line older than the one before it is out of order; skip it.
+            let _ = history.record(event);
+        }
+    }
+    for key in sent {
+        history.record_sent(beacon_shared::escalation::IdempotencyKey::from_stored(key));
+    }
+    history
+}
+
+/// Whose notification channels an action goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChannelOwner {
+    Person(String),
+    Team(String),
+    /// Management, and the fallback for an unstaffed rota place.
+    Management,
+}
+
+impl ChannelOwner {
+    pub fn for_recipient(recipient: &Recipient) -> Self {
+        match recipient {
+            Recipient::Person { name, .. } => ChannelOwner::Person(name.to_string()),
+            Recipient::Team { name } => ChannelOwner::Team(name.to_string()),
+            Recipient::Management | Recipient::Unstaffed { .. } => ChannelOwner::Management,
+        }
+    }
+
+    /// `(owner_kind, owner)` as stored in `notification_channels`.
+    pub fn as_row(&self) -> (&'static str, &str) {
+        match self {
+            ChannelOwner::Person(name) => ("person", name),
+            ChannelOwner::Team(name) => ("team", name),
+            ChannelOwner::Management => ("management", ""),
+        }
+    }
+
+    /// The name an acknowledgement through this recipient's link is recorded under.
+    pub fn acknowledger(&self) -> String {
+        match self {
+            ChannelOwner::Person(name) | ChannelOwner::Team(name) => name.clone(),
+            ChannelOwner::Management => "management".into(),
+        }
+    }
+}
+
+/// How a channel wants its notifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelFormat {
+    /// Slack's incoming-webhook JSON (`text` and `blocks`), also read by
+    /// Mattermost, Rocket.Chat and Discord's Slack-compatible endpoint.
+    Slack,
+    /// Beacon's own JSON, documented in the README.
+    Generic,
+}
+
+impl ChannelFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelFormat::Slack => "slack",
+            ChannelFormat::Generic => "generic",
+        }
+    }
+}
+
+impl std::str::FromStr for ChannelFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "slack" => Ok(ChannelFormat::Slack),
+            "generic" => Ok(ChannelFormat::Generic),
+            other => Err(format!("unknown channel format {other:?}")),
+        }
+    }
+}
+
+/// What a notification says about its incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IncidentBrief {
+    pub id: i64,
+    pub title: String,
+    pub priority: Priority,
+    pub status: IncidentStatus,
+    /// The incident page in the app.
+    pub url: String,
+}
+
+/// `page`, `remind` or `escalate`: the action's type.
+pub fn action_word(action: &Action) -> &'static str {
+    match action.kind {
+        ActionKind::Page { .. } => "page",
+        ActionKind::Remind { .. } => "remind",
+        ActionKind::Escalate { .. } => "escalate",
+    }
+}
+
+/// The recipient of an action.
+pub fn recipient(action: &Action) -> &Recipient {
+    match &action.kind {
+        ActionKind::Page { to, .. }
+        | ActionKind::Remind { to, .. }
+        | ActionKind::Escalate { to, .. } => to,
+    }
+}
+
+/// One sentence for people: what happened and what is expected.
+pub fn headline(action: &Action, incident: &IncidentBrief) -> String {
+    let subject = format!(
+        "{} incident #{} \"{}\"",
+        incident.priority, incident.id, incident.title
+    );
+    match &action.kind {
+        ActionKind::Page { run, step, .. } if *run == 0 && *step == 0 => {
+            format!("You are paged for {subject}. Acknowledge it.")
+        }
+        ActionKind::Page { .. } => {
+            format!("Escalated to you: nobody acknowledged {subject}. Acknowledge it.")
+        }
+        ActionKind::Remind {
+            deadline,
+            deadline_at,
+            ..
+        } => format!(
+            "Reminder: the {} limit of {subject} falls due at {deadline_at}.",
+            deadline.as_str().replace('_', " ")
+        ),
+        ActionKind::Escalate {
+            missed,
+            deadline_at,
+            ..
+        } => format!(
+            "Missed: the {} limit of {subject} passed at {deadline_at}.",
+            missed.as_str().replace('_', " ")
+        ),
+    }
+}
+
+/// Slack needs `&`, `<` and `>` escaped in text; everything else is literal.
+fn slack_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The JSON body for a channel of `format`.
+pub fn notification_body(
+    format: ChannelFormat,
+    action: &Action,
+    incident: &IncidentBrief,
+    ack_url: Option<&str>,
+) -> Value {
+    let headline = headline(action, incident);
+    match format {
+        ChannelFormat::Slack => {
+            let mut text = slack_escape(&headline);
+            text.push_str(&format!(
+                " <{}|Open incident #{}>",
+                incident.url, incident.id
+            ));
+            if let Some(url) = ack_url {
+                text.push_str(&format!(" · <{url}|Acknowledge>"));
+            }
+            json!({
+                "text": text,
+                "blocks": [{ "type": "section", "text": { "type": "mrkdwn", "text": text } }],
+            })
+        }
+        ChannelFormat::Generic => json!({
+            "event": action_word(action),
+            "summary": headline,
+            "incident": incident,
+            "action": action,
+            "acknowledge_url": ack_url,
+        }),
+    }
+}
+
+/// When to try again after `attempts` failed deliveries: 1, 2, 4, 8, 16 minutes;
+/// `None` once [`MAX_ATTEMPTS`] were made.
+pub fn retry_after_ms(attempts: u32) -> Option<i64> {
+    (attempts < MAX_ATTEMPTS).then(|| 60_000 * (1i64 << attempts.saturating_sub(1).min(10)))
+}
+
+/// Why an acknowledgement link was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AckLinkError {
+    #[error("this acknowledgement link is incomplete")]
+    Incomplete,
+    #[error("this acknowledgement link has expired; acknowledge in Beacon instead")]
+    Expired,
+    #[error("this acknowledgement link is not valid")]
+    BadSignature,
+}
+
+/// A signed "acknowledge incident `incident` as `by`" link, valid until `expires`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AckLink {
+    pub incident: i64,
+    pub by: Name,
+    pub expires: Timestamp,
+}
+
+impl AckLink {
+    fn mac(&self, key: &str) -> Hmac<Sha256> {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes keys of any length");
+        mac.update(
+            format!(
+                "ack.{}.{}.{}",
+                self.incident,
+                self.by,
+                self.expires.unix_millis()
+            )
+            .as_bytes(),
+        );
+        mac
+    }
+
+    /// The query string of the link: `by=..&exp=..&sig=..`.
+    pub fn query(&self, key: &str) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("by", self.by.as_str())
+            .append_pair("exp", &self.expires.unix_millis().to_string())
+            .append_pair("sig", &hex::encode(self.mac(key).finalize().into_bytes()))
+            .finish()
+    }
+
+    /// Reads and checks a link's query for incident `incident` at `now`.
+    pub fn verify(
+        incident: i64,
+        query: &str,
+        key: &str,
+        now: Timestamp,
+    ) -> Result<Self, AckLinkError> {
+        let param = |name: &str| {
+            form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        };
+        let by = param("by")
+            .and_then(|b| Name::parse(&b).ok())
+            .ok_or(AckLinkError::Incomplete)?;
+        let expires = param("exp")
+            .and_then(|e| e.parse::<i64>().ok())
+            .map(Timestamp::from_unix_millis)
+            .ok_or(AckLinkError::Incomplete)?;
+        let signature = param("sig")
+            .and_then(|s| hex::decode(s).ok())
+            .ok_or(AckLinkError::Incomplete)?;
+        let link = AckLink {
+            incident,
+            by,
+            expires,
+        };
+        link.mac(key)
+            .verify_slice(&signature)
+            .map_err(|_| AckLinkError::BadSignature)?;
+        if now > expires {
+            return Err(AckLinkError::Expired);
+        }
+        Ok(link)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use beacon_shared::escalation::{evaluate_escalation, EscalationConfig};
+    use beacon_shared::rota::{Rota, RotaRole, Rotas, ShiftLength};
+
+    const T0: Timestamp = Timestamp::from_unix_millis(1_795_000_000_000);
+
+    fn fact(minutes: i64, kind: &str, body: Value) -> TimelineFact {
+        TimelineFact {
+            at: Timestamp::from_unix_millis(T0.unix_millis() + minutes * 60_000),
+            kind: kind.into(),
+            body,
+        }
+    }
+
+    fn rotas() -> Rotas {
+        let people = ["ic-alice", "ic-bob"]
+            .map(|n| Name::parse(n).unwrap())
+            .to_vec();
+        Rotas::new(vec![Rota::new(
+            RotaRole::IncidentCommander,
+            people,
+            ShiftLength::hours(12).unwrap(),
+            Timestamp::from_unix_millis(T0.unix_millis() - 60_000),
+        )
+        .unwrap()])
+        .unwrap()
+    }
+
+    fn at(minutes: i64) -> Timestamp {
+        Timestamp::from_unix_millis(T0.unix_millis() + minutes * 60_000)
+    }
+
+    /// SPEC E1, E4: a P1 read from its timeline pages the duty IC at once; the
+    /// sent key silences it; an acknowledgement in the timeline stops the
+    /// escalation to the next IC.
+    #[test]
+    fn history_from_the_timeline_drives_the_pages() {
+        let created = vec![fact(0, "created", json!({"state": {"priority": "P1"}}))];
+        let history = ticket_history(7, T0, Priority::P1, &created, []);
+        let due = evaluate_escalation(&history, &EscalationConfig::default(), &rotas(), at(0));
+        let pages: Vec<_> = due
+            .actions
+            .iter()
+            .filter(|a| action_word(a) == "page")
+            .collect();
+        assert_eq!(pages.len(), 1);
+        assert_eq!(
+            ChannelOwner::for_recipient(recipient(pages[0])),
+            ChannelOwner::Person("ic-alice".into())
+        );
+        let sent = due.actions.iter().map(|a| a.key.as_str().to_owned());
+        let history = ticket_history(7, T0, Priority::P1, &created, sent.collect::<Vec<_>>());
+        let again = evaluate_escalation(&history, &EscalationConfig::default(), &rotas(), at(0));
+        assert!(again.actions.is_empty(), "{again:?}");
+
+        let later = evaluate_escalation(&history, &EscalationConfig::default(), &rotas(), at(16));
+        assert!(later
+            .actions
+            .iter()
+            .any(|a| ChannelOwner::for_recipient(recipient(a))
+                == ChannelOwner::Person("ic-bob".into())));
+        let mut acked = created.clone();
+        acked.push(fact(3, ACKNOWLEDGED, json!({"by": "ic-alice"})));
+        let history = ticket_history(7, T0, Priority::P1, &acked, []);
+        let after_ack =
+            evaluate_escalation(&history, &EscalationConfig::default(), &rotas(), at(16));
+        assert!(
+            after_ack.actions.iter().all(|a| action_word(a) != "page"
+                || ChannelOwner::for_recipient(recipient(a))
+                    != ChannelOwner::Person("ic-bob".into())),
+            "{after_ack:?}"
+        );
+    }
+
+    /// SPEC E4: a downgrade to P2 read from the timeline stops pending P1 pages.
+    #[test]
+    fn downgrade_in_the_timeline_stops_pages() {
+        let timeline = vec![
+            fact(0, "created", json!({"state": {"priority": "P1"}})),
+            fact(2, "priority_changed", json!({"from": "P1", "to": "P2"})),
+        ];
+        let history = ticket_history(8, T0, Priority::P2, &timeline, []);
+        let due = evaluate_escalation(&history, &EscalationConfig::default(), &rotas(), at(20));
+        assert!(
+            due.actions.iter().all(|a| action_word(a) != "page"),
+            "{due:?}"
+        );
+    }
+
+    #[test]
+    fn slack_text_is_escaped_and_links_are_kept() {
+        let created = vec![fact(0, "created", json!({"state": {"priority": "P0"}}))];
+        let history = ticket_history(9, T0, Priority::P0, &created, []);
+        let due = evaluate_escalation(&history, &EscalationConfig::default(), &rotas(), at(0));
+        let brief = IncidentBrief {
+            id: 9,
+            title: "<!channel> & <script>".into(),
+            priority: Priority::P0,
+            status: IncidentStatus::Triage,
+            url: "https://beacon.example/incidents/9".into(),
+        };
+        let body = notification_body(
+            ChannelFormat::Slack,
+            &due.actions[0],
+            &brief,
+            Some("https://beacon.example/ack/9?x=1"),
+        );
+        let text = body["text"].as_str().unwrap();
+        assert!(
+            text.contains("&lt;!channel&gt; &amp; &lt;script&gt;"),
+            "{text}"
+        );
+        assert!(
+            text.contains("<https://beacon.example/ack/9?x=1|Acknowledge>"),
+            "{text}"
+        );
+        let generic = notification_body(ChannelFormat::Generic, &due.actions[0], &brief, None);
+        assert_eq!(generic["event"], "page");
+        assert_eq!(generic["incident"]["title"], "<!channel> & <script>");
+        assert_eq!(generic["action"]["key"], due.actions[0].key.as_str());
+    }
+
+    #[test]
+    fn retries_back_off_then_stop() {
+        let delays: Vec<_> = (1..=MAX_ATTEMPTS).map(retry_after_ms).collect();
+        assert_eq!(
+            delays,
+            vec![
+                Some(60_000),
+                Some(120_000),
+                Some(240_000),
+                Some(480_000),
+                Some(960_000),
+                None
+            ]
+        );
+    }
+
+    /// SPEC E3: the acknowledgement link is bound to the incident, the person
+    /// and its expiry; any change or a late click is refused.
+    #[test]
+    fn ack_links_are_signed_and_expire() {
+        let key = "link-key";
+        let link = AckLink {
+            incident: 7,
+            by: Name::parse("ic-alice").unwrap(),
+            expires: at(60),
+        };
+        let query = link.query(key);
+        assert_eq!(AckLink::verify(7, &query, key, at(1)), Ok(link.clone()));
+        assert_eq!(
+            AckLink::verify(8, &query, key, at(1)),
+            Err(AckLinkError::BadSignature)
+        );
+        assert_eq!(
+            AckLink::verify(7, &query.replace("ic-alice", "ic-bob"), key, at(1)),
+            Err(AckLinkError::BadSignature)
+        );
+        assert_eq!(
+            AckLink::verify(7, &query, "other-key", at(1)),
+            Err(AckLinkError::BadSignature)
+        );
+        assert_eq!(
+            AckLink::verify(7, &query, key, at(61)),
+            Err(AckLinkError::Expired)
+        );
+        assert_eq!(
+            AckLink::verify(7, "by=ic-alice", key, at(1)),
+            Err(AckLinkError::Incomplete)
+        );
+    }
+}
