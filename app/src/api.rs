@@ -1,9 +1,9 @@
 //! The HTTP client for Beacon's JSON API, speaking `beacon_shared::api`.
 
 use beacon_shared::api::{
-    AlertList, AttachAlert, CategoryChange, CategoryList, DiscardAlert, ErrorBody, IncidentDetail,
-    IncidentList, IncidentView, NewIncident, NewTimelineEntry, PriorityChange, TransitionRequest,
-    UserView,
+    AlertList, AttachAlert, CategoryChange, CategoryList, DiscardAlert, ErrorBody, EscalationView,
+    IncidentDetail, IncidentList, IncidentView, NewIncident, NewTimelineEntry, OnCallList,
+    PriorityChange, TransitionRequest, UserView,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -180,4 +180,20 @@ pub async fn attach_alert(
 ) -> Result<IncidentDetail, ApiFailure> {
     let path = format!("/api/alerts/{id}/attach");
     send(Request::post(&path), token, request).await
+}
+
+/// `GET /api/on-call`: who is on call now and next, per role.
+pub async fn on_call(token: &str) -> Result<OnCallList, ApiFailure> {
+    get(token, "/api/on-call").await
+}
+
+/// `GET /api/incidents/{id}/escalation`
+pub async fn escalation(token: &str, id: i64) -> Result<EscalationView, ApiFailure> {
+    get(token, &format!("/api/incidents/{id}/escalation")).await
+}
+
+/// `POST /api/incidents/{id}/acknowledge`: the signed-in person takes the page.
+pub async fn acknowledge(token: &str, id: i64) -> Result<IncidentDetail, ApiFailure> {
+    let path = format!("/api/incidents/{id}/acknowledge");
+    send(Request::post(&path), token, &serde_json::json!({})).await
 }

@@ -1,5 +1,5 @@
 //! Beacon's browser app: sign-in, the triage form with live classification,
-//! the incident queue, the alert queue and the incident page.
+//! the incident queue, the alert queue, who is on call and the incident page.
 //!
 //! The priority shown while the SRE types comes from `beacon_shared`, the
 //! same code the edge runs when the form is submitted.
@@ -27,6 +27,7 @@ pub fn App() -> impl IntoView {
             <header class="top">
                 <A href="/">"Queue"</A>
                 <A href="/alerts">"Alerts"</A>
+                <A href="/on-call">"On call"</A>
                 <A href="/incidents/new">"New incident"</A>
                 <a href="/status">"Status page"</a>
                 <span class="who">
@@ -40,6 +41,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <p>"Page not found."</p> }>
                     <Route path=path!("/") view=pages::incident_queue::IncidentQueue />
                     <Route path=path!("/alerts") view=pages::alert_queue::AlertQueue />
+                    <Route path=path!("/on-call") view=pages::on_call::OnCall />
                     <Route path=path!("/incidents/new") view=pages::new_incident::NewIncident />
                     <Route path=path!("/incidents/:id") view=pages::incident::IncidentPage />
                     <Route path=path!("/sign-in") view=pages::sign_in::SignIn />

@@ -131,6 +131,40 @@ pub fn describe(entry: &TimelineEntryView) -> EntryText {
                 .unwrap_or_default(),
             text(body, "summary").unwrap_or_default()
         )),
+        "acknowledged" => plain(format!(
+            "Acknowledged by {}{}",
+            text(body, "by").unwrap_or("someone"),
+            if text(body, "via") == Some("signed_link") {
+                " (from the page's link)"
+            } else {
+                ""
+            }
+        )),
+        "paged" | "reminded" | "escalated" => {
+            let to = body.pointer("/kind/to");
+            let who = to
+                .and_then(|t| t.get("name").and_then(Value::as_str).map(str::to_owned))
+                .or_else(|| {
+                    to.and_then(|t| t.get("kind").and_then(Value::as_str))
+                        .map(|k| k.replace('_', " "))
+                })
+                .unwrap_or_else(|| "nobody".into());
+            let channels = body.get("channels").and_then(Value::as_u64).unwrap_or(0);
+            let what = match entry.kind.as_str() {
+                "paged" => "Paged",
+                "reminded" => "Reminded",
+                _ => "Escalated to",
+            };
+            plain(format!(
+                "{what} {who} ({channels} channel{})",
+                if channels == 1 { "" } else { "s" }
+            ))
+        }
+        "notification_failed" => plain(format!(
+            "A notification could not be delivered after {} attempts: {}",
+            body.get("attempts").and_then(Value::as_u64).unwrap_or(0),
+            text(body, "error").unwrap_or_default()
+        )),
         other => plain(other.replace('_', " ")),
     }
 }
@@ -184,6 +218,19 @@ mod tests {
         assert_eq!(
             describe(&attached).summary,
             "Alert attached from incident 7: Disk full"
+        );
+        let paged = entry(
+            "paged",
+            json!({"kind": {"type": "page", "to": {"kind": "person", "name": "ic-alice"}}, "channels": 1}),
+        );
+        assert_eq!(describe(&paged).summary, "Paged ic-alice (1 channel)");
+        let acked = entry(
+            "acknowledged",
+            json!({"by": "ic-alice", "via": "signed_link"}),
+        );
+        assert_eq!(
+            describe(&acked).summary,
+            "Acknowledged by ic-alice (from the page's link)"
         );
         let link = entry(
             "link",

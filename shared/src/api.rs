@@ -409,3 +409,34 @@ mod tests {
         assert!(err.message.contains("not allowed"), "{}", err.message);
     }
 }
+
+/// One role's place in `GET /api/on-call` (SPEC E1: the rota is published).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnCallView {
+    pub role: crate::rota::RotaRole,
+    /// On call at the answer's `at`.
+    pub now: Option<crate::triage::Name>,
+    /// The next change of person, if the rota has one.
+    pub next: Option<crate::rota::Handover>,
+    pub rota: Option<crate::rota::Rota>,
+}
+
+/// `GET /api/on-call`, and the answer to `PUT /api/rotas/{role}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnCallList {
+    pub at: Timestamp,
+    pub rotas: Vec<OnCallView>,
+}
+
+/// `GET /api/incidents/{id}/escalation`: the IC, the acknowledgement and the
+/// limits still open (SPEC E3, E4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationView {
+    pub at: Timestamp,
+    pub acknowledged_by: Option<String>,
+    /// The duty incident commander now.
+    pub commander: Option<crate::triage::Name>,
+    pub deadlines: Vec<crate::escalation::Deadline>,
+    pub next_due: Option<Timestamp>,
+    pub pages_sent: usize,
+}

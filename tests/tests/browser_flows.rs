@@ -19,6 +19,10 @@ pub const TESTS: &[(&str, TestFn)] = &[
         "browser::alert_queue_discards_with_reason_and_opens_an_incident",
         alert_queue_discards_with_reason_and_opens_an_incident,
     ),
+    (
+        "browser::on_call_now_and_next_and_the_incident_countdown",
+        on_call_now_and_next_and_the_incident_countdown,
+    ),
 ];
 
 async fn sign_in(client: &fantoccini::Client, env: &Env, role: &str) -> Result<(), BoxError> {
@@ -333,5 +337,94 @@ fn alert_queue_discards_with_reason_and_opens_an_incident(env: &Env) -> Result<(
     if real_detail["incident"]["status"] != "triage" {
         return Err(format!("opened for triage: {real_detail}").into());
     }
+    Ok(())
+}
+
+/// SPEC E1, E3, E4: the on-call page shows who is on call now and next for each
+/// role; the incident page of a P1 shows the duty IC and a live countdown to the
+/// acknowledgement limit, and acknowledging there moves the countdown on to the
+/// first customer update.
+fn on_call_now_and_next_and_the_incident_countdown(env: &Env) -> Result<(), Failed> {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis() as i64;
+    let starts_at = time::OffsetDateTime::from_unix_timestamp((now_ms / 1000) - 60)?
+        .format(&time::format_description::well_known::Rfc3339)?;
+    let rota = env
+        .http
+        .put(env.worker.url("/api/rotas/incident_commander"))
+        .bearer_auth(env.worker.token("admin"))
+        .json(&serde_json::json!({"people": ["ic-alice", "ic-bob"], "shift": 720, "starts_at": starts_at}))
+        .send()?;
+    if !rota.status().is_success() {
+        return Err(format!("put rota: {}", rota.text()?).into());
+    }
+    let created: serde_json::Value = env
+        .http
+        .post(env.worker.url("/api/incidents"))
+        .bearer_auth(env.worker.token("sre"))
+        .json(&serde_json::json!({"title": "Card payments declined", "category": "Payments", "priority": "P1"}))
+        .send()?
+        .json()?;
+    let id = created["id"]
+        .as_i64()
+        .ok_or(format!("created: {created}"))?;
+    let sre = env.worker.user("sre").name;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let client = env.driver.session().await.map_err(|e| e.to_string())?;
+        let result = async {
+            sign_in(&client, env, "sre").await?;
+            client.goto(&env.worker.url("/on-call")).await?;
+            wait_for(&client, "#on-call-incident_commander-now").await?;
+            wait_until_source(&client, "alice on call now, bob next", |s| {
+                s.contains(r#"id="on-call-incident_commander-now">ic-alice<"#)
+                    && s.contains(r#"id="on-call-incident_commander-next">ic-bob from "#)
+                    && s.contains(r#"id="on-call-sre-now">no rota<"#)
+            })
+            .await?;
+
+            client
+                .goto(&env.worker.url(&format!("/incidents/{id}")))
+                .await?;
+            let countdown = "#next-deadline[data-kind=acknowledge] .countdown";
+            let first = wait_for(&client, countdown).await?.text().await?;
+            if !(first.starts_with("within 14 min") || first.starts_with("within 15 min")) {
+                return Err(format!("a P1 has 15 minutes to be acknowledged: {first:?}").into());
+            }
+            wait_until_source(&client, "the duty IC", |s| {
+                s.contains(r#"id="duty-commander">ic-alice<"#)
+            })
+            .await?;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            loop {
+                let now = client
+                    .find(fantoccini::Locator::Css(countdown))
+                    .await?
+                    .text()
+                    .await?;
+                if now != first {
+                    break;
+                }
+                if std::time::Instant::now() > deadline {
+                    return Err(format!("the countdown does not tick: {now:?}").into());
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+
+            wait_for(&client, "#acknowledge").await?.click().await?;
+            wait_until_source(&client, "acknowledged by the SRE", |s| {
+                s.contains(&format!(r#"id="acknowledged-by">by {sre}<"#))
+                    && s.contains(r#"data-kind="first_update""#)
+            })
+            .await?;
+            Ok::<(), BoxError>(())
+        }
+        .await;
+        let _ = client.close().await;
+        result.map_err(|e| e.to_string())
+    })?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! actions its state and the reader's role allow.
 
 use crate::api;
+use crate::components::escalation_panel::EscalationPanel;
 use crate::components::incident_actions::{
     CategoryEditor, PriorityEditor, TimelineEntryForm, TransitionActions,
 };
@@ -69,6 +70,7 @@ pub fn IncidentPage() -> impl IntoView {
                     </Show>
                 </section>
                 <section aria-labelledby="actions-heading" class="side">
+                    <EscalationPanel state=state />
                     <h2 id="actions-heading">"Actions"</h2>
                     <p id="action-result" role="alert" class="error">{move || state.failure.get()}</p>
                     <Show

@@ -4,4 +4,5 @@ pub mod alert_queue;
 pub mod incident;
 pub mod incident_queue;
 pub mod new_incident;
+pub mod on_call;
 pub mod sign_in;

@@ -13,11 +13,11 @@ use crate::paging::{
 use crate::request_body::decode_json;
 use crate::store::{is_open, StoreError};
 use crate::webhook_signature::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use beacon_shared::api::IncidentDetail;
-use beacon_shared::escalation::{evaluate_escalation, Deadline, EscalationConfig, Recipient};
+use beacon_shared::api::{EscalationView, IncidentDetail, OnCallList, OnCallView};
+use beacon_shared::escalation::{evaluate_escalation, EscalationConfig, Recipient};
 use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::role::Role;
-use beacon_shared::rota::{Handover, Rota, RotaOverride, RotaRole, Rotas, ShiftLength};
+use beacon_shared::rota::{Rota, RotaOverride, RotaRole, Rotas, ShiftLength};
 use beacon_shared::triage::{LinkUrl, Name};
 use beacon_shared::{Priority, Timestamp};
 use maud::{html, DOCTYPE};
@@ -514,25 +514,23 @@ async fn test_clock_offset(store: &D1Store) -> Result<i64, StoreError> {
 }
 
 /// Runs the sweep for the cron trigger and logs what it did.
-pub(super) async fn scheduled(env: &Env, at: Timestamp) {
-    let result = match D1Store::from_env(env) {
-        Ok(store) => {
-            let offset = if super::test_mode(env) {
-                test_clock_offset(&store).await.unwrap_or(0)
-            } else {
-                0
-            };
-            let at = Timestamp::from_unix_millis(at.unix_millis() + offset);
-            sweep(env, &store, at).await.map_err(|e| e.0)
-        }
-        Err(e) => Err(e.to_string()),
+pub(super) async fn scheduled(env: &Env, scheduled_at: Timestamp) {
+    let store = match D1Store::from_env(env) {
+        Ok(store) => store,
+        Err(e) => return console_error!("escalation sweep: no database: {e}"),
     };
-    match result {
+    let offset = if super::test_mode(env) {
+        test_clock_offset(&store).await.unwrap_or(0)
+    } else {
+        0
+    };
+    let at = Timestamp::from_unix_millis(scheduled_at.unix_millis() + offset);
+    match sweep(env, &store, at).await {
         Ok(report) => console_log!(
             "escalation sweep at {at}: {}",
             serde_json::to_string(&report).unwrap_or_default()
         ),
-        Err(error) => console_error!("escalation sweep at {at} failed: {error}"),
+        Err(error) => console_error!("escalation sweep at {at} failed: {}", error.0),
     }
 }
 
@@ -753,21 +751,6 @@ pub(super) async fn put_rota(
     on_call(store).await
 }
 
-/// One role's on-call state (SPEC E1: the rota is published).
-#[derive(Serialize)]
-pub(super) struct OnCall {
-    role: RotaRole,
-    now: Option<Name>,
-    next: Option<Handover>,
-    rota: Option<Rota>,
-}
-
-#[derive(Serialize)]
-pub(super) struct OnCallList {
-    at: Timestamp,
-    rotas: Vec<OnCall>,
-}
-
 /// `GET /api/on-call`: for every role, who is on call now and who takes over next.
 pub(super) async fn on_call(store: &D1Store) -> Result<OnCallList, ApiError> {
     let rotas = load_rotas(store).await?;
@@ -778,7 +761,7 @@ pub(super) async fn on_call(store: &D1Store) -> Result<OnCallList, ApiError> {
             .into_iter()
             .map(|role| {
                 let rota = rotas.get(role);
-                OnCall {
+                OnCallView {
                     role,
                     now: rota.and_then(|r| r.on_call_at(at)).cloned(),
                     next: rota.and_then(|r| r.next_handover(at)),
@@ -887,16 +870,6 @@ pub(super) async fn create_channel(
 
 /// `GET /api/incidents/{id}/escalation`: who acknowledged, the limits still
 /// open and when the next one falls due (SPEC E4: visible on the incident page).
-#[derive(Serialize)]
-pub(super) struct EscalationView {
-    at: Timestamp,
-    acknowledged_by: Option<String>,
-    commander: Option<Name>,
-    deadlines: Vec<Deadline>,
-    next_due: Option<Timestamp>,
-    pages_sent: usize,
-}
-
 pub(super) async fn escalation_view(
     store: &D1Store,
     actor: &Actor,
