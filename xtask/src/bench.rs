@@ -16,6 +16,7 @@ pub fn run() -> Result {
     figures.extend(sizes("worker_wasm", &build::worker_wasm()?)?);
     figures.extend(classify_speed()?);
     figures.push(ingest_rate()?);
+    figures.push(sweep_on_wrangler()?);
     println!();
     for line in figures {
         println!("{line}");
@@ -78,6 +79,15 @@ fn ingest_rate() -> Result<String> {
     figure_line(
         "ingest_alertmanager_10",
         command("cargo").args(["bench", "-p", "beacon-e2e", "--bench", "ingest"]),
+    )
+}
+
+/// One escalation sweep over 1,000 open tickets on `wrangler dev`.
+fn sweep_on_wrangler() -> Result<String> {
+    let _step = Step::start("escalation sweep of 1,000 open tickets on wrangler dev");
+    figure_line(
+        "sweep_wrangler_1000",
+        command("cargo").args(["bench", "-p", "beacon-e2e", "--bench", "sweep"]),
     )
 }
 
