@@ -3,7 +3,7 @@
 use beacon_shared::api::{
     AlertList, AttachAlert, CategoryChange, CategoryList, DiscardAlert, ErrorBody, EscalationView,
     IncidentDetail, IncidentList, IncidentView, NewIncident, NewTimelineEntry, OnCallList,
-    PriorityChange, TransitionRequest, UserView,
+    PriorityChange, RotaRequest, TransitionRequest, UserView,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -196,4 +196,14 @@ pub async fn escalation(token: &str, id: i64) -> Result<EscalationView, ApiFailu
 pub async fn acknowledge(token: &str, id: i64) -> Result<IncidentDetail, ApiFailure> {
     let path = format!("/api/incidents/{id}/acknowledge");
     send(Request::post(&path), token, &serde_json::json!({})).await
+}
+
+/// `PUT /api/rotas/{role}` (incident commander, management, admin).
+pub async fn put_rota(
+    token: &str,
+    role: beacon_shared::rota::RotaRole,
+    rota: &RotaRequest,
+) -> Result<OnCallList, ApiFailure> {
+    let path = format!("/api/rotas/{}", role.as_str());
+    send(Request::put(&path), token, rota).await
 }

@@ -440,3 +440,17 @@ pub struct EscalationView {
     pub next_due: Option<Timestamp>,
     pub pages_sent: usize,
 }
+
+/// `PUT /api/rotas/{role}`: the rota for one role (SPEC E1, E2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotaRequest {
+    /// Take turns in this order.
+    pub people: Vec<crate::triage::Name>,
+    /// Minutes per shift.
+    pub shift: crate::rota::ShiftLength,
+    /// When the first person's first shift starts.
+    pub starts_at: Timestamp,
+    #[serde(default)]
+    pub overrides: Vec<crate::rota::RotaOverride>,
+}

@@ -340,25 +340,18 @@ fn alert_queue_discards_with_reason_and_opens_an_incident(env: &Env) -> Result<(
     Ok(())
 }
 
-/// SPEC E1, E3, E4: the on-call page shows who is on call now and next for each
-/// role; the incident page of a P1 shows the duty IC and a live countdown to the
+/// SPEC E1, E3, E4: an incident commander sets the IC rota in the rota editor;
+/// the on-call page shows who is on call now and next for each role; the incident page of a P1 shows the duty IC and a live countdown to the
 /// acknowledgement limit, and acknowledging there moves the countdown on to the
 /// first customer update.
 fn on_call_now_and_next_and_the_incident_countdown(env: &Env) -> Result<(), Failed> {
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_millis() as i64;
-    let starts_at = time::OffsetDateTime::from_unix_timestamp((now_ms / 1000) - 60)?
-        .format(&time::format_description::well_known::Rfc3339)?;
-    let rota = env
-        .http
-        .put(env.worker.url("/api/rotas/incident_commander"))
-        .bearer_auth(env.worker.token("admin"))
-        .json(&serde_json::json!({"people": ["ic-alice", "ic-bob"], "shift": 720, "starts_at": starts_at}))
-        .send()?;
-    if !rota.status().is_success() {
-        return Err(format!("put rota: {}", rota.text()?).into());
-    }
+    // The first shift started a minute ago, to the minute, as the form takes it (UTC).
+    let starts_at = time::OffsetDateTime::from_unix_timestamp((now_ms / 1000) - 60)?.format(
+        &time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]"),
+    )?;
     let created: serde_json::Value = env
         .http
         .post(env.worker.url("/api/incidents"))
@@ -376,9 +369,34 @@ fn on_call_now_and_next_and_the_incident_countdown(env: &Env) -> Result<(), Fail
     runtime.block_on(async {
         let client = env.driver.session().await.map_err(|e| e.to_string())?;
         let result = async {
+            sign_in(&client, env, "incident_commander").await?;
+            client.goto(&env.worker.url("/on-call")).await?;
+            wait_for(&client, "#rota-people")
+                .await?
+                .send_keys("ic-alice, ic-bob")
+                .await?;
+            let shift = client.find(Locator::Css("#rota-shift")).await?;
+            shift.clear().await?;
+            shift.send_keys("12").await?;
+            client
+                .execute(
+                    "const input = document.querySelector('#rota-starts'); input.value = arguments[0]; \
+                     input.dispatchEvent(new Event('input', { bubbles: true }));",
+                    vec![serde_json::json!(starts_at)],
+                )
+                .await?;
+            client.find(Locator::Css("#rota-save")).await?.click().await?;
+            wait_until_source(&client, "the rota saved", |s| {
+                s.contains("Saved the Incident commander rota.")
+            })
+            .await?;
+
             sign_in(&client, env, "sre").await?;
             client.goto(&env.worker.url("/on-call")).await?;
             wait_for(&client, "#on-call-incident_commander-now").await?;
+            if client.find(Locator::Css("#rota-editor")).await.is_ok() {
+                return Err("an SRE is offered the rota editor".into());
+            }
             wait_until_source(&client, "alice on call now, bob next", |s| {
                 s.contains(r#"id="on-call-incident_commander-now">ic-alice<"#)
                     && s.contains(r#"id="on-call-incident_commander-next">ic-bob from "#)

@@ -13,11 +13,11 @@ use crate::paging::{
 use crate::request_body::decode_json;
 use crate::store::{is_open, StoreError};
 use crate::webhook_signature::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use beacon_shared::api::{EscalationView, IncidentDetail, OnCallList, OnCallView};
+use beacon_shared::api::{EscalationView, IncidentDetail, OnCallList, OnCallView, RotaRequest};
 use beacon_shared::escalation::{evaluate_escalation, EscalationConfig, Recipient};
 use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::role::Role;
-use beacon_shared::rota::{Rota, RotaOverride, RotaRole, Rotas, ShiftLength};
+use beacon_shared::rota::{Rota, RotaRole, Rotas};
 use beacon_shared::triage::{LinkUrl, Name};
 use beacon_shared::{Priority, Timestamp};
 use maud::{html, DOCTYPE};
@@ -689,18 +689,6 @@ pub(super) async fn ack_link(
     }
 }
 
-/// The body of `PUT /api/rotas/{role}`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RotaBody {
-    people: Vec<Name>,
-    /// Minutes.
-    shift: ShiftLength,
-    starts_at: Timestamp,
-    #[serde(default)]
-    overrides: Vec<RotaOverride>,
-}
-
 fn may_manage_rotas(actor: &Actor) -> Result<(), ApiError> {
     match actor.role {
         Role::Admin | Role::IncidentCommander | Role::Management => Ok(()),
@@ -721,7 +709,7 @@ pub(super) async fn put_rota(
     may_manage_rotas(actor)?;
     let role: RotaRole = serde_json::from_value(json!(role))
         .map_err(|_| ApiError::NotFound { what: "rota role" })?;
-    let request: RotaBody = decode_json(body)?;
+    let request: RotaRequest = decode_json(body)?;
     let mut rota = Rota::new(role, request.people, request.shift, request.starts_at)
         .map_err(|e| ApiError::invalid("people", e.to_string()))?;
     for cover in request.overrides {
