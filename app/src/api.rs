@@ -207,3 +207,13 @@ pub async fn put_rota(
     let path = format!("/api/rotas/{}", role.as_str());
     send(Request::put(&path), token, rota).await
 }
+
+/// `POST /api/incidents/{id}/teams`: pull an engineering team in (E5).
+pub async fn pull_in_team(
+    token: &str,
+    id: i64,
+    request: &serde_json::Value,
+) -> Result<IncidentDetail, ApiFailure> {
+    let path = format!("/api/incidents/{id}/teams");
+    send(Request::post(&path), token, request).await
+}

@@ -160,6 +160,11 @@ pub fn describe(entry: &TimelineEntryView) -> EntryText {
                 if channels == 1 { "" } else { "s" }
             ))
         }
+        "team_paged" => plain(format!(
+            "Pulled in the {} team: {}",
+            text(body, "team").unwrap_or("?"),
+            text(body, "reason").unwrap_or_default()
+        )),
         "notification_failed" => plain(format!(
             "A notification could not be delivered after {} attempts: {}",
             body.get("attempts").and_then(Value::as_u64).unwrap_or(0),

@@ -17,6 +17,10 @@ pub const TESTS: &[(&str, TestFn)] = &[
         "escalation::downgrade_stops_pages_and_upgrade_pages_at_once",
         downgrade_stops_pages_and_upgrade_pages_at_once,
     ),
+    (
+        "escalation::the_ic_pulls_in_an_engineering_team",
+        the_ic_pulls_in_an_engineering_team,
+    ),
 ];
 
 const MINUTE_MS: i64 = 60_000;
@@ -310,5 +314,57 @@ fn downgrade_stops_pages_and_upgrade_pages_at_once(env: &Env) -> Result<(), Fail
             && pages[0].json()["action"]["kind"]["reason"]["kind"] == "upgraded",
         format!("the upgrade to P0 pages at once: {pages:?}"),
     )?;
+    Ok(())
+}
+
+/// SPEC E5, E3: the incident commander pulls the DBA team into an incident; the
+/// team's channel gets a signed notification at the next sweep and the
+/// timeline records who asked and why. A team without a channel is refused.
+fn the_ic_pulls_in_an_engineering_team(env: &Env) -> Result<(), Failed> {
+    let receiver = WebhookReceiver::start()?;
+    let (status, channel) = send(
+        env,
+        reqwest::Method::POST,
+        "incident_commander",
+        "/api/notification-channels",
+        &json!({"owner_kind": "team", "owner": "dba", "format": "generic", "url": receiver.url("/dba")}),
+    )?;
+    check(status == 201, format!("team channel: {status} {channel}"))?;
+    let secret = channel["secret"].as_str().ok_or("secret")?.to_owned();
+    let id = create(env, "Orders database replica lag", "P2")?;
+    let (status, body) = send(
+        env,
+        reqwest::Method::POST,
+        "incident_commander",
+        &format!("/api/incidents/{id}/teams"),
+        &json!({"team": "no-such-team", "reason": "help"}),
+    )?;
+    check(
+        status == 422 && body["error"]["field"] == "team",
+        format!("a team without a channel is refused: {status} {body}"),
+    )?;
+    let (status, body) = send(
+        env,
+        reqwest::Method::POST,
+        "incident_commander",
+        &format!("/api/incidents/{id}/teams"),
+        &json!({"team": "dba", "reason": "replica 3 is 40 minutes behind"}),
+    )?;
+    check(status == 200, format!("pull in: {status} {body}"))?;
+    check(
+        timeline_count(env, id, "team_paged")? == 1,
+        "the timeline records it",
+    )?;
+    env.worker.run_scheduled(now_ms())?;
+    let received = about(&receiver, id, "/dba");
+    check(
+        received.len() == 1
+            && signature_is_valid(&received[0], &secret)
+            && received[0].json()["event"] == "team_page"
+            && received[0].json()["reason"] == "replica 3 is 40 minutes behind",
+        format!("the DBA team is notified, signed: {received:?}"),
+    )?;
+    env.worker.run_scheduled(now_ms())?;
+    check(about(&receiver, id, "/dba").len() == 1, "and only once")?;
     Ok(())
 }

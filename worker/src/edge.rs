@@ -159,6 +159,9 @@ async fn api(
                     incidents::add_timeline_entry(store, &actor, id, &body, now()).await?
                 }
                 (Method::Post, "acknowledge") => escalation::acknowledge(store, &actor, id).await?,
+                (Method::Post, "teams") => {
+                    escalation::pull_in_team(env, store, &actor, id, &body).await?
+                }
                 _ => return Err(ApiError::NotFound { what: "route" }),
             };
             refresh_status_page(env, store).await;

@@ -260,6 +260,42 @@ pub fn notification_body(
     }
 }
 
+/// The body asking a team to join an incident (SPEC E5), for a channel of `format`.
+pub fn team_page_body(
+    format: ChannelFormat,
+    team: &str,
+    reason: &str,
+    requested_by: &str,
+    incident: &IncidentBrief,
+) -> Value {
+    let summary = format!(
+        "{requested_by} asks {team} to join {} incident #{} \"{}\": {reason}",
+        incident.priority, incident.id, incident.title
+    );
+    match format {
+        ChannelFormat::Slack => {
+            let text = format!(
+                "{} <{}|Open incident #{}>",
+                slack_escape(&summary),
+                incident.url,
+                incident.id
+            );
+            json!({
+                "text": text,
+                "blocks": [{ "type": "section", "text": { "type": "mrkdwn", "text": text } }],
+            })
+        }
+        ChannelFormat::Generic => json!({
+            "event": "team_page",
+            "summary": summary,
+            "team": team,
+            "reason": reason,
+            "requested_by": requested_by,
+            "incident": incident,
+        }),
+    }
+}
+
 /// When to try again after `attempts` failed deliveries: 1, 2, 4, 8, 16 minutes;
 /// `None` once [`MAX_ATTEMPTS`] were made.
 pub fn retry_after_ms(attempts: u32) -> Option<i64> {

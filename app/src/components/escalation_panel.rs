@@ -1,6 +1,6 @@
 //! The incident page's escalation panel (SPEC E3, E4): the duty incident
 //! commander, whether the page was acknowledged, and a live countdown to the
-//! next time limit, with the acknowledge action.
+//! next time limit, with the acknowledge action and pulling in a team (E5).
 
 use crate::api;
 use crate::incident_state::IncidentState;
@@ -72,6 +72,17 @@ pub fn EscalationPanel(state: IncidentState) -> impl IntoView {
         let token = state.token();
         state.send(async move { api::acknowledge(&token, state.id).await });
     };
+    let team = RwSignal::new(String::new());
+    let team_reason = RwSignal::new(String::new());
+    let pull_in = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let token = state.token();
+        let request = serde_json::json!({
+            "team": team.get_untracked().trim(),
+            "reason": team_reason.get_untracked(),
+        });
+        state.send(async move { api::pull_in_team(&token, state.id, &request).await });
+    };
     view! {
         <section aria-labelledby="escalation-heading" id="escalation">
             <h2 id="escalation-heading">"Escalation"</h2>
@@ -105,6 +116,19 @@ pub fn EscalationPanel(state: IncidentState) -> impl IntoView {
                     }}
                     <Show when=move || state.can_write() && escalation.with(|e| e.as_ref().is_some_and(|e| e.acknowledged_by.is_none() && !e.deadlines.is_empty()))>
                         <button id="acknowledge" on:click=acknowledge disabled=move || state.busy.get()>"Acknowledge"</button>
+                    </Show>
+                    <Show when=move || state.can_write()>
+                        <form id="pull-in-team" on:submit=pull_in aria-label="Pull in a team">
+                            <label>"Team"
+                                <input id="team-name" type="text" placeholder="dba" prop:value=move || team.get()
+                                    on:input=move |ev| team.set(event_target_value(&ev)) />
+                            </label>
+                            <label>"Needed for"
+                                <input id="team-reason" type="text" prop:value=move || team_reason.get()
+                                    on:input=move |ev| team_reason.set(event_target_value(&ev)) />
+                            </label>
+                            <button type="submit" disabled=move || state.busy.get()>"Pull in team"</button>
+                        </form>
                     </Show>
                 }
             })}

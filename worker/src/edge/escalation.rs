@@ -7,8 +7,9 @@ use crate::auth::{require_writer, Actor};
 use crate::error::ApiError;
 use crate::incidents;
 use crate::paging::{
-    action_word, notification_body, recipient, retry_after_ms, ticket_history, AckLink,
-    ChannelFormat, ChannelOwner, IncidentBrief, TimelineFact, ACKNOWLEDGED, ACK_LINK_VALID_MS,
+    action_word, notification_body, recipient, retry_after_ms, team_page_body, ticket_history,
+    AckLink, ChannelFormat, ChannelOwner, IncidentBrief, TimelineFact, ACKNOWLEDGED,
+    ACK_LINK_VALID_MS,
 };
 use crate::request_body::decode_json;
 use crate::store::{is_open, StoreError};
@@ -589,6 +590,117 @@ pub(super) async fn acknowledge(
     }
     Name::parse(&actor.name).map_err(|e| ApiError::invalid("name", e.to_string()))?;
     record_acknowledgement(store, id, &actor.name, actor, "api").await?;
+    incidents::get_incident(store, actor, id).await
+}
+
+/// The body of `POST /api/incidents/{id}/teams`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PullInTeam {
+    team: Name,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+struct TeamChannelRow {
+    id: f64,
+    format: String,
+}
+
+/// `POST /api/incidents/{id}/teams` (SPEC E5): the IC pulls an engineering team
+/// (DBA, network, web server, security, ...) into an open incident. The team's
+/// channels are notified at the next sweep, with the outbox's retries.
+pub(super) async fn pull_in_team(
+    env: &Env,
+    store: &D1Store,
+    actor: &Actor,
+    id: i64,
+    body: &[u8],
+) -> Result<IncidentDetail, ApiError> {
+    require_writer(actor)?;
+    let request: PullInTeam = decode_json(body)?;
+    if request.reason.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "reason",
+            "say what the team is needed for",
+        ));
+    }
+    let detail = incidents::get_incident(store, actor, id).await?;
+    if !is_open(detail.incident.status) {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: format!("incident {id} is {}", detail.incident.status),
+        });
+    }
+    let team = request.team.to_string();
+    let channels = store
+        .db
+        .prepare(
+            "SELECT id, format FROM notification_channels WHERE owner_kind = 'team' AND owner = ?1",
+        )
+        .bind(&[text(&team)])
+        .map_err(store_err)?
+        .all()
+        .await
+        .map_err(store_err)?
+        .results::<TeamChannelRow>()
+        .map_err(store_err)?;
+    if channels.is_empty() {
+        return Err(ApiError::invalid(
+            "team",
+            format!("the {team} team has no notification channel; add one first"),
+        ));
+    }
+    let at = now();
+    let brief = IncidentBrief {
+        id,
+        title: detail.incident.title.clone(),
+        priority: detail.incident.priority,
+        status: detail.incident.status,
+        url: format!("{}/incidents/{id}", public_url(env)),
+    };
+    let key = format!("incident/{id}/team/{team}/{}", at.unix_millis());
+    let entry = json!({ "team": team, "reason": request.reason, "channels": channels.len() });
+    let mut statements = vec![
+        store
+            .db
+            .prepare(
+                "INSERT INTO escalation_actions (key, incident_id, due_at, sent_at, sweep, action) \
+                 VALUES (?1, ?2, ?3, ?3, 'manual', ?4)",
+            )
+            .bind(&[text(&key), num(id), num(at.unix_millis()), text(&entry.to_string())])
+            .map_err(store_err)?,
+        store
+            .db
+            .prepare(
+                "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
+                 SELECT ?1, max(?2, updated_at), ?3, 'team_paged', ?4 FROM incidents WHERE id = ?1",
+            )
+            .bind(&[num(id), num(at.unix_millis()), text(&actor.name), text(&entry.to_string())])
+            .map_err(store_err)?,
+        store.audit_statement(at, actor, "incident.pull_in_team", &format!("incident/{id}"), None, Some(&entry))?,
+    ];
+    for channel in &channels {
+        let format = channel.format.parse().unwrap_or(ChannelFormat::Generic);
+        let body = team_page_body(format, &team, &request.reason, &actor.name, &brief);
+        statements.push(
+            store
+                .db
+                .prepare(
+                    "INSERT INTO outbound_notifications (action_key, incident_id, channel_id, body, next_attempt_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .bind(&[
+                    text(&key),
+                    num(id),
+                    num(channel.id as i64),
+                    text(&body.to_string()),
+                    num(at.unix_millis()),
+                ])
+                .map_err(store_err)?,
+        );
+    }
+    store.db.batch(statements).await.map_err(store_err)?;
     incidents::get_incident(store, actor, id).await
 }
 
