@@ -217,3 +217,18 @@ pub async fn pull_in_team(
     let path = format!("/api/incidents/{id}/teams");
     send(Request::post(&path), token, request).await
 }
+
+/// `GET /api/escalation/config`: the time limits and policies in force.
+pub async fn escalation_config(
+    token: &str,
+) -> Result<beacon_shared::escalation::EscalationConfig, ApiFailure> {
+    get(token, "/api/escalation/config").await
+}
+
+/// `PUT /api/escalation/config` (incident commander, management, admin).
+pub async fn put_escalation_config(
+    token: &str,
+    config: &beacon_shared::escalation::EscalationConfig,
+) -> Result<beacon_shared::escalation::EscalationConfig, ApiFailure> {
+    send(Request::put("/api/escalation/config"), token, config).await
+}

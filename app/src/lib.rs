@@ -28,6 +28,7 @@ pub fn App() -> impl IntoView {
                 <A href="/">"Queue"</A>
                 <A href="/alerts">"Alerts"</A>
                 <A href="/on-call">"On call"</A>
+                <A href="/settings/escalation">"Time limits"</A>
                 <A href="/incidents/new">"New incident"</A>
                 <a href="/status">"Status page"</a>
                 <span class="who">
@@ -42,6 +43,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::incident_queue::IncidentQueue />
                     <Route path=path!("/alerts") view=pages::alert_queue::AlertQueue />
                     <Route path=path!("/on-call") view=pages::on_call::OnCall />
+                    <Route path=path!("/settings/escalation") view=pages::escalation_settings::EscalationSettings />
                     <Route path=path!("/incidents/new") view=pages::new_incident::NewIncident />
                     <Route path=path!("/incidents/:id") view=pages::incident::IncidentPage />
                     <Route path=path!("/sign-in") view=pages::sign_in::SignIn />

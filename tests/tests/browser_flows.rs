@@ -23,6 +23,10 @@ pub const TESTS: &[(&str, TestFn)] = &[
         "browser::on_call_now_and_next_and_the_incident_countdown",
         on_call_now_and_next_and_the_incident_countdown,
     ),
+    (
+        "browser::time_limits_page_saves_the_teams_limits",
+        time_limits_page_saves_the_teams_limits,
+    ),
 ];
 
 async fn sign_in(client: &fantoccini::Client, env: &Env, role: &str) -> Result<(), BoxError> {
@@ -444,5 +448,70 @@ fn on_call_now_and_next_and_the_incident_countdown(env: &Env) -> Result<(), Fail
         let _ = client.close().await;
         result.map_err(|e| e.to_string())
     })?;
+    Ok(())
+}
+
+/// SPEC E4: an incident commander changes the P1 acknowledgement limit on the
+/// time-limits page; the edge stores it (read back through the API).
+fn time_limits_page_saves_the_teams_limits(env: &Env) -> Result<(), Failed> {
+    let config_url = env.worker.url("/api/escalation/config");
+    let defaults: serde_json::Value = env
+        .http
+        .get(&config_url)
+        .bearer_auth(env.worker.token("sre"))
+        .send()?
+        .json()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let result = runtime.block_on(async {
+        let client = env.driver.session().await.map_err(|e| e.to_string())?;
+        let result = async {
+            sign_in(&client, env, "incident_commander").await?;
+            client.goto(&env.worker.url("/settings/escalation")).await?;
+            let input = wait_for(&client, "#limit-P1-acknowledge").await?;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            while input.prop("value").await?.as_deref() != Some("15") {
+                if std::time::Instant::now() > deadline {
+                    return Err("the P1 acknowledgement limit (15) is not shown".into());
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            input.clear().await?;
+            input.send_keys("10").await?;
+            client
+                .find(Locator::Css("#save-limits"))
+                .await?
+                .click()
+                .await?;
+            wait_until_source(&client, "saved", |s| {
+                s.contains("Saved. The next sweep uses these limits.")
+            })
+            .await?;
+            Ok::<(), BoxError>(())
+        }
+        .await;
+        let _ = client.close().await;
+        result.map_err(|e| e.to_string())
+    });
+    let saved: serde_json::Value = env
+        .http
+        .get(&config_url)
+        .bearer_auth(env.worker.token("sre"))
+        .send()?
+        .json()?;
+    let restored = env
+        .http
+        .put(&config_url)
+        .bearer_auth(env.worker.token("admin"))
+        .json(&defaults)
+        .send()?;
+    result?;
+    if !restored.status().is_success() {
+        return Err("could not restore the default limits".into());
+    }
+    if saved["p1"]["limits"]["acknowledge"] != 10 || saved["p0"] != defaults["p0"] {
+        return Err(format!("the page saved only the P1 acknowledgement limit: {saved}").into());
+    }
     Ok(())
 }

@@ -21,6 +21,10 @@ pub const TESTS: &[(&str, TestFn)] = &[
         "escalation::the_ic_pulls_in_an_engineering_team",
         the_ic_pulls_in_an_engineering_team,
     ),
+    (
+        "escalation::time_limits_set_by_the_team_drive_the_sweep",
+        time_limits_set_by_the_team_drive_the_sweep,
+    ),
 ];
 
 const MINUTE_MS: i64 = 60_000;
@@ -366,5 +370,81 @@ fn the_ic_pulls_in_an_engineering_team(env: &Env) -> Result<(), Failed> {
     )?;
     env.worker.run_scheduled(now_ms())?;
     check(about(&receiver, id, "/dba").len() == 1, "and only once")?;
+    Ok(())
+}
+
+/// SPEC E4: the time limits are the team's to set. Invalid limits are refused
+/// with the field named; with the P2 acknowledgement limit set to 1 minute, an
+/// unacknowledged P2 is escalated to the duty IC 2 minutes after it opened.
+fn time_limits_set_by_the_team_drive_the_sweep(env: &Env) -> Result<(), Failed> {
+    let receiver = WebhookReceiver::start()?;
+    rota_and_channels(env, &receiver)?;
+    let (status, defaults) = send(
+        env,
+        reqwest::Method::GET,
+        "sre",
+        "/api/escalation/config",
+        &json!(null),
+    )?;
+    check(
+        status == 200 && defaults["p1"]["limits"]["acknowledge"] == 15,
+        format!("the defaults: {status} {defaults}"),
+    )?;
+    let mut invalid = defaults.clone();
+    invalid["p2"]["limits"]["remind_before"] = json!(10_000);
+    let (status, body) = send(
+        env,
+        reqwest::Method::PUT,
+        "incident_commander",
+        "/api/escalation/config",
+        &invalid,
+    )?;
+    check(
+        status == 422
+            && body["error"]["field"]
+                .as_str()
+                .is_some_and(|f| f.starts_with("p2")),
+        format!("a reminder after the deadline is refused: {status} {body}"),
+    )?;
+    let (status, body) = send(
+        env,
+        reqwest::Method::PUT,
+        "sre",
+        "/api/escalation/config",
+        &defaults,
+    )?;
+    check(
+        status == 403,
+        format!("an SRE may not change the limits: {status} {body}"),
+    )?;
+    let mut quick = defaults.clone();
+    quick["p2"]["limits"]["acknowledge"] = json!(1);
+    let (status, body) = send(
+        env,
+        reqwest::Method::PUT,
+        "incident_commander",
+        "/api/escalation/config",
+        &quick,
+    )?;
+    check(status == 200, format!("set limits: {status} {body}"))?;
+
+    let id = create(env, "Image uploads slow", "P2")?;
+    let t0 = now_ms();
+    env.worker.run_scheduled(t0 + 2 * MINUTE_MS)?;
+    let escalated = about(&receiver, id, "/alice");
+    let restored = send(
+        env,
+        reqwest::Method::PUT,
+        "admin",
+        "/api/escalation/config",
+        &defaults,
+    )?;
+    check(restored.0 == 200, "defaults restored")?;
+    check(
+        escalated.len() == 1
+            && escalated[0].json()["event"] == "escalate"
+            && escalated[0].json()["action"]["kind"]["missed"] == "acknowledge",
+        format!("the missed 1-minute acknowledgement goes to the duty IC: {escalated:?}"),
+    )?;
     Ok(())
 }

@@ -186,6 +186,13 @@ async fn api(
             escalation::set_test_clock(store, &actor, &body).await?;
             json_ok(&serde_json::json!({ "ok": true }), 200)
         }
+        (Method::Get, ["escalation", "config"]) => {
+            json_ok(&escalation::get_config(store).await?, 200)
+        }
+        (Method::Put, ["escalation", "config"]) => {
+            let body = read_body(req).await?;
+            json_ok(&escalation::put_config(store, &actor, &body).await?, 200)
+        }
         (Method::Get, ["on-call"]) => json_ok(&escalation::on_call(store).await?, 200),
         (Method::Put, ["rotas", role]) => {
             let body = read_body(req).await?;

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod alert_queue;
+pub mod escalation_settings;
 pub mod incident;
 pub mod incident_queue;
 pub mod new_incident;

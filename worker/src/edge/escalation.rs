@@ -73,6 +73,62 @@ async fn link_key(store: &D1Store) -> Result<String, StoreError> {
         .ok_or_else(|| StoreError("no link key".into()))
 }
 
+/// The team's time limits and policies (SPEC E4: configurable), or the defaults.
+async fn load_config(store: &D1Store) -> Result<EscalationConfig, StoreError> {
+    let row = store
+        .db
+        .prepare("SELECT value FROM settings WHERE name = 'escalation_config'")
+        .first::<ValueRow>(None)
+        .await
+        .map_err(store_err)?;
+    match row {
+        Some(row) => serde_json::from_str(&row.value).map_err(parse_err),
+        None => Ok(EscalationConfig::default()),
+    }
+}
+
+/// `GET /api/escalation/config`: the limits and policies in force.
+pub(super) async fn get_config(store: &D1Store) -> Result<EscalationConfig, ApiError> {
+    Ok(load_config(store).await?)
+}
+
+/// `PUT /api/escalation/config` (IC, management, admin): replaces the limits and
+/// policies for every priority; refused whole if any limit or step is invalid.
+pub(super) async fn put_config(
+    store: &D1Store,
+    actor: &Actor,
+    body: &[u8],
+) -> Result<EscalationConfig, ApiError> {
+    may_manage_rotas(actor)?;
+    let config: EscalationConfig = decode_json(body)?;
+    let before = load_config(store).await?;
+    let at = now();
+    let value = serde_json::to_value(&config).map_err(parse_err)?;
+    store
+        .db
+        .batch(vec![
+            store
+                .db
+                .prepare(
+                    "INSERT INTO settings (name, value) VALUES ('escalation_config', ?1) \
+                     ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                )
+                .bind(&[text(&value.to_string())])
+                .map_err(store_err)?,
+            store.audit_statement(
+                at,
+                actor,
+                "escalation.config",
+                "settings/escalation_config",
+                Some(&serde_json::to_value(&before).map_err(parse_err)?),
+                Some(&value),
+            )?,
+        ])
+        .await
+        .map_err(store_err)?;
+    Ok(config)
+}
+
 #[derive(Deserialize)]
 struct RotaRow {
     rota: String,
@@ -225,7 +281,7 @@ pub(super) async fn sweep(
 ) -> Result<SweepReport, StoreError> {
     let tickets = open_tickets(store, None).await?;
     let rotas = load_rotas(store).await?;
-    let config = EscalationConfig::default();
+    let config = load_config(store).await?;
     let channels = store
         .db
         .prepare("SELECT id, owner_kind, owner, format FROM notification_channels ORDER BY id")
@@ -999,12 +1055,8 @@ pub(super) async fn escalation_view(
             pages_sent,
         });
     };
-    let evaluation = evaluate_escalation(
-        &tickets.history(row),
-        &EscalationConfig::default(),
-        &rotas,
-        at,
-    );
+    let config = load_config(store).await?;
+    let evaluation = evaluate_escalation(&tickets.history(row), &config, &rotas, at);
     Ok(EscalationView {
         at,
         acknowledged_by,
