@@ -7,6 +7,7 @@ mod api;
 mod browser_flows;
 mod escalation;
 mod ingest;
+mod public_status;
 
 use beacon_e2e::browser::ChromeDriver;
 use beacon_e2e::LocalWorker;
@@ -31,6 +32,7 @@ fn main() {
         .chain(ingest::TESTS.iter())
         .chain(browser_flows::TESTS.iter())
         .chain(escalation::TESTS.iter())
+        .chain(public_status::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

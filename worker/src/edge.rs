@@ -2,6 +2,7 @@
 
 mod alerts;
 mod escalation;
+mod public_status;
 
 use crate::auth::{authenticate, Actor};
 use crate::error::ApiError;
@@ -91,6 +92,9 @@ async fn route(
         }
         (Method::Get | Method::Post, ["ack", id]) => {
             escalation::ack_link(&store, method, id, &query).await
+        }
+        (Method::Get | Method::Head, ["api", "v2", rest @ ..]) => {
+            public_status::public_api(env, &store, rest).await
         }
         (Method::Post, ["api", "webhooks", "generic", name]) => {
             alerts::generic_webhook(req, &store, name).await
@@ -192,6 +196,18 @@ async fn api(
         (Method::Put, ["escalation", "config"]) => {
             let body = read_body(req).await?;
             json_ok(&escalation::put_config(store, &actor, &body).await?, 200)
+        }
+        (Method::Post, ["status", "components"]) => {
+            let body = read_body(req).await?;
+            json_ok(
+                &public_status::create_component(store, &actor, &body).await?,
+                201,
+            )
+        }
+        (Method::Put, ["status", "components", id, "status"]) => {
+            let body = read_body(req).await?;
+            let component = public_status::set_component_status(store, &actor, id, &body).await?;
+            json_ok(&component, 200)
         }
         (Method::Get, ["on-call"]) => json_ok(&escalation::on_call(store).await?, 200),
         (Method::Put, ["rotas", role]) => {
