@@ -5,10 +5,16 @@ use crate::{Env, TestFn};
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
 
-pub const TESTS: &[(&str, TestFn)] = &[(
-    "public_status::components_are_managed_by_csup_and_served_like_statuspage",
-    components_are_managed_by_csup_and_served_like_statuspage,
-)];
+pub const TESTS: &[(&str, TestFn)] = &[
+    (
+        "public_status::components_are_managed_by_csup_and_served_like_statuspage",
+        components_are_managed_by_csup_and_served_like_statuspage,
+    ),
+    (
+        "public_status::csup_publishes_an_incident_from_a_p1_ticket_with_templates",
+        csup_publishes_an_incident_from_a_p1_ticket_with_templates,
+    ),
+];
 
 fn check(cond: bool, what: impl Into<String>) -> Result<(), Failed> {
     if cond {
@@ -212,6 +218,257 @@ fn components_are_managed_by_csup_and_served_like_statuspage(env: &Env) -> Resul
             ]
             && summary["status"] == status["status"],
         format!("summary.json has Statuspage's parts: {summary}"),
+    )?;
+    Ok(())
+}
+
+/// The id of the public component for `category`, created if the page has none.
+fn component_id(env: &Env, category: &str) -> Result<String, Failed> {
+    let components = public(env, "/api/v2/components.json")?;
+    if let Some(found) = components["components"]
+        .as_array()
+        .and_then(|l| l.iter().find(|c| c["name"] == category))
+    {
+        return Ok(found["id"].as_str().ok_or("id")?.to_owned());
+    }
+    let (status, body) = send(
+        env,
+        reqwest::Method::POST,
+        "customer_support",
+        "/api/status/components",
+        &json!({"name": category}),
+    )?;
+    check(status == 201, format!("create {category}: {status} {body}"))?;
+    Ok(body["id"].as_str().ok_or("id")?.to_owned())
+}
+
+fn listed(list: &Value, key: &str, id: &str) -> Option<Value> {
+    list[key]
+        .as_array()
+        .and_then(|l| l.iter().find(|i| i["id"] == id))
+        .cloned()
+}
+
+/// SPEC M1, M2, M3, K3: customer support publishes a public incident from a P1
+/// ticket: previewed first (nothing published), then opened from the
+/// "investigating" template with Payments in partial outage, updated twice and
+/// resolved with Payments operational again. The public JSON shows each step
+/// with Statuspage's fields; statuses never go back; every update is a
+/// customer update on the internal ticket; an SRE may not publish, and customer
+/// support cannot publish from a Security ticket it may not see.
+fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Result<(), Failed> {
+    let payments = component_id(env, "Payments")?;
+    let (status, ticket) = send(
+        env,
+        reqwest::Method::POST,
+        "sre",
+        "/api/incidents",
+        &json!({"title": "Card payments <script>alert(1)</script> declined", "category": "Payments", "priority": "P1"}),
+    )?;
+    check(status == 201, format!("internal P1: {status} {ticket}"))?;
+    let ticket_id = ticket["id"].as_i64().ok_or("ticket id")?;
+    let open = json!({
+        "from_incident": ticket_id,
+        "template": {"template": "investigating", "since": "2026-11-23T03:12:00Z"},
+        "components": [{"id": payments, "status": "partial_outage"}],
+    });
+    let mut preview_request = open.clone();
+    preview_request["preview"] = json!(true);
+    let (status, preview) = send(
+        env,
+        reqwest::Method::POST,
+        "customer_support",
+        "/api/status/incidents",
+        &preview_request,
+    )?;
+    check(
+        status == 200 && preview["published"] == false,
+        format!("preview: {status} {preview}"),
+    )?;
+    let previewed = &preview["incident"];
+    check(
+        previewed["name"] == "Card payments <script>alert(1)</script> declined"
+            && previewed["impact"] == "major"
+            && previewed["status"] == "investigating"
+            && previewed["incident_updates"][0]["body"]
+                .as_str()
+                .is_some_and(|b| b.contains("Payments") && b.contains("03:12")),
+        format!("the template filled in, the P1's impact: {previewed}"),
+    )?;
+    check(
+        listed(
+            &public(env, "/api/v2/incidents.json")?,
+            "incidents",
+            previewed["id"].as_str().unwrap_or(""),
+        )
+        .is_none(),
+        "a preview publishes nothing",
+    )?;
+
+    let (status, body) = send(
+        env,
+        reqwest::Method::POST,
+        "sre",
+        "/api/status/incidents",
+        &open,
+    )?;
+    check(
+        status == 403,
+        format!("an SRE may not publish: {status} {body}"),
+    )?;
+    let (status, published) = send(
+        env,
+        reqwest::Method::POST,
+        "customer_support",
+        "/api/status/incidents",
+        &open,
+    )?;
+    check(
+        status == 201 && published["published"] == true,
+        format!("publish: {status} {published}"),
+    )?;
+    let id = published["incident"]["id"]
+        .as_str()
+        .ok_or("public id")?
+        .to_owned();
+    let unresolved = public(env, "/api/v2/incidents/unresolved.json")?;
+    let shown = listed(&unresolved, "incidents", &id)
+        .ok_or(format!("unresolved lists it: {unresolved}"))?;
+    check(
+        keys(&shown)
+            == [
+                "components",
+                "created_at",
+                "id",
+                "impact",
+                "incident_updates",
+                "monitoring_at",
+                "name",
+                "page_id",
+                "resolved_at",
+                "shortlink",
+                "started_at",
+                "status",
+                "updated_at",
+            ],
+        format!("an incident has Statuspage's fields: {shown}"),
+    )?;
+    let status_json = public(env, "/api/v2/status.json")?;
+    check(
+        status_json["status"]["indicator"] == "major",
+        format!("a major incident: {status_json}"),
+    )?;
+    check(
+        listed(
+            &public(env, "/api/v2/components.json")?,
+            "components",
+            &payments,
+        )
+        .is_some_and(|c| c["status"] == "partial_outage"),
+        "Payments is in partial outage",
+    )?;
+
+    let updates = [
+        json!({"status": "identified", "body": "A certificate expired at our card processor; it is being replaced."}),
+        json!({"status": "monitoring", "template": {"template": "monitoring", "fixed_at": "2026-11-23T04:02:00Z"}, "components": [{"id": payments, "status": "degraded_performance"}]}),
+        json!({"status": "resolved", "template": {"template": "resolved", "resolved_at": "2026-11-23T04:30:00Z"}, "components": [{"id": payments, "status": "operational"}]}),
+    ];
+    for update in &updates {
+        let (status, body) = send(
+            env,
+            reqwest::Method::POST,
+            "customer_support",
+            &format!("/api/status/incidents/{id}/updates"),
+            update,
+        )?;
+        check(status == 200, format!("update {update}: {status} {body}"))?;
+        let shown =
+            listed(&public(env, "/api/v2/incidents.json")?, "incidents", &id).ok_or("listed")?;
+        check(
+            shown["status"] == update["status"],
+            format!("the public status follows: {shown}"),
+        )?;
+    }
+    let (status, body) = send(
+        env,
+        reqwest::Method::POST,
+        "customer_support",
+        &format!("/api/status/incidents/{id}/updates"),
+        &json!({"status": "investigating", "body": "back again"}),
+    )?;
+    check(
+        status == 409 && body["error"]["field"] == "status",
+        format!("no going back: {status} {body}"),
+    )?;
+    let resolved =
+        listed(&public(env, "/api/v2/incidents.json")?, "incidents", &id).ok_or("listed")?;
+    check(
+        resolved["incident_updates"].as_array().map(Vec::len) == Some(4)
+            && !resolved["resolved_at"].is_null()
+            && !resolved["monitoring_at"].is_null(),
+        format!("four timestamped updates, resolved: {resolved}"),
+    )?;
+    check(
+        listed(
+            &public(env, "/api/v2/incidents/unresolved.json")?,
+            "incidents",
+            &id,
+        )
+        .is_none(),
+        "no longer unresolved",
+    )?;
+    check(
+        listed(
+            &public(env, "/api/v2/components.json")?,
+            "components",
+            &payments,
+        )
+        .is_some_and(|c| c["status"] == "operational"),
+        "Payments is operational again",
+    )?;
+    let (_, detail) = send(
+        env,
+        reqwest::Method::GET,
+        "sre",
+        &format!("/api/incidents/{ticket_id}"),
+        &json!(null),
+    )?;
+    let customer_updates = detail["timeline"]
+        .as_array()
+        .map(|t| t.iter().filter(|e| e["kind"] == "customer_update").count())
+        .unwrap_or(0);
+    check(
+        customer_updates == 4,
+        format!("each update is a customer update on the ticket (M1): {detail}"),
+    )?;
+
+    let (status, secret) = send(
+        env,
+        reqwest::Method::POST,
+        "security",
+        "/api/incidents",
+        &json!({"title": "token leak in partner API", "category": "Security", "priority": "P1"}),
+    )?;
+    check(status == 201, format!("security ticket: {status} {secret}"))?;
+    let (status, body) = send(
+        env,
+        reqwest::Method::POST,
+        "customer_support",
+        "/api/status/incidents",
+        &json!({"from_incident": secret["id"], "body": "x"}),
+    )?;
+    check(
+        status == 422 && body["error"]["field"] == "from_incident",
+        format!("customer support cannot publish from a Security ticket (K3): {status} {body}"),
+    )?;
+    let everything = env
+        .http
+        .get(env.worker.url("/api/v2/summary.json"))
+        .send()?
+        .text()?;
+    check(
+        !everything.contains("token leak"),
+        "no Security detail in the public JSON",
     )?;
     Ok(())
 }

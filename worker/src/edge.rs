@@ -209,6 +209,18 @@ async fn api(
             let component = public_status::set_component_status(store, &actor, id, &body).await?;
             json_ok(&component, 200)
         }
+        (Method::Post, ["status", "incidents"]) => {
+            let body = read_body(req).await?;
+            let published =
+                public_status::create_public_incident(env, store, &actor, &body).await?;
+            let status = if published.published { 201 } else { 200 };
+            json_ok(&published, status)
+        }
+        (Method::Post, ["status", "incidents", id, "updates"]) => {
+            let body = read_body(req).await?;
+            let published = public_status::add_public_update(env, store, &actor, id, &body).await?;
+            json_ok(&published, 200)
+        }
         (Method::Get, ["on-call"]) => json_ok(&escalation::on_call(store).await?, 200),
         (Method::Put, ["rotas", role]) => {
             let body = read_body(req).await?;

@@ -5,16 +5,18 @@
 use super::{json_response, now, num, parse_err, store_err, text, D1Store};
 use crate::auth::Actor;
 use crate::error::ApiError;
+use crate::incidents;
 use crate::request_body::decode_json;
 use crate::store::{Store, StoreError};
 use beacon_shared::category::Category;
 use beacon_shared::role::Role;
 use beacon_shared::status_page::{
-    Component, ComponentGroup, ComponentId, ComponentStatus, PageId, PageInfo, PublicIncident,
-    ScheduledMaintenance, StatusPage,
+    impact_for_priority, Component, ComponentChange, ComponentGroup, ComponentId, ComponentStatus,
+    Impact, IncidentId, IncidentUpdate, MessageTemplate, PageId, PageInfo, PublicIncident,
+    PublicIncidentStatus, ScheduledMaintenance, StatusPage, UpdateBody, UpdateId,
 };
 use beacon_shared::statuspage_api;
-use beacon_shared::triage::{LinkUrl, Name};
+use beacon_shared::triage::{LinkUrl, Name, Title};
 use beacon_shared::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -325,4 +327,388 @@ pub(super) async fn set_component_status(
         });
     }
     Ok(component)
+}
+
+/// What a public update says: written text, or a CSUP template (M2) filled in
+/// with the affected components' names.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum UpdateText {
+    Written { body: UpdateBody },
+    Template { template: MessageTemplate },
+}
+
+/// A component's new status, published with an update.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ComponentUpdate {
+    id: ComponentId,
+    status: ComponentStatus,
+}
+
+/// The body of `POST /api/status/incidents`.
+#[derive(Deserialize)]
+struct NewPublicIncident {
+    /// The internal incident it reports on: its title and priority are the defaults.
+    #[serde(default)]
+    from_incident: Option<i64>,
+    #[serde(default)]
+    name: Option<Title>,
+    #[serde(default)]
+    impact: Option<Impact>,
+    #[serde(default = "investigating")]
+    status: PublicIncidentStatus,
+    #[serde(flatten)]
+    text: UpdateText,
+    #[serde(default)]
+    components: Vec<ComponentUpdate>,
+    /// Only show what would be published.
+    #[serde(default)]
+    preview: bool,
+}
+
+fn investigating() -> PublicIncidentStatus {
+    PublicIncidentStatus::Investigating
+}
+
+/// The body of `POST /api/status/incidents/{id}/updates`.
+#[derive(Deserialize)]
+struct NewPublicUpdate {
+    status: PublicIncidentStatus,
+    #[serde(flatten)]
+    text: UpdateText,
+    #[serde(default)]
+    components: Vec<ComponentUpdate>,
+    #[serde(default)]
+    preview: bool,
+}
+
+/// What a publication answers: the incident as the public JSON shows it.
+#[derive(Serialize)]
+pub(super) struct Published {
+    pub(super) published: bool,
+    incident: statuspage_api::IncidentJson,
+}
+
+fn fresh_public_id<T>(
+    parse: impl Fn(&str) -> Result<T, beacon_shared::status_page::IdError>,
+) -> Result<T, ApiError> {
+    let id = fresh_id()?;
+    parse(id.as_str()).map_err(|e| ApiError::StoreUnavailable(e.to_string()))
+}
+
+/// The components an update changes, checked against the page, and their names.
+fn component_changes(
+    page: &StatusPage,
+    updates: &[ComponentUpdate],
+) -> Result<(Vec<ComponentChange>, Vec<Category>), ApiError> {
+    let mut changes = Vec::new();
+    let mut names = Vec::new();
+    for (index, update) in updates.iter().enumerate() {
+        let component = page.component(&update.id).ok_or_else(|| {
+            ApiError::invalid(
+                format!("components[{index}].id"),
+                format!("there is no component {}", update.id),
+            )
+        })?;
+        changes.push(ComponentChange {
+            component: update.id.clone(),
+            old_status: component.status,
+            new_status: update.status,
+        });
+        names.push(component.name.clone());
+    }
+    Ok((changes, names))
+}
+
+fn update_body(text: UpdateText, components: &[Category]) -> Result<UpdateBody, ApiError> {
+    match text {
+        UpdateText::Written { body } => Ok(body),
+        UpdateText::Template { template } => template
+            .render_body(components)
+            .map_err(|e| ApiError::invalid("template", e.to_string())),
+    }
+}
+
+/// Stores `incident` and the new statuses of the components it changes, and
+/// notes the customer update on the internal incident (M1: the update clock).
+async fn publish(
+    store: &D1Store,
+    actor: &Actor,
+    page: &StatusPage,
+    incident: &PublicIncident,
+    internal: Option<i64>,
+    changes: &[ComponentChange],
+    expected_doc: Option<&str>,
+) -> Result<(), ApiError> {
+    let at = incident.updated_at();
+    let doc = serde_json::to_string(incident).map_err(parse_err)?;
+    let mut statements = vec![match expected_doc {
+        None => store
+            .db
+            .prepare(
+                "INSERT INTO public_incidents (id, doc, internal_incident_id, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?4)",
+            )
+            .bind(&[
+                text(incident.id().as_str()),
+                text(&doc),
+                internal.map_or(wasm_bindgen::JsValue::NULL, num),
+                num(at.unix_millis()),
+            ])
+            .map_err(store_err)?,
+        Some(expected) => store
+            .db
+            .prepare("UPDATE public_incidents SET doc = ?1, updated_at = ?2 WHERE id = ?3 AND doc = ?4")
+            .bind(&[
+                text(&doc),
+                num(at.unix_millis()),
+                text(incident.id().as_str()),
+                text(expected),
+            ])
+            .map_err(store_err)?,
+    }];
+    for change in changes {
+        let Some(before) = page.component(&change.component) else {
+            continue;
+        };
+        let mut component = before.clone();
+        component.status = change.new_status;
+        component.updated_at = at.max(before.updated_at);
+        statements.push(
+            store
+                .db
+                .prepare("UPDATE public_components SET doc = ?1 WHERE id = ?2")
+                .bind(&[
+                    text(&serde_json::to_string(&component).map_err(parse_err)?),
+                    text(component.id.as_str()),
+                ])
+                .map_err(store_err)?,
+        );
+        statements.push(history_statement(store, &component)?);
+    }
+    if let Some(internal) = internal {
+        statements.push(
+            store
+                .db
+                .prepare(
+                    "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
+                     SELECT ?1, max(?2, updated_at), ?3, 'customer_update', ?4 FROM incidents WHERE id = ?1",
+                )
+                .bind(&[
+                    num(internal),
+                    num(at.unix_millis()),
+                    text(&actor.name),
+                    text(
+                        &json!({
+                            "public_incident": incident.id(),
+                            "status": incident.status(),
+                            "body": incident.updates().last().map(|u| u.body.as_str()),
+                        })
+                        .to_string(),
+                    ),
+                ])
+                .map_err(store_err)?,
+        );
+    }
+    statements.push(store.audit_statement(
+        at,
+        actor,
+        "status.incident.publish",
+        &format!("public_incident/{}", incident.id()),
+        None,
+        Some(&serde_json::to_value(incident).map_err(parse_err)?),
+    )?);
+    let results = store.db.batch(statements).await.map_err(store_err)?;
+    let changed = results
+        .first()
+        .and_then(|r| r.meta().ok().flatten())
+        .and_then(|m| m.changes)
+        .unwrap_or(0);
+    if changed != 1 {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: "the incident changed while this request was made; reload and try again"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+/// The page as it will be once `incident` is published with `changes`.
+fn page_with(
+    page: &StatusPage,
+    incident: &PublicIncident,
+    changes: &[ComponentChange],
+) -> Result<StatusPage, ApiError> {
+    let components = page
+        .components()
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            if let Some(change) = changes.iter().find(|ch| ch.component == c.id) {
+                c.status = change.new_status;
+                c.updated_at = incident.updated_at().max(c.updated_at);
+            }
+            c
+        })
+        .collect();
+    let mut incidents: Vec<PublicIncident> = page
+        .incidents()
+        .iter()
+        .filter(|i| i.id() != incident.id())
+        .cloned()
+        .collect();
+    incidents.insert(0, incident.clone());
+    StatusPage::new(
+        page.info().clone(),
+        page.groups().to_vec(),
+        components,
+        incidents,
+        page.maintenances().to_vec(),
+    )
+    .map_err(|e| ApiError::StoreUnavailable(e.to_string()))
+}
+
+/// `POST /api/status/incidents`: a public incident, from an internal one with its
+/// title and priority as defaults (M2), written or from a template, with the
+/// components it affects; `"preview": true` shows it without publishing.
+pub(super) async fn create_public_incident(
+    env: &Env,
+    store: &D1Store,
+    actor: &Actor,
+    body: &[u8],
+) -> Result<Published, ApiError> {
+    may_publish(actor)?;
+    let request: NewPublicIncident = decode_json(body)?;
+    let source = match request.from_incident {
+        Some(id) => Some(
+            incidents::get_incident(store, actor, id)
+                .await
+                .map_err(|_| {
+                    ApiError::invalid("from_incident", format!("there is no incident {id}"))
+                })?
+                .incident,
+        ),
+        None => None,
+    };
+    let name = match (request.name, &source) {
+        (Some(name), _) => name,
+        (None, Some(source)) => Title::parse(&source.title).map_err(parse_err)?,
+        (None, None) => return Err(ApiError::invalid("name", "a public incident needs a name")),
+    };
+    let impact = request
+        .impact
+        .or_else(|| source.as_ref().map(|s| impact_for_priority(s.priority)))
+        .unwrap_or(Impact::Minor);
+    let page = load_page(env, store).await?;
+    let (changes, names) = component_changes(&page, &request.components)?;
+    let at = now();
+    let first = IncidentUpdate {
+        id: fresh_public_id(UpdateId::parse)?,
+        status: request.status,
+        body: update_body(request.text, &names)?,
+        at,
+        affected: changes.clone(),
+    };
+    let started_at = source.as_ref().map_or(at, |s| s.created_at.min(at));
+    let incident = PublicIncident::open(
+        fresh_public_id(IncidentId::parse)?,
+        name,
+        impact,
+        started_at,
+        first,
+    )
+    .map_err(|e| ApiError::invalid("status", e.to_string()))?;
+    let preview = page_with(&page, &incident, &changes)?;
+    let json = statuspage_api::incident_json(&preview, &incident);
+    if request.preview {
+        return Ok(Published {
+            published: false,
+            incident: json,
+        });
+    }
+    publish(
+        store,
+        actor,
+        &page,
+        &incident,
+        source.map(|s| s.id),
+        &changes,
+        None,
+    )
+    .await?;
+    Ok(Published {
+        published: true,
+        incident: json,
+    })
+}
+
+#[derive(Deserialize)]
+struct PublicIncidentRow {
+    doc: String,
+    internal_incident_id: Option<f64>,
+}
+
+/// `POST /api/status/incidents/{id}/updates`: the next timestamped update, its
+/// status only moving forward, with the components it changes.
+pub(super) async fn add_public_update(
+    env: &Env,
+    store: &D1Store,
+    actor: &Actor,
+    id: &str,
+    body: &[u8],
+) -> Result<Published, ApiError> {
+    may_publish(actor)?;
+    let request: NewPublicUpdate = decode_json(body)?;
+    let row = store
+        .db
+        .prepare("SELECT doc, internal_incident_id FROM public_incidents WHERE id = ?1")
+        .bind(&[text(id)])
+        .map_err(store_err)?
+        .first::<PublicIncidentRow>(None)
+        .await
+        .map_err(store_err)?
+        .ok_or(ApiError::NotFound {
+            what: "public incident",
+        })?;
+    let mut incident: PublicIncident = serde_json::from_str(&row.doc).map_err(parse_err)?;
+    let page = load_page(env, store).await?;
+    let (changes, names) = component_changes(&page, &request.components)?;
+    let update = IncidentUpdate {
+        id: fresh_public_id(UpdateId::parse)?,
+        status: request.status,
+        body: update_body(request.text, &names)?,
+        at: now().max(incident.updated_at()),
+        affected: changes.clone(),
+    };
+    incident
+        .add_update(update)
+        .map_err(|e| ApiError::Conflict {
+            field: Some("status".into()),
+            message: e.to_string(),
+        })?;
+    let preview = page_with(&page, &incident, &changes)?;
+    let json = statuspage_api::incident_json(&preview, &incident);
+    if request.preview {
+        return Ok(Published {
+            published: false,
+            incident: json,
+        });
+    }
+    let internal = row.internal_incident_id.map(|i| i as i64);
+    publish(
+        store,
+        actor,
+        &page,
+        &incident,
+        internal,
+        &changes,
+        Some(&row.doc),
+    )
+    .await?;
+    Ok(Published {
+        published: true,
+        incident: json,
+    })
 }
