@@ -263,11 +263,42 @@ async fn api(
     }
 }
 
+/// `N` random bytes from the runtime's CSPRNG: tokens, secrets, keys and ids.
+fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError(e.to_string()))?;
+    Ok(bytes)
+}
+
 /// 256 random bits from the runtime's CSPRNG, hex, with a recognisable prefix.
 fn fresh_token() -> Result<String, ApiError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
-    Ok(format!("bkn_{}", hex::encode(bytes)))
+    Ok(format!("bkn_{}", hex::encode(random_bytes::<32>()?)))
+}
+
+/// Where people reach Beacon (`BEACON_PUBLIC_URL`), without a trailing slash:
+/// links in notifications and the status page's own address start with it.
+fn public_url(env: &Env) -> String {
+    env.var("BEACON_PUBLIC_URL")
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| "http://127.0.0.1:8787".into())
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// Runs `statements` as one batch and says whether its first statement changed
+/// exactly one row: the optimistic check of every guarded write (the statements
+/// after it are written only if it did).
+async fn batch_first_changed_one(
+    db: &D1Database,
+    statements: Vec<worker::D1PreparedStatement>,
+) -> Result<bool, StoreError> {
+    let results = db.batch(statements).await.map_err(store_err)?;
+    let changed = results
+        .first()
+        .and_then(|r| r.meta().ok().flatten())
+        .and_then(|m| m.changes)
+        .unwrap_or(0);
+    Ok(changed == 1)
 }
 
 async fn read_body_allow_empty(req: &mut Request) -> Result<Vec<u8>, ApiError> {
@@ -788,17 +819,7 @@ impl Store for D1Store {
                 a.after.as_ref().map_or(JsValue::NULL, json_text),
             ])
             .map_err(store_err)?;
-        let results = self
-            .db
-            .batch(vec![update, timeline, audit])
-            .await
-            .map_err(store_err)?;
-        let changed = results
-            .first()
-            .and_then(|r| r.meta().ok().flatten())
-            .and_then(|m| m.changes)
-            .unwrap_or(0);
-        Ok(changed == 1)
+        batch_first_changed_one(&self.db, vec![update, timeline, audit]).await
     }
 
     async fn create_user(

@@ -2,8 +2,8 @@
 //! deduplicated alerts and the incidents they open (SPEC I1, I2, V2, V3, T7).
 
 use super::{
-    fresh_token, json_ok, json_response, now, num, opt_text, parse_err, read_body, store_err, text,
-    D1Store, IdRow,
+    batch_first_changed_one, fresh_token, json_ok, json_response, now, num, opt_text, parse_err,
+    random_bytes, read_body, store_err, text, D1Store, IdRow,
 };
 use crate::auth::{bearer_token, hash_token, require_writer, Actor};
 use crate::error::ApiError;
@@ -580,7 +580,7 @@ pub(super) async fn pagerduty_enqueue(
             vec!["Invalid routing key".into()],
         );
     };
-    let generated = DedupKey::parse(&hex::encode(random_bytes()?))
+    let generated = DedupKey::parse(&hex::encode(random_bytes::<16>()?))
         .map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
     let signal = event.signal(generated);
     let dedup_key = signal.dedup_key.clone();
@@ -594,12 +594,6 @@ pub(super) async fn pagerduty_enqueue(
         202,
     )
     .map_err(|e| ApiError::StoreUnavailable(e.to_string()))
-}
-
-fn random_bytes() -> Result<[u8; 16], ApiError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
-    Ok(bytes)
 }
 
 #[derive(Deserialize)]
@@ -823,13 +817,7 @@ async fn attach(
             Some(&json!({ "incident_id": target_id })),
         )?,
     ];
-    let results = store.db.batch(statements).await.map_err(store_err)?;
-    let changed = results
-        .first()
-        .and_then(|r| r.meta().ok().flatten())
-        .and_then(|m| m.changes)
-        .unwrap_or(0);
-    if changed != 1 {
+    if !batch_first_changed_one(&store.db, statements).await? {
         return Err(ApiError::Conflict {
             field: None,
             message: "the alert moved while this request was made; reload and try again".into(),

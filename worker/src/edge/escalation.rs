@@ -2,7 +2,9 @@
 //! signed webhook notifications with retries, acknowledgement through the API
 //! and through a signed link, rotas, notification channels and who is on call.
 
-use super::{html_response, incident_id, now, num, parse_err, store_err, text, D1Store};
+use super::{
+    html_response, incident_id, now, num, parse_err, public_url, store_err, text, D1Store, IdRow,
+};
 use crate::auth::{require_writer, Actor};
 use crate::error::ApiError;
 use crate::incidents;
@@ -27,30 +29,50 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use wasm_bindgen::JsValue;
 use worker::{
-    console_error, console_log, Env, Fetch, Headers, Method, Request, RequestInit, Response,
+    console_error, console_log, D1PreparedStatement, Env, Fetch, Headers, Method, Request,
+    RequestInit, Response,
 };
 
 const OPEN_STATUSES: &str = "status NOT IN ('resolved', 'closed', 'discarded')";
 /// The actor name of the sweep's timeline entries.
 const SWEEP_ACTOR: &str = "beacon/escalation";
 
-fn public_url(env: &Env) -> String {
-    env.var("BEACON_PUBLIC_URL")
-        .map(|v| v.to_string())
-        .unwrap_or_else(|_| "http://127.0.0.1:8787".into())
-        .trim_end_matches('/')
-        .to_owned()
-}
-
 fn random_hex() -> Result<String, StoreError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| StoreError(e.to_string()))?;
-    Ok(hex::encode(bytes))
+    Ok(hex::encode(super::random_bytes::<32>()?))
 }
 
 #[derive(Deserialize)]
 struct ValueRow {
     value: String,
+}
+
+/// The value of setting `name`, if set.
+async fn setting(store: &D1Store, name: &str) -> Result<Option<String>, StoreError> {
+    Ok(store
+        .db
+        .prepare("SELECT value FROM settings WHERE name = ?1")
+        .bind(&[text(name)])
+        .map_err(store_err)?
+        .first::<ValueRow>(None)
+        .await
+        .map_err(store_err)?
+        .map(|r| r.value))
+}
+
+/// Sets `name` to `value`, replacing what was there.
+fn put_setting(
+    store: &D1Store,
+    name: &str,
+    value: &str,
+) -> Result<D1PreparedStatement, StoreError> {
+    store
+        .db
+        .prepare(
+            "INSERT INTO settings (name, value) VALUES (?1, ?2) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(&[text(name), text(value)])
+        .map_err(store_err)
 }
 
 /// The key that signs acknowledgement links, made on first use and kept in D1.
@@ -63,26 +85,15 @@ async fn link_key(store: &D1Store) -> Result<String, StoreError> {
         .run()
         .await
         .map_err(store_err)?;
-    store
-        .db
-        .prepare("SELECT value FROM settings WHERE name = 'ack_link_key'")
-        .first::<ValueRow>(None)
-        .await
-        .map_err(store_err)?
-        .map(|r| r.value)
+    setting(store, "ack_link_key")
+        .await?
         .ok_or_else(|| StoreError("no link key".into()))
 }
 
 /// The team's time limits and policies (SPEC E4: configurable), or the defaults.
 async fn load_config(store: &D1Store) -> Result<EscalationConfig, StoreError> {
-    let row = store
-        .db
-        .prepare("SELECT value FROM settings WHERE name = 'escalation_config'")
-        .first::<ValueRow>(None)
-        .await
-        .map_err(store_err)?;
-    match row {
-        Some(row) => serde_json::from_str(&row.value).map_err(parse_err),
+    match setting(store, "escalation_config").await? {
+        Some(value) => serde_json::from_str(&value).map_err(parse_err),
         None => Ok(EscalationConfig::default()),
     }
 }
@@ -107,14 +118,7 @@ pub(super) async fn put_config(
     store
         .db
         .batch(vec![
-            store
-                .db
-                .prepare(
-                    "INSERT INTO settings (name, value) VALUES ('escalation_config', ?1) \
-                     ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                )
-                .bind(&[text(&value.to_string())])
-                .map_err(store_err)?,
+            put_setting(store, "escalation_config", &value.to_string())?,
             store.audit_statement(
                 at,
                 actor,
@@ -545,14 +549,7 @@ pub(super) async fn set_test_clock(
         ));
     }
     let clock: TestClock = decode_json(body)?;
-    store
-        .db
-        .prepare(
-            "INSERT INTO settings (name, value) VALUES ('test_clock_offset_ms', ?1) \
-             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-        )
-        .bind(&[text(&clock.offset_ms.to_string())])
-        .map_err(store_err)?
+    put_setting(store, "test_clock_offset_ms", &clock.offset_ms.to_string())?
         .run()
         .await
         .map_err(store_err)?;
@@ -560,13 +557,9 @@ pub(super) async fn set_test_clock(
 }
 
 async fn test_clock_offset(store: &D1Store) -> Result<i64, StoreError> {
-    Ok(store
-        .db
-        .prepare("SELECT value FROM settings WHERE name = 'test_clock_offset_ms'")
-        .first::<ValueRow>(None)
-        .await
-        .map_err(store_err)?
-        .and_then(|r| r.value.parse().ok())
+    Ok(setting(store, "test_clock_offset_ms")
+        .await?
+        .and_then(|v| v.parse().ok())
         .unwrap_or(0))
 }
 
@@ -947,11 +940,6 @@ pub(super) struct ChannelCreated {
     secret: String,
 }
 
-#[derive(Deserialize)]
-struct IdOnly {
-    id: f64,
-}
-
 /// `POST /api/notification-channels` (IC, management, admin): where a person's,
 /// a team's or management's notifications go.
 pub(super) async fn create_channel(
@@ -1016,7 +1004,7 @@ pub(super) async fn create_channel(
         .map_err(store_err)?;
     let id = results
         .first()
-        .map(|r| r.results::<IdOnly>())
+        .map(|r| r.results::<IdRow>())
         .transpose()
         .map_err(store_err)?
         .and_then(|rows| rows.first().map(|r| r.id as i64))

@@ -2,7 +2,10 @@
 //! stored parts, the components customer support manages, and the public JSON
 //! API with Statuspage's paths, field names and values (`/api/v2/*.json`).
 
-use super::{json_response, now, num, parse_err, store_err, text, D1Store};
+use super::{
+    batch_first_changed_one, json_response, now, num, parse_err, public_url, random_bytes,
+    store_err, text, D1Store,
+};
 use crate::auth::Actor;
 use crate::error::ApiError;
 use crate::incidents;
@@ -46,14 +49,10 @@ async fn docs<T: serde::de::DeserializeOwned>(
 
 /// The page's own facts: Beacon's public address and UTC.
 fn page_info(env: &Env) -> Result<PageInfo, StoreError> {
-    let url = env
-        .var("BEACON_PUBLIC_URL")
-        .map(|v| v.to_string())
-        .unwrap_or_else(|_| "http://127.0.0.1:8787".into());
     Ok(PageInfo {
         id: PageId::parse("beacon").map_err(parse_err)?,
         name: Name::parse("Beacon").map_err(parse_err)?,
-        url: LinkUrl::parse(&format!("{}/status", url.trim_end_matches('/'))).map_err(parse_err)?,
+        url: LinkUrl::parse(&format!("{}/status", public_url(env))).map_err(parse_err)?,
         time_zone: "Etc/UTC".into(),
         updated_at: Timestamp::from_unix_millis(0),
     })
@@ -168,9 +167,7 @@ struct ComponentStatusChange {
 /// A fresh id in Statuspage's style: 12 lowercase letters and digits.
 fn fresh_id() -> Result<ComponentId, ApiError> {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut bytes = [0u8; 12];
-    getrandom::fill(&mut bytes).map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
-    let id: String = bytes
+    let id: String = random_bytes::<12>()?
         .iter()
         .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
         .collect();
@@ -284,42 +281,34 @@ pub(super) async fn set_component_status(
     component.status = request.status;
     component.updated_at = now().max(before.updated_at);
     let doc = serde_json::to_string(&component).map_err(parse_err)?;
-    let changed = store
-        .db
-        .batch(vec![
-            store
-                .db
-                .prepare("UPDATE public_components SET doc = ?1 WHERE id = ?2 AND doc = ?3")
-                .bind(&[text(&doc), text(id), text(&row.doc)])
-                .map_err(store_err)?,
-            store
-                .db
-                .prepare(
-                    "INSERT INTO public_component_history (component_id, at, status) \
-                     SELECT ?1, ?2, ?3 WHERE changes() = 1",
-                )
-                .bind(&[
-                    text(id),
-                    num(component.updated_at.unix_millis()),
-                    text(component.status.as_str()),
-                ])
-                .map_err(store_err)?,
-            store.audit_statement(
-                component.updated_at,
-                actor,
-                "status.component.status",
-                &format!("component/{id}"),
-                Some(&json!({ "status": before.status })),
-                Some(&json!({ "status": component.status })),
-            )?,
-        ])
-        .await
-        .map_err(store_err)?
-        .first()
-        .and_then(|r| r.meta().ok().flatten())
-        .and_then(|m| m.changes)
-        .unwrap_or(0);
-    if changed != 1 {
+    let statements = vec![
+        store
+            .db
+            .prepare("UPDATE public_components SET doc = ?1 WHERE id = ?2 AND doc = ?3")
+            .bind(&[text(&doc), text(id), text(&row.doc)])
+            .map_err(store_err)?,
+        store
+            .db
+            .prepare(
+                "INSERT INTO public_component_history (component_id, at, status) \
+                 SELECT ?1, ?2, ?3 WHERE changes() = 1",
+            )
+            .bind(&[
+                text(id),
+                num(component.updated_at.unix_millis()),
+                text(component.status.as_str()),
+            ])
+            .map_err(store_err)?,
+        store.audit_statement(
+            component.updated_at,
+            actor,
+            "status.component.status",
+            &format!("component/{id}"),
+            Some(&json!({ "status": before.status })),
+            Some(&json!({ "status": component.status })),
+        )?,
+    ];
+    if !batch_first_changed_one(&store.db, statements).await? {
         return Err(ApiError::Conflict {
             field: None,
             message: "the component changed while this request was made; reload and try again"
@@ -519,13 +508,7 @@ async fn publish(
         None,
         Some(&serde_json::to_value(incident).map_err(parse_err)?),
     )?);
-    let results = store.db.batch(statements).await.map_err(store_err)?;
-    let changed = results
-        .first()
-        .and_then(|r| r.meta().ok().flatten())
-        .and_then(|m| m.changes)
-        .unwrap_or(0);
-    if changed != 1 {
+    if !batch_first_changed_one(&store.db, statements).await? {
         return Err(ApiError::Conflict {
             field: None,
             message: "the incident changed while this request was made; reload and try again"
