@@ -1,6 +1,6 @@
 //! The JSON API and the status page over plain HTTP.
 
-use crate::{Env, TestFn};
+use crate::{check, json_of, send, Env, TestFn};
 use libtest_mimic::Failed;
 use reqwest::blocking::Response;
 use serde_json::{json, Value};
@@ -38,21 +38,6 @@ pub const TESTS: &[(&str, TestFn)] = &[
     ),
     ("api::lifecycle_and_audit_log", lifecycle_and_audit_log),
 ];
-
-fn check(cond: bool, what: impl Into<String>) -> Result<(), Failed> {
-    if cond {
-        Ok(())
-    } else {
-        Err(what.into().into())
-    }
-}
-
-fn json_of(response: Response) -> Result<(u16, Value), Failed> {
-    let status = response.status().as_u16();
-    let text = response.text()?;
-    let value = serde_json::from_str(&text).map_err(|e| format!("not JSON ({e}): {text}"))?;
-    Ok((status, value))
-}
 
 fn incident_count(env: &Env) -> Result<usize, Failed> {
     let rows = env
@@ -262,29 +247,18 @@ fn audit_count(env: &Env) -> Result<usize, Failed> {
     Ok(rows[0]["n"].as_u64().ok_or("count missing")? as usize)
 }
 
-fn send(
-    env: &Env,
-    method: reqwest::Method,
-    path: &str,
-    role: &str,
-    body: Value,
-) -> Result<(u16, Value), Failed> {
-    json_of(
-        env.http
-            .request(method, env.worker.url(path))
-            .bearer_auth(env.worker.token(role))
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()?,
-    )
-}
-
 /// SPEC P6, K1, I3, I4: each refusal gets 4xx with the field named and stores nothing.
 fn sop_refusals_store_nothing(env: &Env) -> Result<(), Failed> {
     let (incidents, audits) = (incident_count(env)?, audit_count(env)?);
     let lowered = json!({"title": "reporting down", "category": "Reporting", "priority": "P3",
         "facts": {"measurements": {"major_function_lost": true}}});
-    let (status, body) = send(env, reqwest::Method::POST, "/api/incidents", "sre", lowered)?;
+    let (status, body) = send(
+        env,
+        reqwest::Method::POST,
+        "sre",
+        "/api/incidents",
+        &lowered,
+    )?;
     check(
         status == 422 && body["error"]["field"] == "priority",
         format!("lowering by an SRE: {status} {body}"),
@@ -294,9 +268,9 @@ fn sop_refusals_store_nothing(env: &Env) -> Result<(), Failed> {
     let (status, body) = send(
         env,
         reqwest::Method::POST,
-        "/api/incidents",
         "sre",
-        no_category,
+        "/api/incidents",
+        &no_category,
     )?;
     check(
         status == 422 && body["error"]["field"] == "category",
@@ -305,9 +279,9 @@ fn sop_refusals_store_nothing(env: &Env) -> Result<(), Failed> {
     let (status, body) = send(
         env,
         reqwest::Method::POST,
-        "/api/incidents",
         "viewer",
-        json!({"title": "x"}),
+        "/api/incidents",
+        &json!({"title": "x"}),
     )?;
     check(status == 403, format!("viewer: {status} {body}"))?;
     check(
@@ -322,9 +296,9 @@ fn security_incidents_are_hidden_from_sres(env: &Env) -> Result<(), Failed> {
     let (status, created) = send(
         env,
         reqwest::Method::POST,
-        "/api/incidents",
         "security",
-        secret,
+        "/api/incidents",
+        &secret,
     )?;
     check(
         status == 201,
@@ -370,7 +344,7 @@ fn security_incidents_are_hidden_from_sres(env: &Env) -> Result<(), Failed> {
 /// time; the audit log cannot be edited or deleted.
 fn lifecycle_and_audit_log(env: &Env) -> Result<(), Failed> {
     let new = json!({"title": "API latency", "category": "API", "facts": {"measurements": {"site_wide_degradation": true}}});
-    let (status, created) = send(env, reqwest::Method::POST, "/api/incidents", "sre", new)?;
+    let (status, created) = send(env, reqwest::Method::POST, "sre", "/api/incidents", &new)?;
     check(
         status == 201 && created["priority"] == "P1",
         format!("{status} {created}"),
@@ -379,14 +353,14 @@ fn lifecycle_and_audit_log(env: &Env) -> Result<(), Failed> {
     let path = format!("/api/incidents/{id}/transitions");
     let audits = audit_count(env)?;
     let close = json!({"action": "close", "confirmation": {"kind": "submitter_confirmed"}});
-    let (status, body) = send(env, reqwest::Method::POST, &path, "sre", close)?;
+    let (status, body) = send(env, reqwest::Method::POST, "sre", &path, &close)?;
     check(
         status == 409,
         format!("triage -> closed must be refused: {status} {body}"),
     )?;
     check(audit_count(env)? == audits, "refused transition audited")?;
     let classify = json!({"action": "classify_as_problem", "priority": "P1"});
-    let (status, body) = send(env, reqwest::Method::POST, &path, "sre", classify)?;
+    let (status, body) = send(env, reqwest::Method::POST, "sre", &path, &classify)?;
     check(
         status == 200 && body["incident"]["status"] == "investigating",
         format!("classify: {status} {body}"),
@@ -395,9 +369,9 @@ fn lifecycle_and_audit_log(env: &Env) -> Result<(), Failed> {
     let (status, body) = send(
         env,
         reqwest::Method::POST,
-        &format!("/api/incidents/{id}/timeline"),
         "sre",
-        link,
+        &format!("/api/incidents/{id}/timeline"),
+        &link,
     )?;
     check(status == 200, format!("link: {status} {body}"))?;
     let kinds: Vec<String> = body["timeline"]
@@ -447,7 +421,7 @@ fn lifecycle_and_audit_log(env: &Env) -> Result<(), Failed> {
         reqwest::Method::PUT,
         reqwest::Method::PATCH,
     ] {
-        let (status, _) = send(env, method.clone(), "/api/audit", "admin", json!({}))?;
+        let (status, _) = send(env, method.clone(), "admin", "/api/audit", &json!({}))?;
         check(
             status == 404,
             format!("{method} /api/audit must not exist: {status}"),

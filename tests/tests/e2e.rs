@@ -23,6 +23,40 @@ pub struct Env {
 
 pub type TestFn = fn(&Env) -> Result<(), Failed>;
 
+/// Fails the test with `what` unless `cond` holds.
+pub fn check(cond: bool, what: impl Into<String>) -> Result<(), Failed> {
+    if cond {
+        Ok(())
+    } else {
+        Err(what.into().into())
+    }
+}
+
+/// A response's status and JSON body; a body that is not JSON fails the test.
+pub fn json_of(response: reqwest::blocking::Response) -> Result<(u16, serde_json::Value), Failed> {
+    let status = response.status().as_u16();
+    let text = response.text()?;
+    let value = serde_json::from_str(&text).map_err(|e| format!("not JSON ({e}): {text}"))?;
+    Ok((status, value))
+}
+
+/// `method path` as the seeded user of `role`, with a JSON body.
+pub fn send(
+    env: &Env,
+    method: reqwest::Method,
+    role: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> Result<(u16, serde_json::Value), Failed> {
+    json_of(
+        env.http
+            .request(method, env.worker.url(path))
+            .bearer_auth(env.worker.token(role))
+            .json(body)
+            .send()?,
+    )
+}
+
 fn main() {
     let mut args = Arguments::from_args();
     // Tests share one database and compare counts before and after: run them one by one.

@@ -2,11 +2,11 @@
 //! chosen scheduled time, signed webhook notifications to a local receiver, the
 //! signed acknowledgement link, and priority changes that stop or start pages.
 
-use crate::{Env, TestFn};
+use crate::{check, send, Env, TestFn};
 use beacon_e2e::receiver::{Received, WebhookReceiver};
 use hmac::Mac;
 use libtest_mimic::Failed;
-use serde_json::{json, Value};
+use serde_json::json;
 
 pub const TESTS: &[(&str, TestFn)] = &[
     (
@@ -29,36 +29,11 @@ pub const TESTS: &[(&str, TestFn)] = &[
 
 const MINUTE_MS: i64 = 60_000;
 
-fn check(cond: bool, what: impl Into<String>) -> Result<(), Failed> {
-    if cond {
-        Ok(())
-    } else {
-        Err(what.into().into())
-    }
-}
-
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or_default()
-}
-
-fn send(
-    env: &Env,
-    method: reqwest::Method,
-    role: &str,
-    path: &str,
-    body: &Value,
-) -> Result<(u16, Value), Failed> {
-    let response = env
-        .http
-        .request(method, env.worker.url(path))
-        .bearer_auth(env.worker.token(role))
-        .json(body)
-        .send()?;
-    let status = response.status().as_u16();
-    Ok((status, response.json().unwrap_or_default()))
 }
 
 /// The duty-IC rota (alice, then bob, 12-hour shifts from a minute ago) and one

@@ -1,7 +1,7 @@
 //! Monitoring ingestion against the real worker: PagerDuty Events v2 semantics,
 //! Alertmanager deliveries, retries and concurrency, and bad input on every endpoint.
 
-use crate::{Env, TestFn};
+use crate::{check, Env, TestFn};
 use beacon_e2e::{free_port, GroupChild};
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
@@ -42,14 +42,6 @@ pub const TESTS: &[(&str, TestFn)] = &[
         generic_signed_webhook_refuses_stale_replayed_and_forged,
     ),
 ];
-
-fn check(cond: bool, what: impl Into<String>) -> Result<(), Failed> {
-    if cond {
-        Ok(())
-    } else {
-        Err(what.into().into())
-    }
-}
 
 fn scalar(env: &Env, sql: &str) -> Result<i64, Failed> {
     let rows = env.worker.query(sql).map_err(|e| e.to_string())?;

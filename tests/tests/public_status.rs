@@ -1,7 +1,7 @@
 //! The public status page's JSON against the real worker: components managed by
 //! customer support, served at Statuspage's paths with its field names and values.
 
-use crate::{Env, TestFn};
+use crate::{check, send, Env, TestFn};
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
 
@@ -15,31 +15,6 @@ pub const TESTS: &[(&str, TestFn)] = &[
         csup_publishes_an_incident_from_a_p1_ticket_with_templates,
     ),
 ];
-
-fn check(cond: bool, what: impl Into<String>) -> Result<(), Failed> {
-    if cond {
-        Ok(())
-    } else {
-        Err(what.into().into())
-    }
-}
-
-fn send(
-    env: &Env,
-    method: reqwest::Method,
-    role: &str,
-    path: &str,
-    body: &Value,
-) -> Result<(u16, Value), Failed> {
-    let response = env
-        .http
-        .request(method, env.worker.url(path))
-        .bearer_auth(env.worker.token(role))
-        .json(body)
-        .send()?;
-    let status = response.status().as_u16();
-    Ok((status, response.json().unwrap_or_default()))
-}
 
 fn public(env: &Env, path: &str) -> Result<Value, Failed> {
     let response = env.http.get(env.worker.url(path)).send()?;
