@@ -17,6 +17,7 @@ pub mod role;
 pub mod rota;
 pub mod samples;
 pub mod service_level;
+pub mod status_api;
 pub mod status_page;
 pub mod statuspage_api;
 pub mod timestamp;

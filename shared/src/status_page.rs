@@ -1306,6 +1306,26 @@ impl MessageTemplate {
     }
 }
 
+/// The standard text of a maintenance update in `status`, naming the
+/// components it touches; used when customer support writes none (M5).
+pub fn maintenance_update_text(status: MaintenanceStatus, components: &[Category]) -> String {
+    let what = component_list(components);
+    match status {
+        MaintenanceStatus::Scheduled => {
+            format!("Maintenance on {what} is scheduled. We will post updates as it proceeds.")
+        }
+        MaintenanceStatus::InProgress => {
+            format!("Scheduled maintenance on {what} is in progress. We will post updates as necessary.")
+        }
+        MaintenanceStatus::Verifying => {
+            format!("The maintenance work on {what} is done and is being verified.")
+        }
+        MaintenanceStatus::Completed => {
+            format!("The scheduled maintenance on {what} has been completed.")
+        }
+    }
+}
+
 /// "A", "A and B", "A, B and C"; "some of our services" for none.
 fn component_list(components: &[Category]) -> String {
     match components {

@@ -132,9 +132,23 @@ fn token_for(name: &str) -> String {
     format!("bkn_{name}_{}", hex::encode(bytes))
 }
 
+/// How a [`LocalWorker`] is configured beyond the defaults.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WorkerOptions {
+    /// `BEACON_STATUS_CACHE_SECONDS`: 0 in tests, so every public read renders
+    /// from D1 (and the cached copy is only what D1 failures fall back to);
+    /// production's 60 in the benchmarks.
+    pub status_cache_seconds: u32,
+}
+
 impl LocalWorker {
     /// Fresh state, migrations, seeded users, then `wrangler dev` until `/api/health` answers.
     pub fn start() -> Result<Self, BoxError> {
+        Self::start_with(WorkerOptions::default())
+    }
+
+    /// [`LocalWorker::start`] with `options`.
+    pub fn start_with(options: WorkerOptions) -> Result<Self, BoxError> {
         for built in ["worker/build/index.js", "app/dist/index.html"] {
             if !root().join(built).exists() {
                 return Err(format!(
@@ -215,6 +229,11 @@ impl LocalWorker {
                     "BEACON_ENV:test",
                     "--var",
                     &format!("BEACON_PUBLIC_URL:http://127.0.0.1:{port}"),
+                    "--var",
+                    &format!(
+                        "BEACON_STATUS_CACHE_SECONDS:{}",
+                        options.status_cache_seconds
+                    ),
                 ])
                 .stdin(Stdio::null())
                 .stdout(log.try_clone()?)

@@ -2,12 +2,12 @@
 
 mod alerts;
 mod escalation;
+mod public_pages;
 mod public_status;
 
 use crate::auth::{authenticate, Actor};
 use crate::error::ApiError;
 use crate::request_body::check_declared_length;
-use crate::status_page::render_status_page;
 use crate::store::{
     IncidentChange, IncidentFilter, IncidentRecord, IncidentState, NewIncidentRecord, Store,
     StoreError,
@@ -24,17 +24,18 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{console_error, event, Context, D1Database, Env, Headers, Method, Request, Response};
 
-/// KV key of the last rendered status page.
-const STATUS_PAGE_KEY: &str = "status-page:html";
-
 fn now() -> Timestamp {
     Timestamp::from_unix_millis(worker::Date::now().as_millis() as i64)
 }
 
-/// The cron trigger: the escalation sweep at the trigger's scheduled time.
+/// The cron trigger: the escalation sweep at the trigger's scheduled time, then
+/// the public status outputs rendered again (their bars and figures move with time).
 #[event(scheduled)]
 async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
     escalation::scheduled(&env, Timestamp::from_unix_millis(event.schedule() as i64)).await;
+    if let Ok(store) = D1Store::from_env(&env) {
+        public_pages::refresh(&env, &store, &[]).await;
+    }
 }
 
 /// `BEACON_ENV=test` (set by the end-to-end harness only) enables `PUT
@@ -66,7 +67,10 @@ async fn route(
     method: &Method,
     path: &str,
 ) -> Result<Response, ApiError> {
-    let store = D1Store::from_env(env)?;
+    if matches!(method, Method::Get | Method::Head) && public_pages::is_public_path(path) {
+        return public_pages::serve(env, D1Store::for_request(env, req), path).await;
+    }
+    let store = D1Store::for_request(env, req)?;
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let query = req
         .url()
@@ -82,7 +86,6 @@ async fn route(
             };
             json_ok(&health, 200)
         }
-        (Method::Get | Method::Head, ["status"]) => status_page(env, &store).await,
         (Method::Post, ["v2", "enqueue"]) => alerts::pagerduty_enqueue(req, &store).await,
         (Method::Post, ["api", "webhooks", "alertmanager"]) => {
             alerts::notification_webhook(req, &store, IngestFormat::Alertmanager).await
@@ -92,9 +95,6 @@ async fn route(
         }
         (Method::Get | Method::Post, ["ack", id]) => {
             escalation::ack_link(&store, method, id, &query).await
-        }
-        (Method::Get | Method::Head, ["api", "v2", rest @ ..]) => {
-            public_status::public_api(env, &store, rest).await
         }
         (Method::Post, ["api", "webhooks", "generic", name]) => {
             alerts::generic_webhook(req, &store, name).await
@@ -136,7 +136,6 @@ async fn api(
         (Method::Post, ["incidents"]) => {
             let body = read_body(req).await?;
             let view = incidents::create_incident(store, &actor, &body, now()).await?;
-            refresh_status_page(env, store).await;
             json_ok(&view, 201)
         }
         (Method::Get, ["incidents", id]) => json_ok(
@@ -168,7 +167,6 @@ async fn api(
                 }
                 _ => return Err(ApiError::NotFound { what: "route" }),
             };
-            refresh_status_page(env, store).await;
             json_ok(&detail, 200)
         }
         (Method::Post, ["users"]) => {
@@ -197,28 +195,74 @@ async fn api(
             let body = read_body(req).await?;
             json_ok(&escalation::put_config(store, &actor, &body).await?, 200)
         }
+        (Method::Get, ["status", "page"]) => {
+            json_ok(&public_status::page_for_editing(env, store).await?, 200)
+        }
+        (Method::Get, ["status", "slo"]) => json_ok(&public_status::slo_policy(store).await?, 200),
+        (Method::Put, ["status", "slo"]) => {
+            let body = read_body(req).await?;
+            let policy = public_status::put_slo_policy(env, store, &actor, &body).await?;
+            public_pages::refresh(env, store, &[]).await;
+            json_ok(&policy, 200)
+        }
         (Method::Post, ["status", "components"]) => {
             let body = read_body(req).await?;
-            json_ok(
-                &public_status::create_component(store, &actor, &body).await?,
-                201,
-            )
+            let component = public_status::create_component(store, &actor, &body).await?;
+            public_pages::refresh(env, store, &[]).await;
+            json_ok(&component, 201)
+        }
+        (Method::Put, ["status", "components", id]) => {
+            let body = read_body(req).await?;
+            let component = public_status::update_component(store, &actor, id, &body).await?;
+            public_pages::refresh(env, store, &[]).await;
+            json_ok(&component, 200)
         }
         (Method::Put, ["status", "components", id, "status"]) => {
             let body = read_body(req).await?;
             let component = public_status::set_component_status(store, &actor, id, &body).await?;
+            public_pages::refresh(env, store, &[]).await;
             json_ok(&component, 200)
+        }
+        (Method::Post, ["status", "groups"]) => {
+            let body = read_body(req).await?;
+            let group = public_status::create_group(store, &actor, &body).await?;
+            public_pages::refresh(env, store, &[]).await;
+            json_ok(&group, 201)
         }
         (Method::Post, ["status", "incidents"]) => {
             let body = read_body(req).await?;
             let published =
                 public_status::create_public_incident(env, store, &actor, &body).await?;
-            let status = if published.published { 201 } else { 200 };
-            json_ok(&published, status)
+            if !published.published {
+                return json_ok(&published, 200);
+            }
+            public_pages::refresh(env, store, &[&published.incident.id]).await;
+            json_ok(&published, 201)
         }
         (Method::Post, ["status", "incidents", id, "updates"]) => {
             let body = read_body(req).await?;
             let published = public_status::add_public_update(env, store, &actor, id, &body).await?;
+            if published.published {
+                public_pages::refresh(env, store, &[id]).await;
+            }
+            json_ok(&published, 200)
+        }
+        (Method::Post, ["status", "maintenances"]) => {
+            let body = read_body(req).await?;
+            let published = public_status::create_maintenance(env, store, &actor, &body).await?;
+            if !published.published {
+                return json_ok(&published, 200);
+            }
+            public_pages::refresh(env, store, &[&published.scheduled_maintenance.id]).await;
+            json_ok(&published, 201)
+        }
+        (Method::Post, ["status", "maintenances", id, "updates"]) => {
+            let body = read_body(req).await?;
+            let published =
+                public_status::add_maintenance_update(env, store, &actor, id, &body).await?;
+            if published.published {
+                public_pages::refresh(env, store, &[id]).await;
+            }
             json_ok(&published, 200)
         }
         (Method::Get, ["on-call"]) => json_ok(&escalation::on_call(store).await?, 200),
@@ -249,7 +293,6 @@ async fn api(
                 .map_err(|_| ApiError::NotFound { what: "alert" })?;
             let body = read_body_allow_empty(req).await?;
             let detail = alerts::alert_action(store, &actor, id, action, &body).await?;
-            refresh_status_page(env, store).await;
             json_ok(&detail, 200)
         }
         (Method::Post, ["integrations"]) => {
@@ -286,19 +329,25 @@ fn public_url(env: &Env) -> String {
 }
 
 /// Runs `statements` as one batch and says whether its first statement changed
-/// exactly one row: the optimistic check of every guarded write (the statements
-/// after it are written only if it did).
+/// exactly one row: the optimistic check of every guarded write. A guard
+/// (migration 0007) right after the first statement aborts the whole batch when
+/// it changed nothing, so the statements after it are written only if it did.
 async fn batch_first_changed_one(
     db: &D1Database,
-    statements: Vec<worker::D1PreparedStatement>,
+    mut statements: Vec<worker::D1PreparedStatement>,
 ) -> Result<bool, StoreError> {
-    let results = db.batch(statements).await.map_err(store_err)?;
-    let changed = results
-        .first()
-        .and_then(|r| r.meta().ok().flatten())
-        .and_then(|m| m.changes)
-        .unwrap_or(0);
-    Ok(changed == 1)
+    if statements.is_empty() {
+        return Ok(false);
+    }
+    statements.insert(
+        1,
+        db.prepare("INSERT INTO write_guards (changed) VALUES (changes())"),
+    );
+    match db.batch(statements).await {
+        Ok(_) => Ok(true),
+        Err(err) if err.to_string().contains("CHECK constraint failed") => Ok(false),
+        Err(err) => Err(store_err(err)),
+    }
 }
 
 async fn read_body_allow_empty(req: &mut Request) -> Result<Vec<u8>, ApiError> {
@@ -366,52 +415,25 @@ fn html_response(html: String) -> Result<Response, ApiError> {
     build().map_err(|e| ApiError::StoreUnavailable(e.to_string()))
 }
 
-/// `/status`: the cached page from KV; rendered from D1 when the cache is empty.
-/// If D1 fails, the last cached copy is what the public sees (SPEC M4).
-async fn status_page(env: &Env, store: &D1Store) -> Result<Response, ApiError> {
-    let kv = env
-        .kv("CACHE")
-        .map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
-    if let Ok(Some(cached)) = kv.get(STATUS_PAGE_KEY).text().await {
-        return html_response(cached);
-    }
-    html_response(render_and_cache_status_page(&kv, store).await?)
-}
-
-/// Re-renders the cached status page after a write that changes it.
-async fn refresh_status_page(env: &Env, store: &D1Store) {
-    let Ok(kv) = env.kv("CACHE") else { return };
-    if let Err(e) = render_and_cache_status_page(&kv, store).await {
-        console_error!("status page refresh skipped: {e}");
-    }
-}
-
-/// Renders the page from D1 and stores it in KV; a failed cache write is only logged.
-async fn render_and_cache_status_page(
-    kv: &worker::KvStore,
-    store: &D1Store,
-) -> Result<String, ApiError> {
-    let open = IncidentFilter {
-        open: Some(true),
-        ..Default::default()
-    };
-    let html = render_status_page(&store.list_incidents(&open).await?, now());
-    let written = match kv.put(STATUS_PAGE_KEY, html.clone()) {
-        Ok(put) => put.execute().await,
-        Err(e) => Err(e),
-    };
-    if let Err(e) = written {
-        console_error!("status page cache write failed: {e}");
-    }
-    Ok(html)
-}
-
 /// [`Store`] on Cloudflare D1.
 struct D1Store {
     db: D1Database,
 }
 
 impl D1Store {
+    /// The store for one request. In test mode (`BEACON_ENV=test`), the header
+    /// `x-beacon-test-fault: d1` makes D1 unreachable for that request, so the
+    /// end-to-end tests can prove what the public sees when D1 fails (M4).
+    fn for_request(env: &Env, req: &Request) -> Result<Self, ApiError> {
+        let fault = req.headers().get("x-beacon-test-fault").ok().flatten();
+        if test_mode(env) && fault.as_deref() == Some("d1") {
+            return Err(ApiError::StoreUnavailable(
+                "D1 is unreachable (test fault)".into(),
+            ));
+        }
+        Self::from_env(env)
+    }
+
     fn from_env(env: &Env) -> Result<Self, ApiError> {
         env.d1("DB")
             .map(|db| Self { db })

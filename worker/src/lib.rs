@@ -12,6 +12,7 @@ pub mod incidents;
 pub mod ingest;
 pub mod paging;
 pub mod request_body;
+pub mod status_feed;
 pub mod status_page;
 pub mod store;
 pub mod users;

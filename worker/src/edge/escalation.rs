@@ -47,7 +47,7 @@ struct ValueRow {
 }
 
 /// The value of setting `name`, if set.
-async fn setting(store: &D1Store, name: &str) -> Result<Option<String>, StoreError> {
+pub(super) async fn setting(store: &D1Store, name: &str) -> Result<Option<String>, StoreError> {
     Ok(store
         .db
         .prepare("SELECT value FROM settings WHERE name = ?1")
@@ -60,7 +60,7 @@ async fn setting(store: &D1Store, name: &str) -> Result<Option<String>, StoreErr
 }
 
 /// Sets `name` to `value`, replacing what was there.
-fn put_setting(
+pub(super) fn put_setting(
     store: &D1Store,
     name: &str,
     value: &str,

@@ -2,9 +2,11 @@
 //! stored parts, the components customer support manages, and the public JSON
 //! API with Statuspage's paths, field names and values (`/api/v2/*.json`).
 
+use super::escalation::{put_setting, setting};
+use super::public_pages::{default_slo_policy, SLO_SETTING};
 use super::{
-    batch_first_changed_one, json_response, now, num, parse_err, public_url, random_bytes,
-    store_err, text, D1Store,
+    batch_first_changed_one, now, num, parse_err, public_url, random_bytes, store_err, text,
+    D1Store,
 };
 use crate::auth::Actor;
 use crate::error::ApiError;
@@ -13,17 +15,24 @@ use crate::request_body::decode_json;
 use crate::store::{Store, StoreError};
 use beacon_shared::category::Category;
 use beacon_shared::role::Role;
+use beacon_shared::service_level::SloPolicy;
+use beacon_shared::status_api::{
+    ComponentSettings, ComponentStatusChange, ComponentUpdate, NewComponentGroup, NewMaintenance,
+    NewMaintenanceUpdate, NewPublicIncident, NewPublicUpdate, NewStatusComponent,
+    PublishedIncident, PublishedMaintenance, UpdateText,
+};
 use beacon_shared::status_page::{
-    impact_for_priority, Component, ComponentChange, ComponentGroup, ComponentId, ComponentStatus,
-    Impact, IncidentId, IncidentUpdate, MessageTemplate, PageId, PageInfo, PublicIncident,
-    PublicIncidentStatus, ScheduledMaintenance, StatusPage, UpdateBody, UpdateId,
+    impact_for_priority, maintenance_update_text, Component, ComponentChange, ComponentGroup,
+    ComponentId, ComponentStatus, Impact, IncidentId, IncidentUpdate, MaintenanceStatus,
+    MaintenanceUpdate, MaintenanceWindow, MessageTemplate, PageId, PageInfo, PublicIncident,
+    ScheduledMaintenance, StatusPage, UpdateBody, UpdateId,
 };
 use beacon_shared::statuspage_api;
 use beacon_shared::triage::{LinkUrl, Name, Title};
 use beacon_shared::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
-use worker::{Env, Response};
+use worker::Env;
 
 #[derive(Deserialize)]
 struct DocRow {
@@ -83,49 +92,6 @@ pub(super) async fn load_page(env: &Env, store: &D1Store) -> Result<StatusPage, 
     StatusPage::new(page_info(env)?, groups, components, incidents, maintenances).map_err(parse_err)
 }
 
-/// A JSON answer the public may cache briefly, readable from any origin (as Statuspage's).
-fn public_json<T: Serialize>(value: &T) -> Result<Response, ApiError> {
-    let response =
-        json_response(value, 200).map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
-    let headers = response.headers().clone();
-    let set = |name: &str, value: &str| {
-        headers
-            .set(name, value)
-            .map_err(|e| ApiError::StoreUnavailable(e.to_string()))
-    };
-    set("cache-control", "public, max-age=15")?;
-    set("access-control-allow-origin", "*")?;
-    Ok(response.with_headers(headers))
-}
-
-/// `GET /api/v2/{name}.json`: Statuspage's public API, from the page in D1.
-pub(super) async fn public_api(
-    env: &Env,
-    store: &D1Store,
-    path: &[&str],
-) -> Result<Response, ApiError> {
-    let page = load_page(env, store).await?;
-    match path {
-        ["summary.json"] => public_json(&statuspage_api::summary(&page)),
-        ["status.json"] => public_json(&statuspage_api::status(&page)),
-        ["components.json"] => public_json(&statuspage_api::components(&page)),
-        ["incidents.json"] => public_json(&statuspage_api::incidents(&page)),
-        ["incidents", "unresolved.json"] => {
-            public_json(&statuspage_api::unresolved_incidents(&page))
-        }
-        ["scheduled-maintenances.json"] => {
-            public_json(&statuspage_api::scheduled_maintenances(&page))
-        }
-        ["scheduled-maintenances", "upcoming.json"] => {
-            public_json(&statuspage_api::upcoming_maintenances(&page))
-        }
-        ["scheduled-maintenances", "active.json"] => {
-            public_json(&statuspage_api::active_maintenances(&page))
-        }
-        _ => Err(ApiError::NotFound { what: "route" }),
-    }
-}
-
 /// Customer support, management and admins write to the public page (M1, M2).
 fn may_publish(actor: &Actor) -> Result<(), ApiError> {
     match actor.role {
@@ -135,33 +101,6 @@ fn may_publish(actor: &Actor) -> Result<(), ApiError> {
             other.as_str()
         ))),
     }
-}
-
-/// The body of `POST /api/status/components`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewComponent {
-    /// A category of K1.
-    name: Category,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    position: Option<u32>,
-    #[serde(default = "yes")]
-    showcase: bool,
-    #[serde(default)]
-    only_show_if_degraded: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// The body of `PUT /api/status/components/{id}/status`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ComponentStatusChange {
-    status: ComponentStatus,
 }
 
 /// A fresh id in Statuspage's style: 12 lowercase letters and digits.
@@ -198,7 +137,7 @@ pub(super) async fn create_component(
     body: &[u8],
 ) -> Result<Component, ApiError> {
     may_publish(actor)?;
-    let request: NewComponent = decode_json(body)?;
+    let request: NewStatusComponent = decode_json(body)?;
     if !store.known_categories().await?.contains(&request.name) || request.name.is_security() {
         return Err(ApiError::invalid(
             "name",
@@ -318,67 +257,6 @@ pub(super) async fn set_component_status(
     Ok(component)
 }
 
-/// What a public update says: written text, or a CSUP template (M2) filled in
-/// with the affected components' names.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum UpdateText {
-    Written { body: UpdateBody },
-    Template { template: MessageTemplate },
-}
-
-/// A component's new status, published with an update.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ComponentUpdate {
-    id: ComponentId,
-    status: ComponentStatus,
-}
-
-/// The body of `POST /api/status/incidents`.
-#[derive(Deserialize)]
-struct NewPublicIncident {
-    /// The internal incident it reports on: its title and priority are the defaults.
-    #[serde(default)]
-    from_incident: Option<i64>,
-    #[serde(default)]
-    name: Option<Title>,
-    #[serde(default)]
-    impact: Option<Impact>,
-    #[serde(default = "investigating")]
-    status: PublicIncidentStatus,
-    #[serde(flatten)]
-    text: UpdateText,
-    #[serde(default)]
-    components: Vec<ComponentUpdate>,
-    /// Only show what would be published.
-    #[serde(default)]
-    preview: bool,
-}
-
-fn investigating() -> PublicIncidentStatus {
-    PublicIncidentStatus::Investigating
-}
-
-/// The body of `POST /api/status/incidents/{id}/updates`.
-#[derive(Deserialize)]
-struct NewPublicUpdate {
-    status: PublicIncidentStatus,
-    #[serde(flatten)]
-    text: UpdateText,
-    #[serde(default)]
-    components: Vec<ComponentUpdate>,
-    #[serde(default)]
-    preview: bool,
-}
-
-/// What a publication answers: the incident as the public JSON shows it.
-#[derive(Serialize)]
-pub(super) struct Published {
-    pub(super) published: bool,
-    incident: statuspage_api::IncidentJson,
-}
-
 fn fresh_public_id<T>(
     parse: impl Fn(&str) -> Result<T, beacon_shared::status_page::IdError>,
 ) -> Result<T, ApiError> {
@@ -419,6 +297,40 @@ fn update_body(text: UpdateText, components: &[Category]) -> Result<UpdateBody, 
     }
 }
 
+/// The statements that give components their new statuses at `at`, each
+/// change kept in the history (L2).
+fn component_statements(
+    store: &D1Store,
+    page: &StatusPage,
+    changes: &[ComponentChange],
+    at: Timestamp,
+) -> Result<Vec<worker::D1PreparedStatement>, ApiError> {
+    let mut statements = Vec::new();
+    for change in changes {
+        let Some(before) = page.component(&change.component) else {
+            continue;
+        };
+        if before.status == change.new_status {
+            continue;
+        }
+        let mut component = before.clone();
+        component.status = change.new_status;
+        component.updated_at = at.max(before.updated_at);
+        statements.push(
+            store
+                .db
+                .prepare("UPDATE public_components SET doc = ?1 WHERE id = ?2")
+                .bind(&[
+                    text(&serde_json::to_string(&component).map_err(parse_err)?),
+                    text(component.id.as_str()),
+                ])
+                .map_err(store_err)?,
+        );
+        statements.push(history_statement(store, &component)?);
+    }
+    Ok(statements)
+}
+
 /// Stores `incident` and the new statuses of the components it changes, and
 /// notes the customer update on the internal incident (M1: the update clock).
 async fn publish(
@@ -457,25 +369,7 @@ async fn publish(
             ])
             .map_err(store_err)?,
     }];
-    for change in changes {
-        let Some(before) = page.component(&change.component) else {
-            continue;
-        };
-        let mut component = before.clone();
-        component.status = change.new_status;
-        component.updated_at = at.max(before.updated_at);
-        statements.push(
-            store
-                .db
-                .prepare("UPDATE public_components SET doc = ?1 WHERE id = ?2")
-                .bind(&[
-                    text(&serde_json::to_string(&component).map_err(parse_err)?),
-                    text(component.id.as_str()),
-                ])
-                .map_err(store_err)?,
-        );
-        statements.push(history_statement(store, &component)?);
-    }
+    statements.extend(component_statements(store, page, changes, at)?);
     if let Some(internal) = internal {
         statements.push(
             store
@@ -561,7 +455,7 @@ pub(super) async fn create_public_incident(
     store: &D1Store,
     actor: &Actor,
     body: &[u8],
-) -> Result<Published, ApiError> {
+) -> Result<PublishedIncident, ApiError> {
     may_publish(actor)?;
     let request: NewPublicIncident = decode_json(body)?;
     let source = match request.from_incident {
@@ -606,7 +500,7 @@ pub(super) async fn create_public_incident(
     let preview = page_with(&page, &incident, &changes)?;
     let json = statuspage_api::incident_json(&preview, &incident);
     if request.preview {
-        return Ok(Published {
+        return Ok(PublishedIncident {
             published: false,
             incident: json,
         });
@@ -621,7 +515,7 @@ pub(super) async fn create_public_incident(
         None,
     )
     .await?;
-    Ok(Published {
+    Ok(PublishedIncident {
         published: true,
         incident: json,
     })
@@ -641,7 +535,7 @@ pub(super) async fn add_public_update(
     actor: &Actor,
     id: &str,
     body: &[u8],
-) -> Result<Published, ApiError> {
+) -> Result<PublishedIncident, ApiError> {
     may_publish(actor)?;
     let request: NewPublicUpdate = decode_json(body)?;
     let row = store
@@ -674,7 +568,7 @@ pub(super) async fn add_public_update(
     let preview = page_with(&page, &incident, &changes)?;
     let json = statuspage_api::incident_json(&preview, &incident);
     if request.preview {
-        return Ok(Published {
+        return Ok(PublishedIncident {
             published: false,
             incident: json,
         });
@@ -690,8 +584,443 @@ pub(super) async fn add_public_update(
         Some(&row.doc),
     )
     .await?;
-    Ok(Published {
+    Ok(PublishedIncident {
         published: true,
         incident: json,
     })
+}
+
+/// `GET /api/status/page`: the page as customer support edits it, with every
+/// incident and maintenance (the public JSON shows only the latest 50).
+pub(super) async fn page_for_editing(env: &Env, store: &D1Store) -> Result<StatusPage, ApiError> {
+    Ok(load_page(env, store).await?)
+}
+
+async fn component_row(store: &D1Store, id: &str) -> Result<(String, Component), ApiError> {
+    let row = store
+        .db
+        .prepare("SELECT doc FROM public_components WHERE id = ?1")
+        .bind(&[text(id)])
+        .map_err(store_err)?
+        .first::<DocRow>(None)
+        .await
+        .map_err(store_err)?
+        .ok_or(ApiError::NotFound { what: "component" })?;
+    let component = serde_json::from_str(&row.doc).map_err(parse_err)?;
+    Ok((row.doc, component))
+}
+
+fn changed_while_editing(what: &str) -> ApiError {
+    ApiError::Conflict {
+        field: None,
+        message: format!("the {what} changed while this request was made; reload and try again"),
+    }
+}
+
+/// `PUT /api/status/components/{id}`: description, position, group and display
+/// options of a component.
+pub(super) async fn update_component(
+    store: &D1Store,
+    actor: &Actor,
+    id: &str,
+    body: &[u8],
+) -> Result<Component, ApiError> {
+    may_publish(actor)?;
+    let request: ComponentSettings = decode_json(body)?;
+    let (doc_before, before) = component_row(store, id).await?;
+    if let Some(Some(group)) = &request.group_id {
+        let exists = store
+            .db
+            .prepare("SELECT id FROM public_component_groups WHERE id = ?1")
+            .bind(&[text(group.as_str())])
+            .map_err(store_err)?
+            .first::<serde_json::Value>(None)
+            .await
+            .map_err(store_err)?
+            .is_some();
+        if !exists {
+            return Err(ApiError::invalid(
+                "group_id",
+                format!("there is no group {group}"),
+            ));
+        }
+    }
+    let mut component = before.clone();
+    if let Some(description) = request.description {
+        component.description = Some(description).filter(|d| !d.trim().is_empty());
+    }
+    if let Some(position) = request.position {
+        component.position = position;
+    }
+    if let Some(group) = request.group_id {
+        component.group_id = group;
+    }
+    if let Some(showcase) = request.showcase {
+        component.showcase = showcase;
+    }
+    if let Some(only) = request.only_show_if_degraded {
+        component.only_show_if_degraded = only;
+    }
+    component.updated_at = now().max(before.updated_at);
+    let doc = serde_json::to_string(&component).map_err(parse_err)?;
+    let statements = vec![
+        store
+            .db
+            .prepare(
+                "UPDATE public_components SET doc = ?1, position = ?2 WHERE id = ?3 AND doc = ?4",
+            )
+            .bind(&[
+                text(&doc),
+                num(i64::from(component.position)),
+                text(id),
+                text(&doc_before),
+            ])
+            .map_err(store_err)?,
+        store.audit_statement(
+            component.updated_at,
+            actor,
+            "status.component.update",
+            &format!("component/{id}"),
+            Some(&serde_json::to_value(&before).map_err(parse_err)?),
+            Some(&serde_json::to_value(&component).map_err(parse_err)?),
+        )?,
+    ];
+    if !batch_first_changed_one(&store.db, statements).await? {
+        return Err(changed_while_editing("component"));
+    }
+    Ok(component)
+}
+
+/// `POST /api/status/groups`: a heading over components.
+pub(super) async fn create_group(
+    store: &D1Store,
+    actor: &Actor,
+    body: &[u8],
+) -> Result<ComponentGroup, ApiError> {
+    may_publish(actor)?;
+    let request: NewComponentGroup = decode_json(body)?;
+    let at = now();
+    let group = ComponentGroup {
+        id: fresh_id()?,
+        name: request.name,
+        description: request.description.filter(|d| !d.trim().is_empty()),
+        position: request.position.unwrap_or(0),
+        created_at: at,
+        updated_at: at,
+    };
+    store
+        .db
+        .batch(vec![
+            store
+                .db
+                .prepare(
+                    "INSERT INTO public_component_groups (id, doc, position) VALUES (?1, ?2, ?3)",
+                )
+                .bind(&[
+                    text(group.id.as_str()),
+                    text(&serde_json::to_string(&group).map_err(parse_err)?),
+                    num(i64::from(group.position)),
+                ])
+                .map_err(store_err)?,
+            store.audit_statement(
+                at,
+                actor,
+                "status.group.create",
+                &format!("group/{}", group.id),
+                None,
+                Some(&serde_json::to_value(&group).map_err(parse_err)?),
+            )?,
+        ])
+        .await
+        .map_err(store_err)?;
+    Ok(group)
+}
+
+/// The components a maintenance touches, checked against the page.
+fn maintenance_components(
+    page: &StatusPage,
+    ids: &[ComponentId],
+) -> Result<Vec<Component>, ApiError> {
+    ids.iter()
+        .enumerate()
+        .map(|(index, id)| {
+            page.component(id).cloned().ok_or_else(|| {
+                ApiError::invalid(
+                    format!("components[{index}]"),
+                    format!("there is no component {id}"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// What a maintenance update in `status` does to its components:
+/// `in_progress` puts them under maintenance, `completed` makes those still
+/// under maintenance operational; the other statuses only name them.
+fn maintenance_changes(
+    status: MaintenanceStatus,
+    components: &[&Component],
+) -> Vec<ComponentChange> {
+    components
+        .iter()
+        .map(|c| ComponentChange {
+            component: c.id.clone(),
+            old_status: c.status,
+            new_status: match status {
+                MaintenanceStatus::InProgress => ComponentStatus::UnderMaintenance,
+                MaintenanceStatus::Completed if c.status == ComponentStatus::UnderMaintenance => {
+                    ComponentStatus::Operational
+                }
+                _ => c.status,
+            },
+        })
+        .collect()
+}
+
+/// Stores a maintenance (new or updated from `expected_doc`) with the
+/// statuses its latest update gives its components.
+async fn publish_maintenance(
+    store: &D1Store,
+    actor: &Actor,
+    page: &StatusPage,
+    maintenance: &ScheduledMaintenance,
+    changes: &[ComponentChange],
+    expected_doc: Option<&str>,
+) -> Result<(), ApiError> {
+    let at = maintenance.updated_at();
+    let doc = serde_json::to_string(maintenance).map_err(parse_err)?;
+    let mut statements = vec![match expected_doc {
+        None => store
+            .db
+            .prepare("INSERT INTO scheduled_maintenances (id, doc, created_at) VALUES (?1, ?2, ?3)")
+            .bind(&[
+                text(maintenance.id().as_str()),
+                text(&doc),
+                num(maintenance.created_at().unix_millis()),
+            ])
+            .map_err(store_err)?,
+        Some(expected) => store
+            .db
+            .prepare("UPDATE scheduled_maintenances SET doc = ?1 WHERE id = ?2 AND doc = ?3")
+            .bind(&[text(&doc), text(maintenance.id().as_str()), text(expected)])
+            .map_err(store_err)?,
+    }];
+    statements.extend(component_statements(store, page, changes, at)?);
+    statements.push(store.audit_statement(
+        at,
+        actor,
+        "status.maintenance.publish",
+        &format!("maintenance/{}", maintenance.id()),
+        None,
+        Some(&serde_json::to_value(maintenance).map_err(parse_err)?),
+    )?);
+    if !batch_first_changed_one(&store.db, statements).await? {
+        return Err(changed_while_editing("maintenance"));
+    }
+    Ok(())
+}
+
+/// The page as it will be once `maintenance` is published with `changes`.
+fn page_with_maintenance(
+    page: &StatusPage,
+    maintenance: &ScheduledMaintenance,
+    changes: &[ComponentChange],
+) -> Result<StatusPage, ApiError> {
+    let components = page
+        .components()
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            if let Some(change) = changes.iter().find(|ch| ch.component == c.id) {
+                c.status = change.new_status;
+            }
+            c
+        })
+        .collect();
+    let mut maintenances: Vec<ScheduledMaintenance> = page
+        .maintenances()
+        .iter()
+        .filter(|m| m.id() != maintenance.id())
+        .cloned()
+        .collect();
+    maintenances.insert(0, maintenance.clone());
+    StatusPage::new(
+        page.info().clone(),
+        page.groups().to_vec(),
+        components,
+        page.incidents().to_vec(),
+        maintenances,
+    )
+    .map_err(|e| ApiError::StoreUnavailable(e.to_string()))
+}
+
+fn maintenance_body(
+    body: Option<UpdateBody>,
+    status: MaintenanceStatus,
+    window: Option<MaintenanceWindow>,
+    names: &[Category],
+) -> Result<UpdateBody, ApiError> {
+    match (body, window) {
+        (Some(body), _) => Ok(body),
+        (None, Some(window)) => MessageTemplate::Maintenance { window }
+            .render_body(names)
+            .map_err(|e| ApiError::invalid("body", e.to_string())),
+        (None, None) => UpdateBody::parse(&maintenance_update_text(status, names))
+            .map_err(|e| ApiError::invalid("body", e.to_string())),
+    }
+}
+
+/// `POST /api/status/maintenances`: planned work announced with its window (M5).
+pub(super) async fn create_maintenance(
+    env: &Env,
+    store: &D1Store,
+    actor: &Actor,
+    body: &[u8],
+) -> Result<PublishedMaintenance, ApiError> {
+    may_publish(actor)?;
+    let request: NewMaintenance = decode_json(body)?;
+    let window = MaintenanceWindow::new(request.scheduled_for, request.scheduled_until)
+        .map_err(|e| ApiError::invalid("scheduled_until", e.to_string()))?;
+    let page = load_page(env, store).await?;
+    let components = maintenance_components(&page, &request.components)?;
+    let names: Vec<Category> = components.iter().map(|c| c.name.clone()).collect();
+    let refs: Vec<&Component> = components.iter().collect();
+    let changes = maintenance_changes(MaintenanceStatus::Scheduled, &refs);
+    let first = MaintenanceUpdate {
+        id: fresh_public_id(UpdateId::parse)?,
+        status: MaintenanceStatus::Scheduled,
+        body: maintenance_body(
+            request.body,
+            MaintenanceStatus::Scheduled,
+            Some(window),
+            &names,
+        )?,
+        at: now(),
+        affected: changes.clone(),
+    };
+    let maintenance = ScheduledMaintenance::announce(
+        fresh_public_id(IncidentId::parse)?,
+        request.name,
+        window,
+        first,
+    )
+    .map_err(|e| ApiError::invalid("scheduled_for", e.to_string()))?;
+    let preview = page_with_maintenance(&page, &maintenance, &changes)?;
+    let json = statuspage_api::maintenance_json(&preview, &maintenance);
+    if !request.preview {
+        publish_maintenance(store, actor, &page, &maintenance, &changes, None).await?;
+    }
+    Ok(PublishedMaintenance {
+        published: !request.preview,
+        scheduled_maintenance: json,
+    })
+}
+
+/// `POST /api/status/maintenances/{id}/updates`: the maintenance moves forward;
+/// its components follow (see [`maintenance_changes`]).
+pub(super) async fn add_maintenance_update(
+    env: &Env,
+    store: &D1Store,
+    actor: &Actor,
+    id: &str,
+    body: &[u8],
+) -> Result<PublishedMaintenance, ApiError> {
+    may_publish(actor)?;
+    let request: NewMaintenanceUpdate = decode_json(body)?;
+    let row = store
+        .db
+        .prepare("SELECT doc FROM scheduled_maintenances WHERE id = ?1")
+        .bind(&[text(id)])
+        .map_err(store_err)?
+        .first::<DocRow>(None)
+        .await
+        .map_err(store_err)?
+        .ok_or(ApiError::NotFound {
+            what: "maintenance",
+        })?;
+    let mut maintenance: ScheduledMaintenance =
+        serde_json::from_str(&row.doc).map_err(parse_err)?;
+    let page = load_page(env, store).await?;
+    let components: Vec<&Component> = maintenance
+        .components()
+        .into_iter()
+        .filter_map(|id| page.component(id))
+        .collect();
+    let names: Vec<Category> = components.iter().map(|c| c.name.clone()).collect();
+    let changes = maintenance_changes(request.status, &components);
+    let update = MaintenanceUpdate {
+        id: fresh_public_id(UpdateId::parse)?,
+        status: request.status,
+        body: maintenance_body(request.body, request.status, None, &names)?,
+        at: now().max(maintenance.updated_at()),
+        affected: changes.clone(),
+    };
+    maintenance
+        .add_update(update)
+        .map_err(|e| ApiError::Conflict {
+            field: Some("status".into()),
+            message: e.to_string(),
+        })?;
+    let preview = page_with_maintenance(&page, &maintenance, &changes)?;
+    let json = statuspage_api::maintenance_json(&preview, &maintenance);
+    if !request.preview {
+        publish_maintenance(store, actor, &page, &maintenance, &changes, Some(&row.doc)).await?;
+    }
+    Ok(PublishedMaintenance {
+        published: !request.preview,
+        scheduled_maintenance: json,
+    })
+}
+
+/// `GET /api/status/slo`: the availability targets (SPEC L1).
+pub(super) async fn slo_policy(store: &D1Store) -> Result<SloPolicy, ApiError> {
+    match setting(store, SLO_SETTING).await? {
+        Some(json) => Ok(serde_json::from_str(&json).map_err(parse_err)?),
+        None => Ok(default_slo_policy()),
+    }
+}
+
+/// `PUT /api/status/slo`: management and admins set the targets (SPEC L1).
+pub(super) async fn put_slo_policy(
+    env: &Env,
+    store: &D1Store,
+    actor: &Actor,
+    body: &[u8],
+) -> Result<SloPolicy, ApiError> {
+    if !matches!(actor.role, Role::Management | Role::Admin) {
+        return Err(ApiError::Forbidden(format!(
+            "the {} role may not change availability targets",
+            actor.role.as_str()
+        )));
+    }
+    let policy: SloPolicy = decode_json(body)?;
+    let page = load_page(env, store).await?;
+    if let Some(unknown) = policy
+        .per_component
+        .keys()
+        .find(|id| page.component(id).is_none())
+    {
+        return Err(ApiError::invalid(
+            format!("per_component.{unknown}"),
+            format!("there is no component {unknown}"),
+        ));
+    }
+    let before = slo_policy(store).await?;
+    let json = serde_json::to_string(&policy).map_err(parse_err)?;
+    store
+        .db
+        .batch(vec![
+            put_setting(store, SLO_SETTING, &json)?,
+            store.audit_statement(
+                now(),
+                actor,
+                "status.slo",
+                "settings/status.slo",
+                Some(&serde_json::to_value(&before).map_err(parse_err)?),
+                Some(&serde_json::to_value(&policy).map_err(parse_err)?),
+            )?,
+        ])
+        .await
+        .map_err(store_err)?;
+    Ok(policy)
 }

@@ -1,0 +1,247 @@
+//! The status page's incident history as feeds (SPEC M3): Atom at
+//! `/history.atom` and RSS 2.0 at `/history.rss`, one entry per public
+//! incident or maintenance, newest change first.
+//!
+//! Written with `quick-xml`, which escapes all text and attributes. Each
+//! entry's content is the updates as HTML rendered by `maud` (escaped once),
+//! then carried as XML text (escaped again), as feed readers expect.
+
+use beacon_shared::status_page::{PublicUpdate, StatusPage};
+use beacon_shared::statuspage_api::LIST_LIMIT;
+use beacon_shared::Timestamp;
+use maud::html;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+use quick_xml::Writer;
+use std::io;
+use time::format_description::well_known::Rfc2822;
+
+/// One incident or maintenance as a feed entry.
+struct FeedEntry {
+    id: String,
+    title: String,
+    published: Timestamp,
+    updated: Timestamp,
+    html: String,
+}
+
+fn updates_html<S: Copy>(
+    updates: &[PublicUpdate<S>],
+    status: impl Fn(S) -> &'static str,
+) -> String {
+    html! {
+        @for update in updates.iter().rev() {
+            p {
+                small { (update.at.to_string()) }
+                br;
+                strong { (status(update.status)) }
+                " - " (update.body.as_str())
+            }
+        }
+    }
+    .into_string()
+}
+
+fn entries(page: &StatusPage) -> Vec<FeedEntry> {
+    let incidents = page.incidents().iter().map(|i| FeedEntry {
+        id: i.id().as_str().to_owned(),
+        title: i.name().as_str().to_owned(),
+        published: i.created_at(),
+        updated: i.updated_at(),
+        html: updates_html(i.updates(), |s| s.as_str()),
+    });
+    let maintenances = page.maintenances().iter().map(|m| FeedEntry {
+        id: m.id().as_str().to_owned(),
+        title: m.name().as_str().to_owned(),
+        published: m.created_at(),
+        updated: m.updated_at(),
+        html: updates_html(m.updates(), |s| s.as_str()),
+    });
+    let mut all: Vec<FeedEntry> = incidents.chain(maintenances).collect();
+    all.sort_by(|a, b| b.updated.cmp(&a.updated).then_with(|| a.id.cmp(&b.id)));
+    all.truncate(LIST_LIMIT);
+    all
+}
+
+fn text_element(writer: &mut Writer<Vec<u8>>, name: &str, text: &str) -> io::Result<()> {
+    writer
+        .create_element(name)
+        .write_text_content(BytesText::new(text))?;
+    Ok(())
+}
+
+fn finish(writer: Writer<Vec<u8>>) -> String {
+    String::from_utf8(writer.into_inner()).unwrap_or_default()
+}
+
+fn rfc2822(at: Timestamp) -> String {
+    at.to_datetime()
+        .format(&Rfc2822)
+        .unwrap_or_else(|_| at.to_string())
+}
+
+/// The Atom feed; `base` is Beacon's public address without a trailing `/`.
+pub fn atom(page: &StatusPage, base: &str, now: Timestamp) -> String {
+    let entries = entries(page);
+    let updated = entries.first().map_or(now, |e| e.updated);
+    let title = format!("{} status - incident history", page.info().name.as_str());
+    let mut writer = Writer::new(Vec::new());
+    let written: io::Result<()> = (|| {
+        writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+        writer
+            .create_element("feed")
+            .with_attribute(("xmlns", "http://www.w3.org/2005/Atom"))
+            .with_attribute(("xml:lang", "en"))
+            .write_inner_content(|w| {
+                text_element(w, "id", &format!("{base}/history.atom"))?;
+                text_element(w, "title", &title)?;
+                text_element(w, "updated", &updated.to_string())?;
+                w.create_element("link")
+                    .with_attribute(("rel", "alternate"))
+                    .with_attribute(("type", "text/html"))
+                    .with_attribute(("href", format!("{base}/status/history").as_str()))
+                    .write_empty()?;
+                w.create_element("link")
+                    .with_attribute(("rel", "self"))
+                    .with_attribute(("type", "application/atom+xml"))
+                    .with_attribute(("href", format!("{base}/history.atom").as_str()))
+                    .write_empty()?;
+                w.create_element("author")
+                    .write_inner_content(|w| text_element(w, "name", page.info().name.as_str()))?;
+                for entry in &entries {
+                    let url = format!("{base}/status/incidents/{}", entry.id);
+                    w.create_element("entry").write_inner_content(|w| {
+                        text_element(w, "id", &url)?;
+                        text_element(w, "title", &entry.title)?;
+                        text_element(w, "published", &entry.published.to_string())?;
+                        text_element(w, "updated", &entry.updated.to_string())?;
+                        w.create_element("link")
+                            .with_attribute(("rel", "alternate"))
+                            .with_attribute(("type", "text/html"))
+                            .with_attribute(("href", url.as_str()))
+                            .write_empty()?;
+                        w.create_element("content")
+                            .with_attribute(("type", "html"))
+                            .write_text_content(BytesText::new(&entry.html))?;
+                        Ok(())
+                    })?;
+                }
+                Ok(())
+            })?;
+        Ok(())
+    })();
+    written.map_or_else(|_| String::new(), |()| finish(writer))
+}
+
+/// The RSS 2.0 feed; `base` is Beacon's public address without a trailing `/`.
+pub fn rss(page: &StatusPage, base: &str, now: Timestamp) -> String {
+    let entries = entries(page);
+    let updated = entries.first().map_or(now, |e| e.updated);
+    let title = format!("{} status - incident history", page.info().name.as_str());
+    let mut writer = Writer::new(Vec::new());
+    let written: io::Result<()> = (|| {
+        writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+        writer
+            .create_element("rss")
+            .with_attribute(("version", "2.0"))
+            .write_inner_content(|w| {
+                w.create_element("channel").write_inner_content(|w| {
+                    text_element(w, "title", &title)?;
+                    text_element(w, "link", &format!("{base}/status/history"))?;
+                    text_element(
+                        w,
+                        "description",
+                        &format!("Incidents and maintenance of {}", page.info().name.as_str()),
+                    )?;
+                    text_element(w, "language", "en")?;
+                    text_element(w, "lastBuildDate", &rfc2822(updated))?;
+                    for entry in &entries {
+                        let url = format!("{base}/status/incidents/{}", entry.id);
+                        w.create_element("item").write_inner_content(|w| {
+                            text_element(w, "title", &entry.title)?;
+                            text_element(w, "description", &entry.html)?;
+                            text_element(w, "pubDate", &rfc2822(entry.published))?;
+                            text_element(w, "link", &url)?;
+                            w.create_element("guid")
+                                .with_attribute(("isPermaLink", "true"))
+                                .write_text_content(BytesText::new(&url))?;
+                            Ok(())
+                        })?;
+                    }
+                    Ok(())
+                })?;
+                Ok(())
+            })?;
+        Ok(())
+    })();
+    written.map_or_else(|_| String::new(), |()| finish(writer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status_page::tests::{at, component, incident, maintenance, page, NOW};
+    use beacon_shared::status_page::{ComponentStatus, PublicIncidentStatus};
+
+    fn sample() -> StatusPage {
+        page(
+            vec![component(
+                "payments",
+                "Payments",
+                ComponentStatus::PartialOutage,
+            )],
+            vec![incident(
+                "inc1",
+                "<script>alert(1)</script> & co",
+                PublicIncidentStatus::Investigating,
+                "Card <b>payments</b> fail",
+            )],
+            vec![maintenance("mnt1", "Database upgrade")],
+        )
+    }
+
+    /// SPEC M3: markup in titles and updates is escaped in both feeds.
+    #[test]
+    fn feeds_escape_markup() {
+        for feed in [
+            atom(&sample(), "https://s.example", at(NOW)),
+            rss(&sample(), "https://s.example", at(NOW)),
+        ] {
+            assert!(!feed.contains("<script>"), "{feed}");
+            assert!(!feed.contains("<b>"), "{feed}");
+            assert!(
+                feed.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"),
+                "{feed}"
+            );
+            // The update is HTML escaped once, then XML escaped again.
+            assert!(
+                feed.contains("Card &amp;lt;b&amp;gt;payments&amp;lt;/b&amp;gt; fail"),
+                "{feed}"
+            );
+        }
+    }
+
+    #[test]
+    fn atom_lists_each_incident_and_maintenance_with_its_page() {
+        let feed = atom(&sample(), "https://s.example", at(NOW));
+        assert!(feed.starts_with(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\""
+        ));
+        assert_eq!(feed.matches("<entry>").count(), 2);
+        assert!(feed.contains("<id>https://s.example/status/incidents/inc1</id>"));
+        assert!(feed.contains("<link rel=\"alternate\" type=\"text/html\" href=\"https://s.example/status/incidents/mnt1\"/>"));
+        assert!(feed.contains("<content type=\"html\">"));
+    }
+
+    #[test]
+    fn rss_dates_are_rfc_2822() {
+        let feed = rss(&sample(), "https://s.example", at(NOW));
+        assert!(feed.contains("<rss version=\"2.0\"><channel>"), "{feed}");
+        assert_eq!(feed.matches("<item>").count(), 2);
+        assert!(
+            feed.contains("<pubDate>Tue, 24 Nov 2026 11:00:00 +0000</pubDate>"),
+            "{feed}"
+        );
+        assert!(feed
+            .contains("<guid isPermaLink=\"true\">https://s.example/status/incidents/inc1</guid>"));
+    }
+}
