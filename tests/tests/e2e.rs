@@ -8,6 +8,7 @@ mod browser_flows;
 mod escalation;
 mod ingest;
 mod public_status;
+mod status_pages;
 
 use beacon_e2e::browser::ChromeDriver;
 use beacon_e2e::LocalWorker;
@@ -67,6 +68,7 @@ fn main() {
         .chain(browser_flows::TESTS.iter())
         .chain(escalation::TESTS.iter())
         .chain(public_status::TESTS.iter())
+        .chain(status_pages::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

@@ -17,6 +17,7 @@ pub fn run() -> Result {
     figures.extend(classify_speed()?);
     figures.push(ingest_rate()?);
     figures.push(sweep_on_wrangler()?);
+    figures.push(status_page_on_wrangler()?);
     println!();
     for line in figures {
         println!("{line}");
@@ -88,6 +89,15 @@ fn sweep_on_wrangler() -> Result<String> {
     figure_line(
         "sweep_wrangler_1000",
         command("cargo").args(["bench", "-p", "beacon-e2e", "--bench", "sweep"]),
+    )
+}
+
+/// `/status` with 12 components, 3 incidents and 90 days of history on `wrangler dev`.
+fn status_page_on_wrangler() -> Result<String> {
+    let _step = Step::start("/status size and latency on wrangler dev");
+    figure_line(
+        "status_page_12c_3i_90d",
+        command("cargo").args(["bench", "-p", "beacon-e2e", "--bench", "status_page"]),
     )
 }
 
