@@ -5,6 +5,11 @@ use beacon_shared::api::{
     IncidentDetail, IncidentList, IncidentView, NewIncident, NewTimelineEntry, OnCallList,
     PriorityChange, RotaRequest, TransitionRequest, UserView,
 };
+use beacon_shared::status_api::{
+    ComponentStatusChange, NewMaintenance, NewMaintenanceUpdate, NewPublicIncident,
+    NewPublicUpdate, NewStatusComponent, PublishedIncident, PublishedMaintenance,
+};
+use beacon_shared::status_page::{Component, ComponentId, IncidentId, StatusPage};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -231,4 +236,69 @@ pub async fn put_escalation_config(
     config: &beacon_shared::escalation::EscalationConfig,
 ) -> Result<beacon_shared::escalation::EscalationConfig, ApiFailure> {
     send(Request::put("/api/escalation/config"), token, config).await
+}
+
+/// `GET /api/status/page`: the whole status page as customer support edits it.
+pub async fn status_page(token: &str) -> Result<StatusPage, ApiFailure> {
+    get(token, "/api/status/page").await
+}
+
+/// `POST /api/status/components`: a K1 category becomes a component (M1).
+pub async fn add_status_component(
+    token: &str,
+    component: &NewStatusComponent,
+) -> Result<Component, ApiFailure> {
+    send(Request::post("/api/status/components"), token, component).await
+}
+
+/// `PUT /api/status/components/{id}/status`
+pub async fn set_component_status(
+    token: &str,
+    id: &ComponentId,
+    change: &ComponentStatusChange,
+) -> Result<Component, ApiFailure> {
+    let path = format!("/api/status/components/{id}/status");
+    send(Request::put(&path), token, change).await
+}
+
+/// `POST /api/status/incidents`: publishes (or with `preview` only shows) a
+/// public incident (M2).
+pub async fn publish_incident(
+    token: &str,
+    incident: &NewPublicIncident,
+) -> Result<PublishedIncident, ApiFailure> {
+    send(Request::post("/api/status/incidents"), token, incident).await
+}
+
+/// `POST /api/status/incidents/{id}/updates`: the next public update (M3).
+pub async fn post_public_update(
+    token: &str,
+    id: &IncidentId,
+    update: &NewPublicUpdate,
+) -> Result<PublishedIncident, ApiFailure> {
+    let path = format!("/api/status/incidents/{id}/updates");
+    send(Request::post(&path), token, update).await
+}
+
+/// `POST /api/status/maintenances`: announces planned work (M5).
+pub async fn schedule_maintenance(
+    token: &str,
+    maintenance: &NewMaintenance,
+) -> Result<PublishedMaintenance, ApiFailure> {
+    send(
+        Request::post("/api/status/maintenances"),
+        token,
+        maintenance,
+    )
+    .await
+}
+
+/// `POST /api/status/maintenances/{id}/updates`: the maintenance moves forward.
+pub async fn post_maintenance_update(
+    token: &str,
+    id: &IncidentId,
+    update: &NewMaintenanceUpdate,
+) -> Result<PublishedMaintenance, ApiFailure> {
+    let path = format!("/api/status/maintenances/{id}/updates");
+    send(Request::post(&path), token, update).await
 }

@@ -1,5 +1,6 @@
 //! Beacon's browser app: sign-in, the triage form with live classification,
-//! the incident queue, the alert queue, who is on call and the incident page.
+//! the incident queue, the alert queue, who is on call, the incident page and
+//! customer support's status-page screen.
 //!
 //! The priority shown while the SRE types comes from `beacon_shared`, the
 //! same code the edge runs when the form is submitted.
@@ -9,6 +10,8 @@ pub mod components;
 pub mod credentials;
 pub mod incident_state;
 pub mod pages;
+pub mod status_draft;
+pub mod status_page_state;
 pub mod timeline_text;
 pub mod triage_draft;
 
@@ -30,6 +33,7 @@ pub fn App() -> impl IntoView {
                 <A href="/on-call">"On call"</A>
                 <A href="/settings/escalation">"Time limits"</A>
                 <A href="/incidents/new">"New incident"</A>
+                <A href="/publish">"Publish"</A>
                 <a href="/status">"Status page"</a>
                 <span class="who">
                     {move || match credentials.token.get() {
@@ -46,6 +50,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/escalation") view=pages::escalation_settings::EscalationSettings />
                     <Route path=path!("/incidents/new") view=pages::new_incident::NewIncident />
                     <Route path=path!("/incidents/:id") view=pages::incident::IncidentPage />
+                    <Route path=path!("/publish") view=pages::status_manage::StatusManage />
                     <Route path=path!("/sign-in") view=pages::sign_in::SignIn />
                 </Routes>
             </main>

@@ -291,6 +291,59 @@ closed_set!(
     }
 );
 
+/// "Degraded performance": a component status for people.
+impl ComponentStatus {
+    /// The value for people, e.g. on the status page.
+    pub fn label(self) -> &'static str {
+        match self {
+            ComponentStatus::Operational => "Operational",
+            ComponentStatus::UnderMaintenance => "Under maintenance",
+            ComponentStatus::DegradedPerformance => "Degraded performance",
+            ComponentStatus::PartialOutage => "Partial outage",
+            ComponentStatus::MajorOutage => "Major outage",
+        }
+    }
+}
+
+/// "Investigating": a public incident status for people.
+impl PublicIncidentStatus {
+    /// The value for people, e.g. on the status page.
+    pub fn label(self) -> &'static str {
+        match self {
+            PublicIncidentStatus::Investigating => "Investigating",
+            PublicIncidentStatus::Identified => "Identified",
+            PublicIncidentStatus::Monitoring => "Monitoring",
+            PublicIncidentStatus::Resolved => "Resolved",
+        }
+    }
+}
+
+/// "In progress": a maintenance status for people.
+impl MaintenanceStatus {
+    /// The value for people, e.g. on the status page.
+    pub fn label(self) -> &'static str {
+        match self {
+            MaintenanceStatus::Scheduled => "Scheduled",
+            MaintenanceStatus::InProgress => "In progress",
+            MaintenanceStatus::Verifying => "Verifying",
+            MaintenanceStatus::Completed => "Completed",
+        }
+    }
+}
+
+/// "Major": an impact for people.
+impl Impact {
+    /// The value for people, e.g. on the status page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Impact::None => "None",
+            Impact::Minor => "Minor",
+            Impact::Major => "Major",
+            Impact::Critical => "Critical",
+        }
+    }
+}
+
 /// The default public impact of an incident of a given priority: P0
 /// critical, P1 major, P2 minor, P3 none. CSUP may publish another impact.
 pub fn impact_for_priority(priority: Priority) -> Impact {

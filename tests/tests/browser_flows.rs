@@ -27,6 +27,10 @@ pub const TESTS: &[(&str, TestFn)] = &[
         "browser::time_limits_page_saves_the_teams_limits",
         time_limits_page_saves_the_teams_limits,
     ),
+    (
+        "browser::csup_publishes_updates_and_resolves_a_public_incident",
+        csup_publishes_updates_and_resolves_a_public_incident,
+    ),
 ];
 
 async fn sign_in(client: &fantoccini::Client, env: &Env, role: &str) -> Result<(), BoxError> {
@@ -516,4 +520,345 @@ fn time_limits_page_saves_the_teams_limits(env: &Env) -> Result<(), Failed> {
         return Err(format!("the page saved only the P1 acknowledgement limit: {saved}").into());
     }
     Ok(())
+}
+
+/// What the public outputs say about one component and one incident.
+struct PublicView {
+    html: String,
+    summary: serde_json::Value,
+    incidents: serde_json::Value,
+    atom: String,
+    rss: String,
+}
+
+impl PublicView {
+    fn read(env: &Env) -> Result<Self, Failed> {
+        let text = |path: &str| -> Result<String, Failed> {
+            let response = env.http.get(env.worker.url(path)).send()?;
+            crate::check(
+                response.status() == 200,
+                format!("{path}: {}", response.status()),
+            )?;
+            Ok(response.text()?)
+        };
+        Ok(Self {
+            html: text("/status")?,
+            summary: serde_json::from_str(&text("/api/v2/summary.json")?)?,
+            incidents: serde_json::from_str(&text("/api/v2/incidents.json")?)?,
+            atom: text("/history.atom")?,
+            rss: text("/history.rss")?,
+        })
+    }
+
+    /// The class of today's uptime bar (the last of the component's 90).
+    fn todays_bar(&self, component: &str) -> String {
+        let Some(start) = self.html.find(&format!("id=\"component-{component}\"")) else {
+            return "component not on the page".into();
+        };
+        let rest = &self.html[start..];
+        let bars = &rest[..rest.find("</ol>").unwrap_or(rest.len())];
+        bars.rfind("<li class=\"")
+            .map(|i| &bars[i + 11..])
+            .and_then(|tail| tail.split('"').next())
+            .unwrap_or("no bars")
+            .to_owned()
+    }
+
+    /// The component's availability this month as the page prints it.
+    fn month_availability(&self, name: &str) -> String {
+        let row = format!("<th scope=\"row\">{name}</th><td class=\"num\">");
+        self.html
+            .find(&row)
+            .map(|i| &self.html[i + row.len()..])
+            .and_then(|tail| tail.split('<').next())
+            .unwrap_or("no availability row")
+            .to_owned()
+    }
+
+    fn incident(&self, id: &str) -> Option<&serde_json::Value> {
+        self.incidents["incidents"]
+            .as_array()
+            .and_then(|l| l.iter().find(|i| i["id"] == id))
+    }
+
+    /// Whether both feeds carry `text`.
+    fn feeds_carry(&self, text: &str) -> bool {
+        self.atom.contains(text) && self.rss.contains(text)
+    }
+}
+
+async fn choose(client: &fantoccini::Client, css: &str, value: &str) -> Result<(), BoxError> {
+    wait_for(client, css).await?.select_by_value(value).await?;
+    Ok(())
+}
+
+/// SPEC M1, M2, M3, L2: in a real browser, customer support puts Web
+/// application on the page, previews a public incident from a P1 ticket with
+/// the investigating template and Web application in partial outage, publishes
+/// it, posts two updates (a template and written text) and resolves it with the
+/// component operational. After each step `/status`, the JSON and both feeds
+/// show it; today's uptime bar turns partial outage and this month's
+/// availability drops below 100 %, and both stay so after the resolution.
+fn csup_publishes_updates_and_resolves_a_public_incident(env: &Env) -> Result<(), Failed> {
+    let title = format!("Checkout page times out {}", std::process::id());
+    let (status, ticket) = crate::send(
+        env,
+        reqwest::Method::POST,
+        "sre",
+        "/api/incidents",
+        &serde_json::json!({"title": title, "category": "Web application", "priority": "P1"}),
+    )?;
+    crate::check(status == 201, format!("P1 ticket: {status} {ticket}"))?;
+    let ticket_id = ticket["id"].as_i64().ok_or("ticket id")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let client = runtime
+        .block_on(env.driver.session())
+        .map_err(|e| e.to_string())?;
+    let in_browser = |step: &str, result: Result<(), BoxError>| -> Result<(), Failed> {
+        result.map_err(|e| format!("{step}: {e}").into())
+    };
+    let outcome = (|| -> Result<(), Failed> {
+        in_browser(
+            "add the component",
+            runtime.block_on(async {
+                sign_in(&client, env, "customer_support").await?;
+                client.goto(&env.worker.url("/publish")).await?;
+                choose(&client, "#component-category", "Web application").await?;
+                client
+                    .find(Locator::Css("#add-component"))
+                    .await?
+                    .click()
+                    .await?;
+                wait_until_source(&client, "the component row", |s| {
+                    s.contains("component-row") && s.contains("Web application")
+                })
+                .await
+            }),
+        )?;
+        let components: serde_json::Value = env
+            .http
+            .get(env.worker.url("/api/v2/components.json"))
+            .send()?
+            .json()?;
+        let component = components["components"]
+            .as_array()
+            .and_then(|l| l.iter().find(|c| c["name"] == "Web application"))
+            .and_then(|c| c["id"].as_str())
+            .ok_or("Web application is not a public component")?
+            .to_owned();
+        let before = PublicView::read(env)?;
+        crate::check(
+            before.todays_bar(&component) == "d-operational"
+                && before.month_availability("Web application") == "100.00 %",
+            format!(
+                "a new component is up: {} {}",
+                before.todays_bar(&component),
+                before.month_availability("Web application")
+            ),
+        )?;
+
+        in_browser(
+            "preview",
+            runtime.block_on(async {
+                wait_for(&client, "#from-incident")
+                    .await?
+                    .send_keys(&ticket_id.to_string())
+                    .await?;
+                choose(&client, "#public-template", "investigating").await?;
+                choose(
+                    &client,
+                    &format!("#new-public-incident select.affect[data-id='{component}']"),
+                    "partial_outage",
+                )
+                .await?;
+                client
+                    .find(Locator::Css("#preview-incident"))
+                    .await?
+                    .click()
+                    .await?;
+                let preview = wait_for(&client, "#preview").await?;
+                let text = preview.text().await?;
+                if !(text.contains(&title) && text.contains("Web application")) {
+                    return Err(format!(
+                        "the preview shows the ticket's title and the template: {text}"
+                    )
+                    .into());
+                }
+                Ok(())
+            }),
+        )?;
+        crate::check(
+            !PublicView::read(env)?
+                .incidents
+                .to_string()
+                .contains(&title),
+            "a preview publishes nothing",
+        )?;
+
+        in_browser(
+            "publish",
+            runtime.block_on(async {
+                client
+                    .find(Locator::Css("#publish-incident"))
+                    .await?
+                    .click()
+                    .await?;
+                let result = wait_for(&client, "#publish-result").await?.text().await?;
+                if !result.contains("Published") {
+                    return Err(format!("publish result: {result}").into());
+                }
+                Ok(())
+            }),
+        )?;
+        let published = PublicView::read(env)?;
+        let id = published.incidents["incidents"]
+            .as_array()
+            .and_then(|l| l.iter().find(|i| i["name"] == title.as_str()))
+            .and_then(|i| i["id"].as_str())
+            .ok_or("the incident is not in incidents.json")?
+            .to_owned();
+        let incident = published.incident(&id).ok_or("incident")?;
+        crate::check(
+            incident["status"] == "investigating"
+                && incident["impact"] == "major"
+                && published.summary["incidents"].to_string().contains(&title)
+                && published.html.contains(&title)
+                && published.feeds_carry(&title)
+                && published.feeds_carry("We are investigating problems with Web application"),
+            "published: /status, summary.json, incidents.json and both feeds show it",
+        )?;
+        crate::check(
+            published.todays_bar(&component) == "d-partial_outage"
+                && published.month_availability("Web application") != "100.00 %",
+            format!(
+                "the outage shows in today's bar and the month: {} {}",
+                published.todays_bar(&component),
+                published.month_availability("Web application")
+            ),
+        )?;
+
+        let li = format!("li.public-incident[data-id='{id}']");
+        in_browser(
+            "first update, from the identified template",
+            runtime.block_on(async {
+                choose(&client, &format!("{li} select.update-status"), "identified").await?;
+                choose(
+                    &client,
+                    &format!("{li} select.update-template"),
+                    "identified",
+                )
+                .await?;
+                client
+                    .find(Locator::Css(&format!("{li} button.post-update")))
+                    .await?
+                    .click()
+                    .await?;
+                wait_until_source(&client, "the identified update", |s| {
+                    s.contains("We have identified the cause of the problems with Web application")
+                })
+                .await
+            }),
+        )?;
+        let identified = PublicView::read(env)?;
+        crate::check(
+            identified
+                .incident(&id)
+                .is_some_and(|i| i["status"] == "identified")
+                && identified.html.contains("We have identified the cause")
+                && identified.feeds_carry("We have identified the cause"),
+            "the first update is on the page, in the JSON and in both feeds",
+        )?;
+
+        let written = "Checkout is fast again for most customers; we are watching the rest.";
+        in_browser(
+            "second update, written",
+            runtime.block_on(async {
+                choose(&client, &format!("{li} select.update-status"), "monitoring").await?;
+                choose(&client, &format!("{li} select.update-template"), "written").await?;
+                let body = wait_for(&client, &format!("{li} textarea.update-body")).await?;
+                body.clear().await?;
+                body.send_keys(written).await?;
+                client
+                    .find(Locator::Css(&format!("{li} button.post-update")))
+                    .await?
+                    .click()
+                    .await?;
+                wait_until_source(&client, "the written update", |s| s.contains(written)).await
+            }),
+        )?;
+        let monitoring = PublicView::read(env)?;
+        crate::check(
+            monitoring
+                .incident(&id)
+                .is_some_and(|i| i["status"] == "monitoring" && i["monitoring_at"].is_string())
+                && monitoring.html.contains(written)
+                && monitoring.feeds_carry(written),
+            "the second update is on the page, in the JSON and in both feeds",
+        )?;
+
+        in_browser(
+            "resolve",
+            runtime.block_on(async {
+                choose(&client, &format!("{li} select.update-status"), "resolved").await?;
+                choose(&client, &format!("{li} select.update-template"), "resolved").await?;
+                choose(
+                    &client,
+                    &format!("{li} select.affect[data-id='{component}']"),
+                    "operational",
+                )
+                .await?;
+                client
+                    .find(Locator::Css(&format!("{li} button.post-update")))
+                    .await?
+                    .click()
+                    .await?;
+                wait_until_source(&client, "the incident leaves the unresolved list", |s| {
+                    !s.contains(&format!("data-id=\"{id}\" class=\"public-incident"))
+                        && !s.contains(&format!("class=\"public-incident\" data-id=\"{id}\""))
+                })
+                .await
+            }),
+        )?;
+        let resolved = PublicView::read(env)?;
+        crate::check(
+            resolved
+                .incident(&id)
+                .is_some_and(|i| i["status"] == "resolved" && i["resolved_at"].is_string())
+                && !resolved.summary["incidents"].to_string().contains(&title)
+                && !resolved.html.contains(&title)
+                && resolved.feeds_carry("have been resolved"),
+            "resolved: off /status and summary.json, resolved in incidents.json and both feeds",
+        )?;
+        let components: serde_json::Value = env
+            .http
+            .get(env.worker.url("/api/v2/components.json"))
+            .send()?
+            .json()?;
+        crate::check(
+            components.to_string().contains("\"operational\"")
+                && components["components"]
+                    .as_array()
+                    .and_then(|l| l.iter().find(|c| c["id"] == component.as_str()))
+                    .is_some_and(|c| c["status"] == "operational"),
+            "Web application is operational again",
+        )?;
+        crate::check(
+            resolved.todays_bar(&component) == "d-partial_outage"
+                && resolved.month_availability("Web application") != "100.00 %",
+            "today's bar and the month keep the outage",
+        )?;
+        let history = env
+            .http
+            .get(env.worker.url("/status/history"))
+            .send()?
+            .text()?;
+        crate::check(
+            history.contains(&title),
+            "the incident is in /status/history",
+        )
+    })();
+    let _ = runtime.block_on(client.close());
+    outcome
 }

@@ -1,6 +1,7 @@
 //! The public status page's JSON against the real worker: components managed by
 //! customer support, served at Statuspage's paths with its field names and values.
 
+use crate::status_pages::component_id;
 use crate::{check, send, Env, TestFn};
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
@@ -198,25 +199,6 @@ fn components_are_managed_by_csup_and_served_like_statuspage(env: &Env) -> Resul
 }
 
 /// The id of the public component for `category`, created if the page has none.
-fn component_id(env: &Env, category: &str) -> Result<String, Failed> {
-    let components = public(env, "/api/v2/components.json")?;
-    if let Some(found) = components["components"]
-        .as_array()
-        .and_then(|l| l.iter().find(|c| c["name"] == category))
-    {
-        return Ok(found["id"].as_str().ok_or("id")?.to_owned());
-    }
-    let (status, body) = send(
-        env,
-        reqwest::Method::POST,
-        "customer_support",
-        "/api/status/components",
-        &json!({"name": category}),
-    )?;
-    check(status == 201, format!("create {category}: {status} {body}"))?;
-    Ok(body["id"].as_str().ok_or("id")?.to_owned())
-}
-
 fn listed(list: &Value, key: &str, id: &str) -> Option<Value> {
     list[key]
         .as_array()

@@ -47,14 +47,14 @@ fn entries(page: &StatusPage) -> Vec<FeedEntry> {
         title: i.name().as_str().to_owned(),
         published: i.created_at(),
         updated: i.updated_at(),
-        html: updates_html(i.updates(), |s| s.as_str()),
+        html: updates_html(i.updates(), |s| s.label()),
     });
     let maintenances = page.maintenances().iter().map(|m| FeedEntry {
         id: m.id().as_str().to_owned(),
         title: m.name().as_str().to_owned(),
         published: m.created_at(),
         updated: m.updated_at(),
-        html: updates_html(m.updates(), |s| s.as_str()),
+        html: updates_html(m.updates(), |s| s.label()),
     });
     let mut all: Vec<FeedEntry> = incidents.chain(maintenances).collect();
     all.sort_by(|a, b| b.updated.cmp(&a.updated).then_with(|| a.id.cmp(&b.id)));

@@ -105,25 +105,6 @@ fn duration(millis: i64) -> String {
     }
 }
 
-fn status_text(status: ComponentStatus) -> &'static str {
-    match status {
-        ComponentStatus::Operational => "Operational",
-        ComponentStatus::UnderMaintenance => "Under maintenance",
-        ComponentStatus::DegradedPerformance => "Degraded performance",
-        ComponentStatus::PartialOutage => "Partial outage",
-        ComponentStatus::MajorOutage => "Major outage",
-    }
-}
-
-fn capitalized(text: &str) -> String {
-    let text = text.replace('_', " ");
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 fn indicator_class(indicator: Indicator) -> &'static str {
     indicator.as_str()
 }
@@ -170,7 +151,10 @@ fn component_names(page: &StatusPage, ids: &[&ComponentId]) -> String {
         .join(", ")
 }
 
-fn updates_list<S: Copy>(updates: &[PublicUpdate<S>], status_name: impl Fn(S) -> String) -> Markup {
+fn updates_list<S: Copy>(
+    updates: &[PublicUpdate<S>],
+    status_name: impl Fn(S) -> &'static str,
+) -> Markup {
     html! {
         ol {
             @for update in updates.iter().rev() {
@@ -197,13 +181,13 @@ fn incident_card(page: &StatusPage, incident: &PublicIncident, heading_link: boo
             }
             p.meta {
                 @if impact != Impact::None {
-                    span class={ "label impact-" (impact.as_str()) } { (capitalized(impact.as_str())) " impact" }
+                    span class={ "label impact-" (impact.as_str()) } { (impact.label()) " impact" }
                 }
-                span.label { (capitalized(incident.status().as_str())) }
+                span.label { (incident.status().label()) }
                 "Started " (time_tag(incident.started_at()))
                 @if !affected.is_empty() { " · Affects " (affected) }
             }
-            (updates_list(incident.updates(), |s| capitalized(s.as_str())))
+            (updates_list(incident.updates(), |s| s.label()))
         }
     }
 }
@@ -225,11 +209,11 @@ fn maintenance_card(
                 }
             }
             p.meta {
-                span.label.st-under_maintenance { "Maintenance · " (capitalized(maintenance.status().as_str())) }
+                span.label.st-under_maintenance { "Maintenance · " (maintenance.status().label()) }
                 (time_tag(window.start())) " – " (time_tag(window.end()))
                 @if !affected.is_empty() { " · Affects " (affected) }
             }
-            (updates_list(maintenance.updates(), |s| capitalized(s.as_str())))
+            (updates_list(maintenance.updates(), |s| s.label()))
         }
     }
 }
@@ -267,7 +251,7 @@ fn bar_label(bar: &DayBar, created: time::Date) -> (String, String) {
     .map(|s| {
         format!(
             "{} {}",
-            status_text(*s).to_lowercase(),
+            s.label().to_lowercase(),
             duration(bar.time_in_status.millis(*s))
         )
     })
@@ -310,7 +294,7 @@ fn component_row(view: &PageView, component: &Component) -> Markup {
     html! {
         li.component id={ "component-" (component.id.as_str()) } {
             span.name { (component.name.as_str()) }
-            span class={ "st-" (component.status.as_str()) } { (status_text(component.status)) }
+            span class={ "st-" (component.status.as_str()) } { (component.status.label()) }
             @if let Some(bars) = bars {
                 @let uptime = ninety_day_percent(&bars, created);
                 ol.bars role="img" aria-label={ (component.name.as_str()) ": " (percent(uptime)) " uptime over the last 90 days" } {
@@ -349,7 +333,7 @@ fn components_section(view: &PageView) -> Markup {
                 @if !members.is_empty() {
                     div.card {
                         h3 { (group.name.as_str()) " "
-                            span class={ "st-" (page.group_status(&group.id).as_str()) } { "· " (status_text(page.group_status(&group.id))) } }
+                            span class={ "st-" (page.group_status(&group.id).as_str()) } { "· " (page.group_status(&group.id).label()) } }
                         ul { @for component in members { (component_row(view, component)) } }
                     }
                 }

@@ -551,7 +551,16 @@ pub(super) async fn add_public_update(
         })?;
     let mut incident: PublicIncident = serde_json::from_str(&row.doc).map_err(parse_err)?;
     let page = load_page(env, store).await?;
-    let (changes, names) = component_changes(&page, &request.components)?;
+    let (changes, mut names) = component_changes(&page, &request.components)?;
+    if names.is_empty() {
+        // A template in an update that changes nothing names what the incident affects.
+        names = incident
+            .components()
+            .into_iter()
+            .filter_map(|id| page.component(id))
+            .map(|c| c.name.clone())
+            .collect();
+    }
     let update = IncidentUpdate {
         id: fresh_public_id(UpdateId::parse)?,
         status: request.status,
