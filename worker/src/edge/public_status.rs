@@ -206,16 +206,7 @@ pub(super) async fn set_component_status(
 ) -> Result<Component, ApiError> {
     may_publish(actor)?;
     let request: ComponentStatusChange = decode_json(body)?;
-    let row = store
-        .db
-        .prepare("SELECT doc FROM public_components WHERE id = ?1")
-        .bind(&[text(id)])
-        .map_err(store_err)?
-        .first::<DocRow>(None)
-        .await
-        .map_err(store_err)?
-        .ok_or(ApiError::NotFound { what: "component" })?;
-    let before: Component = serde_json::from_str(&row.doc).map_err(parse_err)?;
+    let (row_doc, before) = component_row(store, id).await?;
     let mut component = before.clone();
     component.status = request.status;
     component.updated_at = now().max(before.updated_at);
@@ -224,7 +215,7 @@ pub(super) async fn set_component_status(
         store
             .db
             .prepare("UPDATE public_components SET doc = ?1 WHERE id = ?2 AND doc = ?3")
-            .bind(&[text(&doc), text(id), text(&row.doc)])
+            .bind(&[text(&doc), text(id), text(&row_doc)])
             .map_err(store_err)?,
         store
             .db
@@ -412,24 +403,32 @@ async fn publish(
     Ok(())
 }
 
+/// The page's components with `changes` made at `at`.
+fn components_after(
+    page: &StatusPage,
+    changes: &[ComponentChange],
+    at: Timestamp,
+) -> Vec<Component> {
+    page.components()
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            if let Some(change) = changes.iter().find(|ch| ch.component == c.id) {
+                c.status = change.new_status;
+                c.updated_at = at.max(c.updated_at);
+            }
+            c
+        })
+        .collect()
+}
+
 /// The page as it will be once `incident` is published with `changes`.
 fn page_with(
     page: &StatusPage,
     incident: &PublicIncident,
     changes: &[ComponentChange],
 ) -> Result<StatusPage, ApiError> {
-    let components = page
-        .components()
-        .iter()
-        .map(|c| {
-            let mut c = c.clone();
-            if let Some(change) = changes.iter().find(|ch| ch.component == c.id) {
-                c.status = change.new_status;
-                c.updated_at = incident.updated_at().max(c.updated_at);
-            }
-            c
-        })
-        .collect();
+    let components = components_after(page, changes, incident.updated_at());
     let mut incidents: Vec<PublicIncident> = page
         .incidents()
         .iter()
@@ -538,17 +537,13 @@ pub(super) async fn add_public_update(
 ) -> Result<PublishedIncident, ApiError> {
     may_publish(actor)?;
     let request: NewPublicUpdate = decode_json(body)?;
-    let row = store
-        .db
-        .prepare("SELECT doc, internal_incident_id FROM public_incidents WHERE id = ?1")
-        .bind(&[text(id)])
-        .map_err(store_err)?
-        .first::<PublicIncidentRow>(None)
-        .await
-        .map_err(store_err)?
-        .ok_or(ApiError::NotFound {
-            what: "public incident",
-        })?;
+    let row: PublicIncidentRow = row_by_id(
+        store,
+        "SELECT doc, internal_incident_id FROM public_incidents WHERE id = ?1",
+        id,
+        "public incident",
+    )
+    .await?;
     let mut incident: PublicIncident = serde_json::from_str(&row.doc).map_err(parse_err)?;
     let page = load_page(env, store).await?;
     let (changes, mut names) = component_changes(&page, &request.components)?;
@@ -605,16 +600,33 @@ pub(super) async fn page_for_editing(env: &Env, store: &D1Store) -> Result<Statu
     Ok(load_page(env, store).await?)
 }
 
-async fn component_row(store: &D1Store, id: &str) -> Result<(String, Component), ApiError> {
-    let row = store
+/// The row `sql` selects for `id` (bound as `?1`); 404 naming `what` if none.
+async fn row_by_id<T: serde::de::DeserializeOwned>(
+    store: &D1Store,
+    sql: &str,
+    id: &str,
+    what: &'static str,
+) -> Result<T, ApiError> {
+    store
         .db
-        .prepare("SELECT doc FROM public_components WHERE id = ?1")
+        .prepare(sql)
         .bind(&[text(id)])
         .map_err(store_err)?
-        .first::<DocRow>(None)
+        .first::<T>(None)
         .await
         .map_err(store_err)?
-        .ok_or(ApiError::NotFound { what: "component" })?;
+        .ok_or(ApiError::NotFound { what })
+}
+
+/// A component and the stored JSON it was read from (for the guarded update).
+async fn component_row(store: &D1Store, id: &str) -> Result<(String, Component), ApiError> {
+    let row: DocRow = row_by_id(
+        store,
+        "SELECT doc FROM public_components WHERE id = ?1",
+        id,
+        "component",
+    )
+    .await?;
     let component = serde_json::from_str(&row.doc).map_err(parse_err)?;
     Ok((row.doc, component))
 }
@@ -835,17 +847,7 @@ fn page_with_maintenance(
     maintenance: &ScheduledMaintenance,
     changes: &[ComponentChange],
 ) -> Result<StatusPage, ApiError> {
-    let components = page
-        .components()
-        .iter()
-        .map(|c| {
-            let mut c = c.clone();
-            if let Some(change) = changes.iter().find(|ch| ch.component == c.id) {
-                c.status = change.new_status;
-            }
-            c
-        })
-        .collect();
+    let components = components_after(page, changes, maintenance.updated_at());
     let mut maintenances: Vec<ScheduledMaintenance> = page
         .maintenances()
         .iter()
@@ -936,17 +938,13 @@ pub(super) async fn add_maintenance_update(
 ) -> Result<PublishedMaintenance, ApiError> {
     may_publish(actor)?;
     let request: NewMaintenanceUpdate = decode_json(body)?;
-    let row = store
-        .db
-        .prepare("SELECT doc FROM scheduled_maintenances WHERE id = ?1")
-        .bind(&[text(id)])
-        .map_err(store_err)?
-        .first::<DocRow>(None)
-        .await
-        .map_err(store_err)?
-        .ok_or(ApiError::NotFound {
-            what: "maintenance",
-        })?;
+    let row: DocRow = row_by_id(
+        store,
+        "SELECT doc FROM scheduled_maintenances WHERE id = ?1",
+        id,
+        "maintenance",
+    )
+    .await?;
     let mut maintenance: ScheduledMaintenance =
         serde_json::from_str(&row.doc).map_err(parse_err)?;
     let page = load_page(env, store).await?;
