@@ -592,6 +592,22 @@ async fn choose(client: &fantoccini::Client, css: &str, value: &str) -> Result<(
     Ok(())
 }
 
+async fn click(client: &fantoccini::Client, css: &str) -> Result<(), BoxError> {
+    client.find(Locator::Css(css)).await?.click().await?;
+    Ok(())
+}
+
+/// Chooses the status and the text of the next update of the incident in `li`.
+async fn pick_update(
+    client: &fantoccini::Client,
+    li: &str,
+    status: &str,
+    text: &str,
+) -> Result<(), BoxError> {
+    choose(client, &format!("{li} select.update-status"), status).await?;
+    choose(client, &format!("{li} select.update-template"), text).await
+}
+
 /// SPEC M1, M2, M3, L2: in a real browser, customer support puts Checkout on
 /// the page, previews a public incident from a P1 ticket with
 /// the investigating template and Checkout in partial outage, publishes
@@ -631,11 +647,7 @@ fn csup_publishes_updates_and_resolves_a_public_incident(env: &Env) -> Result<()
                 sign_in(&client, env, "customer_support").await?;
                 client.goto(&env.worker.url("/publish")).await?;
                 choose(&client, "#component-category", "Checkout").await?;
-                client
-                    .find(Locator::Css("#add-component"))
-                    .await?
-                    .click()
-                    .await?;
+                click(&client, "#add-component").await?;
                 wait_until_source(&client, "the component row", |s| {
                     s.contains("component-row") && s.contains("<strong>Checkout</strong>")
                 })
@@ -678,11 +690,7 @@ fn csup_publishes_updates_and_resolves_a_public_incident(env: &Env) -> Result<()
                     "partial_outage",
                 )
                 .await?;
-                client
-                    .find(Locator::Css("#preview-incident"))
-                    .await?
-                    .click()
-                    .await?;
+                click(&client, "#preview-incident").await?;
                 let preview = wait_for(&client, "#preview").await?;
                 let text = preview.text().await?;
                 if !(text.contains(&title) && text.contains("problems with Checkout")) {
@@ -705,11 +713,7 @@ fn csup_publishes_updates_and_resolves_a_public_incident(env: &Env) -> Result<()
         in_browser(
             "publish",
             runtime.block_on(async {
-                client
-                    .find(Locator::Css("#publish-incident"))
-                    .await?
-                    .click()
-                    .await?;
+                click(&client, "#publish-incident").await?;
                 let result = wait_for(&client, "#publish-result").await?.text().await?;
                 if !result.contains("Published") {
                     return Err(format!("publish result: {result}").into());
@@ -748,18 +752,8 @@ fn csup_publishes_updates_and_resolves_a_public_incident(env: &Env) -> Result<()
         in_browser(
             "first update, from the identified template",
             runtime.block_on(async {
-                choose(&client, &format!("{li} select.update-status"), "identified").await?;
-                choose(
-                    &client,
-                    &format!("{li} select.update-template"),
-                    "identified",
-                )
-                .await?;
-                client
-                    .find(Locator::Css(&format!("{li} button.post-update")))
-                    .await?
-                    .click()
-                    .await?;
+                pick_update(&client, &li, "identified", "identified").await?;
+                click(&client, &format!("{li} button.post-update")).await?;
                 wait_until_source(&client, "the identified update", |s| {
                     s.contains("We have identified the cause of the problems with Checkout")
                 })
@@ -780,16 +774,11 @@ fn csup_publishes_updates_and_resolves_a_public_incident(env: &Env) -> Result<()
         in_browser(
             "second update, written",
             runtime.block_on(async {
-                choose(&client, &format!("{li} select.update-status"), "monitoring").await?;
-                choose(&client, &format!("{li} select.update-template"), "written").await?;
+                pick_update(&client, &li, "monitoring", "written").await?;
                 let body = wait_for(&client, &format!("{li} textarea.update-body")).await?;
                 body.clear().await?;
                 body.send_keys(written).await?;
-                client
-                    .find(Locator::Css(&format!("{li} button.post-update")))
-                    .await?
-                    .click()
-                    .await?;
+                click(&client, &format!("{li} button.post-update")).await?;
                 wait_until_source(&client, "the written update", |s| s.contains(written)).await
             }),
         )?;
@@ -806,19 +795,14 @@ fn csup_publishes_updates_and_resolves_a_public_incident(env: &Env) -> Result<()
         in_browser(
             "resolve",
             runtime.block_on(async {
-                choose(&client, &format!("{li} select.update-status"), "resolved").await?;
-                choose(&client, &format!("{li} select.update-template"), "resolved").await?;
+                pick_update(&client, &li, "resolved", "resolved").await?;
                 choose(
                     &client,
                     &format!("{li} select.affect[data-id='{component}']"),
                     "operational",
                 )
                 .await?;
-                client
-                    .find(Locator::Css(&format!("{li} button.post-update")))
-                    .await?
-                    .click()
-                    .await?;
+                click(&client, &format!("{li} button.post-update")).await?;
                 wait_until_source(&client, "the incident leaves the unresolved list", |s| {
                     !s.contains(&format!("data-id=\"{id}\" class=\"public-incident"))
                         && !s.contains(&format!("class=\"public-incident\" data-id=\"{id}\""))

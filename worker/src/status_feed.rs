@@ -69,8 +69,28 @@ fn text_element(writer: &mut Writer<Vec<u8>>, name: &str, text: &str) -> io::Res
     Ok(())
 }
 
-fn finish(writer: Writer<Vec<u8>>) -> String {
-    String::from_utf8(writer.into_inner()).unwrap_or_default()
+/// An Atom `<link>`.
+fn link(writer: &mut Writer<Vec<u8>>, rel: &str, kind: &str, href: &str) -> io::Result<()> {
+    writer
+        .create_element("link")
+        .with_attribute(("rel", rel))
+        .with_attribute(("type", kind))
+        .with_attribute(("href", href))
+        .write_empty()?;
+    Ok(())
+}
+
+/// An XML document: the declaration, then what `body` writes; empty if
+/// writing fails (it cannot into memory).
+fn xml_document(body: impl FnOnce(&mut Writer<Vec<u8>>) -> io::Result<()>) -> String {
+    let mut writer = Writer::new(Vec::new());
+    let written = writer
+        .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
+        .and_then(|()| body(&mut writer));
+    match written {
+        Ok(()) => String::from_utf8(writer.into_inner()).unwrap_or_default(),
+        Err(_) => String::new(),
+    }
 }
 
 fn rfc2822(at: Timestamp) -> String {
@@ -79,14 +99,19 @@ fn rfc2822(at: Timestamp) -> String {
         .unwrap_or_else(|_| at.to_string())
 }
 
+/// What both feeds say of themselves: their title and when they last changed.
+fn feed_head(page: &StatusPage, entries: &[FeedEntry], now: Timestamp) -> (String, Timestamp) {
+    (
+        format!("{} status - incident history", page.info().name.as_str()),
+        entries.first().map_or(now, |e| e.updated),
+    )
+}
+
 /// The Atom feed; `base` is Beacon's public address without a trailing `/`.
 pub fn atom(page: &StatusPage, base: &str, now: Timestamp) -> String {
     let entries = entries(page);
-    let updated = entries.first().map_or(now, |e| e.updated);
-    let title = format!("{} status - incident history", page.info().name.as_str());
-    let mut writer = Writer::new(Vec::new());
-    let written: io::Result<()> = (|| {
-        writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let (title, updated) = feed_head(page, &entries, now);
+    xml_document(|writer| {
         writer
             .create_element("feed")
             .with_attribute(("xmlns", "http://www.w3.org/2005/Atom"))
@@ -95,16 +120,18 @@ pub fn atom(page: &StatusPage, base: &str, now: Timestamp) -> String {
                 text_element(w, "id", &format!("{base}/history.atom"))?;
                 text_element(w, "title", &title)?;
                 text_element(w, "updated", &updated.to_string())?;
-                w.create_element("link")
-                    .with_attribute(("rel", "alternate"))
-                    .with_attribute(("type", "text/html"))
-                    .with_attribute(("href", format!("{base}/status/history").as_str()))
-                    .write_empty()?;
-                w.create_element("link")
-                    .with_attribute(("rel", "self"))
-                    .with_attribute(("type", "application/atom+xml"))
-                    .with_attribute(("href", format!("{base}/history.atom").as_str()))
-                    .write_empty()?;
+                link(
+                    w,
+                    "alternate",
+                    "text/html",
+                    &format!("{base}/status/history"),
+                )?;
+                link(
+                    w,
+                    "self",
+                    "application/atom+xml",
+                    &format!("{base}/history.atom"),
+                )?;
                 w.create_element("author")
                     .write_inner_content(|w| text_element(w, "name", page.info().name.as_str()))?;
                 for entry in &entries {
@@ -114,11 +141,7 @@ pub fn atom(page: &StatusPage, base: &str, now: Timestamp) -> String {
                         text_element(w, "title", &entry.title)?;
                         text_element(w, "published", &entry.published.to_string())?;
                         text_element(w, "updated", &entry.updated.to_string())?;
-                        w.create_element("link")
-                            .with_attribute(("rel", "alternate"))
-                            .with_attribute(("type", "text/html"))
-                            .with_attribute(("href", url.as_str()))
-                            .write_empty()?;
+                        link(w, "alternate", "text/html", &url)?;
                         w.create_element("content")
                             .with_attribute(("type", "html"))
                             .write_text_content(BytesText::new(&entry.html))?;
@@ -128,18 +151,14 @@ pub fn atom(page: &StatusPage, base: &str, now: Timestamp) -> String {
                 Ok(())
             })?;
         Ok(())
-    })();
-    written.map_or_else(|_| String::new(), |()| finish(writer))
+    })
 }
 
 /// The RSS 2.0 feed; `base` is Beacon's public address without a trailing `/`.
 pub fn rss(page: &StatusPage, base: &str, now: Timestamp) -> String {
     let entries = entries(page);
-    let updated = entries.first().map_or(now, |e| e.updated);
-    let title = format!("{} status - incident history", page.info().name.as_str());
-    let mut writer = Writer::new(Vec::new());
-    let written: io::Result<()> = (|| {
-        writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let (title, updated) = feed_head(page, &entries, now);
+    xml_document(|writer| {
         writer
             .create_element("rss")
             .with_attribute(("version", "2.0"))
@@ -172,8 +191,7 @@ pub fn rss(page: &StatusPage, base: &str, now: Timestamp) -> String {
                 Ok(())
             })?;
         Ok(())
-    })();
-    written.map_or_else(|_| String::new(), |()| finish(writer))
+    })
 }
 
 #[cfg(test)]

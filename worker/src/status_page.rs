@@ -13,9 +13,10 @@ use beacon_shared::service_level::{
     StatusHistory,
 };
 use beacon_shared::status_page::{
-    Component, ComponentId, ComponentStatus, Impact, IncidentId, Indicator, PublicIncident,
-    PublicUpdate, ScheduledMaintenance, StatusPage,
+    Component, ComponentId, ComponentStatus, Impact, IncidentId, PublicIncident, PublicUpdate,
+    ScheduledMaintenance, StatusPage,
 };
+use beacon_shared::triage::Title;
 use beacon_shared::Timestamp;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use std::collections::BTreeMap;
@@ -105,10 +106,6 @@ fn duration(millis: i64) -> String {
     }
 }
 
-fn indicator_class(indicator: Indicator) -> &'static str {
-    indicator.as_str()
-}
-
 fn layout(view: &PageView, title: &str, content: Markup) -> String {
     let page = view.page;
     html! {
@@ -167,18 +164,25 @@ fn updates_list<S: Copy>(
     }
 }
 
+/// An incident's or maintenance's name, linking to its own page on lists.
+fn entry_heading(id: &IncidentId, name: &Title, link: bool) -> Markup {
+    html! {
+        h3 {
+            @if link {
+                a href={ "/status/incidents/" (id.as_str()) } { (name.as_str()) }
+            } @else {
+                (name.as_str())
+            }
+        }
+    }
+}
+
 fn incident_card(page: &StatusPage, incident: &PublicIncident, heading_link: bool) -> Markup {
     let impact = incident.impact();
     let affected = component_names(page, &incident.components());
     html! {
         article.card id={ "incident-" (incident.id().as_str()) } {
-            h3 {
-                @if heading_link {
-                    a href={ "/status/incidents/" (incident.id().as_str()) } { (incident.name().as_str()) }
-                } @else {
-                    (incident.name().as_str())
-                }
-            }
+            (entry_heading(incident.id(), incident.name(), heading_link))
             p.meta {
                 @if impact != Impact::None {
                     span class={ "label impact-" (impact.as_str()) } { (impact.label()) " impact" }
@@ -201,13 +205,7 @@ fn maintenance_card(
     let affected = component_names(page, &maintenance.components());
     html! {
         article.card id={ "maintenance-" (maintenance.id().as_str()) } {
-            h3 {
-                @if heading_link {
-                    a href={ "/status/incidents/" (maintenance.id().as_str()) } { (maintenance.name().as_str()) }
-                } @else {
-                    (maintenance.name().as_str())
-                }
-            }
+            (entry_heading(maintenance.id(), maintenance.name(), heading_link))
             p.meta {
                 span.label.st-under_maintenance { "Maintenance · " (maintenance.status().label()) }
                 (time_tag(window.start())) " – " (time_tag(window.end()))
@@ -418,7 +416,7 @@ pub fn render_status(view: &PageView) -> String {
         .collect();
     let content = html! {
         h1 { (page.info().name.as_str()) " status" }
-        div class={ "banner " (indicator_class(status.indicator)) } role="status" { (status.description.as_str()) }
+        div class={ "banner " (status.indicator.as_str()) } role="status" { (status.description.as_str()) }
         @if !unresolved.is_empty() {
             section aria-labelledby="incidents-heading" {
                 h2 #incidents-heading { "Current incidents" }
