@@ -7,7 +7,6 @@
 
 use crate::pages::alert_queue::parse_incident_number;
 use beacon_shared::category::Category;
-use beacon_shared::role::Role;
 use beacon_shared::status_api::{
     ComponentUpdate, NewMaintenance, NewMaintenanceUpdate, NewPublicIncident, NewPublicUpdate,
     UpdateText,
@@ -21,11 +20,6 @@ use beacon_shared::triage::Title;
 use beacon_shared::Timestamp;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-
-/// Customer support, management and admins write to the public page (M1, M2).
-pub fn may_publish(role: Role) -> bool {
-    matches!(role, Role::CustomerSupport | Role::Management | Role::Admin)
-}
 
 /// A form value the request cannot use, named by the request's field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -515,16 +509,6 @@ mod tests {
 
     fn id(text: &str) -> ComponentId {
         ComponentId::parse(text).unwrap()
-    }
-
-    /// SPEC M1: only customer support, management and admins publish.
-    #[test]
-    fn who_may_publish() {
-        let publishers: Vec<Role> = Role::ALL.into_iter().filter(|r| may_publish(*r)).collect();
-        assert_eq!(
-            publishers,
-            [Role::CustomerSupport, Role::Management, Role::Admin]
-        );
     }
 
     /// SPEC K1, K3: categories already on the page and Security are not offered.

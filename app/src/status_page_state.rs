@@ -4,7 +4,6 @@
 
 use crate::api::{self, ApiFailure};
 use crate::credentials::Credentials;
-use crate::status_draft::may_publish;
 use beacon_shared::role::Role;
 use beacon_shared::status_page::{Component, StatusPage};
 use beacon_shared::Timestamp;
@@ -41,7 +40,7 @@ impl StatusPageState {
 
     /// Whether the reader may change the public page.
     pub fn may_publish(&self) -> bool {
-        self.role.get().is_some_and(may_publish)
+        self.role.get().is_some_and(Role::may_publish_status)
     }
 
     /// The page's components in display order (tracked).

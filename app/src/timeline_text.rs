@@ -1,12 +1,10 @@
-//! One readable line per timeline entry, from the entry's kind and JSON body.
-//!
-//! The worker writes the bodies (`created`, `status_changed`, `priority_changed`,
-//! `category_changed`, `owner_changed`, `work_log`, `link`); anything else is
-//! shown by its kind so that a newer worker never breaks an older page.
+//! One readable line per timeline entry, from its typed [`TimelineEvent`].
 
 use beacon_shared::api::TimelineEntryView;
+use beacon_shared::escalation::{ActionKind, Recipient};
+use beacon_shared::lifecycle::{ClosingConfirmation, Transition};
+use beacon_shared::timeline::{AcknowledgedVia, AlertNote, EscalationNote, TimelineEvent};
 use beacon_shared::triage::LinkUrl;
-use serde_json::Value;
 
 /// What the incident page shows for one entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,161 +14,149 @@ pub struct EntryText {
     pub link: Option<(String, String)>,
 }
 
-fn text<'a>(body: &'a Value, key: &str) -> Option<&'a str> {
-    body.get(key).and_then(Value::as_str)
-}
-
 fn or_none(value: Option<&str>) -> &str {
     value.unwrap_or("none")
 }
 
-fn status_words(status: Option<&str>) -> String {
-    or_none(status).replace('_', " ")
+fn status_words(status: impl std::fmt::Display) -> String {
+    status.to_string().replace('_', " ")
+}
+
+fn alert_line(what: &str, note: &AlertNote) -> String {
+    let mut summary = format!("Alert {what} by {}: {}", note.integration, note.summary);
+    if note.short_lived == Some(true) {
+        summary.push_str(" (cleared before triage: short-lived)");
+    }
+    summary
+}
+
+fn recipient_words(to: &Recipient) -> String {
+    match to {
+        Recipient::Person { name, .. } | Recipient::Team { name } => name.to_string(),
+        Recipient::Management => "management".into(),
+        Recipient::Unstaffed { .. } => "unstaffed".into(),
+    }
+}
+
+fn escalation_line(what: &str, note: &EscalationNote) -> String {
+    let to = match &note.kind {
+        ActionKind::Page { to, .. }
+        | ActionKind::Remind { to, .. }
+        | ActionKind::Escalate { to, .. } => to,
+    };
+    format!(
+        "{what} {} ({} channel{})",
+        recipient_words(to),
+        note.channels,
+        if note.channels == 1 { "" } else { "s" }
+    )
 }
 
 /// Describes `entry` in one sentence.
 pub fn describe(entry: &TimelineEntryView) -> EntryText {
-    let body = &entry.body;
     let plain = |summary: String| EntryText {
         summary,
         link: None,
     };
-    match entry.kind.as_str() {
-        "created" => {
-            let priority = body
-                .pointer("/state/priority")
-                .and_then(Value::as_str)
-                .unwrap_or("?");
-            plain(format!("Recorded in triage as {priority}"))
+    match &entry.event {
+        TimelineEvent::Created(created) => {
+            plain(format!("Recorded in triage as {}", created.state.priority))
         }
-        "status_changed" => {
+        TimelineEvent::StatusChanged(change) => {
             let mut summary = format!(
                 "Status {} → {}",
-                status_words(text(body, "from")),
-                status_words(text(body, "to"))
+                status_words(change.from),
+                status_words(change.to)
             );
-            let transition = body.get("transition").unwrap_or(&Value::Null);
-            if let Some(reason) = text(transition, "reason") {
-                summary.push_str(&format!(": {reason}"));
-            }
-            if let Some(priority) = text(transition, "priority") {
-                summary.push_str(&format!(" as {priority}"));
-            }
-            if let Some(reason) = transition
-                .pointer("/confirmation/reason")
-                .and_then(Value::as_str)
-            {
-                summary.push_str(&format!(" (commander's override: {reason})"));
-            } else if transition
-                .pointer("/confirmation/kind")
-                .and_then(Value::as_str)
-                == Some("submitter_confirmed")
-            {
-                summary.push_str(" (submitter confirmed)");
+            match &change.transition {
+                Transition::Discard { reason } => summary.push_str(&format!(": {reason}")),
+                Transition::ClassifyAsProblem { priority } => {
+                    summary.push_str(&format!(" as {priority}"))
+                }
+                Transition::Close {
+                    confirmation: ClosingConfirmation::CommanderOverride { reason },
+                } => summary.push_str(&format!(" (commander's override: {reason})")),
+                Transition::Close {
+                    confirmation: ClosingConfirmation::SubmitterConfirmed,
+                } => summary.push_str(" (submitter confirmed)"),
+                _ => {}
             }
             plain(summary)
         }
-        "priority_changed" => {
-            let mut summary = match text(body, "from") {
-                Some(from) => format!("Priority {from} → {}", or_none(text(body, "to"))),
-                None => format!("Priority set to {}", or_none(text(body, "to"))),
+        TimelineEvent::PriorityChanged(change) => {
+            let mut summary = match change.from {
+                Some(from) => format!("Priority {from} → {}", change.to),
+                None => format!("Priority set to {}", change.to),
             };
-            if let Some(rules) = text(body, "rules_priority") {
-                summary.push_str(&format!(" (rules say {rules})"));
-            }
-            if let Some(reason) = text(body, "reason") {
+            summary.push_str(&format!(" (rules say {})", change.rules_priority));
+            if let Some(reason) = &change.reason {
                 summary.push_str(&format!(": {reason}"));
             }
             plain(summary)
         }
-        "category_changed" => plain(format!(
+        TimelineEvent::CategoryChanged(change) => plain(format!(
             "Category {} → {}",
-            or_none(text(body, "from")),
-            or_none(text(body, "to"))
+            or_none(change.from.as_deref()),
+            or_none(change.to.as_deref())
         )),
-        "owner_changed" => plain(format!(
+        TimelineEvent::OwnerChanged(change) => plain(format!(
             "Owning group {} → {}",
-            or_none(text(body, "from")),
-            or_none(text(body, "to"))
+            or_none(change.from.as_deref()),
+            or_none(change.to.as_deref())
         )),
-        "work_log" => plain(text(body, "text").unwrap_or_default().to_owned()),
-        "link" => {
-            let title = text(body, "title").unwrap_or("link").to_owned();
-            let link = text(body, "url")
-                .and_then(|url| LinkUrl::parse(url).ok())
-                .map(|url| (title.clone(), url.as_str().to_owned()));
-            EntryText {
-                summary: format!("Attached: {title}"),
-                link,
-            }
-        }
-        "alert_triggered" | "alert_repeated" | "alert_acknowledged" | "alert_resolved"
-        | "alert_dropped" => {
-            let what = entry.kind.trim_start_matches("alert_");
-            let mut summary = format!(
-                "Alert {what} by {}: {}",
-                text(body, "integration").unwrap_or("monitoring"),
-                text(body, "summary").unwrap_or_default()
-            );
-            if body.get("short_lived").and_then(Value::as_bool) == Some(true) {
-                summary.push_str(" (cleared before triage: short-lived)");
-            }
-            plain(summary)
-        }
-        "alert_attached" => plain(format!(
+        TimelineEvent::WorkLog(log) => plain(log.text.clone()),
+        TimelineEvent::Link(link) => EntryText {
+            summary: format!("Attached: {}", link.title),
+            link: LinkUrl::parse(&link.url)
+                .ok()
+                .map(|url| (link.title.clone(), url.as_str().to_owned())),
+        },
+        TimelineEvent::AlertTriggered(note) => plain(alert_line("triggered", note)),
+        TimelineEvent::AlertRepeated(note) => plain(alert_line("repeated", note)),
+        TimelineEvent::AlertAcknowledged(note) => plain(alert_line("acknowledged", note)),
+        TimelineEvent::AlertResolved(note) => plain(alert_line("resolved", note)),
+        TimelineEvent::AlertDropped(note) => plain(alert_line("dropped", note)),
+        TimelineEvent::AlertAttached(moved) => plain(format!(
             "Alert attached from incident {}: {}",
-            body.get("from_incident")
-                .map(Value::to_string)
+            moved
+                .from_incident
+                .map(|i| i.to_string())
                 .unwrap_or_default(),
-            text(body, "summary").unwrap_or_default()
+            moved.summary
         )),
-        "alert_detached" => plain(format!(
+        TimelineEvent::AlertDetached(moved) => plain(format!(
             "Alert moved to incident {}: {}",
-            body.get("to_incident")
-                .map(Value::to_string)
-                .unwrap_or_default(),
-            text(body, "summary").unwrap_or_default()
+            moved.to_incident.map(|i| i.to_string()).unwrap_or_default(),
+            moved.summary
         )),
-        "acknowledged" => plain(format!(
+        TimelineEvent::Acknowledged(ack) => plain(format!(
             "Acknowledged by {}{}",
-            text(body, "by").unwrap_or("someone"),
-            if text(body, "via") == Some("signed_link") {
+            ack.by,
+            if ack.via == AcknowledgedVia::SignedLink {
                 " (from the page's link)"
             } else {
                 ""
             }
         )),
-        "paged" | "reminded" | "escalated" => {
-            let to = body.pointer("/kind/to");
-            let who = to
-                .and_then(|t| t.get("name").and_then(Value::as_str).map(str::to_owned))
-                .or_else(|| {
-                    to.and_then(|t| t.get("kind").and_then(Value::as_str))
-                        .map(|k| k.replace('_', " "))
-                })
-                .unwrap_or_else(|| "nobody".into());
-            let channels = body.get("channels").and_then(Value::as_u64).unwrap_or(0);
-            let what = match entry.kind.as_str() {
-                "paged" => "Paged",
-                "reminded" => "Reminded",
-                _ => "Escalated to",
-            };
-            plain(format!(
-                "{what} {who} ({channels} channel{})",
-                if channels == 1 { "" } else { "s" }
-            ))
+        TimelineEvent::Paged(note) => plain(escalation_line("Paged", note)),
+        TimelineEvent::Reminded(note) => plain(escalation_line("Reminded", note)),
+        TimelineEvent::Escalated(note) => plain(escalation_line("Escalated to", note)),
+        TimelineEvent::TeamPaged(page) => {
+            plain(format!("Pulled in the {} team: {}", page.team, page.reason))
         }
-        "team_paged" => plain(format!(
-            "Pulled in the {} team: {}",
-            text(body, "team").unwrap_or("?"),
-            text(body, "reason").unwrap_or_default()
-        )),
-        "notification_failed" => plain(format!(
+        TimelineEvent::NotificationFailed(failure) => plain(format!(
             "A notification could not be delivered after {} attempts: {}",
-            body.get("attempts").and_then(Value::as_u64).unwrap_or(0),
-            text(body, "error").unwrap_or_default()
+            failure.attempts, failure.error
         )),
-        other => plain(other.replace('_', " ")),
+        TimelineEvent::CustomerUpdate(update) => plain(format!(
+            "Customer update on the status page ({}){}",
+            status_words(update.status),
+            update
+                .body
+                .as_deref()
+                .map(|b| format!(": {b}"))
+                .unwrap_or_default()
+        )),
     }
 }
 
@@ -178,15 +164,14 @@ pub fn describe(entry: &TimelineEntryView) -> EntryText {
 mod tests {
     use super::*;
     use beacon_shared::Timestamp;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn entry(kind: &str, body: Value) -> TimelineEntryView {
         TimelineEntryView {
             id: 1,
             at: Timestamp::from_unix_millis(0),
             actor: "sam".into(),
-            kind: kind.into(),
-            body,
+            event: TimelineEvent::from_parts(kind, body).expect("a valid entry"),
         }
     }
 
@@ -202,7 +187,7 @@ mod tests {
         );
         let lowered = entry(
             "priority_changed",
-            json!({"from": "P1", "to": "P2", "rules_priority": "P1", "reason": "one customer"}),
+            json!({"from": "P1", "to": "P2", "rules_priority": "P1", "decision": "lowered_by_management", "reason": "one customer"}),
         );
         assert_eq!(
             describe(&lowered).summary,
@@ -210,7 +195,7 @@ mod tests {
         );
         let resolved = entry(
             "alert_resolved",
-            json!({"integration": "prod-am", "summary": "Disk full", "short_lived": true}),
+            json!({"integration": "prod-am", "format": "alertmanager", "dedup_key": "k1", "summary": "Disk full", "short_lived": true}),
         );
         assert_eq!(
             describe(&resolved).summary,
@@ -218,7 +203,7 @@ mod tests {
         );
         let attached = entry(
             "alert_attached",
-            json!({"from_incident": 7, "summary": "Disk full"}),
+            json!({"alert_id": 3, "integration": "prod-am", "dedup_key": "k1", "from_incident": 7, "summary": "Disk full"}),
         );
         assert_eq!(
             describe(&attached).summary,
@@ -226,7 +211,10 @@ mod tests {
         );
         let paged = entry(
             "paged",
-            json!({"kind": {"type": "page", "to": {"kind": "person", "name": "ic-alice"}}, "channels": 1}),
+            json!({"action": "page", "key": "incident/1/page/0", "due_at": "2026-11-23T03:12:00Z",
+                   "kind": {"type": "remind", "to": {"kind": "person", "name": "ic-alice", "on_call": null},
+                            "deadline": "acknowledge", "deadline_at": "2026-11-23T03:27:00Z"},
+                   "channels": 1}),
         );
         assert_eq!(describe(&paged).summary, "Paged ic-alice (1 channel)");
         let acked = entry(

@@ -68,8 +68,9 @@ pub struct TimelineEntryView {
     pub id: i64,
     pub at: Timestamp,
     pub actor: String,
-    pub kind: String,
-    pub body: serde_json::Value,
+    /// `kind` and `body` on the wire.
+    #[serde(flatten)]
+    pub event: crate::timeline::TimelineEvent,
 }
 
 /// `POST /api/incidents/{id}/transitions`: `{"action": "discard", "reason": "..."}`.

@@ -5,10 +5,9 @@
 //! [`check_category`] enforces K1 (P0/P1 carry a known category); the
 //! distinguished category *Security* is always accepted, because a security
 //! incident must be loggable even though the public status page has no such
-//! component (K3). Only [`may_view_security`] roles see its details.
+//! component (K3). Who sees its details is decided by [`crate::clearance`].
 
 use crate::priority::Priority;
-use crate::role::Role;
 use crate::triage::TextError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -106,20 +105,6 @@ pub fn check_category(
         Some(category) => Err(CategoryError::Unknown {
             category: category.clone(),
         }),
-    }
-}
-
-/// Whether a role may see the details of security incidents (SPEC K3):
-/// the security team, management and administrators.
-pub fn may_view_security(role: Role) -> bool {
-    matches!(role, Role::Security | Role::Management | Role::Admin)
-}
-
-/// Whether a role may see an incident's details, given its category (SPEC K3).
-pub fn may_view_incident_details(role: Role, category: Option<&Category>) -> bool {
-    match category {
-        Some(category) if category.is_security() => may_view_security(role),
-        _ => true,
     }
 }
 
@@ -334,27 +319,6 @@ mod tests {
                 check_category(priority, Some(&category("security")), &[]),
                 Ok(())
             );
-        }
-    }
-
-    /// SPEC K3
-    #[test]
-    fn only_security_management_and_admin_see_security_incidents() {
-        let allowed: Vec<Role> = Role::ALL
-            .into_iter()
-            .filter(|&r| may_view_security(r))
-            .collect();
-        assert_eq!(allowed, [Role::Management, Role::Security, Role::Admin]);
-
-        let security = Category::security();
-        let api = category("API");
-        for role in Role::ALL {
-            assert_eq!(
-                may_view_incident_details(role, Some(&security)),
-                may_view_security(role)
-            );
-            assert!(may_view_incident_details(role, Some(&api)));
-            assert!(may_view_incident_details(role, None));
         }
     }
 

@@ -916,10 +916,7 @@ struct TicketState<'h> {
 }
 
 fn is_done(status: IncidentStatus) -> bool {
-    matches!(
-        status,
-        IncidentStatus::Resolved | IncidentStatus::Closed | IncidentStatus::Discarded
-    )
+    !status.awaits_response()
 }
 
 fn ticket_state<'h>(

@@ -8,6 +8,7 @@
 pub mod alert;
 pub mod api;
 pub mod category;
+pub mod clearance;
 pub mod escalation;
 pub mod lifecycle;
 pub mod measure;
@@ -20,11 +21,13 @@ pub mod service_level;
 pub mod status_api;
 pub mod status_page;
 pub mod statuspage_api;
+pub mod timeline;
 pub mod timestamp;
 pub mod triage;
 pub mod webhooks;
 
-pub use category::{check_category, may_view_security, Category, Labels};
+pub use category::{check_category, Category, Labels};
+pub use clearance::{clearance, may_see_incident, Clearance, Reader};
 pub use lifecycle::{
     allowed_transitions, apply_transition, IncidentStatus, Transition, TransitionKind,
 };

@@ -86,6 +86,18 @@ impl IncidentStatus {
         }
     }
 
+    /// Open: anything but closed or discarded. Open tickets are listed as open,
+    /// take alerts and team pull-ins, and count as open in reports.
+    pub fn is_open(self) -> bool {
+        !matches!(self, IncidentStatus::Closed | IncidentStatus::Discarded)
+    }
+
+    /// Open and not yet resolved: the incident still needs people, so it is
+    /// paged, reminded and escalated, and may be acknowledged (SPEC E1-E4).
+    pub fn awaits_response(self) -> bool {
+        self.is_open() && self != IncidentStatus::Resolved
+    }
+
     /// Investigating, identified or monitoring: someone is working the problem.
     pub fn is_active(self) -> bool {
         matches!(
@@ -350,6 +362,34 @@ mod tests {
 
     const T0: Timestamp = Timestamp::from_unix_millis(1_795_403_520_000);
     const T1: Timestamp = Timestamp::from_unix_millis(1_795_403_580_000);
+
+    /// SPEC V3, E3
+    #[test]
+    fn open_and_awaiting_response_are_defined_once() {
+        let open: Vec<_> = IncidentStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_open())
+            .collect();
+        assert_eq!(
+            open,
+            [
+                Reported,
+                Triage,
+                Investigating,
+                Identified,
+                Monitoring,
+                Resolved
+            ]
+        );
+        let waiting: Vec<_> = IncidentStatus::ALL
+            .into_iter()
+            .filter(|s| s.awaits_response())
+            .collect();
+        assert_eq!(
+            waiting,
+            [Reported, Triage, Investigating, Identified, Monitoring]
+        );
+    }
 
     fn sample(kind: TransitionKind) -> Transition {
         match kind {

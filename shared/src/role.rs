@@ -1,8 +1,9 @@
-//! The roles a person can hold in Beacon (SPEC I3) and what each may write.
+//! The roles a person can hold in Beacon (SPEC I3) and every permission they carry.
 //!
-//! Which role may see what is decided next to the thing being protected:
-//! security incidents in [`crate::category`], priority overrides in
-//! [`crate::priority_override`].
+//! Each permission is one method on [`Role`]; the worker enforces it and the
+//! app uses the same method to decide what to offer. What a reader may see of
+//! a Security incident is decided by [`crate::clearance`] on top of
+//! [`Role::may_see_security`]; priority overrides by [`crate::priority_override`].
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -69,6 +70,47 @@ impl Role {
     pub fn can_write(self) -> bool {
         self != Role::Viewer
     }
+
+    /// Whether this role may publish on the public status page (SPEC M1-M5):
+    /// customer support, management, admin.
+    pub fn may_publish_status(self) -> bool {
+        matches!(self, Role::CustomerSupport | Role::Management | Role::Admin)
+    }
+
+    /// Whether this role may set the service-level objectives (SPEC L1): management, admin.
+    pub fn may_set_service_levels(self) -> bool {
+        matches!(self, Role::Management | Role::Admin)
+    }
+
+    /// Whether this role may edit rotas, time limits and notification channels
+    /// (SPEC E1, E2, E4): the incident commander, management, admin.
+    pub fn may_manage_rotas(self) -> bool {
+        matches!(
+            self,
+            Role::IncidentCommander | Role::Management | Role::Admin
+        )
+    }
+
+    /// Whether this role may read the audit log: management, security, admin.
+    pub fn may_read_audit(self) -> bool {
+        matches!(self, Role::Management | Role::Security | Role::Admin)
+    }
+
+    /// Whether this role administers people, tokens and integrations: admin only.
+    pub fn may_administer(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// Whether this role approves incident reports (SPEC R5): management.
+    pub fn may_approve(self) -> bool {
+        self == Role::Management
+    }
+
+    /// Whether this role may see the details of Security incidents (SPEC K3):
+    /// the security team, management and administrators.
+    pub fn may_see_security(self) -> bool {
+        matches!(self, Role::Security | Role::Management | Role::Admin)
+    }
 }
 
 impl fmt::Display for Role {
@@ -124,6 +166,36 @@ mod tests {
         assert_eq!(err, RoleParseError("root".into()));
         assert!(err.to_string().contains("incident_commander"), "{err}");
         assert!(serde_json::from_str::<Role>("\"IncidentCommander\"").is_err());
+    }
+
+    fn holders(permission: fn(Role) -> bool) -> Vec<Role> {
+        Role::ALL.into_iter().filter(|r| permission(*r)).collect()
+    }
+
+    /// SPEC I3, K3, M1, E1
+    #[test]
+    fn each_permission_names_its_roles() {
+        use Role::*;
+        assert_eq!(
+            holders(Role::may_publish_status),
+            [CustomerSupport, Management, Admin]
+        );
+        assert_eq!(
+            holders(Role::may_manage_rotas),
+            [IncidentCommander, Management, Admin]
+        );
+        assert_eq!(
+            holders(Role::may_close_without_confirmation),
+            [IncidentCommander, Management, Admin]
+        );
+        assert_eq!(holders(Role::may_set_service_levels), [Management, Admin]);
+        assert_eq!(holders(Role::may_read_audit), [Management, Security, Admin]);
+        assert_eq!(
+            holders(Role::may_see_security),
+            [Management, Security, Admin]
+        );
+        assert_eq!(holders(Role::may_administer), [Admin]);
+        assert_eq!(holders(Role::may_approve), [Management]);
     }
 
     /// SPEC I3

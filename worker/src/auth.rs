@@ -1,7 +1,7 @@
 //! Who is asking: bearer tokens, stored only as SHA-256 hashes, resolved to an [`Actor`].
 
 use crate::error::ApiError;
-use crate::store::Store;
+use crate::stores::UserStore;
 use beacon_shared::role::Role;
 use sha2::{Digest, Sha256};
 
@@ -30,7 +30,7 @@ pub fn bearer_token(header: Option<&str>) -> Option<&str> {
 }
 
 /// Resolves the `Authorization` header to an actor, or 401.
-pub async fn authenticate<S: Store>(
+pub async fn authenticate<S: UserStore>(
     store: &S,
     authorization: Option<&str>,
 ) -> Result<Actor, ApiError> {
@@ -44,7 +44,7 @@ pub async fn authenticate<S: Store>(
 
 /// Refuses read-only roles for a write (SPEC I3).
 pub fn require_writer(actor: &Actor) -> Result<(), ApiError> {
-    if actor.role == Role::Viewer {
+    if !actor.role.can_write() {
         Err(ApiError::Forbidden(format!(
             "the {} role may not change anything",
             actor.role.as_str()

@@ -31,6 +31,10 @@ pub enum ApiError {
     },
     #[error("storage is unavailable, try again")]
     StoreUnavailable(String),
+    /// A failure that is not the caller's and not storage's: a bug, or stored
+    /// data that does not parse. The detail is for logs only.
+    #[error("internal error")]
+    Internal(String),
 }
 
 impl ApiError {
@@ -54,6 +58,7 @@ impl ApiError {
             ApiError::MalformedJson(_) => 400,
             ApiError::InvalidField { .. } => 422,
             ApiError::StoreUnavailable(_) => 503,
+            ApiError::Internal(_) => 500,
         }
     }
 
@@ -71,6 +76,7 @@ impl ApiError {
             ApiError::MalformedJson(_) => "malformed_json",
             ApiError::InvalidField { .. } => "invalid_field",
             ApiError::StoreUnavailable(_) => "store_unavailable",
+            ApiError::Internal(_) => "internal",
         }
     }
 
@@ -84,6 +90,7 @@ impl ApiError {
         let message = match self {
             // Internal details stay in the logs, not in the response.
             ApiError::StoreUnavailable(_) => "storage is unavailable, try again".to_owned(),
+            ApiError::Internal(_) => "internal error; it has been logged".to_owned(),
             other => other.to_string(),
         };
         ErrorBody {
@@ -115,5 +122,8 @@ mod tests {
         let err = ApiError::StoreUnavailable("D1_ERROR: no such table".into());
         assert_eq!(err.status(), 503);
         assert!(!err.body().error.message.contains("D1_ERROR"));
+        let err = ApiError::Internal("timeline entry 7: unknown variant".into());
+        assert_eq!(err.status(), 500);
+        assert!(!err.body().error.message.contains("timeline entry 7"));
     }
 }

@@ -7,19 +7,22 @@
 use crate::auth::{require_writer, Actor};
 use crate::error::ApiError;
 use crate::request_body::decode_json;
-use crate::store::{
-    IncidentChange, IncidentFilter, IncidentRecord, IncidentState, NewAuditRecord,
-    NewIncidentRecord, NewTimelineRecord, Store,
+use crate::stores::{
+    IncidentChange, IncidentFilter, IncidentRecord, IncidentState, IncidentStore, NewAuditRecord,
+    NewIncidentRecord,
 };
 use beacon_shared::api::{
     CategoryChange, IncidentDetail, IncidentList, IncidentView, NewIncident, NewTimelineEntry,
     OwnerChange, PriorityChange, TimelineEntryKind, TransitionRequest,
 };
-use beacon_shared::category::{
-    check_category, may_view_incident_details, Category, CategoryError, Labels,
-};
+use beacon_shared::category::{check_category, Category, CategoryError, Labels};
+use beacon_shared::clearance::may_see_incident;
 use beacon_shared::lifecycle::{allowed_transitions, apply_transition, IncidentStatus, Transition};
 use beacon_shared::priority_override::{check_priority_change, OverrideError, PriorityDecision};
+use beacon_shared::timeline::{
+    CategoryChanged, Created, Link, OwnerChanged, PriorityChangeKind, PriorityChanged,
+    StatusChanged, TimelineEvent, WorkLog,
+};
 use beacon_shared::triage::Name;
 use beacon_shared::{classify_priority, Priority, Timestamp};
 use serde_json::json;
@@ -40,7 +43,7 @@ fn category_error(err: CategoryError) -> ApiError {
 
 /// Security incidents need the security or management role (K3).
 fn require_security_clearance(actor: &Actor, category: Option<&Category>) -> Result<(), ApiError> {
-    if may_view_incident_details(actor.role, category) {
+    if may_see_incident(actor.role, category) {
         Ok(())
     } else {
         Err(ApiError::Forbidden(
@@ -50,7 +53,7 @@ fn require_security_clearance(actor: &Actor, category: Option<&Category>) -> Res
 }
 
 /// Loads an incident the actor may see; others' Security incidents are "not found" (K3).
-async fn visible_incident<S: Store>(
+async fn visible_incident<S: IncidentStore>(
     store: &S,
     actor: &Actor,
     id: i64,
@@ -59,7 +62,7 @@ async fn visible_incident<S: Store>(
         .get_incident(id)
         .await?
         .ok_or(ApiError::NotFound { what: "incident" })?;
-    if may_view_incident_details(actor.role, record.state.category.as_ref()) {
+    if may_see_incident(actor.role, record.state.category.as_ref()) {
         Ok(record)
     } else {
         Err(ApiError::NotFound { what: "incident" })
@@ -68,7 +71,7 @@ async fn visible_incident<S: Store>(
 
 /// The first steps of every change to an existing ticket: the actor may write,
 /// may see the ticket (K3), and sent a body of type `T`.
-async fn load_for_change<S: Store, T: serde::de::DeserializeOwned>(
+async fn load_for_change<S: IncidentStore, T: serde::de::DeserializeOwned>(
     store: &S,
     actor: &Actor,
     id: i64,
@@ -82,7 +85,7 @@ async fn load_for_change<S: Store, T: serde::de::DeserializeOwned>(
 
 /// What the rules say for `state`'s facts, and whether `actor` may set
 /// `requested` with `reason` (P6) given `state`'s category (K1).
-async fn decide_priority<S: Store>(
+async fn decide_priority<S: IncidentStore>(
     store: &S,
     actor: &Actor,
     state: &IncidentState,
@@ -103,7 +106,7 @@ async fn decide_priority<S: Store>(
 
 /// `POST /api/incidents`: classifies with the SOP's rules, checks P6 and K1,
 /// and stores the ticket in triage with its first timeline entries.
-pub async fn create_incident<S: Store>(
+pub async fn create_incident<S: IncidentStore>(
     store: &S,
     actor: &Actor,
     body: &[u8],
@@ -140,10 +143,12 @@ pub async fn create_incident<S: Store>(
         owner_group: request.owner_group,
         facts: request.facts,
     };
-    let mut timeline = vec![NewTimelineRecord {
-        kind: "created".into(),
-        body: json!({ "state": state.snapshot(), "classification": classification }),
-    }];
+    let mut timeline = vec![TimelineEvent::Created(Created {
+        state: state.snapshot(),
+        classification,
+        from_alert: None,
+        mapping_ignored: None,
+    })];
     if let Some(entry) = priority_timeline(rules, &decision, None, requested) {
         timeline.push(entry);
     }
@@ -167,19 +172,23 @@ fn priority_timeline(
     decision: &PriorityDecision,
     from: Option<Priority>,
     to: Priority,
-) -> Option<NewTimelineRecord> {
-    let (what, reason) = match decision {
+) -> Option<TimelineEvent> {
+    let (decision, reason) = match decision {
         PriorityDecision::AsClassified if from.is_none_or(|f| f == to) => return None,
-        PriorityDecision::AsClassified => ("as_classified", None),
-        PriorityDecision::Raised => ("raised", None),
-        PriorityDecision::LoweredByManagement { reason } => {
-            ("lowered_by_management", Some(reason.clone()))
-        }
+        PriorityDecision::AsClassified => (PriorityChangeKind::AsClassified, None),
+        PriorityDecision::Raised => (PriorityChangeKind::Raised, None),
+        PriorityDecision::LoweredByManagement { reason } => (
+            PriorityChangeKind::LoweredByManagement,
+            Some(reason.clone()),
+        ),
     };
-    Some(NewTimelineRecord {
-        kind: "priority_changed".into(),
-        body: json!({ "from": from, "to": to, "rules_priority": rules, "decision": what, "reason": reason }),
-    })
+    Some(TimelineEvent::PriorityChanged(PriorityChanged {
+        from,
+        to,
+        rules_priority: rules,
+        decision,
+        reason,
+    }))
 }
 
 /// Parses `priority=P0&status=triage&category=API&owner_group=dba&open=true`.
@@ -212,7 +221,7 @@ pub fn parse_filter(query: &str) -> Result<IncidentFilter, ApiError> {
 
 /// `GET /api/incidents`: filtered, most urgent first, then oldest; Security
 /// incidents only for those cleared to see them (K3).
-pub async fn list_incidents<S: Store>(
+pub async fn list_incidents<S: IncidentStore>(
     store: &S,
     actor: &Actor,
     query: &str,
@@ -222,14 +231,14 @@ pub async fn list_incidents<S: Store>(
     Ok(IncidentList {
         incidents: incidents
             .iter()
-            .filter(|i| may_view_incident_details(actor.role, i.state.category.as_ref()))
+            .filter(|i| may_see_incident(actor.role, i.state.category.as_ref()))
             .map(IncidentRecord::to_view)
             .collect(),
     })
 }
 
 /// `GET /api/incidents/{id}`
-pub async fn get_incident<S: Store>(
+pub async fn get_incident<S: IncidentStore>(
     store: &S,
     actor: &Actor,
     id: i64,
@@ -244,14 +253,14 @@ pub async fn get_incident<S: Store>(
 }
 
 /// Writes `state` as the incident's new state, or 409 if it changed meanwhile.
-async fn commit<S: Store>(
+async fn commit<S: IncidentStore>(
     store: &S,
     actor: &Actor,
     record: &IncidentRecord,
     state: IncidentState,
     now: Timestamp,
     action: &str,
-    timeline: NewTimelineRecord,
+    timeline: TimelineEvent,
 ) -> Result<IncidentDetail, ApiError> {
     // Timestamps never go backwards (V11), even if the edge's clock does.
     let at = now.max(record.updated_at);
@@ -261,8 +270,8 @@ async fn commit<S: Store>(
         audit: NewAuditRecord {
             action: action.to_owned(),
             subject: format!("incident/{}", record.id),
-            before: Some(record.state.snapshot()),
-            after: Some(state.snapshot()),
+            before: Some(json!(record.state.snapshot())),
+            after: Some(json!(state.snapshot())),
         },
         state,
         at,
@@ -280,7 +289,7 @@ async fn commit<S: Store>(
 }
 
 /// `POST /api/incidents/{id}/transitions` with a `shared::lifecycle::Transition`.
-pub async fn transition<S: Store>(
+pub async fn transition<S: IncidentStore>(
     store: &S,
     actor: &Actor,
     id: i64,
@@ -319,7 +328,12 @@ pub async fn transition<S: Store>(
         state.priority = *priority;
         state.rules_priority = rules;
     }
-    let body = json!({ "from": record.state.status, "to": status, "transition": request, "priority_decision": decision });
+    let event = TimelineEvent::StatusChanged(StatusChanged {
+        from: record.state.status,
+        to: status,
+        transition: request,
+        priority_decision: decision,
+    });
     commit(
         store,
         actor,
@@ -327,16 +341,13 @@ pub async fn transition<S: Store>(
         state,
         now,
         "incident.transition",
-        NewTimelineRecord {
-            kind: "status_changed".into(),
-            body,
-        },
+        event,
     )
     .await
 }
 
 /// `PUT /api/incidents/{id}/priority`: raise freely; lower below the rules only as management with a reason (P6).
-pub async fn change_priority<S: Store>(
+pub async fn change_priority<S: IncidentStore>(
     store: &S,
     actor: &Actor,
     id: i64,
@@ -355,10 +366,19 @@ pub async fn change_priority<S: Store>(
     let mut state = record.state.clone();
     state.priority = request.priority;
     state.rules_priority = rules;
-    let entry = priority_timeline(rules, &decision, Some(record.state.priority), request.priority).unwrap_or(NewTimelineRecord {
-        kind: "priority_changed".into(),
-        body: json!({ "from": record.state.priority, "to": request.priority, "rules_priority": rules, "decision": "unchanged" }),
-    });
+    let entry = priority_timeline(
+        rules,
+        &decision,
+        Some(record.state.priority),
+        request.priority,
+    )
+    .unwrap_or(TimelineEvent::PriorityChanged(PriorityChanged {
+        from: Some(record.state.priority),
+        to: request.priority,
+        rules_priority: rules,
+        decision: PriorityChangeKind::Unchanged,
+        reason: None,
+    }));
     commit(
         store,
         actor,
@@ -372,7 +392,7 @@ pub async fn change_priority<S: Store>(
 }
 
 /// `PUT /api/incidents/{id}/category`: K1 for P0/P1, labels for all (K2), Security restricted (K3).
-pub async fn change_category<S: Store>(
+pub async fn change_category<S: IncidentStore>(
     store: &S,
     actor: &Actor,
     id: i64,
@@ -392,8 +412,12 @@ pub async fn change_category<S: Store>(
     let mut state = record.state.clone();
     state.category = request.category;
     state.labels = labels;
-    let body =
-        json!({ "from": record.state.category, "to": state.category, "labels": state.labels });
+    let snapshot = state.snapshot();
+    let event = TimelineEvent::CategoryChanged(CategoryChanged {
+        from: record.state.snapshot().category,
+        to: snapshot.category,
+        labels: snapshot.labels,
+    });
     commit(
         store,
         actor,
@@ -401,16 +425,13 @@ pub async fn change_category<S: Store>(
         state,
         now,
         "incident.category",
-        NewTimelineRecord {
-            kind: "category_changed".into(),
-            body,
-        },
+        event,
     )
     .await
 }
 
 /// `PUT /api/incidents/{id}/owner`: assign the owning engineering group (E5).
-pub async fn assign_owner<S: Store>(
+pub async fn assign_owner<S: IncidentStore>(
     store: &S,
     actor: &Actor,
     id: i64,
@@ -420,24 +441,15 @@ pub async fn assign_owner<S: Store>(
     let (record, request) = load_for_change::<S, OwnerChange>(store, actor, id, body).await?;
     let mut state = record.state.clone();
     state.owner_group = Some(request.owner_group);
-    let body = json!({ "from": record.state.owner_group, "to": state.owner_group });
-    commit(
-        store,
-        actor,
-        &record,
-        state,
-        now,
-        "incident.owner",
-        NewTimelineRecord {
-            kind: "owner_changed".into(),
-            body,
-        },
-    )
-    .await
+    let event = TimelineEvent::OwnerChanged(OwnerChanged {
+        from: record.state.snapshot().owner_group,
+        to: state.snapshot().owner_group,
+    });
+    commit(store, actor, &record, state, now, "incident.owner", event).await
 }
 
 /// `POST /api/incidents/{id}/timeline`: a work log or a link (T7).
-pub async fn add_timeline_entry<S: Store>(
+pub async fn add_timeline_entry<S: IncidentStore>(
     store: &S,
     actor: &Actor,
     id: i64,
@@ -445,16 +457,17 @@ pub async fn add_timeline_entry<S: Store>(
     now: Timestamp,
 ) -> Result<IncidentDetail, ApiError> {
     let (record, request) = load_for_change::<S, NewTimelineEntry>(store, actor, id, body).await?;
-    let (kind, body) = match (&request.kind, &request.text, &request.title, &request.url) {
-        (TimelineEntryKind::WorkLog, Some(text), None, None) => {
-            ("work_log", json!({ "text": text }))
-        }
+    let event = match (&request.kind, &request.text, &request.title, &request.url) {
+        (TimelineEntryKind::WorkLog, Some(text), None, None) => TimelineEvent::WorkLog(WorkLog {
+            text: text.to_string(),
+        }),
         (TimelineEntryKind::WorkLog, None, ..) => {
             return Err(ApiError::invalid("text", "a work log needs text"))
         }
-        (TimelineEntryKind::Link, None, Some(title), Some(url)) => {
-            ("link", json!({ "title": title, "url": url }))
-        }
+        (TimelineEntryKind::Link, None, Some(title), Some(url)) => TimelineEvent::Link(Link {
+            title: title.to_string(),
+            url: url.as_str().to_owned(),
+        }),
         (TimelineEntryKind::Link, _, None, _) => {
             return Err(ApiError::invalid("title", "a link needs a title"))
         }
@@ -479,10 +492,7 @@ pub async fn add_timeline_entry<S: Store>(
         state,
         now,
         "incident.timeline",
-        NewTimelineRecord {
-            kind: kind.into(),
-            body,
-        },
+        event,
     )
     .await
 }

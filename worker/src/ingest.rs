@@ -7,14 +7,14 @@
 //! stores a whole delivery (the raw event and every plan) in one D1 batch; a
 //! batch that loses a race on the open-alert unique index is planned again.
 
-use crate::store::IncidentState;
+use crate::stores::IncidentState;
 use beacon_shared::alert::{AlertAction, AlertMapping, AlertSignal, DedupKey, IngestFormat};
 use beacon_shared::category::Labels;
 use beacon_shared::lifecycle::IncidentStatus;
+use beacon_shared::timeline::{AlertNote, AlertOrigin, Created, TimelineEvent};
 use beacon_shared::triage::Name;
 use beacon_shared::{classify_priority, Timestamp};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// The label an untriaged incident gets when its alert cleared by itself (V3).
 pub const SHORT_LIVED_LABEL: &str = "short-lived";
@@ -81,7 +81,8 @@ pub struct KeyHistory {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAlertIncident {
     pub state: IncidentState,
-    pub created_body: serde_json::Value,
+    /// Its first timeline entry.
+    pub created: TimelineEvent,
 }
 
 /// Where a new alert's incident comes from.
@@ -146,32 +147,26 @@ impl AlertPlan {
         }
     }
 
-    /// The timeline entry this plan adds to its incident: kind and body.
-    pub fn timeline_entry(&self, integration: &Integration) -> (&'static str, serde_json::Value) {
+    /// The timeline entry this plan adds to its incident.
+    pub fn timeline_entry(&self, integration: &Integration) -> TimelineEvent {
         let signal = self.signal();
-        let base = |extra: serde_json::Value| {
-            let mut body = json!({
-                "integration": integration.name,
-                "format": integration.format,
-                "dedup_key": signal.dedup_key,
-                "summary": signal.summary,
-                "severity": signal.severity,
-                "links": signal.links,
-            });
-            if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
-                body.extend(extra.clone());
-            }
-            body
+        let note = |short_lived: Option<bool>| AlertNote {
+            integration: integration.name.to_string(),
+            format: integration.format,
+            dedup_key: signal.dedup_key.to_string(),
+            summary: signal.summary.clone(),
+            severity: signal.severity,
+            links: signal.links.clone(),
+            short_lived,
         };
         match self {
-            AlertPlan::Open { .. } => ("alert_triggered", base(json!({}))),
-            AlertPlan::Repeat { .. } => ("alert_repeated", base(json!({}))),
-            AlertPlan::Acknowledge { .. } => ("alert_acknowledged", base(json!({}))),
-            AlertPlan::Resolve { short_lived, .. } => (
-                "alert_resolved",
-                base(json!({ "short_lived": short_lived })),
-            ),
-            AlertPlan::Dropped { .. } => ("alert_dropped", base(json!({}))),
+            AlertPlan::Open { .. } => TimelineEvent::AlertTriggered(note(None)),
+            AlertPlan::Repeat { .. } => TimelineEvent::AlertRepeated(note(None)),
+            AlertPlan::Acknowledge { .. } => TimelineEvent::AlertAcknowledged(note(None)),
+            AlertPlan::Resolve { short_lived, .. } => {
+                TimelineEvent::AlertResolved(note(Some(*short_lived)))
+            }
+            AlertPlan::Dropped { .. } => TimelineEvent::AlertDropped(note(None)),
         }
     }
 }
@@ -230,16 +225,16 @@ fn new_incident(
         owner_group: integration.owner_group.clone(),
         facts: mapped.facts,
     };
-    let created_body = json!({
-        "state": state.snapshot(),
-        "classification": classification,
-        "from_alert": { "integration": integration.name, "dedup_key": signal.dedup_key },
-        "mapping_ignored": mapped.ignored,
+    let created = TimelineEvent::Created(Created {
+        state: state.snapshot(),
+        classification,
+        from_alert: Some(AlertOrigin {
+            integration: integration.name.to_string(),
+            dedup_key: signal.dedup_key.to_string(),
+        }),
+        mapping_ignored: Some(mapped.ignored),
     });
-    NewAlertIncident {
-        state,
-        created_body,
-    }
+    NewAlertIncident { state, created }
 }
 
 /// Keeps the last signal per key: one delivery changes each alert once.

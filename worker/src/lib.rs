@@ -1,10 +1,13 @@
-//! Beacon's edge function: the JSON API and the public status page.
+//! Beacon's edge function: the JSON API, the monitoring webhooks and the public status page.
 //!
 //! Everything that decides lives in `beacon_shared`; this crate parses
-//! requests, checks who is asking, calls the domain, stores through the
-//! [`store::Store`] trait and renders. The Workers runtime glue (D1, KV, the
-//! fetch entry point) is in `edge`, compiled only for wasm32, so the
-//! handlers are unit-tested natively against [`memory_store::MemoryStore`].
+//! requests, checks who is asking, calls the domain, stores through one
+//! store trait per concept ([`stores`]) and renders. Handlers are plain async
+//! functions generic over those traits, with the time and fresh ids passed
+//! in, unit-tested natively against [`memory::MemoryStore`]. The D1
+//! implementation of every store (`d1`, the only module with SQL) and the
+//! Workers runtime glue (`runtime`: entry points, router, KV cache, outbound
+//! fetch, randomness) are compiled only for wasm32.
 
 pub mod auth;
 pub mod error;
@@ -14,15 +17,17 @@ pub mod paging;
 pub mod request_body;
 pub mod status_feed;
 pub mod status_page;
-pub mod store;
+pub mod stores;
 pub mod users;
 pub mod webhook_signature;
 
 #[cfg(any(test, not(target_arch = "wasm32")))]
-pub mod memory_store;
+pub mod memory;
 
 #[cfg(target_arch = "wasm32")]
-mod edge;
+mod d1;
+#[cfg(target_arch = "wasm32")]
+mod runtime;
 
 /// The version reported by `/api/health`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -3,13 +3,15 @@
 use crate::auth::{hash_token, Actor};
 use crate::error::ApiError;
 use crate::request_body::decode_json;
-use crate::store::Store;
-use beacon_shared::api::{AuditLog, NewToken, NewUser, TokenCreated, UserView};
+use crate::stores::{StoreError, UserStore};
+use beacon_shared::api::{AuditEntryView, AuditLog, NewToken, NewUser, TokenCreated, UserView};
+use beacon_shared::category::Category;
+use beacon_shared::clearance::may_see_incident;
 use beacon_shared::role::Role;
 use beacon_shared::Timestamp;
 
 fn require_admin(actor: &Actor) -> Result<(), ApiError> {
-    if actor.role == Role::Admin {
+    if actor.role.may_administer() {
         Ok(())
     } else {
         Err(ApiError::Forbidden(
@@ -28,7 +30,7 @@ pub fn me(actor: &Actor) -> UserView {
 }
 
 /// `POST /api/users`
-pub async fn create_user<S: Store>(
+pub async fn create_user<S: UserStore>(
     store: &S,
     actor: &Actor,
     body: &[u8],
@@ -39,21 +41,18 @@ pub async fn create_user<S: Store>(
     store
         .create_user(&request.name, request.role, now, actor)
         .await
-        .map_err(|e| {
-            if e.0.contains("UNIQUE") {
-                ApiError::Conflict {
-                    field: Some("name".into()),
-                    message: "a user with this name exists".into(),
-                }
-            } else {
-                e.into()
-            }
+        .map_err(|e| match e {
+            StoreError::UniqueViolation(_) => ApiError::Conflict {
+                field: Some("name".into()),
+                message: "a user with this name exists".into(),
+            },
+            other => other.into(),
         })
 }
 
 /// `POST /api/users/{id}/tokens`: `fresh_token` is 256 random bits made by the
 /// caller; it is returned once and stored only as its hash.
-pub async fn create_token<S: Store>(
+pub async fn create_token<S: UserStore>(
     store: &S,
     actor: &Actor,
     user_id: i64,
@@ -83,13 +82,37 @@ pub async fn create_token<S: Store>(
 
 /// `GET /api/audit`: read-only, for management, security and admins. There is
 /// deliberately no route that edits or deletes audit records.
-pub async fn audit_log<S: Store>(store: &S, actor: &Actor) -> Result<AuditLog, ApiError> {
-    if !matches!(actor.role, Role::Management | Role::Security | Role::Admin) {
+pub async fn audit_log<S: UserStore>(store: &S, actor: &Actor) -> Result<AuditLog, ApiError> {
+    if !actor.role.may_read_audit() {
         return Err(ApiError::Forbidden(
             "the audit log is for management, security and admins".into(),
         ));
     }
+    let entries = store.audit_log(500).await?;
     Ok(AuditLog {
-        entries: store.audit_log(500).await?,
+        entries: entries
+            .into_iter()
+            .map(|entry| audit_entry_for(actor.role, entry))
+            .collect(),
     })
+}
+
+/// An audit record as `role` may read it (SPEC K3): the before and after
+/// snapshots of a Security incident are withheld from readers without
+/// clearance, who learn only that the restricted incident changed.
+pub fn audit_entry_for(role: Role, mut entry: AuditEntryView) -> AuditEntryView {
+    let category = |v: &Option<serde_json::Value>| {
+        v.as_ref()
+            .and_then(|v| v.get("category"))
+            .and_then(serde_json::Value::as_str)
+            .and_then(|c| Category::parse(c).ok())
+    };
+    let restricted = [category(&entry.before), category(&entry.after)]
+        .iter()
+        .any(|c| !may_see_incident(role, c.as_ref()));
+    if restricted {
+        entry.before = None;
+        entry.after = Some(serde_json::json!({ "restricted": true }));
+    }
+    entry
 }

@@ -140,7 +140,7 @@ fn Timeline(state: IncidentState) -> impl IntoView {
 fn timeline_entry(entry: &TimelineEntryView) -> impl IntoView {
     let text = describe(entry);
     view! {
-        <li data-kind=entry.kind.clone()>
+        <li data-kind=entry.event.kind()>
             <time datetime=entry.at.to_string()>{utc(entry.at)}</time>
             <span class="actor">{entry.actor.clone()}</span>
             <span class="what">{text.summary}</span>

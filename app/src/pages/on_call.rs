@@ -84,12 +84,7 @@ pub fn OnCall() -> impl IntoView {
             }
         }
     });
-    let may_edit = move || {
-        matches!(
-            role.get().flatten(),
-            Some(Role::Admin | Role::IncidentCommander | Role::Management)
-        )
-    };
+    let may_edit = move || role.get().flatten().is_some_and(Role::may_manage_rotas);
     view! {
         <h1>"Who is on call"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -8,7 +8,6 @@ use crate::components::public_incident_form::NewPublicIncidentForm;
 use crate::components::public_incident_list::{ResolvedIncidents, UnresolvedIncidents};
 use crate::components::status_components::ComponentsSection;
 use crate::credentials::use_credentials;
-use crate::status_draft::may_publish;
 use crate::status_page_state::StatusPageState;
 use leptos::prelude::*;
 
@@ -89,7 +88,7 @@ fn read_only_note(state: StatusPageState) -> impl IntoView {
         state
             .role
             .get()
-            .filter(|role| !may_publish(*role))
+            .filter(|role| !role.may_publish_status())
             .map(|role| {
                 view! {
                     <p id="read-only-note" class="note">

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::auth::authenticate;
-use crate::memory_store::MemoryStore;
+use crate::memory::MemoryStore;
 use beacon_shared::role::Role;
 use beacon_shared::Priority;
 use pollster::block_on;
@@ -78,8 +78,14 @@ fn priority_overrides_follow_p6() {
     .unwrap();
     assert_eq!(detail.incident.priority, Priority::P2);
     let last = detail.timeline.last().unwrap();
-    assert_eq!(last.kind, "priority_changed");
-    assert_eq!(last.body["reason"], "only the internal report is affected");
+    let TimelineEvent::PriorityChanged(change) = &last.event else {
+        panic!("expected a priority change, got {:?}", last.event);
+    };
+    assert_eq!(
+        change.reason.as_deref(),
+        Some("only the internal report is affected")
+    );
+    assert_eq!(change.decision, PriorityChangeKind::LoweredByManagement);
 }
 
 /// SPEC V10, V11: transitions follow the lifecycle; invalid ones store nothing.
@@ -121,7 +127,7 @@ fn lifecycle_transitions_are_checked_and_recorded() {
     ))
     .unwrap();
     assert_eq!(detail.incident.status, IncidentStatus::Resolved);
-    let kinds: Vec<&str> = detail.timeline.iter().map(|e| e.kind.as_str()).collect();
+    let kinds: Vec<&str> = detail.timeline.iter().map(|e| e.event.kind()).collect();
     assert_eq!(kinds, ["created", "status_changed", "status_changed"]);
     assert!(detail.timeline.windows(2).all(|w| w[0].at <= w[1].at));
 }
@@ -225,8 +231,11 @@ fn timeline_entries_and_audit() {
     let link = br#"{"kind":"link","title":"Grafana","url":"https://grafana.example/d/abc"}"#;
     let detail = block_on(add_timeline_entry(&store, &sre, view.id, link, later(2))).unwrap();
     assert_eq!(
-        detail.timeline.last().unwrap().body["url"],
-        "https://grafana.example/d/abc"
+        detail.timeline.last().unwrap().event,
+        TimelineEvent::Link(Link {
+            title: "Grafana".into(),
+            url: "https://grafana.example/d/abc".into()
+        })
     );
     let bad = br#"{"kind":"link","title":"x","url":"javascript:alert(1)"}"#;
     let err = block_on(add_timeline_entry(&store, &sre, view.id, bad, later(3))).unwrap_err();

@@ -13,14 +13,15 @@ use crate::ingest::{
     DeliveryReceipt, IncidentTarget, Integration, KeyHistory, LinkedIncident, SHORT_LIVED_LABEL,
 };
 use crate::request_body::{decode_json, MAX_BODY_BYTES};
-use crate::store::{is_open, StoreError};
+use crate::stores::StoreError;
 use crate::webhook_signature::{SignatureError, SignedRequest, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use beacon_shared::alert::{AlertSignal, DedupKey, IngestFormat, Severity};
 use beacon_shared::api::{
     AlertList, AlertView, AttachAlert, DiscardAlert, IncidentDetail, IntegrationCreated,
     NewIntegration, TransitionRequest,
 };
-use beacon_shared::category::{may_view_incident_details, Category};
+use beacon_shared::category::Category;
+use beacon_shared::clearance::may_see_incident;
 use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::lifecycle::Transition;
 use beacon_shared::role::Role;
@@ -234,14 +235,16 @@ async fn ingest(
         }
         match store_delivery(store, integration, delivery, &plans, at).await {
             Ok(()) => return Ok(plans),
-            Err(err) if err.0.contains("alert_events.signature") => {
+            Err(StoreError::UniqueViolation(constraint))
+                if constraint.contains("alert_events.signature") =>
+            {
                 return Err(ApiError::Conflict {
                     field: None,
                     message: "this signed delivery was already received; sign each delivery anew"
                         .into(),
                 })
             }
-            Err(err) if err.0.contains("UNIQUE constraint failed") => last_error = Some(err),
+            Err(err @ StoreError::UniqueViolation(_)) => last_error = Some(err),
             Err(err) => return Err(err.into()),
         }
     }
@@ -297,7 +300,7 @@ async fn store_delivery(
     for plan in plans {
         let signal = plan.signal();
         let signal_json = text(&serde_json::to_string(signal).map_err(parse_err)?);
-        let (kind, body) = plan.timeline_entry(integration);
+        let entry = plan.timeline_entry(integration);
         let timeline_on = |incident: &str| {
             format!(
                 "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) SELECT {incident}, ?1, ?2, ?3, ?4"
@@ -306,8 +309,8 @@ async fn store_delivery(
         let timeline_args = [
             at_ms.clone(),
             text(&actor.name),
-            text(kind),
-            text(&body.to_string()),
+            text(entry.kind()),
+            text(&entry.body_json().to_string()),
         ];
         match plan {
             AlertPlan::Open { incident, .. } => {
@@ -333,18 +336,19 @@ async fn store_delivery(
                         statements.push(prepare(
                             store,
                             "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
-                             SELECT max(id), ?1, ?2, 'created', ?3 FROM incidents",
+                             SELECT max(id), ?1, ?2, ?3, ?4 FROM incidents",
                             &[
                                 at_ms.clone(),
                                 text(&actor.name),
-                                text(&new.created_body.to_string()),
+                                text(new.created.kind()),
+                                text(&new.created.body_json().to_string()),
                             ],
                         )?);
                         statements.push(prepare(
                             store,
                             "INSERT INTO audit_log (at, actor_id, actor, action, subject, before, after) \
                              SELECT ?1, ?2, ?3, 'incident.create', 'incident/' || max(id), NULL, ?4 FROM incidents",
-                            &[at_ms.clone(), num(actor.user_id), text(&actor.name), text(&s.snapshot().to_string())],
+                            &[at_ms.clone(), num(actor.user_id), text(&actor.name), text(&serde_json::json!(s.snapshot()).to_string())],
                         )?);
                         "(SELECT max(id) FROM incidents)".to_owned()
                     }
@@ -749,7 +753,7 @@ async fn attach(
         }
         other => other?,
     };
-    if !is_open(target.incident.status) {
+    if !target.incident.status.is_open() {
         return Err(ApiError::invalid(
             "incident_id",
             format!(
@@ -888,7 +892,7 @@ pub(super) async fn list_alerts(
                 .incident_category
                 .as_deref()
                 .and_then(|c| Category::parse(c).ok());
-            may_view_incident_details(actor.role, category.as_ref())
+            may_see_incident(actor.role, category.as_ref())
         })
         .map(|r| {
             Ok(AlertView {

@@ -12,7 +12,7 @@ use crate::auth::Actor;
 use crate::error::ApiError;
 use crate::incidents;
 use crate::request_body::decode_json;
-use crate::store::{Store, StoreError};
+use crate::stores::{IncidentStore, StoreError};
 use beacon_shared::category::Category;
 use beacon_shared::role::Role;
 use beacon_shared::service_level::SloPolicy;

@@ -1,24 +1,13 @@
-//! The storage interface the handlers use; D1 implements it at the edge, memory in tests.
+//! The incident store: tickets, their timelines and the audit record of each change.
 
+use super::StoreError;
 use crate::auth::Actor;
-use crate::error::ApiError;
-use beacon_shared::api::{AuditEntryView, IncidentView, TimelineEntryView, UserView};
+use beacon_shared::api::{IncidentView, TimelineEntryView};
 use beacon_shared::category::{Category, Labels};
 use beacon_shared::lifecycle::IncidentStatus;
-use beacon_shared::role::Role;
+use beacon_shared::timeline::{IncidentSnapshot, TimelineEvent};
 use beacon_shared::triage::Name;
 use beacon_shared::{classify_priority, Priority, Timestamp, TriageFacts};
-
-/// The store could not answer; the message is for logs only.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("store error: {0}")]
-pub struct StoreError(pub String);
-
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        ApiError::StoreUnavailable(err.0)
-    }
-}
 
 /// The mutable state of a ticket, as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,17 +23,22 @@ pub struct IncidentState {
 }
 
 impl IncidentState {
-    /// The audit/timeline snapshot of this state.
-    pub fn snapshot(&self) -> serde_json::Value {
-        serde_json::json!({
-            "title": self.title,
-            "priority": self.priority,
-            "rules_priority": self.rules_priority,
-            "status": self.status,
-            "category": self.category,
-            "labels": self.labels,
-            "owner_group": self.owner_group,
-        })
+    /// The timeline's and audit log's snapshot of this state.
+    pub fn snapshot(&self) -> IncidentSnapshot {
+        IncidentSnapshot {
+            title: self.title.clone(),
+            priority: self.priority,
+            rules_priority: self.rules_priority,
+            status: self.status,
+            category: self.category.as_ref().map(|c| c.to_string()),
+            labels: self
+                .labels
+                .as_slice()
+                .iter()
+                .map(|l| l.to_string())
+                .collect(),
+            owner_group: self.owner_group.as_ref().map(|g| g.to_string()),
+        }
     }
 }
 
@@ -80,13 +74,6 @@ impl IncidentRecord {
     }
 }
 
-/// A timeline line about to be written.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewTimelineRecord {
-    pub kind: String,
-    pub body: serde_json::Value,
-}
-
 /// A change to the audit log about to be written (actor and time come with the write).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAuditRecord {
@@ -102,7 +89,7 @@ pub struct NewIncidentRecord {
     pub state: IncidentState,
     pub at: Timestamp,
     pub actor: Actor,
-    pub timeline: Vec<NewTimelineRecord>,
+    pub timeline: Vec<TimelineEvent>,
 }
 
 /// An update of one incident, applied only if nobody changed it since `expected_updated_at`.
@@ -113,7 +100,7 @@ pub struct IncidentChange {
     pub state: IncidentState,
     pub at: Timestamp,
     pub actor: Actor,
-    pub timeline: NewTimelineRecord,
+    pub timeline: TimelineEvent,
     pub audit: NewAuditRecord,
 }
 
@@ -142,23 +129,15 @@ impl IncidentFilter {
                 .owner_group
                 .as_ref()
                 .is_none_or(|g| s.owner_group.as_ref() == Some(g))
-            && self.open.is_none_or(|open| is_open(s.status) == open)
+            && self.open.is_none_or(|open| s.status.is_open() == open)
     }
 }
 
-/// Open means not closed and not discarded.
-pub fn is_open(status: IncidentStatus) -> bool {
-    !matches!(status, IncidentStatus::Closed | IncidentStatus::Discarded)
-}
-
-/// What the handlers need from storage. Every write is one atomic unit.
+/// Tickets and their timelines. Every write is one atomic unit with its
+/// timeline entries and audit record.
 #[allow(async_fn_in_trait)] // single-threaded wasm runtime: no Send bound wanted
-pub trait Store {
-    /// Whether the backing database answers.
-    async fn ping(&self) -> bool;
-    /// The active user whose token hashes to `token_hash`.
-    async fn actor_for_token_hash(&self, token_hash: &str) -> Result<Option<Actor>, StoreError>;
-    /// The categories of the status page (K1).
+pub trait IncidentStore {
+    /// The categories an incident may carry: the status page's components (K1).
     async fn known_categories(&self) -> Result<Vec<Category>, StoreError>;
     /// Stores the incident, its timeline entries and its audit record together; returns its id.
     async fn insert_incident(&self, incident: &NewIncidentRecord) -> Result<i64, StoreError>;
@@ -172,24 +151,4 @@ pub trait Store {
     /// Applies the change with its timeline entry and audit record; `false`
     /// if the incident changed since `expected_updated_at` (nothing written).
     async fn apply_change(&self, change: &IncidentChange) -> Result<bool, StoreError>;
-    /// Creates a user (with its audit record).
-    async fn create_user(
-        &self,
-        name: &Name,
-        role: Role,
-        at: Timestamp,
-        actor: &Actor,
-    ) -> Result<UserView, StoreError>;
-    async fn get_user(&self, id: i64) -> Result<Option<UserView>, StoreError>;
-    /// Stores a token hash for a user (with its audit record).
-    async fn create_token(
-        &self,
-        user_id: i64,
-        token_hash: &str,
-        label: &str,
-        at: Timestamp,
-        actor: &Actor,
-    ) -> Result<(), StoreError>;
-    /// The newest `limit` audit records, newest first.
-    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntryView>, StoreError>;
 }

@@ -14,13 +14,14 @@ use crate::paging::{
     ACK_LINK_VALID_MS,
 };
 use crate::request_body::decode_json;
-use crate::store::{is_open, StoreError};
+use crate::stores::StoreError;
 use crate::webhook_signature::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use beacon_shared::api::{EscalationView, IncidentDetail, OnCallList, OnCallView, RotaRequest};
 use beacon_shared::escalation::{evaluate_escalation, EscalationConfig, Recipient};
 use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::role::Role;
 use beacon_shared::rota::{Rota, RotaRole, Rotas};
+use beacon_shared::timeline::TimelineEvent;
 use beacon_shared::triage::{LinkUrl, Name};
 use beacon_shared::{Priority, Timestamp};
 use maud::{html, DOCTYPE};
@@ -87,7 +88,7 @@ async fn link_key(store: &D1Store) -> Result<String, StoreError> {
         .map_err(store_err)?;
     setting(store, "ack_link_key")
         .await?
-        .ok_or_else(|| StoreError("no link key".into()))
+        .ok_or_else(|| StoreError::Unavailable("no link key".into()))
 }
 
 /// The team's time limits and policies (SPEC E4: configurable), or the defaults.
@@ -580,7 +581,7 @@ pub(super) async fn scheduled(env: &Env, scheduled_at: Timestamp) {
             "escalation sweep at {at}: {}",
             serde_json::to_string(&report).unwrap_or_default()
         ),
-        Err(error) => console_error!("escalation sweep at {at} failed: {}", error.0),
+        Err(error) => console_error!("escalation sweep at {at} failed: {}", error),
     }
 }
 
@@ -628,7 +629,7 @@ pub(super) async fn acknowledge(
 ) -> Result<IncidentDetail, ApiError> {
     require_writer(actor)?;
     let detail = incidents::get_incident(store, actor, id).await?;
-    if !is_open(detail.incident.status) {
+    if !detail.incident.status.is_open() {
         return Err(ApiError::Conflict {
             field: None,
             message: format!(
@@ -675,7 +676,7 @@ pub(super) async fn pull_in_team(
         ));
     }
     let detail = incidents::get_incident(store, actor, id).await?;
-    if !is_open(detail.incident.status) {
+    if !detail.incident.status.is_open() {
         return Err(ApiError::Conflict {
             field: None,
             message: format!("incident {id} is {}", detail.incident.status),
@@ -815,7 +816,7 @@ pub(super) async fn ack_link(
     let open = row
         .status
         .parse::<IncidentStatus>()
-        .map(is_open)
+        .map(IncidentStatus::is_open)
         .unwrap_or(false);
     match method {
         Method::Post if open => {
@@ -1026,12 +1027,15 @@ pub(super) async fn escalation_view(
         .get(RotaRole::IncidentCommander)
         .and_then(|r| r.on_call_at(at))
         .cloned();
-    let acknowledged_by = detail
+    let acknowledged_by = detail.timeline.iter().find_map(|e| match &e.event {
+        TimelineEvent::Acknowledged(ack) => Some(ack.by.clone()),
+        _ => None,
+    });
+    let pages_sent = detail
         .timeline
         .iter()
-        .find(|e| e.kind == ACKNOWLEDGED)
-        .and_then(|e| e.body.get("by").and_then(|b| b.as_str()).map(str::to_owned));
-    let pages_sent = detail.timeline.iter().filter(|e| e.kind == "paged").count();
+        .filter(|e| matches!(e.event, TimelineEvent::Paged(_)))
+        .count();
     let tickets = open_tickets(store, Some(id)).await?;
     let Some(row) = tickets.incidents.first() else {
         return Ok(EscalationView {

@@ -1,0 +1,306 @@
+//! [`IncidentStore`] on D1: `incidents`, `timeline_entries` and their audit rows.
+
+use super::{
+    batch_first_changed_one, json_text, num, opt_text, parse_err, store_err, text, D1Store, IdRow,
+    NameRow,
+};
+use crate::stores::{
+    IncidentChange, IncidentFilter, IncidentRecord, IncidentState, IncidentStore,
+    NewIncidentRecord, StoreError,
+};
+use beacon_shared::api::TimelineEntryView;
+use beacon_shared::category::{Category, Labels};
+use beacon_shared::lifecycle::IncidentStatus;
+use beacon_shared::timeline::TimelineEvent;
+use beacon_shared::triage::Name;
+use beacon_shared::{Priority, Timestamp};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+
+pub(crate) const INCIDENT_COLUMNS: &str =
+    "i.id, i.title, i.priority, i.rules_priority, i.status, i.category, i.labels, \
+     i.owner_group, i.facts, i.created_at, i.updated_at, u.name AS created_by";
+
+#[derive(Deserialize)]
+pub(crate) struct IncidentRow {
+    id: f64,
+    title: String,
+    priority: String,
+    rules_priority: String,
+    status: String,
+    category: Option<String>,
+    labels: String,
+    owner_group: Option<String>,
+    facts: String,
+    created_at: f64,
+    updated_at: f64,
+    created_by: String,
+}
+
+impl TryFrom<IncidentRow> for IncidentRecord {
+    type Error = StoreError;
+    fn try_from(row: IncidentRow) -> Result<Self, StoreError> {
+        let labels: Vec<String> = serde_json::from_str(&row.labels).map_err(parse_err)?;
+        Ok(IncidentRecord {
+            id: row.id as i64,
+            state: IncidentState {
+                title: row.title,
+                priority: row.priority.parse::<Priority>().map_err(parse_err)?,
+                rules_priority: row.rules_priority.parse::<Priority>().map_err(parse_err)?,
+                status: row.status.parse::<IncidentStatus>().map_err(parse_err)?,
+                category: row
+                    .category
+                    .as_deref()
+                    .map(Category::parse)
+                    .transpose()
+                    .map_err(parse_err)?,
+                labels: Labels::try_from(labels).map_err(parse_err)?,
+                owner_group: row
+                    .owner_group
+                    .as_deref()
+                    .map(Name::parse)
+                    .transpose()
+                    .map_err(parse_err)?,
+                facts: serde_json::from_str(&row.facts).map_err(parse_err)?,
+            },
+            created_at: Timestamp::from_unix_millis(row.created_at as i64),
+            updated_at: Timestamp::from_unix_millis(row.updated_at as i64),
+            created_by: row.created_by,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TimelineRow {
+    id: f64,
+    at: f64,
+    actor: String,
+    kind: String,
+    body: String,
+}
+
+impl TimelineRow {
+    /// The typed entry; a row whose kind or body does not parse is corrupt.
+    pub(crate) fn into_view(self) -> Result<TimelineEntryView, StoreError> {
+        let body: serde_json::Value = serde_json::from_str(&self.body).map_err(parse_err)?;
+        Ok(TimelineEntryView {
+            id: self.id as i64,
+            at: Timestamp::from_unix_millis(self.at as i64),
+            actor: self.actor,
+            event: TimelineEvent::from_parts(&self.kind, body)
+                .map_err(|e| StoreError::corrupt(format!("timeline entry {}: {e}", self.id)))?,
+        })
+    }
+}
+
+fn labels_json(labels: &Labels) -> String {
+    serde_json::to_string(labels).unwrap_or_else(|_| "[]".into())
+}
+
+impl IncidentStore for D1Store {
+    async fn known_categories(&self) -> Result<Vec<Category>, StoreError> {
+        let rows = self
+            .db
+            .prepare("SELECT name FROM status_components ORDER BY position, name")
+            .all()
+            .await
+            .map_err(store_err)?
+            .results::<NameRow>()
+            .map_err(store_err)?;
+        rows.iter()
+            .map(|r| Category::parse(&r.name).map_err(parse_err))
+            .collect()
+    }
+
+    async fn insert_incident(&self, incident: &NewIncidentRecord) -> Result<i64, StoreError> {
+        let s = &incident.state;
+        let facts = serde_json::to_string(&s.facts).map_err(parse_err)?;
+        let at = num(incident.at.unix_millis());
+        let mut statements = vec![self
+            .db
+            .prepare(
+                "INSERT INTO incidents (title, priority, rules_priority, status, category, labels, owner_group, \
+                 facts, created_by, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) RETURNING id",
+            )
+            .bind(&[
+                text(&s.title),
+                text(s.priority.as_str()),
+                text(s.rules_priority.as_str()),
+                text(s.status.as_str()),
+                opt_text(s.category.as_ref().map(|c| c.as_str())),
+                text(&labels_json(&s.labels)),
+                opt_text(s.owner_group.as_ref().map(|g| g.as_str())),
+                text(&facts),
+                num(incident.actor.user_id),
+                at.clone(),
+            ])
+            .map_err(store_err)?];
+        // Later statements find the new id as the newest incident of this batch's transaction.
+        for entry in &incident.timeline {
+            statements.push(
+                self.db
+                    .prepare(
+                        "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
+                         SELECT max(id), ?1, ?2, ?3, ?4 FROM incidents",
+                    )
+                    .bind(&[
+                        at.clone(),
+                        text(&incident.actor.name),
+                        text(entry.kind()),
+                        json_text(&entry.body_json()),
+                    ])
+                    .map_err(store_err)?,
+            );
+        }
+        statements.push(
+            self.db
+                .prepare(
+                    "INSERT INTO audit_log (at, actor_id, actor, action, subject, before, after) \
+                     SELECT ?1, ?2, ?3, 'incident.create', 'incident/' || max(id), NULL, ?4 FROM incidents",
+                )
+                .bind(&[at, num(incident.actor.user_id), text(&incident.actor.name), json_text(&serde_json::json!(s.snapshot()))])
+                .map_err(store_err)?,
+        );
+        let results = self.db.batch(statements).await.map_err(store_err)?;
+        let id = results
+            .first()
+            .map(|r| r.results::<IdRow>())
+            .transpose()
+            .map_err(store_err)?
+            .and_then(|rows| rows.first().map(|r| r.id))
+            .ok_or_else(|| StoreError::Unavailable("insert returned no id".into()))?;
+        Ok(id as i64)
+    }
+
+    async fn list_incidents(
+        &self,
+        filter: &IncidentFilter,
+    ) -> Result<Vec<IncidentRecord>, StoreError> {
+        let mut sql = format!("SELECT {INCIDENT_COLUMNS} FROM incidents i JOIN users u ON u.id = i.created_by WHERE 1 = 1");
+        let mut args: Vec<JsValue> = Vec::new();
+        let mut bind = |clause: &str, value: JsValue, sql: &mut String| {
+            args.push(value);
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+        };
+        if let Some(p) = filter.priority {
+            bind(" AND i.priority = ?", text(p.as_str()), &mut sql);
+        }
+        if let Some(st) = filter.status {
+            bind(" AND i.status = ?", text(st.as_str()), &mut sql);
+        }
+        if let Some(c) = &filter.category {
+            bind(
+                " AND i.category = ? COLLATE NOCASE",
+                text(c.as_str()),
+                &mut sql,
+            );
+        }
+        if let Some(g) = &filter.owner_group {
+            bind(" AND i.owner_group = ?", text(g.as_str()), &mut sql);
+        }
+        match filter.open {
+            Some(true) => sql.push_str(" AND i.status NOT IN ('closed', 'discarded')"),
+            Some(false) => sql.push_str(" AND i.status IN ('closed', 'discarded')"),
+            None => {}
+        }
+        sql.push_str(" ORDER BY i.priority ASC, i.created_at ASC, i.id ASC LIMIT 1000");
+        let result = self
+            .db
+            .prepare(sql)
+            .bind(&args)
+            .map_err(store_err)?
+            .all()
+            .await
+            .map_err(store_err)?;
+        result
+            .results::<IncidentRow>()
+            .map_err(store_err)?
+            .into_iter()
+            .map(IncidentRecord::try_from)
+            .collect()
+    }
+
+    async fn get_incident(&self, id: i64) -> Result<Option<IncidentRecord>, StoreError> {
+        let row = self
+            .db
+            .prepare(format!("SELECT {INCIDENT_COLUMNS} FROM incidents i JOIN users u ON u.id = i.created_by WHERE i.id = ?1"))
+            .bind(&[num(id)])
+            .map_err(store_err)?
+            .first::<IncidentRow>(None)
+            .await
+            .map_err(store_err)?;
+        row.map(IncidentRecord::try_from).transpose()
+    }
+
+    async fn timeline(&self, id: i64) -> Result<Vec<TimelineEntryView>, StoreError> {
+        let rows = self
+            .db
+            .prepare("SELECT id, at, actor, kind, body FROM timeline_entries WHERE incident_id = ?1 ORDER BY at, id")
+            .bind(&[num(id)])
+            .map_err(store_err)?
+            .all()
+            .await
+            .map_err(store_err)?
+            .results::<TimelineRow>()
+            .map_err(store_err)?;
+        rows.into_iter().map(TimelineRow::into_view).collect()
+    }
+
+    async fn apply_change(&self, change: &IncidentChange) -> Result<bool, StoreError> {
+        let s = &change.state;
+        let at = num(change.at.unix_millis());
+        let update = self
+            .db
+            .prepare(
+                "UPDATE incidents SET title = ?1, priority = ?2, rules_priority = ?3, status = ?4, category = ?5, \
+                 labels = ?6, owner_group = ?7, updated_at = ?8 WHERE id = ?9 AND updated_at = ?10",
+            )
+            .bind(&[
+                text(&s.title),
+                text(s.priority.as_str()),
+                text(s.rules_priority.as_str()),
+                text(s.status.as_str()),
+                opt_text(s.category.as_ref().map(|c| c.as_str())),
+                text(&labels_json(&s.labels)),
+                opt_text(s.owner_group.as_ref().map(|g| g.as_str())),
+                at.clone(),
+                num(change.id),
+                num(change.expected_updated_at.unix_millis()),
+            ])
+            .map_err(store_err)?;
+        // Written only if the UPDATE matched (changes() = 1), so a lost race writes nothing.
+        let timeline = self
+            .db
+            .prepare(
+                "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
+                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE changes() = 1",
+            )
+            .bind(&[
+                num(change.id),
+                at.clone(),
+                text(&change.actor.name),
+                text(change.timeline.kind()),
+                json_text(&change.timeline.body_json()),
+            ])
+            .map_err(store_err)?;
+        let a = &change.audit;
+        let audit = self
+            .db
+            .prepare(
+                "INSERT INTO audit_log (at, actor_id, actor, action, subject, before, after) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() = 1",
+            )
+            .bind(&[
+                at,
+                num(change.actor.user_id),
+                text(&change.actor.name),
+                text(&a.action),
+                text(&a.subject),
+                a.before.as_ref().map_or(JsValue::NULL, json_text),
+                a.after.as_ref().map_or(JsValue::NULL, json_text),
+            ])
+            .map_err(store_err)?;
+        batch_first_changed_one(&self.db, vec![update, timeline, audit]).await
+    }
+}

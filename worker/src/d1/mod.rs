@@ -1,0 +1,133 @@
+//! Beacon's stores on Cloudflare D1: the only module that holds SQL or
+//! `JsValue`. One file per concept implements that concept's store trait on
+//! [`D1Store`]; this file holds the connection, the binding helpers, the one
+//! classification of D1's errors into [`StoreError`], and the guarded batch.
+
+mod incidents;
+mod users;
+
+use crate::auth::Actor;
+use crate::error::ApiError;
+use crate::stores::StoreError;
+use beacon_shared::Timestamp;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, Env};
+
+/// Every store trait on one D1 database.
+pub(crate) struct D1Store {
+    pub(crate) db: D1Database,
+}
+
+impl D1Store {
+    /// The store bound as `DB`.
+    pub(crate) fn from_env(env: &Env) -> Result<Self, ApiError> {
+        env.d1("DB")
+            .map(|db| Self { db })
+            .map_err(|e| ApiError::StoreUnavailable(e.to_string()))
+    }
+}
+
+impl From<worker::Error> for StoreError {
+    /// D1 reports constraint failures only in its message; this is the one
+    /// place that reads it.
+    fn from(err: worker::Error) -> Self {
+        let message = err.to_string();
+        if message.contains("UNIQUE constraint failed") {
+            StoreError::UniqueViolation(message)
+        } else if message.contains("CHECK constraint failed: changed = 1")
+            || message.contains("CHECK constraint failed: write_guards")
+        {
+            StoreError::LostGuard
+        } else {
+            StoreError::Unavailable(message)
+        }
+    }
+}
+
+pub(crate) fn store_err(e: worker::Error) -> StoreError {
+    StoreError::from(e)
+}
+
+pub(crate) fn parse_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::corrupt(e)
+}
+
+pub(crate) fn num(v: i64) -> JsValue {
+    JsValue::from_f64(v as f64)
+}
+
+pub(crate) fn text(v: &str) -> JsValue {
+    JsValue::from_str(v)
+}
+
+pub(crate) fn opt_text(v: Option<&str>) -> JsValue {
+    v.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+pub(crate) fn json_text(v: &serde_json::Value) -> JsValue {
+    JsValue::from_str(&v.to_string())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct IdRow {
+    pub(crate) id: f64,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NameRow {
+    pub(crate) name: String,
+}
+
+/// Runs `statements` as one batch and says whether its first statement changed
+/// exactly one row: the optimistic check of every guarded write. A guard
+/// (migration 0007) right after the first statement aborts the whole batch when
+/// it changed nothing, so the statements after it are written only if it did.
+pub(crate) async fn batch_first_changed_one(
+    db: &D1Database,
+    mut statements: Vec<worker::D1PreparedStatement>,
+) -> Result<bool, StoreError> {
+    if statements.is_empty() {
+        return Ok(false);
+    }
+    statements.insert(
+        1,
+        db.prepare("INSERT INTO write_guards (changed) VALUES (changes())"),
+    );
+    match db.batch(statements).await {
+        Ok(_) => Ok(true),
+        Err(err) => match StoreError::from(err) {
+            StoreError::LostGuard => Ok(false),
+            other => Err(other),
+        },
+    }
+}
+
+impl D1Store {
+    /// The audit INSERT that follows a write, for one batch.
+    pub(crate) fn audit_statement(
+        &self,
+        at: Timestamp,
+        actor: &Actor,
+        action: &str,
+        subject: &str,
+        before: Option<&serde_json::Value>,
+        after: Option<&serde_json::Value>,
+    ) -> Result<worker::D1PreparedStatement, StoreError> {
+        self.db
+            .prepare(
+                "INSERT INTO audit_log (at, actor_id, actor, action, subject, before, after) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .bind(&[
+                num(at.unix_millis()),
+                num(actor.user_id),
+                text(&actor.name),
+                text(action),
+                text(subject),
+                before.map_or(JsValue::NULL, json_text),
+                after.map_or(JsValue::NULL, json_text),
+            ])
+            .map_err(store_err)
+    }
+}

@@ -1,0 +1,177 @@
+//! [`UserStore`] on D1: `users`, `api_tokens` and the append-only `audit_log`.
+
+use super::{num, parse_err, store_err, text, D1Store};
+use crate::auth::Actor;
+use crate::stores::{StoreError, UserStore};
+use beacon_shared::api::{AuditEntryView, UserView};
+use beacon_shared::role::Role;
+use beacon_shared::triage::Name;
+use beacon_shared::Timestamp;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct AuditRow {
+    id: f64,
+    at: f64,
+    actor: String,
+    action: String,
+    subject: String,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct UserRow {
+    id: f64,
+    name: String,
+    role: String,
+}
+
+impl TryFrom<UserRow> for UserView {
+    type Error = StoreError;
+    fn try_from(r: UserRow) -> Result<Self, StoreError> {
+        Ok(UserView {
+            id: r.id as i64,
+            name: r.name,
+            role: r.role.parse::<Role>().map_err(parse_err)?,
+        })
+    }
+}
+
+impl UserStore for D1Store {
+    async fn ping(&self) -> bool {
+        self.db
+            .prepare("SELECT 1 AS ok")
+            .first::<serde_json::Value>(None)
+            .await
+            .is_ok()
+    }
+
+    async fn actor_for_token_hash(&self, token_hash: &str) -> Result<Option<Actor>, StoreError> {
+        let row = self
+            .db
+            .prepare(
+                "SELECT u.id, u.name, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
+            )
+            .bind(&[text(token_hash)])
+            .map_err(store_err)?
+            .first::<UserRow>(None)
+            .await
+            .map_err(store_err)?;
+        let user = row.map(UserView::try_from).transpose()?;
+        Ok(user.map(|u| Actor {
+            user_id: u.id,
+            name: u.name,
+            role: u.role,
+        }))
+    }
+
+    async fn create_user(
+        &self,
+        name: &Name,
+        role: Role,
+        at: Timestamp,
+        actor: &Actor,
+    ) -> Result<UserView, StoreError> {
+        let insert = self
+            .db
+            .prepare("INSERT INTO users (name, role, created_at) VALUES (?1, ?2, ?3) RETURNING id, name, role")
+            .bind(&[text(name.as_str()), text(role.as_str()), num(at.unix_millis())])
+            .map_err(store_err)?;
+        let after = serde_json::json!({ "name": name, "role": role });
+        let audit = self.audit_statement(
+            at,
+            actor,
+            "user.create",
+            &format!("user/{name}"),
+            None,
+            Some(&after),
+        )?;
+        let results = self
+            .db
+            .batch(vec![insert, audit])
+            .await
+            .map_err(store_err)?;
+        let row = results
+            .first()
+            .map(|r| r.results::<UserRow>())
+            .transpose()
+            .map_err(store_err)?
+            .and_then(|rows| rows.into_iter().next())
+            .ok_or_else(|| StoreError::Unavailable("insert returned no user".into()))?;
+        UserView::try_from(row)
+    }
+
+    async fn get_user(&self, id: i64) -> Result<Option<UserView>, StoreError> {
+        let row = self
+            .db
+            .prepare("SELECT id, name, role FROM users WHERE id = ?1")
+            .bind(&[num(id)])
+            .map_err(store_err)?
+            .first::<UserRow>(None)
+            .await
+            .map_err(store_err)?;
+        row.map(UserView::try_from).transpose()
+    }
+
+    async fn create_token(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        label: &str,
+        at: Timestamp,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let insert = self
+            .db
+            .prepare("INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES (?1, ?2, ?3, ?4)")
+            .bind(&[num(user_id), text(token_hash), text(label), num(at.unix_millis())])
+            .map_err(store_err)?;
+        let after = serde_json::json!({ "label": label });
+        let audit = self.audit_statement(
+            at,
+            actor,
+            "token.create",
+            &format!("user/{user_id}"),
+            None,
+            Some(&after),
+        )?;
+        self.db
+            .batch(vec![insert, audit])
+            .await
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntryView>, StoreError> {
+        let rows = self
+            .db
+            .prepare("SELECT id, at, actor, action, subject, before, after FROM audit_log ORDER BY id DESC LIMIT ?1")
+            .bind(&[num(i64::from(limit))])
+            .map_err(store_err)?
+            .all()
+            .await
+            .map_err(store_err)?
+            .results::<AuditRow>()
+            .map_err(store_err)?;
+        rows.into_iter()
+            .map(|r| {
+                let parse = |v: Option<String>| {
+                    v.map(|t| serde_json::from_str(&t))
+                        .transpose()
+                        .map_err(parse_err)
+                };
+                Ok(AuditEntryView {
+                    id: r.id as i64,
+                    at: Timestamp::from_unix_millis(r.at as i64),
+                    actor: r.actor,
+                    action: r.action,
+                    subject: r.subject,
+                    before: parse(r.before)?,
+                    after: parse(r.after)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,119 @@
+//! Every store trait in memory, for fast native tests of the handlers: one
+//! [`MemoryStore`] holding each concept's data, one file per concept
+//! implementing that concept's trait.
+
+mod incidents;
+mod users;
+
+use crate::auth::{hash_token, Actor};
+use crate::stores::{IncidentRecord, StoreError};
+use beacon_shared::api::{AuditEntryView, TimelineEntryView, UserView};
+use beacon_shared::category::Category;
+use beacon_shared::role::Role;
+use beacon_shared::timeline::TimelineEvent;
+use beacon_shared::Timestamp;
+use std::cell::{Cell, RefCell};
+
+/// A single-threaded store holding users, incidents, timelines and the audit trail in memory.
+pub struct MemoryStore {
+    pub(super) users: RefCell<Vec<UserView>>,
+    pub(super) tokens: RefCell<Vec<(String, i64)>>,
+    pub(super) incidents: RefCell<Vec<IncidentRecord>>,
+    pub(super) timeline: RefCell<Vec<(i64, TimelineEntryView)>>,
+    pub(super) audit: RefCell<Vec<AuditEntryView>>,
+    pub(super) categories: Vec<Category>,
+    /// When set, every call fails as if the database were down.
+    pub failing: Cell<bool>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        let categories = ["API", "Web application", "Payments", "Reporting", "Network"]
+            .iter()
+            .map(|c| Category::parse(c).expect("valid category"))
+            .collect();
+        Self {
+            users: RefCell::default(),
+            tokens: RefCell::default(),
+            incidents: RefCell::default(),
+            timeline: RefCell::default(),
+            audit: RefCell::default(),
+            categories,
+            failing: Cell::new(false),
+        }
+    }
+}
+
+impl MemoryStore {
+    /// Adds a user with `role` and returns the plain token that authenticates it.
+    pub fn add_user(&self, name: &str, role: Role) -> String {
+        let mut users = self.users.borrow_mut();
+        let id = users.len() as i64 + 1;
+        users.push(UserView {
+            id,
+            name: name.to_owned(),
+            role,
+        });
+        let token = format!("test-token-{name}-{id}");
+        self.tokens.borrow_mut().push((hash_token(&token), id));
+        token
+    }
+
+    pub fn incident_count(&self) -> usize {
+        self.incidents.borrow().len()
+    }
+
+    pub fn audit_count(&self) -> usize {
+        self.audit.borrow().len()
+    }
+
+    pub(super) fn check(&self) -> Result<(), StoreError> {
+        if self.failing.get() {
+            Err(StoreError::Unavailable("memory store set to fail".into()))
+        } else {
+            Ok(())
+        }
+    }
+
+    pub(super) fn push_audit(
+        &self,
+        at: Timestamp,
+        actor: &Actor,
+        action: &str,
+        subject: String,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) {
+        let mut audit = self.audit.borrow_mut();
+        let id = audit.len() as i64 + 1;
+        audit.push(AuditEntryView {
+            id,
+            at,
+            actor: actor.name.clone(),
+            action: action.into(),
+            subject,
+            before,
+            after,
+        });
+    }
+
+    pub(super) fn push_timeline(
+        &self,
+        incident: i64,
+        at: Timestamp,
+        actor: &Actor,
+        event: TimelineEvent,
+    ) {
+        let mut timeline = self.timeline.borrow_mut();
+        let id = timeline.len() as i64 + 1;
+        timeline.push((
+            incident,
+            TimelineEntryView {
+                id,
+                at,
+                actor: actor.name.clone(),
+                event,
+            },
+        ));
+    }
+}

@@ -1,0 +1,105 @@
+//! [`UserStore`] in memory.
+
+use super::MemoryStore;
+use crate::auth::Actor;
+use crate::stores::{StoreError, UserStore};
+use beacon_shared::api::{AuditEntryView, UserView};
+use beacon_shared::role::Role;
+use beacon_shared::triage::Name;
+use beacon_shared::Timestamp;
+
+impl UserStore for MemoryStore {
+    async fn ping(&self) -> bool {
+        !self.failing.get()
+    }
+
+    async fn actor_for_token_hash(&self, token_hash: &str) -> Result<Option<Actor>, StoreError> {
+        self.check()?;
+        let user_id = self
+            .tokens
+            .borrow()
+            .iter()
+            .find(|(h, _)| h == token_hash)
+            .map(|(_, id)| *id);
+        Ok(user_id.and_then(|id| {
+            self.users
+                .borrow()
+                .iter()
+                .find(|u| u.id == id)
+                .map(|u| Actor {
+                    user_id: u.id,
+                    name: u.name.clone(),
+                    role: u.role,
+                })
+        }))
+    }
+
+    async fn create_user(
+        &self,
+        name: &Name,
+        role: Role,
+        at: Timestamp,
+        actor: &Actor,
+    ) -> Result<UserView, StoreError> {
+        self.check()?;
+        if self.users.borrow().iter().any(|u| u.name == name.as_str()) {
+            return Err(StoreError::UniqueViolation("users.name".into()));
+        }
+        let id = self.users.borrow().len() as i64 + 1;
+        let user = UserView {
+            id,
+            name: name.to_string(),
+            role,
+        };
+        self.users.borrow_mut().push(user.clone());
+        self.push_audit(
+            at,
+            actor,
+            "user.create",
+            format!("user/{id}"),
+            None,
+            serde_json::to_value(&user).ok(),
+        );
+        Ok(user)
+    }
+
+    async fn get_user(&self, id: i64) -> Result<Option<UserView>, StoreError> {
+        self.check()?;
+        Ok(self.users.borrow().iter().find(|u| u.id == id).cloned())
+    }
+
+    async fn create_token(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        label: &str,
+        at: Timestamp,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        self.check()?;
+        self.tokens
+            .borrow_mut()
+            .push((token_hash.to_owned(), user_id));
+        self.push_audit(
+            at,
+            actor,
+            "token.create",
+            format!("user/{user_id}"),
+            None,
+            Some(serde_json::json!({ "label": label })),
+        );
+        Ok(())
+    }
+
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntryView>, StoreError> {
+        self.check()?;
+        Ok(self
+            .audit
+            .borrow()
+            .iter()
+            .rev()
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+}

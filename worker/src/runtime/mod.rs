@@ -1,0 +1,402 @@
+//! The Workers runtime glue: the fetch and scheduled entry points, routing,
+//! request bodies and responses, KV, outbound fetch and randomness.
+
+mod alerts;
+mod escalation;
+mod public_pages;
+mod public_status;
+
+use crate::auth::{authenticate, Actor};
+pub(crate) use crate::d1::{
+    batch_first_changed_one, num, opt_text, parse_err, store_err, text, D1Store, IdRow,
+};
+use crate::error::ApiError;
+use crate::request_body::check_declared_length;
+use crate::stores::{IncidentStore, StoreError, UserStore};
+use crate::{incidents, users};
+use beacon_shared::alert::IngestFormat;
+use beacon_shared::api::Health;
+use beacon_shared::Timestamp;
+use worker::{console_error, event, Context, Env, Headers, Method, Request, Response};
+
+fn now() -> Timestamp {
+    Timestamp::from_unix_millis(worker::Date::now().as_millis() as i64)
+}
+
+/// The cron trigger: the escalation sweep at the trigger's scheduled time, then
+/// the public status outputs rendered again (their bars and figures move with time).
+#[event(scheduled)]
+async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    escalation::scheduled(&env, Timestamp::from_unix_millis(event.schedule() as i64)).await;
+    if let Ok(store) = D1Store::from_env(&env) {
+        public_pages::refresh(&env, &store, &[]).await;
+    }
+}
+
+/// `BEACON_ENV=test` (set by the end-to-end harness only) enables `PUT
+/// /api/test/clock`, which moves the sweep's clock so that tests can fire the
+/// cron trigger "16 minutes later" without waiting.
+fn test_mode(env: &Env) -> bool {
+    env.var("BEACON_ENV").is_ok_and(|v| v.to_string() == "test")
+}
+
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let path = req.path();
+    let method = req.method();
+    let result = route(&mut req, &env, &method, &path).await;
+    match result {
+        Ok(response) => Ok(response),
+        Err(err) => {
+            if let ApiError::StoreUnavailable(detail) | ApiError::Internal(detail) = &err {
+                console_error!("{} {}: {}", method, path, detail);
+            }
+            json_response(&err.body(), err.status())
+        }
+    }
+}
+
+async fn route(
+    req: &mut Request,
+    env: &Env,
+    method: &Method,
+    path: &str,
+) -> Result<Response, ApiError> {
+    if matches!(method, Method::Get | Method::Head) && public_pages::is_public_path(path) {
+        return public_pages::serve(env, store_for_request(env, req), path).await;
+    }
+    let store = store_for_request(env, req)?;
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let query = req
+        .url()
+        .ok()
+        .and_then(|u| u.query().map(str::to_owned))
+        .unwrap_or_default();
+    match (method, segments.as_slice()) {
+        (Method::Get, ["api", "health"]) => {
+            let health = Health {
+                service: "beacon".into(),
+                version: crate::VERSION.into(),
+                d1: store.ping().await,
+            };
+            json_ok(&health, 200)
+        }
+        (Method::Post, ["v2", "enqueue"]) => alerts::pagerduty_enqueue(req, &store).await,
+        (Method::Post, ["api", "webhooks", "alertmanager"]) => {
+            alerts::notification_webhook(req, &store, IngestFormat::Alertmanager).await
+        }
+        (Method::Post, ["api", "webhooks", "grafana"]) => {
+            alerts::notification_webhook(req, &store, IngestFormat::Grafana).await
+        }
+        (Method::Get | Method::Post, ["ack", id]) => {
+            escalation::ack_link(&store, method, id, &query).await
+        }
+        (Method::Post, ["api", "webhooks", "generic", name]) => {
+            alerts::generic_webhook(req, &store, name).await
+        }
+        (_, ["api", ..]) => api(req, env, &store, method, &segments[1..], &query).await,
+        _ => Err(ApiError::NotFound { what: "route" }),
+    }
+}
+
+fn incident_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .map_err(|_| ApiError::NotFound { what: "incident" })
+}
+
+/// The authenticated JSON API under `/api/`.
+async fn api(
+    req: &mut Request,
+    env: &Env,
+    store: &D1Store,
+    method: &Method,
+    segments: &[&str],
+    query: &str,
+) -> Result<Response, ApiError> {
+    let actor = authorize(req, store).await?;
+    match (method, segments) {
+        (Method::Get, ["me"]) => json_ok(&users::me(&actor), 200),
+        (Method::Get, ["categories"]) => {
+            let categories = store
+                .known_categories()
+                .await?
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+            json_ok(&beacon_shared::api::CategoryList { categories }, 200)
+        }
+        (Method::Get, ["incidents"]) => {
+            json_ok(&incidents::list_incidents(store, &actor, query).await?, 200)
+        }
+        (Method::Post, ["incidents"]) => {
+            let body = read_body(req).await?;
+            let view = incidents::create_incident(store, &actor, &body, now()).await?;
+            json_ok(&view, 201)
+        }
+        (Method::Get, ["incidents", id]) => json_ok(
+            &incidents::get_incident(store, &actor, incident_id(id)?).await?,
+            200,
+        ),
+        (Method::Post | Method::Put, ["incidents", id, action]) => {
+            let id = incident_id(id)?;
+            let body = read_body_allow_empty(req).await?;
+            let detail = match (method, *action) {
+                (Method::Post, "transitions") => {
+                    incidents::transition(store, &actor, id, &body, now()).await?
+                }
+                (Method::Put, "priority") => {
+                    incidents::change_priority(store, &actor, id, &body, now()).await?
+                }
+                (Method::Put, "category") => {
+                    incidents::change_category(store, &actor, id, &body, now()).await?
+                }
+                (Method::Put, "owner") => {
+                    incidents::assign_owner(store, &actor, id, &body, now()).await?
+                }
+                (Method::Post, "timeline") => {
+                    incidents::add_timeline_entry(store, &actor, id, &body, now()).await?
+                }
+                (Method::Post, "acknowledge") => escalation::acknowledge(store, &actor, id).await?,
+                (Method::Post, "teams") => {
+                    escalation::pull_in_team(env, store, &actor, id, &body).await?
+                }
+                _ => return Err(ApiError::NotFound { what: "route" }),
+            };
+            json_ok(&detail, 200)
+        }
+        (Method::Post, ["users"]) => {
+            let body = read_body(req).await?;
+            json_ok(&users::create_user(store, &actor, &body, now()).await?, 201)
+        }
+        (Method::Post, ["users", id, "tokens"]) => {
+            let id = id
+                .parse::<i64>()
+                .map_err(|_| ApiError::NotFound { what: "user" })?;
+            let body = read_body_allow_empty(req).await?;
+            let created =
+                users::create_token(store, &actor, id, &body, now(), fresh_token()?).await?;
+            json_ok(&created, 201)
+        }
+        (Method::Get, ["audit"]) => json_ok(&users::audit_log(store, &actor).await?, 200),
+        (Method::Put, ["test", "clock"]) if test_mode(env) => {
+            let body = read_body(req).await?;
+            escalation::set_test_clock(store, &actor, &body).await?;
+            json_ok(&serde_json::json!({ "ok": true }), 200)
+        }
+        (Method::Get, ["escalation", "config"]) => {
+            json_ok(&escalation::get_config(store).await?, 200)
+        }
+        (Method::Put, ["escalation", "config"]) => {
+            let body = read_body(req).await?;
+            json_ok(&escalation::put_config(store, &actor, &body).await?, 200)
+        }
+        (Method::Get, ["status", "page"]) => {
+            json_ok(&public_status::page_for_editing(env, store).await?, 200)
+        }
+        (Method::Get, ["status", "slo"]) => json_ok(&public_status::slo_policy(store).await?, 200),
+        (Method::Put, ["status", "slo"]) => {
+            let body = read_body(req).await?;
+            let policy = public_status::put_slo_policy(env, store, &actor, &body).await?;
+            public_pages::refresh(env, store, &[]).await;
+            json_ok(&policy, 200)
+        }
+        (Method::Post, ["status", "components"]) => {
+            let body = read_body(req).await?;
+            let component = public_status::create_component(store, &actor, &body).await?;
+            public_pages::refresh(env, store, &[]).await;
+            json_ok(&component, 201)
+        }
+        (Method::Put, ["status", "components", id]) => {
+            let body = read_body(req).await?;
+            let component = public_status::update_component(store, &actor, id, &body).await?;
+            public_pages::refresh(env, store, &[]).await;
+            json_ok(&component, 200)
+        }
+        (Method::Put, ["status", "components", id, "status"]) => {
+            let body = read_body(req).await?;
+            let component = public_status::set_component_status(store, &actor, id, &body).await?;
+            public_pages::refresh(env, store, &[]).await;
+            json_ok(&component, 200)
+        }
+        (Method::Post, ["status", "groups"]) => {
+            let body = read_body(req).await?;
+            let group = public_status::create_group(store, &actor, &body).await?;
+            public_pages::refresh(env, store, &[]).await;
+            json_ok(&group, 201)
+        }
+        (Method::Post, ["status", "incidents"]) => {
+            let body = read_body(req).await?;
+            let published =
+                public_status::create_public_incident(env, store, &actor, &body).await?;
+            if !published.published {
+                return json_ok(&published, 200);
+            }
+            public_pages::refresh(env, store, &[&published.incident.id]).await;
+            json_ok(&published, 201)
+        }
+        (Method::Post, ["status", "incidents", id, "updates"]) => {
+            let body = read_body(req).await?;
+            let published = public_status::add_public_update(env, store, &actor, id, &body).await?;
+            if published.published {
+                public_pages::refresh(env, store, &[id]).await;
+            }
+            json_ok(&published, 200)
+        }
+        (Method::Post, ["status", "maintenances"]) => {
+            let body = read_body(req).await?;
+            let published = public_status::create_maintenance(env, store, &actor, &body).await?;
+            if !published.published {
+                return json_ok(&published, 200);
+            }
+            public_pages::refresh(env, store, &[&published.scheduled_maintenance.id]).await;
+            json_ok(&published, 201)
+        }
+        (Method::Post, ["status", "maintenances", id, "updates"]) => {
+            let body = read_body(req).await?;
+            let published =
+                public_status::add_maintenance_update(env, store, &actor, id, &body).await?;
+            if published.published {
+                public_pages::refresh(env, store, &[id]).await;
+            }
+            json_ok(&published, 200)
+        }
+        (Method::Get, ["on-call"]) => json_ok(&escalation::on_call(store).await?, 200),
+        (Method::Put, ["rotas", role]) => {
+            let body = read_body(req).await?;
+            json_ok(
+                &escalation::put_rota(store, &actor, role, &body).await?,
+                200,
+            )
+        }
+        (Method::Post, ["notification-channels"]) => {
+            let body = read_body(req).await?;
+            json_ok(
+                &escalation::create_channel(store, &actor, &body).await?,
+                201,
+            )
+        }
+        (Method::Get, ["incidents", id, "escalation"]) => json_ok(
+            &escalation::escalation_view(store, &actor, incident_id(id)?).await?,
+            200,
+        ),
+        (Method::Get, ["alerts"]) => {
+            json_ok(&alerts::list_alerts(store, &actor, query).await?, 200)
+        }
+        (Method::Post, ["alerts", id, action]) => {
+            let id = id
+                .parse::<i64>()
+                .map_err(|_| ApiError::NotFound { what: "alert" })?;
+            let body = read_body_allow_empty(req).await?;
+            let detail = alerts::alert_action(store, &actor, id, action, &body).await?;
+            json_ok(&detail, 200)
+        }
+        (Method::Post, ["integrations"]) => {
+            let body = read_body(req).await?;
+            json_ok(
+                &alerts::create_integration(store, &actor, &body).await?,
+                201,
+            )
+        }
+        _ => Err(ApiError::NotFound { what: "route" }),
+    }
+}
+
+/// The store for one request. In test mode (`BEACON_ENV=test`), the header
+/// `x-beacon-test-fault: d1` makes D1 unreachable for that request, so the
+/// end-to-end tests can prove what the public sees when D1 fails (M4).
+fn store_for_request(env: &Env, req: &Request) -> Result<D1Store, ApiError> {
+    let fault = req.headers().get("x-beacon-test-fault").ok().flatten();
+    if test_mode(env) && fault.as_deref() == Some("d1") {
+        return Err(ApiError::StoreUnavailable(
+            "D1 is unreachable (test fault)".into(),
+        ));
+    }
+    D1Store::from_env(env)
+}
+
+/// `N` random bytes from the runtime's CSPRNG: tokens, secrets, keys and ids.
+fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    Ok(bytes)
+}
+
+/// 256 random bits from the runtime's CSPRNG, hex, with a recognisable prefix.
+fn fresh_token() -> Result<String, ApiError> {
+    Ok(format!("bkn_{}", hex::encode(random_bytes::<32>()?)))
+}
+
+/// Where people reach Beacon (`BEACON_PUBLIC_URL`), without a trailing slash:
+/// links in notifications and the status page's own address start with it.
+fn public_url(env: &Env) -> String {
+    env.var("BEACON_PUBLIC_URL")
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| "http://127.0.0.1:8787".into())
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+async fn read_body_allow_empty(req: &mut Request) -> Result<Vec<u8>, ApiError> {
+    let declared = req.headers().get("content-length").ok().flatten();
+    if declared.as_deref().is_none_or(|l| l.trim() == "0") {
+        let bytes = req.bytes().await.unwrap_or_default();
+        if bytes.is_empty() {
+            return Ok(bytes);
+        }
+    }
+    read_body(req).await
+}
+
+async fn authorize(req: &Request, store: &D1Store) -> Result<Actor, ApiError> {
+    let header = req.headers().get("authorization").ok().flatten();
+    authenticate(store, header.as_deref()).await
+}
+
+async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
+    let declared = req.headers().get("content-length").ok().flatten();
+    check_declared_length(declared.as_deref())?;
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    req.bytes()
+        .await
+        .map_err(|e| ApiError::MalformedJson(e.to_string()))
+}
+
+fn json_ok<T: serde::Serialize>(value: &T, status: u16) -> Result<Response, ApiError> {
+    json_response(value, status).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+fn json_response<T: serde::Serialize>(value: &T, status: u16) -> worker::Result<Response> {
+    let headers = Headers::new();
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::from_json(value)?
+        .with_status(status)
+        .with_headers({
+            headers.set("content-type", "application/json; charset=utf-8")?;
+            headers
+        }))
+}
+
+fn html_response(html: String) -> Result<Response, ApiError> {
+    let build = || -> worker::Result<Response> {
+        let headers = Headers::new();
+        headers.set("content-type", "text/html; charset=utf-8")?;
+        headers.set("cache-control", "public, max-age=15")?;
+        headers.set(
+            "content-security-policy",
+            "default-src 'none'; style-src 'unsafe-inline'",
+        )?;
+        Ok(Response::from_html(html)?.with_headers(headers))
+    };
+    build().map_err(|e| ApiError::Internal(e.to_string()))
+}

@@ -1,0 +1,56 @@
+//! The storage interface: one trait per concept, each implemented on D1 (the
+//! `d1` module, the only place that holds SQL) and in memory (`memory`, for
+//! native tests of the handlers).
+
+pub mod incidents;
+pub mod users;
+
+pub use incidents::{
+    IncidentChange, IncidentFilter, IncidentRecord, IncidentState, IncidentStore, NewAuditRecord,
+    NewIncidentRecord,
+};
+pub use users::UserStore;
+
+use crate::error::ApiError;
+
+/// Why a store could not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// A unique index refused the write (nothing was written); the name of
+    /// the constraint or the database's message, for logs.
+    #[error("unique constraint: {0}")]
+    UniqueViolation(String),
+    /// A guarded write found its row changed by someone else (nothing was written).
+    #[error("the guarded row changed")]
+    LostGuard,
+    /// The database did not answer or failed; try again.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A stored value does not parse: a bug or a hand-edited row.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// A stored value that failed to parse.
+    pub fn corrupt(err: impl std::fmt::Display) -> Self {
+        StoreError::Corrupt(err.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::UniqueViolation(_) => ApiError::Conflict {
+                field: None,
+                message: "that already exists".into(),
+            },
+            StoreError::LostGuard => ApiError::Conflict {
+                field: None,
+                message: "it changed while this request was made; reload and try again".into(),
+            },
+            StoreError::Unavailable(detail) => ApiError::StoreUnavailable(detail),
+            StoreError::Corrupt(detail) => ApiError::Internal(detail),
+        }
+    }
+}

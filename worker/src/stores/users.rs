@@ -1,0 +1,37 @@
+//! The user store: people, their hashed API tokens, and the append-only audit log.
+
+use super::StoreError;
+use crate::auth::Actor;
+use beacon_shared::api::{AuditEntryView, UserView};
+use beacon_shared::role::Role;
+use beacon_shared::triage::Name;
+use beacon_shared::Timestamp;
+
+/// People, tokens and the audit log.
+#[allow(async_fn_in_trait)] // single-threaded wasm runtime: no Send bound wanted
+pub trait UserStore {
+    /// Whether the backing database answers.
+    async fn ping(&self) -> bool;
+    /// The active user whose token hashes to `token_hash`.
+    async fn actor_for_token_hash(&self, token_hash: &str) -> Result<Option<Actor>, StoreError>;
+    /// Creates a user (with its audit record).
+    async fn create_user(
+        &self,
+        name: &Name,
+        role: Role,
+        at: Timestamp,
+        actor: &Actor,
+    ) -> Result<UserView, StoreError>;
+    async fn get_user(&self, id: i64) -> Result<Option<UserView>, StoreError>;
+    /// Stores a token hash for a user (with its audit record).
+    async fn create_token(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        label: &str,
+        at: Timestamp,
+        actor: &Actor,
+    ) -> Result<(), StoreError>;
+    /// The newest `limit` audit records, newest first.
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntryView>, StoreError>;
+}
