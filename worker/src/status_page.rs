@@ -18,10 +18,9 @@ use beacon_shared::status_page::{
 };
 use beacon_shared::triage::Title;
 use beacon_shared::Timestamp;
+use chrono::{Datelike, Month, NaiveDate, Timelike};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use std::collections::BTreeMap;
-use time::macros::format_description;
-use time::OffsetDateTime;
 
 /// Everything the public pages show, read at one instant.
 pub struct PageView<'a> {
@@ -66,11 +65,16 @@ footer{margin-top:1rem;color:var(--muted);font-size:.85rem}
 
 /// `Nov 24, 2026 14:05 UTC`.
 fn display(at: Timestamp) -> String {
-    let format =
-        format_description!("[month repr:short] [day padding:none], [year] [hour]:[minute] UTC");
-    at.to_datetime()
-        .format(format)
-        .unwrap_or_else(|_| at.to_string())
+    let t = at.to_datetime();
+    let month = Month::try_from(t.month() as u8).map_or("", |m| m.name());
+    format!(
+        "{} {}, {} {:02}:{:02} UTC",
+        month.get(..3).unwrap_or(month),
+        t.day(),
+        t.year(),
+        t.hour(),
+        t.minute()
+    )
 }
 
 fn time_tag(at: Timestamp) -> Markup {
@@ -217,10 +221,10 @@ fn maintenance_card(
 }
 
 /// The days before a component was created have no data.
-fn created_date(component: &Component) -> time::Date {
+fn created_date(component: &Component) -> NaiveDate {
     component
         .start_date
-        .unwrap_or_else(|| component.created_at.to_datetime().date())
+        .unwrap_or_else(|| component.created_at.date())
 }
 
 fn history_of<'a>(
@@ -233,7 +237,7 @@ fn history_of<'a>(
     }
 }
 
-fn bar_label(bar: &DayBar, created: time::Date) -> (String, String) {
+fn bar_label(bar: &DayBar, created: NaiveDate) -> (String, String) {
     let date = beacon_shared::status_page::format_date(bar.date);
     if bar.date < created {
         return ("d-none".into(), format!("{date}: no data"));
@@ -266,7 +270,7 @@ fn bar_label(bar: &DayBar, created: time::Date) -> (String, String) {
 }
 
 /// Availability over the bars' days since the component was created.
-fn ninety_day_percent(bars: &[DayBar], created: time::Date) -> f64 {
+fn ninety_day_percent(bars: &[DayBar], created: NaiveDate) -> f64 {
     let (measured, down) =
         bars.iter()
             .filter(|b| b.date >= created)
@@ -343,13 +347,15 @@ fn components_section(view: &PageView) -> Markup {
     }
 }
 
-fn month_name(month: time::Month) -> String {
-    format!("{month}")
+/// The UTC month `at` falls in, and its year: (`November`, 2026).
+fn month_of(at: Timestamp) -> (Month, i32) {
+    let day = at.date();
+    let month = Month::try_from(day.month() as u8).unwrap_or(Month::January);
+    (month, day.year())
 }
 
 fn availability_section(view: &PageView) -> Markup {
-    let today = view.now.to_datetime();
-    let (year, month) = (today.year(), today.month());
+    let (month, year) = month_of(view.now);
     let rows: Vec<Markup> = view
         .page
         .components()
@@ -386,10 +392,10 @@ fn availability_section(view: &PageView) -> Markup {
             } @else {
                 div.table {
                     table {
-                        caption.sr { "Availability per component for " (month_name(month)) " " (year) " and the year " (year) }
+                        caption.sr { "Availability per component for " (month.name()) " " (year) " and the year " (year) }
                         thead { tr {
                             th scope="col" { "Component" }
-                            th.num scope="col" { (month_name(month)) " " (year) }
+                            th.num scope="col" { (month.name()) " " (year) }
                             th.num scope="col" { (year) }
                             th.num scope="col" { "Target" }
                             th.num scope="col" { "Error budget this month" }
@@ -459,8 +465,8 @@ pub fn render_history(view: &PageView) -> String {
     entries.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
     let mut months: Vec<(String, Vec<Entry>)> = Vec::new();
     for (at, entry) in entries {
-        let t: OffsetDateTime = at.to_datetime();
-        let month = format!("{} {}", month_name(t.month()), t.year());
+        let (month, year) = month_of(at);
+        let month = format!("{} {year}", month.name());
         match months.last_mut() {
             Some((last, list)) if *last == month => list.push(entry),
             _ => months.push((month, vec![entry])),

@@ -181,7 +181,7 @@ fn the_page_shows_the_banner_incidents_and_components() {
 fn ninety_day_bars_show_each_day() {
     let mut payments = component("payments", "Payments", ComponentStatus::Operational);
     payments.created_at = at(NOW - 10 * DAY);
-    payments.start_date = Some(payments.created_at.to_datetime().date());
+    payments.start_date = Some(payments.created_at.date());
     let outage_start = NOW - 2 * DAY;
     let history = StatusHistory::new(
         ComponentStatus::Operational,
