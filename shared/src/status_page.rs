@@ -31,9 +31,10 @@
 
 use crate::category::Category;
 use crate::priority::Priority;
+use crate::time_format::format_utc_minutes;
 use crate::timestamp::{in_calendar, Timestamp};
 use crate::triage::{bounded_text_type, LinkUrl, Name, TextError, Title};
-use chrono::{Datelike, NaiveDate, Timelike};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::fmt;
@@ -1349,7 +1350,7 @@ impl MessageTemplate {
             MessageTemplate::Investigating { since } => format!(
                 "We are investigating problems with {what} since {}. \
                  We will post an update as soon as we know more.",
-                display_time(since)
+                format_utc_minutes(since)
             ),
             MessageTemplate::Identified => format!(
                 "We have identified the cause of the problems with {what} \
@@ -1358,18 +1359,18 @@ impl MessageTemplate {
             MessageTemplate::Monitoring { fixed_at } => format!(
                 "A fix for the problems with {what} was applied at {}. \
                  We are monitoring the results.",
-                display_time(fixed_at)
+                format_utc_minutes(fixed_at)
             ),
             MessageTemplate::Resolved { resolved_at } => format!(
                 "The problems with {what} have been resolved. \
                  Everything has been working normally since {}.",
-                display_time(resolved_at)
+                format_utc_minutes(resolved_at)
             ),
             MessageTemplate::Maintenance { window } => format!(
                 "We will carry out scheduled maintenance on {what} from {} to {}. \
                  During this time the service may be unavailable.",
-                display_time(window.start()),
-                display_time(window.end())
+                format_utc_minutes(window.start()),
+                format_utc_minutes(window.end())
             ),
         }
     }
@@ -1411,19 +1412,6 @@ fn component_list(components: &[Category]) -> String {
             format!("{} and {last}", init.join(", "))
         }
     }
-}
-
-/// `2026-11-23 03:12 UTC`.
-fn display_time(at: Timestamp) -> String {
-    let t = at.to_datetime();
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
 }
 
 #[cfg(test)]

@@ -17,8 +17,8 @@ use beacon_shared::status_page::{
     ScheduledMaintenance, StatusPage,
 };
 use beacon_shared::triage::Title;
-use beacon_shared::Timestamp;
-use chrono::{Datelike, Month, NaiveDate, Timelike};
+use beacon_shared::{format_duration, format_utc_minutes, DurationStyle, Timestamp};
+use chrono::{Datelike, Month, NaiveDate};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use std::collections::BTreeMap;
 
@@ -63,51 +63,14 @@ footer{margin-top:1rem;color:var(--muted);font-size:.85rem}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 "#;
 
-/// `Nov 24, 2026 14:05 UTC`.
-fn display(at: Timestamp) -> String {
-    let t = at.to_datetime();
-    let month = Month::try_from(t.month() as u8).map_or("", |m| m.name());
-    format!(
-        "{} {}, {} {:02}:{:02} UTC",
-        month.get(..3).unwrap_or(month),
-        t.day(),
-        t.year(),
-        t.hour(),
-        t.minute()
-    )
-}
-
 fn time_tag(at: Timestamp) -> Markup {
-    html! { time datetime=(at.to_string()) { (display(at)) } }
+    html! { time datetime=(at.to_string()) { (format_utc_minutes(at)) } }
 }
 
 /// `99.95 %`, never rounded up to 100 unless it is 100.
 fn percent(value: f64) -> String {
     let floored = (value * 100.0).floor() / 100.0;
     format!("{floored:.2} %")
-}
-
-/// `1 h 12 min`, `43 min 12 s`, `0 s`.
-fn duration(millis: i64) -> String {
-    let negative = millis < 0;
-    let seconds = millis.unsigned_abs() / 1000;
-    let (days, hours, minutes, secs) = (
-        seconds / 86_400,
-        seconds / 3600 % 24,
-        seconds / 60 % 60,
-        seconds % 60,
-    );
-    let text = match (days, hours, minutes) {
-        (0, 0, 0) => format!("{secs} s"),
-        (0, 0, m) => format!("{m} min {secs} s"),
-        (0, h, m) => format!("{h} h {m} min"),
-        (d, h, _) => format!("{d} d {h} h"),
-    };
-    if negative {
-        format!("−{text}")
-    } else {
-        text
-    }
 }
 
 fn layout(view: &PageView, title: &str, content: Markup) -> String {
@@ -254,7 +217,7 @@ fn bar_label(bar: &DayBar, created: NaiveDate) -> (String, String) {
         format!(
             "{} {}",
             s.label().to_lowercase(),
-            duration(bar.time_in_status.millis(*s))
+            format_duration(bar.time_in_status.millis(*s), DurationStyle::Short)
         )
     })
     .collect();
@@ -377,8 +340,8 @@ fn availability_section(view: &PageView) -> Markup {
                     td.num { (percent(year_report.percent())) }
                     td.num { (slo.to_string()) }
                     td.num class=[budget.is_exceeded().then_some("over")] {
-                        @if budget.is_exceeded() { "exceeded by " (duration(-budget.remaining_millis)) }
-                        @else { (duration(budget.remaining_millis)) " left" }
+                        @if budget.is_exceeded() { "exceeded by " (format_duration(-budget.remaining_millis, DurationStyle::Short)) }
+                        @else { (format_duration(budget.remaining_millis, DurationStyle::Short)) " left" }
                     }
                 }
             })
