@@ -32,11 +32,11 @@
 //! exactly 99.9 %.
 
 use crate::status_page::{calendar_date, ComponentId, ComponentStatus};
-use crate::timestamp::Timestamp;
+use crate::timestamp::{in_calendar, Timestamp};
+use chrono::{Days, Month, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
-use time::{Date, Month};
 
 /// Milliseconds in a UTC day (UTC has no leap seconds in Unix time).
 pub const MILLIS_PER_DAY: i64 = 86_400_000;
@@ -184,8 +184,11 @@ struct PeriodParts {
     to: Timestamp,
 }
 
-fn midnight(date: Date) -> Timestamp {
-    Timestamp::from_unix_millis(date.midnight().assume_utc().unix_timestamp() * 1_000)
+/// The first day of a month, if it is in Beacon's calendar.
+fn first_of_month(year: i32, month: Month) -> Result<NaiveDate, PeriodError> {
+    NaiveDate::from_ymd_opt(year, month.number_from_month(), 1)
+        .filter(|day| in_calendar(*day))
+        .ok_or(PeriodError::OutOfRange)
 }
 
 impl Period {
@@ -204,36 +207,43 @@ impl Period {
     }
 
     /// One UTC calendar day.
-    pub fn day(date: Date) -> Result<Self, PeriodError> {
-        let next = date.next_day().ok_or(PeriodError::OutOfRange)?;
-        Ok(Self::unchecked(midnight(date), midnight(next)))
+    pub fn day(date: NaiveDate) -> Result<Self, PeriodError> {
+        let next = date
+            .succ_opt()
+            .filter(|next| in_calendar(date) && in_calendar(*next))
+            .ok_or(PeriodError::OutOfRange)?;
+        Ok(Self::unchecked(
+            Timestamp::start_of_day(date),
+            Timestamp::start_of_day(next),
+        ))
     }
 
     /// One UTC calendar month (28 to 31 days).
     pub fn month(year: i32, month: Month) -> Result<Self, PeriodError> {
-        let first =
-            Date::from_calendar_date(year, month, 1).map_err(|_| PeriodError::OutOfRange)?;
+        let first = first_of_month(year, month)?;
         let (next_year, next_month) = match month {
             Month::December => (
                 year.checked_add(1).ok_or(PeriodError::OutOfRange)?,
                 Month::January,
             ),
-            other => (year, other.next()),
+            other => (year, other.succ()),
         };
-        let next = Date::from_calendar_date(next_year, next_month, 1)
-            .map_err(|_| PeriodError::OutOfRange)?;
-        Ok(Self::unchecked(midnight(first), midnight(next)))
+        let next = first_of_month(next_year, next_month)?;
+        Ok(Self::unchecked(
+            Timestamp::start_of_day(first),
+            Timestamp::start_of_day(next),
+        ))
     }
 
     /// One UTC calendar year (365 or 366 days).
     pub fn year(year: i32) -> Result<Self, PeriodError> {
-        let first = Date::from_calendar_date(year, Month::January, 1)
-            .map_err(|_| PeriodError::OutOfRange)?;
-        let next = year
-            .checked_add(1)
-            .and_then(|y| Date::from_calendar_date(y, Month::January, 1).ok())
-            .ok_or(PeriodError::OutOfRange)?;
-        Ok(Self::unchecked(midnight(first), midnight(next)))
+        let first = first_of_month(year, Month::January)?;
+        let next_year = year.checked_add(1).ok_or(PeriodError::OutOfRange)?;
+        let next = first_of_month(next_year, Month::January)?;
+        Ok(Self::unchecked(
+            Timestamp::start_of_day(first),
+            Timestamp::start_of_day(next),
+        ))
     }
 
     pub fn from(self) -> Timestamp {
@@ -648,7 +658,7 @@ pub fn availability(
 /// Availability over one UTC day.
 pub fn daily_availability(
     history: &StatusHistory,
-    date: Date,
+    date: NaiveDate,
     now: Timestamp,
     weights: &DowntimeWeights,
 ) -> Result<AvailabilityReport, PeriodError> {
@@ -732,7 +742,7 @@ pub const BAR_DAYS: usize = 90;
 pub struct DayBar {
     /// The UTC day, `YYYY-MM-DD` when stored.
     #[serde(with = "calendar_date")]
-    pub date: Date,
+    pub date: NaiveDate,
     /// The day's availability, counted up to `now` for today.
     pub availability: Availability,
     /// The worst status the component had at any moment of the (observed)
@@ -755,10 +765,10 @@ pub fn ninety_day_bars(
     now: Timestamp,
     weights: &DowntimeWeights,
 ) -> Vec<DayBar> {
-    let today = now.to_datetime().date();
-    (0..BAR_DAYS as i64)
+    let today = now.date();
+    (0..BAR_DAYS as u64)
         .rev()
-        .filter_map(|back| today.checked_sub(time::Duration::days(back)))
+        .filter_map(|back| today.checked_sub_days(Days::new(back)))
         .filter_map(|date| Period::day(date).ok().map(|day| (date, day)))
         .map(|(date, day)| {
             let observed = day.until(now);

@@ -31,8 +31,10 @@
 
 use crate::category::Category;
 use crate::priority::Priority;
-use crate::timestamp::Timestamp;
+use crate::time_format::format_utc_minutes;
+use crate::timestamp::{in_calendar, Timestamp};
 use crate::triage::{bounded_text_type, LinkUrl, Name, TextError, Title};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::fmt;
@@ -400,61 +402,82 @@ pub struct Component {
     pub only_show_if_degraded: bool,
     /// The first day its uptime counts, if set (`YYYY-MM-DD` when stored).
     #[serde(with = "optional_date", default)]
-    pub start_date: Option<time::Date>,
+    pub start_date: Option<NaiveDate>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
+/// Reads a calendar day written `YYYY-MM-DD` (a sign allowed before the
+/// year), within Beacon's calendar.
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let bytes = unsigned.as_bytes();
+    let shape = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && [0, 1, 2, 3, 5, 6, 8, 9]
+            .iter()
+            .all(|&i| bytes[i].is_ascii_digit());
+    if !shape {
+        return None;
+    }
+    let year: i32 = unsigned[..4].parse().ok()?;
+    let month = unsigned[5..7].parse().ok()?;
+    let day = unsigned[8..].parse().ok()?;
+    let year = if negative { -year } else { year };
+    NaiveDate::from_ymd_opt(year, month, day).filter(|date| in_calendar(*date))
+}
+
+/// Formats a calendar day as `YYYY-MM-DD`, the form of Statuspage's `start_date`.
+pub fn format_date(date: NaiveDate) -> String {
+    date.to_string()
+}
+
 /// Stores an optional calendar day as `YYYY-MM-DD`.
 mod optional_date {
+    use chrono::NaiveDate;
     use serde::{Deserialize, Deserializer, Serializer};
-    use time::format_description::FormatItem;
-    use time::macros::format_description;
-    use time::Date;
 
-    pub(crate) const FORMAT: &[FormatItem<'static>] = format_description!("[year]-[month]-[day]");
-
-    pub fn serialize<S: Serializer>(date: &Option<Date>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        date: &Option<NaiveDate>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         match date {
-            Some(date) => {
-                let text = date.format(FORMAT).map_err(serde::ser::Error::custom)?;
-                serializer.serialize_some(&text)
-            }
+            Some(date) => serializer.serialize_some(&super::format_date(*date)),
             None => serializer.serialize_none(),
         }
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
-    ) -> Result<Option<Date>, D::Error> {
+    ) -> Result<Option<NaiveDate>, D::Error> {
         Option::<String>::deserialize(deserializer)?
-            .map(|text| Date::parse(&text, FORMAT).map_err(serde::de::Error::custom))
+            .map(|text| super::calendar_date::parse(&text))
             .transpose()
     }
 }
 
 /// Stores a calendar day as `YYYY-MM-DD`.
 pub(crate) mod calendar_date {
+    use chrono::NaiveDate;
     use serde::{Deserialize, Deserializer, Serializer};
-    use time::Date;
 
-    pub fn serialize<S: Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
-        let text = date
-            .format(super::optional_date::FORMAT)
-            .map_err(serde::ser::Error::custom)?;
-        serializer.serialize_str(&text)
+    pub fn serialize<S: Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&super::format_date(*date))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Date::parse(&text, super::optional_date::FORMAT).map_err(serde::de::Error::custom)
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+        parse(&String::deserialize(deserializer)?)
     }
-}
 
-/// Formats a calendar day as `YYYY-MM-DD`, the form of Statuspage's `start_date`.
-pub fn format_date(date: time::Date) -> String {
-    date.format(optional_date::FORMAT)
-        .unwrap_or_else(|_| date.to_string())
+    pub(super) fn parse<E: serde::de::Error>(text: &str) -> Result<NaiveDate, E> {
+        super::parse_date(text)
+            .ok_or_else(|| E::custom(format!("{text:?} is not a date written YYYY-MM-DD")))
+    }
 }
 
 // ---- Updates, incidents, maintenance ------------------------------------
@@ -1327,7 +1350,7 @@ impl MessageTemplate {
             MessageTemplate::Investigating { since } => format!(
                 "We are investigating problems with {what} since {}. \
                  We will post an update as soon as we know more.",
-                display_time(since)
+                format_utc_minutes(since)
             ),
             MessageTemplate::Identified => format!(
                 "We have identified the cause of the problems with {what} \
@@ -1336,18 +1359,18 @@ impl MessageTemplate {
             MessageTemplate::Monitoring { fixed_at } => format!(
                 "A fix for the problems with {what} was applied at {}. \
                  We are monitoring the results.",
-                display_time(fixed_at)
+                format_utc_minutes(fixed_at)
             ),
             MessageTemplate::Resolved { resolved_at } => format!(
                 "The problems with {what} have been resolved. \
                  Everything has been working normally since {}.",
-                display_time(resolved_at)
+                format_utc_minutes(resolved_at)
             ),
             MessageTemplate::Maintenance { window } => format!(
                 "We will carry out scheduled maintenance on {what} from {} to {}. \
                  During this time the service may be unavailable.",
-                display_time(window.start()),
-                display_time(window.end())
+                format_utc_minutes(window.start()),
+                format_utc_minutes(window.end())
             ),
         }
     }
@@ -1391,15 +1414,56 @@ fn component_list(components: &[Category]) -> String {
     }
 }
 
-/// `2026-11-23 03:12 UTC`.
-fn display_time(at: Timestamp) -> String {
-    let t = at.to_datetime();
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calendar_days_are_written_yyyy_mm_dd() {
+        let leap_day = NaiveDate::from_ymd_opt(2028, 2, 29).unwrap();
+        assert_eq!(format_date(leap_day), "2028-02-29");
+        assert_eq!(parse_date("2028-02-29"), Some(leap_day));
+        assert_eq!(
+            format_date(NaiveDate::from_ymd_opt(-1, 1, 2).unwrap()),
+            "-0001-01-02"
+        );
+        assert_eq!(parse_date("-0001-01-02"), NaiveDate::from_ymd_opt(-1, 1, 2));
+        assert_eq!(
+            parse_date("+2025-01-01"),
+            NaiveDate::from_ymd_opt(2025, 1, 1)
+        );
+        for text in [
+            "2027-02-29",
+            "2025-1-01",
+            "2025-01-1",
+            "25-01-01",
+            "12025-01-01",
+            "2025/01/01",
+            "2025-01-01T00:00:00Z",
+            "",
+            "-",
+        ] {
+            assert_eq!(parse_date(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_start_date_is_stored_as_a_day() {
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        struct Row {
+            #[serde(with = "optional_date", default)]
+            day: Option<NaiveDate>,
+        }
+        let row = Row {
+            day: NaiveDate::from_ymd_opt(2025, 1, 1),
+        };
+        let json = serde_json::to_string(&row).unwrap();
+        assert_eq!(json, r#"{"day":"2025-01-01"}"#);
+        assert_eq!(serde_json::from_str::<Row>(&json).unwrap(), row);
+        assert_eq!(
+            serde_json::from_str::<Row>("{}").unwrap(),
+            Row { day: None }
+        );
+        assert!(serde_json::from_str::<Row>(r#"{"day":"2025-13-01"}"#).is_err());
+    }
 }

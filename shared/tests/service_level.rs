@@ -10,8 +10,7 @@ use beacon_shared::service_level::{
 };
 use beacon_shared::status_page::{ComponentId, ComponentStatus};
 use beacon_shared::Timestamp;
-use time::macros::date;
-use time::Month;
+use chrono::{Month, NaiveDate};
 use ComponentStatus::*;
 
 #[cfg(target_arch = "wasm32")]
@@ -22,6 +21,10 @@ const HOUR: i64 = 60 * MINUTE;
 
 fn t(text: &str) -> Timestamp {
     Timestamp::parse(text).unwrap()
+}
+
+fn date(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).unwrap()
 }
 
 fn plus(at: Timestamp, millis: i64) -> Timestamp {
@@ -86,7 +89,7 @@ fn major_outage_of_43_minutes_12_seconds_in_a_30_day_month_is_exactly_99_9_perce
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn partial_outage_counts_thirty_percent_and_degraded_performance_counts_as_up() {
-    let day = date!(2026 - 03 - 05);
+    let day = date(2026, 3, 5);
     let at = t("2026-03-05T02:00:00Z");
 
     let partial = history(&[(at, plus(at, 10 * HOUR), PartialOutage)]);
@@ -132,7 +135,7 @@ fn partial_outage_counts_thirty_percent_and_degraded_performance_counts_as_up() 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn maintenance_is_left_out_of_the_measured_time() {
-    let day = date!(2026 - 03 - 05);
+    let day = date(2026, 3, 5);
     let at = t("2026-03-05T00:00:00Z");
     let h = history(&[
         (at, plus(at, 12 * HOUR), UnderMaintenance),
@@ -167,8 +170,8 @@ fn an_outage_across_the_end_of_a_month_is_split_between_the_months() {
     assert_eq!(february.time_in_status.major_outage, 90 * MINUTE);
     assert_eq!(january.period.to(), february.period.from());
 
-    let last_day = daily_availability(&h, date!(2026 - 01 - 31), later(), &defaults()).unwrap();
-    let first_day = daily_availability(&h, date!(2026 - 02 - 01), later(), &defaults()).unwrap();
+    let last_day = daily_availability(&h, date(2026, 1, 31), later(), &defaults()).unwrap();
+    let first_day = daily_availability(&h, date(2026, 2, 1), later(), &defaults()).unwrap();
     assert_eq!(last_day.time_in_status.major_outage, HOUR);
     assert_eq!(first_day.time_in_status.major_outage, 90 * MINUTE);
 }
@@ -264,7 +267,7 @@ fn leap_years_have_a_29th_of_february() {
     let march = monthly_availability(&h, 2028, Month::March, later(), &defaults()).unwrap();
     assert_eq!(february.time_in_status.major_outage, 2 * HOUR);
     assert_eq!(march.time_in_status.major_outage, 0);
-    let leap_day = daily_availability(&h, date!(2028 - 02 - 29), later(), &defaults()).unwrap();
+    let leap_day = daily_availability(&h, date(2028, 2, 29), later(), &defaults()).unwrap();
     assert_eq!(leap_day.time_in_status.major_outage, 2 * HOUR);
     assert_eq!(leap_day.percent(), 100.0 * 22.0 / 24.0);
 }
@@ -394,12 +397,12 @@ fn ninety_day_bars_end_today() {
     let bars = ninety_day_bars(&h, now, &defaults());
     assert_eq!(bars.len(), BAR_DAYS);
     assert_eq!(bars.len(), 90);
-    assert_eq!(bars[89].date, date!(2026 - 03 - 01));
-    assert_eq!(bars[88].date, date!(2026 - 02 - 28));
-    assert_eq!(bars[0].date, date!(2025 - 12 - 02));
+    assert_eq!(bars[89].date, date(2026, 3, 1));
+    assert_eq!(bars[88].date, date(2026, 2, 28));
+    assert_eq!(bars[0].date, date(2025, 12, 2));
     assert!(bars
         .windows(2)
-        .all(|pair| pair[0].date.next_day() == Some(pair[1].date)));
+        .all(|pair| pair[0].date.succ_opt() == Some(pair[1].date)));
 
     assert_eq!(bars[88].worst_status, MajorOutage);
     assert_eq!(bars[88].time_in_status.major_outage, 50 * MINUTE);

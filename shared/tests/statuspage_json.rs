@@ -226,7 +226,7 @@ fn component(id: &str, name: &str, status: ComponentStatus, group: Option<&str>)
         group_id: group.map(cid),
         showcase: true,
         only_show_if_degraded: false,
-        start_date: Some(time::macros::date!(2025 - 01 - 01)),
+        start_date: chrono::NaiveDate::from_ymd_opt(2025, 1, 1),
         created_at: t("2025-01-01T00:00:00Z"),
         updated_at: t("2026-05-01T10:00:00Z"),
     }

@@ -359,9 +359,10 @@ fn on_call_now_and_next_and_the_incident_countdown(env: &Env) -> Result<(), Fail
         .duration_since(std::time::UNIX_EPOCH)?
         .as_millis() as i64;
     // The first shift started a minute ago, to the minute, as the form takes it (UTC).
-    let starts_at = time::OffsetDateTime::from_unix_timestamp((now_ms / 1000) - 60)?.format(
-        &time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]"),
-    )?;
+    let starts_at = chrono::DateTime::from_timestamp((now_ms / 1000) - 60, 0)
+        .ok_or("the clock is out of range")?
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
     let created: serde_json::Value = env
         .http
         .post(env.worker.url("/api/incidents"))

@@ -580,10 +580,12 @@ fn real_alertmanager_fires_repeats_and_resolves(env: &Env) -> Result<(), Failed>
         format!("incident from Alertmanager: {detail}"),
     )?;
 
-    let past = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
-    let ends_at = past
-        .format(&time::format_description::well_known::Rfc3339)
-        .map_err(|e| e.to_string())?;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis() as i64;
+    let ends_at = chrono::DateTime::from_timestamp_millis(now_ms - 1_000)
+        .ok_or("the clock is out of range")?
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
     push(&alert(Some(ends_at)))?;
     let resolved = eventually("the resolved notification to reach Beacon", || {
         let rows = rows(env)?;

@@ -9,11 +9,11 @@
 use beacon_shared::status_page::{PublicUpdate, StatusPage};
 use beacon_shared::statuspage_api::LIST_LIMIT;
 use beacon_shared::Timestamp;
+use chrono::{Datelike, Month, Timelike};
 use maud::html;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::Writer;
 use std::io;
-use time::format_description::well_known::Rfc2822;
 
 /// One incident or maintenance as a feed entry.
 struct FeedEntry {
@@ -93,10 +93,23 @@ fn xml_document(body: impl FnOnce(&mut Writer<Vec<u8>>) -> io::Result<()>) -> St
     }
 }
 
+/// RFC 2822 in UTC, as RSS dates are: `Tue, 01 Dec 2026 11:00:00 +0000`;
+/// RFC 3339 for a year it cannot write (before 1900).
 fn rfc2822(at: Timestamp) -> String {
-    at.to_datetime()
-        .format(&Rfc2822)
-        .unwrap_or_else(|_| at.to_string())
+    let t = at.to_datetime();
+    let month = Month::try_from(t.month() as u8).map_or("", |m| m.name());
+    match month.get(..3) {
+        Some(month) if t.year() >= 1900 => format!(
+            "{}, {:02} {month} {} {:02}:{:02}:{:02} +0000",
+            t.weekday(),
+            t.day(),
+            t.year(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+        _ => at.to_string(),
+    }
 }
 
 /// What both feeds say of themselves: their title and when they last changed.
@@ -261,5 +274,18 @@ mod tests {
         );
         assert!(feed
             .contains("<guid isPermaLink=\"true\">https://s.example/status/incidents/inc1</guid>"));
+    }
+    #[test]
+    fn rfc_2822_days_have_two_digits_and_years_before_1900_are_rfc_3339() {
+        let t = |text| Timestamp::parse(text).unwrap();
+        assert_eq!(
+            rfc2822(t("2026-12-01T11:00:00.5Z")),
+            "Tue, 01 Dec 2026 11:00:00 +0000"
+        );
+        assert_eq!(
+            rfc2822(t("2028-03-01T00:59:59+01:00")),
+            "Tue, 29 Feb 2028 23:59:59 +0000"
+        );
+        assert_eq!(rfc2822(t("1899-12-31T23:59:59Z")), "1899-12-31T23:59:59Z");
     }
 }

@@ -17,11 +17,10 @@ use beacon_shared::status_page::{
     ScheduledMaintenance, StatusPage,
 };
 use beacon_shared::triage::Title;
-use beacon_shared::Timestamp;
+use beacon_shared::{format_duration, format_utc_minutes, DurationStyle, Timestamp};
+use chrono::{Datelike, Month, NaiveDate};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use std::collections::BTreeMap;
-use time::macros::format_description;
-use time::OffsetDateTime;
 
 /// Everything the public pages show, read at one instant.
 pub struct PageView<'a> {
@@ -64,46 +63,14 @@ footer{margin-top:1rem;color:var(--muted);font-size:.85rem}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 "#;
 
-/// `Nov 24, 2026 14:05 UTC`.
-fn display(at: Timestamp) -> String {
-    let format =
-        format_description!("[month repr:short] [day padding:none], [year] [hour]:[minute] UTC");
-    at.to_datetime()
-        .format(format)
-        .unwrap_or_else(|_| at.to_string())
-}
-
 fn time_tag(at: Timestamp) -> Markup {
-    html! { time datetime=(at.to_string()) { (display(at)) } }
+    html! { time datetime=(at.to_string()) { (format_utc_minutes(at)) } }
 }
 
 /// `99.95 %`, never rounded up to 100 unless it is 100.
 fn percent(value: f64) -> String {
     let floored = (value * 100.0).floor() / 100.0;
     format!("{floored:.2} %")
-}
-
-/// `1 h 12 min`, `43 min 12 s`, `0 s`.
-fn duration(millis: i64) -> String {
-    let negative = millis < 0;
-    let seconds = millis.unsigned_abs() / 1000;
-    let (days, hours, minutes, secs) = (
-        seconds / 86_400,
-        seconds / 3600 % 24,
-        seconds / 60 % 60,
-        seconds % 60,
-    );
-    let text = match (days, hours, minutes) {
-        (0, 0, 0) => format!("{secs} s"),
-        (0, 0, m) => format!("{m} min {secs} s"),
-        (0, h, m) => format!("{h} h {m} min"),
-        (d, h, _) => format!("{d} d {h} h"),
-    };
-    if negative {
-        format!("−{text}")
-    } else {
-        text
-    }
 }
 
 fn layout(view: &PageView, title: &str, content: Markup) -> String {
@@ -217,10 +184,10 @@ fn maintenance_card(
 }
 
 /// The days before a component was created have no data.
-fn created_date(component: &Component) -> time::Date {
+fn created_date(component: &Component) -> NaiveDate {
     component
         .start_date
-        .unwrap_or_else(|| component.created_at.to_datetime().date())
+        .unwrap_or_else(|| component.created_at.date())
 }
 
 fn history_of<'a>(
@@ -233,7 +200,7 @@ fn history_of<'a>(
     }
 }
 
-fn bar_label(bar: &DayBar, created: time::Date) -> (String, String) {
+fn bar_label(bar: &DayBar, created: NaiveDate) -> (String, String) {
     let date = beacon_shared::status_page::format_date(bar.date);
     if bar.date < created {
         return ("d-none".into(), format!("{date}: no data"));
@@ -250,7 +217,7 @@ fn bar_label(bar: &DayBar, created: time::Date) -> (String, String) {
         format!(
             "{} {}",
             s.label().to_lowercase(),
-            duration(bar.time_in_status.millis(*s))
+            format_duration(bar.time_in_status.millis(*s), DurationStyle::Short)
         )
     })
     .collect();
@@ -266,7 +233,7 @@ fn bar_label(bar: &DayBar, created: time::Date) -> (String, String) {
 }
 
 /// Availability over the bars' days since the component was created.
-fn ninety_day_percent(bars: &[DayBar], created: time::Date) -> f64 {
+fn ninety_day_percent(bars: &[DayBar], created: NaiveDate) -> f64 {
     let (measured, down) =
         bars.iter()
             .filter(|b| b.date >= created)
@@ -343,13 +310,15 @@ fn components_section(view: &PageView) -> Markup {
     }
 }
 
-fn month_name(month: time::Month) -> String {
-    format!("{month}")
+/// The UTC month `at` falls in, and its year: (`November`, 2026).
+fn month_of(at: Timestamp) -> (Month, i32) {
+    let day = at.date();
+    let month = Month::try_from(day.month() as u8).unwrap_or(Month::January);
+    (month, day.year())
 }
 
 fn availability_section(view: &PageView) -> Markup {
-    let today = view.now.to_datetime();
-    let (year, month) = (today.year(), today.month());
+    let (month, year) = month_of(view.now);
     let rows: Vec<Markup> = view
         .page
         .components()
@@ -371,8 +340,8 @@ fn availability_section(view: &PageView) -> Markup {
                     td.num { (percent(year_report.percent())) }
                     td.num { (slo.to_string()) }
                     td.num class=[budget.is_exceeded().then_some("over")] {
-                        @if budget.is_exceeded() { "exceeded by " (duration(-budget.remaining_millis)) }
-                        @else { (duration(budget.remaining_millis)) " left" }
+                        @if budget.is_exceeded() { "exceeded by " (format_duration(-budget.remaining_millis, DurationStyle::Short)) }
+                        @else { (format_duration(budget.remaining_millis, DurationStyle::Short)) " left" }
                     }
                 }
             })
@@ -386,10 +355,10 @@ fn availability_section(view: &PageView) -> Markup {
             } @else {
                 div.table {
                     table {
-                        caption.sr { "Availability per component for " (month_name(month)) " " (year) " and the year " (year) }
+                        caption.sr { "Availability per component for " (month.name()) " " (year) " and the year " (year) }
                         thead { tr {
                             th scope="col" { "Component" }
-                            th.num scope="col" { (month_name(month)) " " (year) }
+                            th.num scope="col" { (month.name()) " " (year) }
                             th.num scope="col" { (year) }
                             th.num scope="col" { "Target" }
                             th.num scope="col" { "Error budget this month" }
@@ -459,8 +428,8 @@ pub fn render_history(view: &PageView) -> String {
     entries.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
     let mut months: Vec<(String, Vec<Entry>)> = Vec::new();
     for (at, entry) in entries {
-        let t: OffsetDateTime = at.to_datetime();
-        let month = format!("{} {}", month_name(t.month()), t.year());
+        let (month, year) = month_of(at);
+        let month = format!("{} {year}", month.name());
         match months.last_mut() {
             Some((last, list)) if *last == month => list.push(entry),
             _ => months.push((month, vec![entry])),

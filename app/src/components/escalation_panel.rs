@@ -6,24 +6,17 @@ use crate::api;
 use crate::incident_state::IncidentState;
 use beacon_shared::api::EscalationView;
 use beacon_shared::escalation::{Deadline, DeadlineKind};
-use beacon_shared::Timestamp;
+use beacon_shared::{format_duration, DurationStyle, Timestamp};
 use leptos::prelude::*;
 
-/// "14 min 05 s", "1 h 02 min", "3 d 4 h": time left (or overdue) in words.
-pub fn format_countdown(millis: i64) -> String {
-    let seconds = millis.unsigned_abs() / 1000;
-    let (days, hours, minutes, secs) = (
-        seconds / 86_400,
-        (seconds % 86_400) / 3600,
-        (seconds % 3600) / 60,
-        seconds % 60,
-    );
-    if days > 0 {
-        format!("{days} d {hours} h")
-    } else if hours > 0 {
-        format!("{hours} h {minutes:02} min")
+/// "within 14 min 05 s", "overdue by 1 h 02 min": time left to a limit, or
+/// past it, in words.
+pub fn countdown_text(left: i64) -> String {
+    let text = format_duration(left.saturating_abs(), DurationStyle::Countdown);
+    if left >= 0 {
+        format!("within {text}")
     } else {
-        format!("{minutes} min {secs:02} s")
+        format!("overdue by {text}")
     }
 }
 
@@ -102,14 +95,7 @@ pub fn EscalationPanel(state: IncidentState) -> impl IntoView {
                         Some(deadline) => view! {
                             <p id="next-deadline" data-kind=deadline.kind.as_str() data-at=deadline.at.to_string() aria-live="off">
                                 <strong>{deadline_label(deadline.kind)}</strong>" "
-                                <span class="countdown">{move || {
-                                    let left = deadline.at.millis_since(clock.get());
-                                    if left >= 0 {
-                                        format!("within {}", format_countdown(left))
-                                    } else {
-                                        format!("overdue by {}", format_countdown(left))
-                                    }
-                                }}</span>
+                                <span class="countdown">{move || countdown_text(deadline.at.millis_since(clock.get()))}</span>
                             </p>
                         }.into_any(),
                         None => view! { <p id="next-deadline" class="muted">"No time limit is running."</p> }.into_any(),
@@ -142,9 +128,12 @@ mod tests {
 
     #[test]
     fn countdowns_read_naturally() {
-        assert_eq!(format_countdown(14 * 60_000 + 5_000), "14 min 05 s");
-        assert_eq!(format_countdown(-(61 * 60_000)), "1 h 01 min");
-        assert_eq!(format_countdown(3 * 86_400_000 + 4 * 3_600_000), "3 d 4 h");
-        assert_eq!(format_countdown(999), "0 min 00 s");
+        assert_eq!(countdown_text(14 * 60_000 + 5_000), "within 14 min 05 s");
+        assert_eq!(countdown_text(-(61 * 60_000)), "overdue by 1 h 01 min");
+        assert_eq!(
+            countdown_text(3 * 86_400_000 + 4 * 3_600_000),
+            "within 3 d 4 h"
+        );
+        assert_eq!(countdown_text(999), "within 0 min 00 s");
     }
 }

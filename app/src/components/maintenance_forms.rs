@@ -4,12 +4,12 @@
 //! `completed` makes them operational again).
 
 use crate::api;
-use crate::pages::on_call::utc_minutes;
 use crate::status_draft::{
     maintenance_update, next_maintenance_status, MaintenanceDraft, MAINTENANCE_UPDATE_CHOICES,
 };
 use crate::status_page_state::{RequestState, StatusPageState};
 use beacon_shared::category::Category;
+use beacon_shared::format_utc_minutes;
 use beacon_shared::status_api::PublishedMaintenance;
 use beacon_shared::status_page::{
     maintenance_update_text, Component, MaintenanceStatus, ScheduledMaintenance,
@@ -37,8 +37,8 @@ pub fn ScheduleMaintenanceForm(state: StatusPageState) -> impl IntoView {
                 result.set(Some(format!(
                     "Scheduled “{}” from {} to {}.",
                     m.name,
-                    utc_minutes(m.scheduled_for),
-                    utc_minutes(m.scheduled_until)
+                    format_utc_minutes(m.scheduled_for),
+                    format_utc_minutes(m.scheduled_until)
                 )));
                 draft.set(MaintenanceDraft::default());
                 state.reload();
@@ -275,7 +275,7 @@ fn MaintenanceItem(
                 <strong class="entry-name">{maintenance.name().to_string()}</strong>
                 <span class="badge-status" data-status=current.as_str()>{current.as_str().replace('_', " ")}</span>
                 <span class="muted">
-                    {format!("{} to {} · {touched}", utc_minutes(window.start()), utc_minutes(window.end()))}
+                    {format!("{} to {} · {touched}", format_utc_minutes(window.start()), format_utc_minutes(window.end()))}
                 </span>
             </div>
             <p class="latest-update">{latest}</p>

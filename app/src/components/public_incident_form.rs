@@ -7,11 +7,11 @@ use crate::api;
 use crate::components::public_message::{
     AffectedSelects, IncidentStatusSelect, MessageText, TextFieldIds,
 };
-use crate::pages::on_call::utc_minutes;
 use crate::status_draft::{
     new_public_incident, published_impact, MessageDraft, TextChoice, TicketFields,
 };
 use crate::status_page_state::{now, RequestState, StatusPageState};
+use beacon_shared::format_utc_minutes;
 use beacon_shared::status_api::PublishedIncident;
 use beacon_shared::status_page::{Impact, PublicIncidentStatus};
 use beacon_shared::statuspage_api::{AffectedComponentJson, IncidentJson};
@@ -133,7 +133,7 @@ fn published_view(incident: IncidentJson) -> impl IntoView {
 /// newest update's text and component changes.
 fn preview_view(incident: IncidentJson) -> impl IntoView {
     let newest = incident.incident_updates.into_iter().next();
-    let at = newest.as_ref().map(|u| utc_minutes(u.display_at));
+    let at = newest.as_ref().map(|u| format_utc_minutes(u.display_at));
     let body = newest.as_ref().map(|u| u.body.clone());
     let changes = newest
         .and_then(|u| u.affected_components)

@@ -6,9 +6,9 @@ use crate::api;
 use crate::components::public_message::{
     AffectedSelects, IncidentStatusSelect, MessageText, TextFieldIds,
 };
-use crate::pages::on_call::utc_minutes;
 use crate::status_draft::{MessageDraft, TextChoice};
 use crate::status_page_state::{now, RequestState, StatusPageState};
+use beacon_shared::format_utc_minutes;
 use beacon_shared::status_api::PublishedIncident;
 use beacon_shared::status_page::{IncidentUpdate, PublicIncident};
 use leptos::prelude::*;
@@ -121,7 +121,7 @@ fn entry_head(incident: &PublicIncident) -> impl IntoView {
             <strong class="entry-name">{incident.name().to_string()}</strong>
             <span class="badge-status" data-status=status>{status}</span>
             <span class="muted">
-                {format!("impact {} · started {}", incident.impact(), utc_minutes(incident.started_at()))}
+                {format!("impact {} · started {}", incident.impact(), format_utc_minutes(incident.started_at()))}
             </span>
         </div>
     }
@@ -130,7 +130,7 @@ fn entry_head(incident: &PublicIncident) -> impl IntoView {
 fn latest_update(update: &IncidentUpdate) -> impl IntoView {
     view! {
         <p class="latest-update">
-            <span class="muted">{format!("{} · {}", utc_minutes(update.at), update.status)}</span>
+            <span class="muted">{format!("{} · {}", format_utc_minutes(update.at), update.status)}</span>
             <br />
             {update.body.to_string()}
         </p>

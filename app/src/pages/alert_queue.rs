@@ -4,10 +4,9 @@
 
 use crate::api;
 use crate::credentials::use_credentials;
-use crate::pages::incident_queue::format_age;
 use beacon_shared::api::{AlertView, AttachAlert, DiscardAlert};
 use beacon_shared::lifecycle::IncidentStatus;
-use beacon_shared::Timestamp;
+use beacon_shared::{format_duration, DurationStyle, Timestamp};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
@@ -177,7 +176,7 @@ fn AlertRow(
             <td>{severity}</td>
             <td>{alert.integration.clone()}</td>
             <td>
-                {format!("{} ago", format_age(alert.first_seen, now))}
+                {format!("{} ago", format_duration(now.millis_since(alert.first_seen).max(0), DurationStyle::Short))}
                 {(alert.deliveries > 1).then(|| view! { <div class="muted">{format!("{} deliveries", alert.deliveries)}</div> })}
             </td>
             <td>{alert.status.clone()}</td>

@@ -9,10 +9,9 @@ use crate::components::incident_actions::{
 use crate::components::priority_badge::PriorityBadge;
 use crate::credentials::use_credentials;
 use crate::incident_state::IncidentState;
-use crate::pages::incident_queue::format_age;
 use crate::timeline_text::describe;
 use beacon_shared::api::TimelineEntryView;
-use beacon_shared::Timestamp;
+use beacon_shared::{format_duration, DurationStyle, Timestamp};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -109,7 +108,7 @@ fn IncidentHeader(state: IncidentState) -> impl IntoView {
                     <dt>"Category"</dt><dd>{incident.category.clone().unwrap_or_else(|| "none".into())}</dd>
                     <dt>"Labels"</dt><dd>{if incident.labels.is_empty() { "none".to_owned() } else { incident.labels.join(", ") }}</dd>
                     <dt>"Owning group"</dt><dd>{incident.owner_group.clone().unwrap_or_else(|| "unassigned".into())}</dd>
-                    <dt>"Opened"</dt><dd>{utc(incident.created_at)}" ("{format_age(incident.created_at, now())}" ago) by "{incident.created_by.clone()}</dd>
+                    <dt>"Opened"</dt><dd>{utc(incident.created_at)}" ("{format_duration(now().millis_since(incident.created_at).max(0), DurationStyle::Short)}" ago) by "{incident.created_by.clone()}</dd>
                 </dl>
                 <details open=incident.priority.is_high()>
                     <summary>"Why "{incident.rules_priority.as_str()}" by the SOP"</summary>

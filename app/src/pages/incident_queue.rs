@@ -6,7 +6,7 @@ use crate::api;
 use crate::components::priority_badge::PriorityBadge;
 use crate::credentials::use_credentials;
 use beacon_shared::lifecycle::IncidentStatus;
-use beacon_shared::{Priority, Timestamp};
+use beacon_shared::{format_duration, DurationStyle, Priority, Timestamp};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -14,19 +14,6 @@ use leptos_router::NavigateOptions;
 
 /// The query parameters the queue forwards to `GET /api/incidents`.
 pub const FILTER_KEYS: [&str; 5] = ["priority", "status", "category", "owner_group", "open"];
-
-/// "3 d 4 h", "2 h 5 min", "12 min": how long a ticket has been open.
-pub fn format_age(created: Timestamp, now: Timestamp) -> String {
-    let minutes = now.millis_since(created).max(0) / 60_000;
-    let (days, hours, mins) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
-    if days > 0 {
-        format!("{days} d {hours} h")
-    } else if hours > 0 {
-        format!("{hours} h {mins} min")
-    } else {
-        format!("{mins} min")
-    }
-}
 
 /// `priority=P0&open=true` from the non-empty filters, in a fixed order.
 pub fn filter_query(filters: &[(&str, String)]) -> String {
@@ -187,7 +174,7 @@ pub fn IncidentQueue() -> impl IntoView {
                                         <td>{i.status.as_str().replace('_', " ")}</td>
                                         <td>{i.category.unwrap_or_default()}</td>
                                         <td>{i.owner_group.unwrap_or_default()}</td>
-                                        <td>{format_age(i.created_at, now)}</td>
+                                        <td>{format_duration(now.millis_since(i.created_at).max(0), DurationStyle::Short)}</td>
                                     </tr>
                                 }).collect::<Vec<_>>()}
                             </tbody>

@@ -8,7 +8,7 @@ use beacon_shared::api::{OnCallView, RotaRequest};
 use beacon_shared::role::Role;
 use beacon_shared::rota::{RotaRole, ShiftLength};
 use beacon_shared::triage::Name;
-use beacon_shared::Timestamp;
+use beacon_shared::{format_utc_minutes, Timestamp};
 use leptos::prelude::*;
 
 /// The rota form's fields as typed: names separated by commas or new lines,
@@ -54,15 +54,6 @@ pub fn role_label(role: beacon_shared::rota::RotaRole) -> &'static str {
     }
 }
 
-/// `2026-11-23 03:12 UTC`: instants on this page are shown in UTC, like the SOP's.
-pub fn utc_minutes(at: Timestamp) -> String {
-    let text = at.to_string();
-    match (text.get(..10), text.get(11..16)) {
-        (Some(date), Some(time)) => format!("{date} {time} UTC"),
-        _ => text,
-    }
-}
-
 #[component]
 pub fn OnCall() -> impl IntoView {
     let credentials = use_credentials();
@@ -92,7 +83,7 @@ pub fn OnCall() -> impl IntoView {
                 Ok(None) => view! { <p>"Sign in to see the rotas."</p> }.into_any(),
                 Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
                 Ok(Some(list)) => view! {
-                    <p class="muted">"As of "{utc_minutes(list.at)}"."</p>
+                    <p class="muted">"As of "{format_utc_minutes(list.at)}"."</p>
                     <table id="on-call">
                         <thead><tr><th>"Role"</th><th>"On call now"</th><th>"Next"</th></tr></thead>
                         <tbody>{list.rotas.into_iter().map(on_call_row).collect::<Vec<_>>()}</tbody>
@@ -185,7 +176,7 @@ fn on_call_row(view: OnCallView) -> impl IntoView {
                 .to
                 .map(|n| n.to_string())
                 .unwrap_or_else(|| "nobody".into()),
-            utc_minutes(handover.at)
+            format_utc_minutes(handover.at)
         )
     });
     view! {
@@ -218,6 +209,6 @@ mod tests {
     #[test]
     fn instants_are_shown_to_the_minute_in_utc() {
         let at = Timestamp::parse("2026-11-23T03:12:45Z").unwrap();
-        assert_eq!(utc_minutes(at), "2026-11-23 03:12 UTC");
+        assert_eq!(format_utc_minutes(at), "2026-11-23 03:12 UTC");
     }
 }

@@ -109,11 +109,11 @@ struct HistoryRow {
 /// The first instant the pages look at: the earlier of the first bar's day
 /// and the start of the year.
 fn history_start(now: Timestamp) -> Timestamp {
-    let today = now.to_datetime().date();
-    let bars_start = today.midnight().assume_utc().unix_timestamp() * 1000
-        - (BAR_DAYS as i64 - 1) * MILLIS_PER_DAY;
-    let year_start = time::Date::from_ordinal_date(today.year(), 1)
-        .map(|d| d.midnight().assume_utc().unix_timestamp() * 1000)
+    let today = now.date();
+    let bars_start =
+        Timestamp::start_of_day(today).unix_millis() - (BAR_DAYS as i64 - 1) * MILLIS_PER_DAY;
+    let year_start = chrono::NaiveDate::from_yo_opt(chrono::Datelike::year(&today), 1)
+        .map(|d| Timestamp::start_of_day(d).unix_millis())
         .unwrap_or(bars_start);
     Timestamp::from_unix_millis(bars_start.min(year_start))
 }

@@ -157,7 +157,7 @@ pub(super) async fn create_component(
         group_id: None,
         showcase: request.showcase,
         only_show_if_degraded: request.only_show_if_degraded,
-        start_date: Some(at.to_datetime().date()),
+        start_date: Some(at.date()),
         created_at: at,
         updated_at: at,
     };

@@ -181,7 +181,7 @@ fn the_page_shows_the_banner_incidents_and_components() {
 fn ninety_day_bars_show_each_day() {
     let mut payments = component("payments", "Payments", ComponentStatus::Operational);
     payments.created_at = at(NOW - 10 * DAY);
-    payments.start_date = Some(payments.created_at.to_datetime().date());
+    payments.start_date = Some(payments.created_at.date());
     let outage_start = NOW - 2 * DAY;
     let history = StatusHistory::new(
         ComponentStatus::Operational,
@@ -269,11 +269,23 @@ fn an_unknown_incident_has_no_page() {
 
 #[test]
 fn durations_read_naturally() {
-    assert_eq!(duration(0), "0 s");
-    assert_eq!(duration(2_592_000), "43 min 12 s");
-    assert_eq!(duration(4_320_000), "1 h 12 min");
-    assert_eq!(duration(-1_008_000), "−16 min 48 s");
-    assert_eq!(duration(3 * DAY + 3_600_000), "3 d 1 h");
+    assert_eq!(format_duration(0, DurationStyle::Short), "0 s");
+    assert_eq!(
+        format_duration(2_592_000, DurationStyle::Short),
+        "43 min 12 s"
+    );
+    assert_eq!(
+        format_duration(4_320_000, DurationStyle::Short),
+        "1 h 12 min"
+    );
+    assert_eq!(
+        format_duration(-1_008_000, DurationStyle::Short),
+        "−16 min 48 s"
+    );
+    assert_eq!(
+        format_duration(3 * DAY + 3_600_000, DurationStyle::Short),
+        "3 d 1 h"
+    );
 }
 
 #[test]
