@@ -4,6 +4,7 @@
 //! classification of D1's errors into [`StoreError`], and the guarded batch.
 
 mod incidents;
+mod settings;
 mod users;
 
 use crate::auth::Actor;

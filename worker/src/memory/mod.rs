@@ -3,16 +3,18 @@
 //! implementing that concept's trait.
 
 mod incidents;
+mod settings;
 mod users;
 
 use crate::auth::{hash_token, Actor};
-use crate::stores::{IncidentRecord, StoreError};
+use crate::stores::{IncidentRecord, Setting, StoreError};
 use beacon_shared::api::{AuditEntryView, TimelineEntryView, UserView};
 use beacon_shared::category::Category;
 use beacon_shared::role::Role;
 use beacon_shared::timeline::TimelineEvent;
 use beacon_shared::Timestamp;
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 
 /// A single-threaded store holding users, incidents, timelines and the audit trail in memory.
 pub struct MemoryStore {
@@ -22,6 +24,7 @@ pub struct MemoryStore {
     pub(super) timeline: RefCell<Vec<(i64, TimelineEntryView)>>,
     pub(super) audit: RefCell<Vec<AuditEntryView>>,
     pub(super) categories: Vec<Category>,
+    pub(super) settings: RefCell<HashMap<Setting, String>>,
     /// When set, every call fails as if the database were down.
     pub failing: Cell<bool>,
 }
@@ -39,6 +42,7 @@ impl Default for MemoryStore {
             timeline: RefCell::default(),
             audit: RefCell::default(),
             categories,
+            settings: RefCell::default(),
             failing: Cell::new(false),
         }
     }

@@ -3,12 +3,14 @@
 //! native tests of the handlers).
 
 pub mod incidents;
+pub mod settings;
 pub mod users;
 
 pub use incidents::{
     IncidentChange, IncidentFilter, IncidentRecord, IncidentState, IncidentStore, NewAuditRecord,
     NewIncidentRecord,
 };
+pub use settings::{Setting, SettingChange, SettingsStore};
 pub use users::UserStore;
 
 use crate::error::ApiError;
