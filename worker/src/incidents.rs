@@ -12,8 +12,8 @@ use crate::stores::{
     NewIncidentRecord,
 };
 use beacon_shared::api::{
-    CategoryChange, IncidentDetail, IncidentList, IncidentView, NewIncident, NewTimelineEntry,
-    OwnerChange, PriorityChange, TimelineEntryKind, TransitionRequest,
+    CategoryChange, CategoryList, IncidentDetail, IncidentList, IncidentView, NewIncident,
+    NewTimelineEntry, OwnerChange, PriorityChange, TimelineEntryKind, TransitionRequest,
 };
 use beacon_shared::category::{check_category, Category, CategoryError, Labels};
 use beacon_shared::clearance::may_see_incident;
@@ -189,6 +189,18 @@ fn priority_timeline(
         decision,
         reason,
     }))
+}
+
+/// `GET /api/categories`: the categories a ticket may carry (K1).
+pub async fn categories<S: IncidentStore>(store: &S) -> Result<CategoryList, ApiError> {
+    Ok(CategoryList {
+        categories: store
+            .known_categories()
+            .await?
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
+    })
 }
 
 /// Parses `priority=P0&status=triage&category=API&owner_group=dba&open=true`.

@@ -199,10 +199,20 @@ impl IncidentStore for D1Store {
         if let Some(g) = &filter.owner_group {
             bind(" AND i.owner_group = ?", text(g.as_str()), &mut sql);
         }
-        match filter.open {
-            Some(true) => sql.push_str(" AND i.status NOT IN ('closed', 'discarded')"),
-            Some(false) => sql.push_str(" AND i.status IN ('closed', 'discarded')"),
-            None => {}
+        if let Some(open) = filter.open {
+            // The statuses come from the one definition of "open" in shared.
+            let statuses: Vec<IncidentStatus> = IncidentStatus::ALL
+                .into_iter()
+                .filter(|s| s.is_open() == open)
+                .collect();
+            let placeholders: Vec<String> = statuses
+                .iter()
+                .map(|status| {
+                    args.push(text(status.as_str()));
+                    format!("?{}", args.len())
+                })
+                .collect();
+            sql.push_str(&format!(" AND i.status IN ({})", placeholders.join(", ")));
         }
         sql.push_str(" ORDER BY i.priority ASC, i.created_at ASC, i.id ASC LIMIT 1000");
         let result = self

@@ -12,10 +12,9 @@ pub(crate) use crate::d1::{
 };
 use crate::error::ApiError;
 use crate::request_body::check_declared_length;
-use crate::stores::{IncidentStore, StoreError, UserStore};
+use crate::stores::StoreError;
 use crate::{incidents, users};
 use beacon_shared::alert::IngestFormat;
-use beacon_shared::api::Health;
 use beacon_shared::Timestamp;
 use worker::{console_error, event, Context, Env, Headers, Method, Request, Response};
 
@@ -73,14 +72,7 @@ async fn route(
         .and_then(|u| u.query().map(str::to_owned))
         .unwrap_or_default();
     match (method, segments.as_slice()) {
-        (Method::Get, ["api", "health"]) => {
-            let health = Health {
-                service: "beacon".into(),
-                version: crate::VERSION.into(),
-                d1: store.ping().await,
-            };
-            json_ok(&health, 200)
-        }
+        (Method::Get, ["api", "health"]) => json_ok(&users::health(&store).await, 200),
         (Method::Post, ["v2", "enqueue"]) => alerts::pagerduty_enqueue(req, &store).await,
         (Method::Post, ["api", "webhooks", "alertmanager"]) => {
             alerts::notification_webhook(req, &store, IngestFormat::Alertmanager).await
@@ -116,15 +108,7 @@ async fn api(
     let actor = authorize(req, store).await?;
     match (method, segments) {
         (Method::Get, ["me"]) => json_ok(&users::me(&actor), 200),
-        (Method::Get, ["categories"]) => {
-            let categories = store
-                .known_categories()
-                .await?
-                .iter()
-                .map(|c| c.to_string())
-                .collect();
-            json_ok(&beacon_shared::api::CategoryList { categories }, 200)
-        }
+        (Method::Get, ["categories"]) => json_ok(&incidents::categories(store).await?, 200),
         (Method::Get, ["incidents"]) => {
             json_ok(&incidents::list_incidents(store, &actor, query).await?, 200)
         }
