@@ -98,6 +98,11 @@ impl IncidentStatus {
         self.is_open() && self != IncidentStatus::Resolved
     }
 
+    /// Reported or in triage: nobody has classified it yet (SPEC V3, V10).
+    pub fn is_untriaged(self) -> bool {
+        matches!(self, IncidentStatus::Reported | IncidentStatus::Triage)
+    }
+
     /// Investigating, identified or monitoring: someone is working the problem.
     pub fn is_active(self) -> bool {
         matches!(
@@ -389,6 +394,11 @@ mod tests {
             waiting,
             [Reported, Triage, Investigating, Identified, Monitoring]
         );
+        let untriaged: Vec<_> = IncidentStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_untriaged())
+            .collect();
+        assert_eq!(untriaged, [Reported, Triage]);
     }
 
     fn sample(kind: TransitionKind) -> Transition {

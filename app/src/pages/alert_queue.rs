@@ -13,10 +13,9 @@ use leptos_router::hooks::use_navigate;
 
 /// An alert the SRE still has to decide about: its incident was not triaged yet.
 pub fn awaits_triage(alert: &AlertView) -> bool {
-    matches!(
-        alert.incident_status,
-        Some(IncidentStatus::Reported | IncidentStatus::Triage)
-    )
+    alert
+        .incident_status
+        .is_some_and(IncidentStatus::is_untriaged)
 }
 
 /// The number typed into "attach to incident", if it is one.
