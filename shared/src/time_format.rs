@@ -57,52 +57,33 @@ mod tests {
         Timestamp::parse(text).unwrap()
     }
 
+    /// Each case: an RFC 3339 instant and what is shown for it.
+    fn check_minutes(cases: &[(&str, &str)]) {
+        for (instant, shown) in cases {
+            assert_eq!(format_utc_minutes(t(instant)), *shown, "{instant}");
+        }
+    }
+
     #[test]
     fn instants_are_shown_to_the_minute_in_utc() {
-        assert_eq!(
-            format_utc_minutes(t("2026-11-23T03:12:45Z")),
-            "2026-11-23 03:12 UTC"
-        );
-        assert_eq!(
-            format_utc_minutes(t("2026-11-23T03:12:59.999Z")),
-            "2026-11-23 03:12 UTC"
-        );
-        assert_eq!(
-            format_utc_minutes(t("2026-11-23T05:12:00+02:00")),
-            "2026-11-23 03:12 UTC"
-        );
+        check_minutes(&[
+            ("2026-11-23T03:12:45Z", "2026-11-23 03:12 UTC"),
+            ("2026-11-23T03:12:59.999Z", "2026-11-23 03:12 UTC"),
+            ("2026-11-23T05:12:00+02:00", "2026-11-23 03:12 UTC"),
+            ("1970-01-01T00:00:00Z", "1970-01-01 00:00 UTC"),
+        ]);
     }
 
     #[test]
     fn minutes_cross_day_month_and_year_boundaries_in_utc() {
-        assert_eq!(
-            format_utc_minutes(t("2026-12-31T23:59:59Z")),
-            "2026-12-31 23:59 UTC"
-        );
-        assert_eq!(
-            format_utc_minutes(t("2026-12-31T23:30:00-01:00")),
-            "2027-01-01 00:30 UTC"
-        );
-        assert_eq!(
-            format_utc_minutes(t("2026-05-01T01:00:00+02:00")),
-            "2026-04-30 23:00 UTC"
-        );
-        assert_eq!(
-            format_utc_minutes(t("2028-02-28T23:00:00-01:00")),
-            "2028-02-29 00:00 UTC"
-        );
-        assert_eq!(
-            format_utc_minutes(t("2027-02-28T23:00:00-01:00")),
-            "2027-03-01 00:00 UTC"
-        );
-        assert_eq!(
-            format_utc_minutes(t("2100-02-28T23:00:00-01:00")),
-            "2100-03-01 00:00 UTC"
-        );
-        assert_eq!(
-            format_utc_minutes(Timestamp::from_unix_millis(0)),
-            "1970-01-01 00:00 UTC"
-        );
+        check_minutes(&[
+            ("2026-12-31T23:59:59Z", "2026-12-31 23:59 UTC"),
+            ("2026-12-31T23:30:00-01:00", "2027-01-01 00:30 UTC"),
+            ("2026-05-01T01:00:00+02:00", "2026-04-30 23:00 UTC"),
+            ("2028-02-28T23:00:00-01:00", "2028-02-29 00:00 UTC"),
+            ("2027-02-28T23:00:00-01:00", "2027-03-01 00:00 UTC"),
+            ("2100-02-28T23:00:00-01:00", "2100-03-01 00:00 UTC"),
+        ]);
     }
 
     fn short(millis: i64) -> String {
@@ -113,53 +94,62 @@ mod tests {
         format_duration(millis, DurationStyle::Countdown)
     }
 
-    #[test]
-    fn durations_under_a_minute() {
-        assert_eq!(short(0), "0 s");
-        assert_eq!(short(999), "0 s");
-        assert_eq!(short(42 * SECOND + 900), "42 s");
-        assert_eq!(short(MINUTE - 1), "59 s");
-        assert_eq!(countdown(0), "0 min 00 s");
-        assert_eq!(countdown(999), "0 min 00 s");
-        assert_eq!(countdown(5 * SECOND), "0 min 05 s");
-        assert_eq!(countdown(MINUTE - 1), "0 min 59 s");
-    }
-
-    #[test]
-    fn durations_in_minutes_and_hours() {
-        assert_eq!(short(MINUTE), "1 min 0 s");
-        assert_eq!(short(14 * MINUTE + 5 * SECOND), "14 min 5 s");
-        assert_eq!(short(2_592_000), "43 min 12 s");
-        assert_eq!(short(HOUR - 1), "59 min 59 s");
-        assert_eq!(short(HOUR), "1 h 0 min");
-        assert_eq!(short(HOUR + 5 * MINUTE + 59 * SECOND), "1 h 5 min");
-        assert_eq!(short(4_320_000), "1 h 12 min");
-        assert_eq!(short(DAY - 1), "23 h 59 min");
-        assert_eq!(countdown(MINUTE), "1 min 00 s");
-        assert_eq!(countdown(14 * MINUTE + 5 * SECOND), "14 min 05 s");
-        assert_eq!(countdown(HOUR), "1 h 00 min");
-        assert_eq!(countdown(61 * MINUTE), "1 h 01 min");
-        assert_eq!(countdown(4_320_000), "1 h 12 min");
-        assert_eq!(countdown(DAY - 1), "23 h 59 min");
-    }
-
-    #[test]
-    fn durations_in_days() {
-        for format in [short, countdown] {
-            assert_eq!(format(DAY), "1 d 0 h");
-            assert_eq!(format(3 * DAY + HOUR), "3 d 1 h");
-            assert_eq!(format(3 * DAY + 4 * HOUR + 59 * MINUTE), "3 d 4 h");
-            assert_eq!(format(400 * DAY + 23 * HOUR), "400 d 23 h");
+    /// Each case: milliseconds, then the short and the countdown text.
+    fn check_durations(cases: &[(i64, &str, &str)]) {
+        for (millis, short_text, countdown_text) in cases {
+            assert_eq!(short(*millis), *short_text, "{millis} ms, short");
+            assert_eq!(
+                countdown(*millis),
+                *countdown_text,
+                "{millis} ms, countdown"
+            );
         }
     }
 
     #[test]
+    fn durations_under_a_minute() {
+        check_durations(&[
+            (0, "0 s", "0 min 00 s"),
+            (999, "0 s", "0 min 00 s"),
+            (5 * SECOND, "5 s", "0 min 05 s"),
+            (42 * SECOND + 900, "42 s", "0 min 42 s"),
+            (MINUTE - 1, "59 s", "0 min 59 s"),
+        ]);
+    }
+
+    #[test]
+    fn durations_in_minutes_and_hours() {
+        check_durations(&[
+            (MINUTE, "1 min 0 s", "1 min 00 s"),
+            (14 * MINUTE + 5 * SECOND, "14 min 5 s", "14 min 05 s"),
+            (2_592_000, "43 min 12 s", "43 min 12 s"),
+            (HOUR - 1, "59 min 59 s", "59 min 59 s"),
+            (HOUR, "1 h 0 min", "1 h 00 min"),
+            (61 * MINUTE, "1 h 1 min", "1 h 01 min"),
+            (HOUR + 5 * MINUTE + 59 * SECOND, "1 h 5 min", "1 h 05 min"),
+            (4_320_000, "1 h 12 min", "1 h 12 min"),
+            (DAY - 1, "23 h 59 min", "23 h 59 min"),
+        ]);
+    }
+
+    #[test]
+    fn durations_in_days() {
+        check_durations(&[
+            (DAY, "1 d 0 h", "1 d 0 h"),
+            (3 * DAY + HOUR, "3 d 1 h", "3 d 1 h"),
+            (3 * DAY + 4 * HOUR + 59 * MINUTE, "3 d 4 h", "3 d 4 h"),
+            (400 * DAY + 23 * HOUR, "400 d 23 h", "400 d 23 h"),
+        ]);
+    }
+
+    #[test]
     fn negative_durations_have_a_minus_sign() {
-        assert_eq!(short(-1_008_000), "−16 min 48 s");
-        assert_eq!(countdown(-61 * MINUTE), "−1 h 01 min");
-        assert_eq!(short(-42 * SECOND), "−42 s");
-        assert_eq!(short(-999), "0 s");
-        assert_eq!(countdown(-999), "0 min 00 s");
+        check_durations(&[
+            (-1_008_000, "−16 min 48 s", "−16 min 48 s"),
+            (-61 * MINUTE, "−1 h 1 min", "−1 h 01 min"),
+            (-42 * SECOND, "−42 s", "−0 min 42 s"),
+            (-999, "0 s", "0 min 00 s"),
+        ]);
         assert_eq!(short(i64::MIN), "−106751991167 d 7 h");
     }
 }

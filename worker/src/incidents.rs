@@ -15,7 +15,7 @@ use beacon_shared::api::{
     CategoryChange, CategoryList, IncidentDetail, IncidentList, IncidentView, NewIncident,
     NewTimelineEntry, OwnerChange, PriorityChange, TimelineEntryKind, TransitionRequest,
 };
-use beacon_shared::category::{check_category, Category, CategoryError, Labels};
+use beacon_shared::category::{check_category, Category, CategoryError, Label, Labels};
 use beacon_shared::clearance::may_see_incident;
 use beacon_shared::lifecycle::{allowed_transitions, apply_transition, IncidentStatus, Transition};
 use beacon_shared::priority_override::{check_priority_change, OverrideError, PriorityDecision};
@@ -104,6 +104,21 @@ async fn decide_priority<S: IncidentStore>(
     Ok((rules, decision))
 }
 
+/// Whether `actor` may file a `priority` ticket under `category` (K1, K3),
+/// and the parsed labels (K2).
+async fn decide_category<S: IncidentStore>(
+    store: &S,
+    actor: &Actor,
+    priority: Priority,
+    category: Option<&Category>,
+    labels: &[Label],
+) -> Result<Labels, ApiError> {
+    check_category(priority, category, &store.known_categories().await?).map_err(category_error)?;
+    require_security_clearance(actor, category)?;
+    Labels::parse(labels.iter().map(|l| l.as_str()))
+        .map_err(|e| ApiError::invalid("labels", e.to_string()))
+}
+
 /// `POST /api/incidents`: classifies with the SOP's rules, checks P6 and K1,
 /// and stores the ticket in triage with its first timeline entries.
 pub async fn create_incident<S: IncidentStore>(
@@ -124,15 +139,14 @@ pub async fn create_incident<S: IncidentStore>(
         request.priority_reason.as_deref(),
     )
     .map_err(priority_error)?;
-    check_category(
+    let labels = decide_category(
+        store,
+        actor,
         requested,
         request.category.as_ref(),
-        &store.known_categories().await?,
+        &request.labels,
     )
-    .map_err(category_error)?;
-    require_security_clearance(actor, request.category.as_ref())?;
-    let labels = Labels::parse(request.labels.iter().map(|l| l.as_str()))
-        .map_err(|e| ApiError::invalid("labels", e.to_string()))?;
+    .await?;
     let state = IncidentState {
         title: request.title.to_string(),
         priority: requested,
@@ -412,15 +426,14 @@ pub async fn change_category<S: IncidentStore>(
     now: Timestamp,
 ) -> Result<IncidentDetail, ApiError> {
     let (record, request) = load_for_change::<S, CategoryChange>(store, actor, id, body).await?;
-    check_category(
+    let labels = decide_category(
+        store,
+        actor,
         record.state.priority,
         request.category.as_ref(),
-        &store.known_categories().await?,
+        &request.labels,
     )
-    .map_err(category_error)?;
-    require_security_clearance(actor, request.category.as_ref())?;
-    let labels = Labels::parse(request.labels.iter().map(|l| l.as_str()))
-        .map_err(|e| ApiError::invalid("labels", e.to_string()))?;
+    .await?;
     let mut state = record.state.clone();
     state.category = request.category;
     state.labels = labels;

@@ -93,6 +93,20 @@ impl TimelineRow {
     }
 }
 
+/// The bound values of `title, priority, rules_priority, status, category,
+/// labels, owner_group` (?1 to ?7) for an insert or update.
+fn state_columns(s: &IncidentState) -> [JsValue; 7] {
+    [
+        text(&s.title),
+        text(s.priority.as_str()),
+        text(s.rules_priority.as_str()),
+        text(s.status.as_str()),
+        opt_text(s.category.as_ref().map(|c| c.as_str())),
+        text(&labels_json(&s.labels)),
+        opt_text(s.owner_group.as_ref().map(|g| g.as_str())),
+    ]
+}
+
 fn labels_json(labels: &Labels) -> String {
     serde_json::to_string(labels).unwrap_or_else(|_| "[]".into())
 }
@@ -124,17 +138,10 @@ impl IncidentStore for D1Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) RETURNING id",
             )
             .bind(&[
-                text(&s.title),
-                text(s.priority.as_str()),
-                text(s.rules_priority.as_str()),
-                text(s.status.as_str()),
-                opt_text(s.category.as_ref().map(|c| c.as_str())),
-                text(&labels_json(&s.labels)),
-                opt_text(s.owner_group.as_ref().map(|g| g.as_str())),
-                text(&facts),
-                num(incident.actor.user_id),
-                at.clone(),
-            ])
+                state_columns(s).as_slice(),
+                &[text(&facts), num(incident.actor.user_id), at.clone()],
+            ]
+            .concat())
             .map_err(store_err)?];
         // Later statements find the new id as the newest incident of this batch's transaction.
         for entry in &incident.timeline {
@@ -267,17 +274,14 @@ impl IncidentStore for D1Store {
                  labels = ?6, owner_group = ?7, updated_at = ?8 WHERE id = ?9 AND updated_at = ?10",
             )
             .bind(&[
-                text(&s.title),
-                text(s.priority.as_str()),
-                text(s.rules_priority.as_str()),
-                text(s.status.as_str()),
-                opt_text(s.category.as_ref().map(|c| c.as_str())),
-                text(&labels_json(&s.labels)),
-                opt_text(s.owner_group.as_ref().map(|g| g.as_str())),
-                at.clone(),
-                num(change.id),
-                num(change.expected_updated_at.unix_millis()),
-            ])
+                state_columns(s).as_slice(),
+                &[
+                    at.clone(),
+                    num(change.id),
+                    num(change.expected_updated_at.unix_millis()),
+                ],
+            ]
+            .concat())
             .map_err(store_err)?;
         // Written only if the UPDATE matched (changes() = 1), so a lost race writes nothing.
         let timeline = self
