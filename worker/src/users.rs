@@ -3,7 +3,7 @@
 use crate::auth::{hash_token, Actor};
 use crate::error::ApiError;
 use crate::request_body::decode_json;
-use crate::stores::{StoreError, UserStore};
+use crate::stores::{NewTokenRecord, NewUserRecord, StoreError, UserStore};
 use beacon_shared::api::{
     AuditEntryView, AuditLog, Health, NewToken, NewUser, TokenCreated, UserView,
 };
@@ -50,7 +50,12 @@ pub async fn create_user<S: UserStore>(
     require_admin(actor)?;
     let request: NewUser = decode_json(body)?;
     store
-        .create_user(&request.name, request.role, now, actor)
+        .create_user(&NewUserRecord {
+            name: &request.name,
+            role: request.role,
+            at: now,
+            actor,
+        })
         .await
         .map_err(|e| match e {
             StoreError::UniqueViolation(_) => ApiError::Conflict {
@@ -83,7 +88,13 @@ pub async fn create_token<S: UserStore>(
         .ok_or(ApiError::NotFound { what: "user" })?;
     let label = request.label.map(|l| l.to_string()).unwrap_or_default();
     store
-        .create_token(user_id, &hash_token(&fresh_token), &label, now, actor)
+        .create_token(&NewTokenRecord {
+            user_id,
+            token_hash: &hash_token(&fresh_token),
+            label: &label,
+            at: now,
+            actor,
+        })
         .await?;
     Ok(TokenCreated {
         user_id,

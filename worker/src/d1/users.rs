@@ -2,10 +2,9 @@
 
 use super::{num, parse_err, store_err, text, D1Store};
 use crate::auth::Actor;
-use crate::stores::{StoreError, UserStore};
+use crate::stores::{NewTokenRecord, NewUserRecord, StoreError, UserStore};
 use beacon_shared::api::{AuditEntryView, UserView};
 use beacon_shared::role::Role;
-use beacon_shared::triage::Name;
 use beacon_shared::Timestamp;
 use serde::Deserialize;
 
@@ -67,13 +66,13 @@ impl UserStore for D1Store {
         }))
     }
 
-    async fn create_user(
-        &self,
-        name: &Name,
-        role: Role,
-        at: Timestamp,
-        actor: &Actor,
-    ) -> Result<UserView, StoreError> {
+    async fn create_user(&self, user: &NewUserRecord<'_>) -> Result<UserView, StoreError> {
+        let NewUserRecord {
+            name,
+            role,
+            at,
+            actor,
+        } = *user;
         let insert = self
             .db
             .prepare("INSERT INTO users (name, role, created_at) VALUES (?1, ?2, ?3) RETURNING id, name, role")
@@ -115,14 +114,14 @@ impl UserStore for D1Store {
         row.map(UserView::try_from).transpose()
     }
 
-    async fn create_token(
-        &self,
-        user_id: i64,
-        token_hash: &str,
-        label: &str,
-        at: Timestamp,
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
+    async fn create_token(&self, token: &NewTokenRecord<'_>) -> Result<(), StoreError> {
+        let NewTokenRecord {
+            user_id,
+            token_hash,
+            label,
+            at,
+            actor,
+        } = *token;
         let insert = self
             .db
             .prepare("INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES (?1, ?2, ?3, ?4)")

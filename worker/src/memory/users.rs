@@ -2,11 +2,8 @@
 
 use super::MemoryStore;
 use crate::auth::Actor;
-use crate::stores::{StoreError, UserStore};
+use crate::stores::{NewTokenRecord, NewUserRecord, StoreError, UserStore};
 use beacon_shared::api::{AuditEntryView, UserView};
-use beacon_shared::role::Role;
-use beacon_shared::triage::Name;
-use beacon_shared::Timestamp;
 
 impl UserStore for MemoryStore {
     async fn ping(&self) -> bool {
@@ -34,13 +31,13 @@ impl UserStore for MemoryStore {
         }))
     }
 
-    async fn create_user(
-        &self,
-        name: &Name,
-        role: Role,
-        at: Timestamp,
-        actor: &Actor,
-    ) -> Result<UserView, StoreError> {
+    async fn create_user(&self, user: &NewUserRecord<'_>) -> Result<UserView, StoreError> {
+        let NewUserRecord {
+            name,
+            role,
+            at,
+            actor,
+        } = *user;
         self.check()?;
         if self.users.borrow().iter().any(|u| u.name == name.as_str()) {
             return Err(StoreError::UniqueViolation("users.name".into()));
@@ -68,14 +65,14 @@ impl UserStore for MemoryStore {
         Ok(self.users.borrow().iter().find(|u| u.id == id).cloned())
     }
 
-    async fn create_token(
-        &self,
-        user_id: i64,
-        token_hash: &str,
-        label: &str,
-        at: Timestamp,
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
+    async fn create_token(&self, token: &NewTokenRecord<'_>) -> Result<(), StoreError> {
+        let NewTokenRecord {
+            user_id,
+            token_hash,
+            label,
+            at,
+            actor,
+        } = *token;
         self.check()?;
         self.tokens
             .borrow_mut()

@@ -11,7 +11,7 @@ pub use incidents::{
     NewIncidentRecord,
 };
 pub use settings::{Setting, SettingChange, SettingsStore};
-pub use users::UserStore;
+pub use users::{NewTokenRecord, NewUserRecord, UserStore};
 
 use crate::error::ApiError;
 

@@ -7,6 +7,25 @@ use beacon_shared::role::Role;
 use beacon_shared::triage::Name;
 use beacon_shared::Timestamp;
 
+/// A person about to be added by `actor` at `at`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewUserRecord<'a> {
+    pub name: &'a Name,
+    pub role: Role,
+    pub at: Timestamp,
+    pub actor: &'a Actor,
+}
+
+/// A token about to be issued to `user_id`; only its hash is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTokenRecord<'a> {
+    pub user_id: i64,
+    pub token_hash: &'a str,
+    pub label: &'a str,
+    pub at: Timestamp,
+    pub actor: &'a Actor,
+}
+
 /// People, tokens and the audit log.
 #[allow(async_fn_in_trait)] // single-threaded wasm runtime: no Send bound wanted
 pub trait UserStore {
@@ -15,23 +34,10 @@ pub trait UserStore {
     /// The active user whose token hashes to `token_hash`.
     async fn actor_for_token_hash(&self, token_hash: &str) -> Result<Option<Actor>, StoreError>;
     /// Creates a user (with its audit record).
-    async fn create_user(
-        &self,
-        name: &Name,
-        role: Role,
-        at: Timestamp,
-        actor: &Actor,
-    ) -> Result<UserView, StoreError>;
+    async fn create_user(&self, user: &NewUserRecord<'_>) -> Result<UserView, StoreError>;
     async fn get_user(&self, id: i64) -> Result<Option<UserView>, StoreError>;
     /// Stores a token hash for a user (with its audit record).
-    async fn create_token(
-        &self,
-        user_id: i64,
-        token_hash: &str,
-        label: &str,
-        at: Timestamp,
-        actor: &Actor,
-    ) -> Result<(), StoreError>;
+    async fn create_token(&self, token: &NewTokenRecord<'_>) -> Result<(), StoreError>;
     /// The newest `limit` audit records, newest first.
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntryView>, StoreError>;
 }
