@@ -6,48 +6,36 @@ use crate::{build, setup};
 
 pub fn run() -> Result {
     setup::run(setup::Needs::Everything)?;
-    {
-        let _step = Step::start("cargo fmt --check");
-        run_cmd(
-            "cargo fmt --check",
-            command("cargo").args(["fmt", "--all", "--check"]),
-        )?;
-    }
-    {
-        let _step = Step::start("clippy (native)");
-        run_cmd(
-            "clippy (native)",
-            command("cargo").args([
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ]),
-        )?;
-    }
-    {
-        let _step = Step::start("clippy (wasm32)");
-        run_cmd(
-            "clippy (wasm32)",
-            command("cargo").args([
-                "clippy",
-                "--target",
-                "wasm32-unknown-unknown",
-                "-p",
-                "beacon-shared",
-                "-p",
-                "beacon-app",
-                "-p",
-                "beacon-worker",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ]),
-        )?;
-    }
+    cargo_step("cargo fmt --check", &["fmt", "--all", "--check"])?;
+    cargo_step(
+        "clippy (native)",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    cargo_step(
+        "clippy (wasm32)",
+        &[
+            "clippy",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "beacon-shared",
+            "-p",
+            "beacon-app",
+            "-p",
+            "beacon-worker",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
     {
         let _step = Step::start("native unit and property tests");
         run_cmd(
@@ -75,6 +63,12 @@ pub fn run() -> Result {
 }
 
 /// `cargo xtask e2e`: build, then only the end-to-end suite.
+/// Runs `cargo <args>` as one named step.
+fn cargo_step(name: &str, args: &[&str]) -> Result {
+    let _step = Step::start(name);
+    run_cmd(name, command("cargo").args(args))
+}
+
 pub fn end_to_end_only() -> Result {
     setup::run(setup::Needs::Everything)?;
     build::run()?;

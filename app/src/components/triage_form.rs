@@ -32,6 +32,32 @@ fn text_input(
     }
 }
 
+/// A choice from a fixed list; `choices` are (value, label) pairs.
+fn select_input(
+    draft: RwSignal<TriageDraft>,
+    id: &'static str,
+    label: &'static str,
+    get: Getter,
+    set: Setter,
+    choices: &'static [(&'static str, &'static str)],
+) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <select
+                id=id
+                prop:value=move || draft.with(|d| get(d).clone())
+                on:change=move |ev| draft.update(|d| set(d, event_target_value(&ev)))
+            >
+                {choices
+                    .iter()
+                    .map(|(value, text)| view! { <option value=*value>{*text}</option> })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
 fn check_input(
     draft: RwSignal<TriageDraft>,
     id: &'static str,
@@ -108,18 +134,8 @@ pub fn TriageForm(draft: RwSignal<TriageDraft>) -> impl IntoView {
                 {regional_inputs(draft, "availability-region", "Availability", true)}
                 {text_input(draft, "packet-loss-global", "Transit packet loss globally (%)", "number", |d| &d.packet_loss_global, |d, v| d.packet_loss_global = v)}
                 {regional_inputs(draft, "packet-loss-region", "Transit packet loss", false)}
-                <label>
-                    "Tier-1 data center"
-                    <select
-                        id="tier1-datacenter"
-                        prop:value=move || draft.with(|d| d.tier1_datacenter.clone())
-                        on:change=move |ev| draft.update(|d| d.tier1_datacenter = event_target_value(&ev))
-                    >
-                        <option value="">"not affected"</option>
-                        <option value="degraded">"significantly degraded"</option>
-                        <option value="lost">"lost"</option>
-                    </select>
-                </label>
+                {select_input(draft, "tier1-datacenter", "Tier-1 data center", |d| &d.tier1_datacenter, |d, v| d.tier1_datacenter = v,
+                    &[("", "not affected"), ("degraded", "significantly degraded"), ("lost", "lost")])}
             </div>
         </fieldset>
         <fieldset>
@@ -165,20 +181,8 @@ pub fn TriageForm(draft: RwSignal<TriageDraft>) -> impl IntoView {
         <fieldset>
             <legend>"Who reported it, who is affected"</legend>
             <div class="grid">
-                <label>
-                    "Source"
-                    <select
-                        id="source-kind"
-                        prop:value=move || draft.with(|d| d.source_kind.clone())
-                        on:change=move |ev| draft.update(|d| d.source_kind = event_target_value(&ev))
-                    >
-                        <option value="">"not recorded"</option>
-                        <option value="monitoring">"monitoring system"</option>
-                        <option value="person">"person"</option>
-                        <option value="customer">"customer"</option>
-                        <option value="third_party">"third party"</option>
-                    </select>
-                </label>
+                {select_input(draft, "source-kind", "Source", |d| &d.source_kind, |d, v| d.source_kind = v,
+                    &[("", "not recorded"), ("monitoring", "monitoring system"), ("person", "person"), ("customer", "customer"), ("third_party", "third party")])}
                 {text_input(draft, "source-name", "Source name", "text", |d| &d.source_name, |d, v| d.source_name = v)}
                 {text_input(draft, "customer-name", "Affected customer", "text", |d| &d.customer_name, |d, v| d.customer_name = v)}
                 {check_input(draft, "customer-enterprise", "Enterprise customer or distribution partner", |d| d.customer_enterprise, |d, v| d.customer_enterprise = v)}
