@@ -189,6 +189,27 @@ fn security_incidents_are_hidden() {
     assert_eq!(err.status(), 403);
 }
 
+/// SPEC K3: the timeline of a Security incident goes through the clearance
+/// function: a reader without clearance gets exactly the answer for an
+/// incident that does not exist, for reads and writes alike.
+#[test]
+fn security_timelines_need_clearance() {
+    let store = MemoryStore::default();
+    let sec = actor(&store, "sec", Role::Security);
+    let sre = actor(&store, "sam", Role::Sre);
+    let body = br#"{"title":"credential stuffing","category":"Security"}"#;
+    let view = block_on(create_incident(&store, &sec, body, NOW)).unwrap();
+    let log = br#"{"kind":"work_log","text":"rotated the keys"}"#;
+    block_on(add_timeline_entry(&store, &sec, view.id, log, later(1))).unwrap();
+    let missing = block_on(get_incident(&store, &sre, 999)).unwrap_err();
+    let hidden = block_on(get_incident(&store, &sre, view.id)).unwrap_err();
+    assert_eq!(hidden.body(), missing.body());
+    let write = block_on(add_timeline_entry(&store, &sre, view.id, log, later(2))).unwrap_err();
+    assert_eq!(write.body(), missing.body());
+    let cleared = block_on(get_incident(&store, &sec, view.id)).unwrap();
+    assert_eq!(cleared.timeline.len(), 2);
+}
+
 /// SPEC Q1: the list filters by priority, status, category, owner and open/closed.
 #[test]
 fn list_filters() {
