@@ -2,11 +2,12 @@
 //! [`MemoryStore`] holding each concept's data, one file per concept
 //! implementing that concept's trait.
 
+mod alerts;
 mod incidents;
 mod users;
 
 use crate::auth::{hash_token, Actor};
-use crate::stores::{IncidentRecord, StoreError};
+use crate::stores::{IncidentRecord, Integration, NewAuditRecord, StoreError};
 use beacon_shared::api::{AuditEntryView, TimelineEntryView, UserView};
 use beacon_shared::category::Category;
 use beacon_shared::role::Role;
@@ -14,7 +15,8 @@ use beacon_shared::timeline::TimelineEvent;
 use beacon_shared::Timestamp;
 use std::cell::{Cell, RefCell};
 
-/// A single-threaded store holding users, incidents, timelines and the audit trail in memory.
+/// A single-threaded store holding users, incidents, timelines, the audit
+/// trail, integrations, deliveries and alerts in memory.
 pub struct MemoryStore {
     pub(super) users: RefCell<Vec<UserView>>,
     pub(super) tokens: RefCell<Vec<(String, i64)>>,
@@ -22,6 +24,10 @@ pub struct MemoryStore {
     pub(super) timeline: RefCell<Vec<(i64, TimelineEntryView)>>,
     pub(super) audit: RefCell<Vec<AuditEntryView>>,
     pub(super) categories: Vec<Category>,
+    /// Each integration with its secret hash.
+    integrations: RefCell<Vec<(Integration, String)>>,
+    alerts: RefCell<Vec<alerts::StoredAlert>>,
+    deliveries: RefCell<Vec<alerts::StoredDelivery>>,
     /// When set, every call fails as if the database were down.
     pub failing: Cell<bool>,
 }
@@ -39,6 +45,9 @@ impl Default for MemoryStore {
             timeline: RefCell::default(),
             audit: RefCell::default(),
             categories,
+            integrations: RefCell::default(),
+            alerts: RefCell::default(),
+            deliveries: RefCell::default(),
             failing: Cell::new(false),
         }
     }
@@ -95,6 +104,17 @@ impl MemoryStore {
             before,
             after,
         });
+    }
+
+    pub(super) fn push_audit_record(&self, at: Timestamp, actor: &Actor, record: &NewAuditRecord) {
+        self.push_audit(
+            at,
+            actor,
+            &record.action,
+            record.subject.clone(),
+            record.before.clone(),
+            record.after.clone(),
+        );
     }
 
     pub(super) fn push_timeline(
