@@ -278,8 +278,9 @@ fn notification(status: &str, fingerprint: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// SPEC I1, I3: a notification needs the secret of an integration of its own
-/// format; another format's secret is as unknown as a wrong one.
+/// SPEC I1, I3, I4: a notification needs the secret of an integration of its
+/// own format (another format's secret is as unknown as a wrong one) and a
+/// body that parses; refusals keep nothing, not even the raw delivery.
 #[test]
 fn notifications_need_their_own_formats_secret() {
     let store = MemoryStore::default();
@@ -293,7 +294,23 @@ fn notifications_need_their_own_formats_secret() {
         let err = block_on(notification_delivery(&store, format, secret, &body, NOW)).unwrap_err();
         assert_eq!(err, ApiError::Unauthorized);
     }
-    assert!(store.delivery_outcomes().is_empty());
+    let wrong_type = br#"{"receiver": "x", "status": "firing", "alerts": "none"}"#;
+    for (bad, status) in [(&body[..body.len() / 2], 400), (&wrong_type[..], 422)] {
+        let err = block_on(notification_delivery(
+            &store,
+            IngestFormat::Alertmanager,
+            &am,
+            bad,
+            NOW,
+        ))
+        .unwrap_err();
+        assert_eq!(err.status(), status, "{err:?}");
+    }
+    assert!(
+        store.delivery_outcomes().is_empty(),
+        "refusals keep nothing"
+    );
+    assert_eq!(store.incident_count(), 0);
     let receipt = block_on(notification_delivery(
         &store,
         IngestFormat::Alertmanager,
