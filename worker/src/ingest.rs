@@ -14,8 +14,8 @@ use crate::auth::hash_token;
 use crate::error::ApiError;
 use crate::request_body::decode_json;
 use crate::stores::{
-    AlertStore, IncidentState, Integration, KeyHistory, LinkedIncident, NewAuditRecord, StoreError,
-    REPLAYED_SIGNATURE,
+    AlertStatus, AlertStore, IncidentState, Integration, KeyHistory, LinkedIncident,
+    NewAuditRecord, StoreError, REPLAYED_SIGNATURE,
 };
 use crate::webhook_signature::{SignatureError, SignedRequest};
 use beacon_shared::alert::{AlertAction, AlertSignal, DedupKey, IngestFormat};
@@ -150,7 +150,52 @@ impl AlertPlan {
     }
 }
 
+/// What a plan does to an alert that exists already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlertUpdate {
+    pub alert_id: i64,
+    pub incident_id: Option<i64>,
+    /// The alert's new status; `None` keeps it (a repeat).
+    pub status: Option<AlertStatus>,
+}
+
 impl AlertPlan {
+    /// The change to an existing alert: one more delivery, maybe a new
+    /// status. `None` for a plan that opens an alert or drops the signal.
+    pub fn alert_update(&self) -> Option<AlertUpdate> {
+        let (alert_id, incident_id, status) = match self {
+            AlertPlan::Repeat {
+                alert_id,
+                incident_id,
+                ..
+            } => (alert_id, incident_id, None),
+            AlertPlan::Acknowledge {
+                alert_id,
+                incident_id,
+                ..
+            } => (alert_id, incident_id, Some(AlertStatus::Acknowledged)),
+            AlertPlan::Resolve {
+                alert_id,
+                incident_id,
+                ..
+            } => (alert_id, incident_id, Some(AlertStatus::Resolved)),
+            AlertPlan::Open { .. } | AlertPlan::Dropped { .. } => return None,
+        };
+        Some(AlertUpdate {
+            alert_id: *alert_id,
+            incident_id: *incident_id,
+            status,
+        })
+    }
+
+    /// The short-lived label this plan writes, if any.
+    pub fn label_change(&self) -> Option<&LabelChange> {
+        match self {
+            AlertPlan::Resolve { label, .. } => label.as_ref(),
+            _ => None,
+        }
+    }
+
     /// The audit record this plan writes besides its timeline entry: a
     /// resolution that marks its untriaged incident short-lived (V3).
     pub fn audit_record(&self) -> Option<NewAuditRecord> {

@@ -260,35 +260,23 @@ impl D1Store {
                 )?);
                 statements.push(self.timeline_statement(&incident_sql, at, actor, &entry)?);
             }
-            AlertPlan::Repeat {
-                alert_id,
-                incident_id,
-                ..
-            }
-            | AlertPlan::Acknowledge {
-                alert_id,
-                incident_id,
-                ..
-            }
-            | AlertPlan::Resolve {
-                alert_id,
-                incident_id,
-                ..
-            } => {
-                let set_status = match plan {
-                    AlertPlan::Acknowledge { .. } => {
+            AlertPlan::Repeat { .. }
+            | AlertPlan::Acknowledge { .. }
+            | AlertPlan::Resolve { .. }
+            | AlertPlan::Dropped { .. } => {
+                let Some(update) = plan.alert_update() else {
+                    return Ok(statements);
+                };
+                let mut args = vec![at_ms, signal_json, num(update.alert_id)];
+                let set_status = match update.status {
+                    Some(AlertStatus::Acknowledged) => {
                         ", status = ?4, acknowledged_at = coalesce(acknowledged_at, ?1)"
                     }
-                    AlertPlan::Resolve { .. } => ", status = ?4, resolved_at = ?1",
-                    _ => "",
+                    Some(AlertStatus::Resolved) => ", status = ?4, resolved_at = ?1",
+                    Some(AlertStatus::Triggered) => ", status = ?4",
+                    None => "",
                 };
-                let status = match plan {
-                    AlertPlan::Acknowledge { .. } => AlertStatus::Acknowledged,
-                    AlertPlan::Resolve { .. } => AlertStatus::Resolved,
-                    _ => AlertStatus::Triggered,
-                };
-                let mut args = vec![at_ms, signal_json, num(*alert_id)];
-                if !set_status.is_empty() {
+                if let Some(status) = update.status {
                     args.push(text(status.as_str()));
                 }
                 statements.push(self.statement(
@@ -297,14 +285,10 @@ impl D1Store {
                     ),
                     &args,
                 )?);
-                if let Some(id) = incident_id {
+                if let Some(id) = update.incident_id {
                     statements.push(self.timeline_statement(&id.to_string(), at, actor, &entry)?);
-                    statements.push(self.touch_incident(*id, at)?);
-                    if let AlertPlan::Resolve {
-                        label: Some(change),
-                        ..
-                    } = plan
-                    {
+                    statements.push(self.touch_incident(id, at)?);
+                    if let Some(change) = plan.label_change() {
                         statements.extend(self.label_statements(change)?);
                     }
                     if let Some(audit) = plan.audit_record() {
@@ -312,7 +296,6 @@ impl D1Store {
                     }
                 }
             }
-            AlertPlan::Dropped { .. } => {}
         }
         Ok(statements)
     }

@@ -156,104 +156,78 @@ impl MemoryStore {
             outcome: delivery.outcome_json(),
         });
         for plan in &delivery.plans {
-            let signal = plan.signal();
             let entry = plan.timeline_entry(integration);
-            match plan {
-                AlertPlan::Open { incident, .. } => {
-                    let incident_id = match incident {
-                        IncidentTarget::New(new) => self.add_incident(&NewIncidentRecord {
-                            state: new.state.clone(),
-                            at,
-                            actor: actor.clone(),
-                            timeline: vec![new.created.clone()],
-                        }),
-                        IncidentTarget::Existing(id) => {
-                            self.touch_incident(*id, at);
-                            *id
-                        }
-                    };
-                    let mut alerts = self.alerts.borrow_mut();
-                    let taken = alerts.iter().any(|a| {
-                        a.integration_id == integration.id
-                            && a.dedup_key == signal.dedup_key
-                            && a.status != AlertStatus::Resolved
-                    });
-                    if taken {
-                        return Err(open_key_violation());
+            if let AlertPlan::Open { signal, incident } = plan {
+                let incident_id = match incident {
+                    IncidentTarget::New(new) => self.add_incident(&NewIncidentRecord {
+                        state: new.state.clone(),
+                        at,
+                        actor: actor.clone(),
+                        timeline: vec![new.created.clone()],
+                    }),
+                    IncidentTarget::Existing(id) => {
+                        self.touch_incident(*id, at);
+                        *id
                     }
-                    let id = alerts.len() as i64 + 1;
-                    alerts.push(StoredAlert {
-                        id,
-                        integration_id: integration.id,
-                        dedup_key: signal.dedup_key.clone(),
-                        status: AlertStatus::Triggered,
-                        summary: signal.summary.clone(),
-                        severity: signal.severity.map(Severity::as_str).map(str::to_owned),
-                        incident_id: Some(incident_id),
-                        deliveries: 1,
-                        first_seen: at,
-                        last_seen: at,
-                    });
-                    drop(alerts);
-                    self.push_timeline(incident_id, at, &actor, entry);
+                };
+                let mut alerts = self.alerts.borrow_mut();
+                let taken = alerts.iter().any(|a| {
+                    a.integration_id == integration.id
+                        && a.dedup_key == signal.dedup_key
+                        && a.status != AlertStatus::Resolved
+                });
+                if taken {
+                    return Err(open_key_violation());
                 }
-                AlertPlan::Repeat {
-                    alert_id,
-                    incident_id,
-                    ..
-                }
-                | AlertPlan::Acknowledge {
-                    alert_id,
-                    incident_id,
-                    ..
-                }
-                | AlertPlan::Resolve {
-                    alert_id,
-                    incident_id,
-                    ..
-                } => {
-                    if let Some(alert) = self
-                        .alerts
-                        .borrow_mut()
-                        .iter_mut()
-                        .find(|a| a.id == *alert_id)
-                    {
-                        alert.deliveries += 1;
-                        alert.last_seen = at;
-                        match plan {
-                            AlertPlan::Acknowledge { .. } => {
-                                alert.status = AlertStatus::Acknowledged
-                            }
-                            AlertPlan::Resolve { .. } => alert.status = AlertStatus::Resolved,
-                            _ => {}
-                        }
-                    }
-                    let Some(incident_id) = incident_id else {
-                        continue;
-                    };
-                    self.push_timeline(*incident_id, at, &actor, entry);
-                    self.touch_incident(*incident_id, at);
-                    if let AlertPlan::Resolve {
-                        label: Some(change),
-                        ..
-                    } = plan
-                    {
-                        let mut incidents = self.incidents.borrow_mut();
-                        let incident = incidents
-                            .iter_mut()
-                            .find(|i| i.id == change.incident_id)
-                            .filter(|i| {
-                                i.state.labels == change.expected_labels
-                                    && i.state.status == change.expected_status
-                            })
-                            .ok_or(StoreError::LostGuard)?;
-                        incident.state.labels = change.labels.clone();
-                    }
-                    if let Some(audit) = plan.audit_record() {
-                        self.push_audit_record(at, &actor, &audit);
-                    }
-                }
-                AlertPlan::Dropped { .. } => {}
+                let id = alerts.len() as i64 + 1;
+                alerts.push(StoredAlert {
+                    id,
+                    integration_id: integration.id,
+                    dedup_key: signal.dedup_key.clone(),
+                    status: AlertStatus::Triggered,
+                    summary: signal.summary.clone(),
+                    severity: signal.severity.map(Severity::as_str).map(str::to_owned),
+                    incident_id: Some(incident_id),
+                    deliveries: 1,
+                    first_seen: at,
+                    last_seen: at,
+                });
+                drop(alerts);
+                self.push_timeline(incident_id, at, &actor, entry);
+                continue;
+            }
+            let Some(update) = plan.alert_update() else {
+                continue;
+            };
+            if let Some(alert) = self
+                .alerts
+                .borrow_mut()
+                .iter_mut()
+                .find(|a| a.id == update.alert_id)
+            {
+                alert.deliveries += 1;
+                alert.last_seen = at;
+                alert.status = update.status.unwrap_or(alert.status);
+            }
+            let Some(incident_id) = update.incident_id else {
+                continue;
+            };
+            self.push_timeline(incident_id, at, &actor, entry);
+            self.touch_incident(incident_id, at);
+            if let Some(change) = plan.label_change() {
+                let mut incidents = self.incidents.borrow_mut();
+                let incident = incidents
+                    .iter_mut()
+                    .find(|i| i.id == change.incident_id)
+                    .filter(|i| {
+                        i.state.labels == change.expected_labels
+                            && i.state.status == change.expected_status
+                    })
+                    .ok_or(StoreError::LostGuard)?;
+                incident.state.labels = change.labels.clone();
+            }
+            if let Some(audit) = plan.audit_record() {
+                self.push_audit_record(at, &actor, &audit);
             }
         }
         Ok(())

@@ -68,6 +68,18 @@ impl MemoryStore {
         token
     }
 
+    /// Adds a user with `role` and returns it as the actor of a request.
+    pub fn add_actor(&self, name: &str, role: Role) -> Actor {
+        self.add_user(name, role);
+        let users = self.users.borrow();
+        let user = users.last().expect("just added");
+        Actor {
+            user_id: user.id,
+            name: user.name.clone(),
+            role: user.role,
+        }
+    }
+
     pub fn incident_count(&self) -> usize {
         self.incidents.borrow().len()
     }
