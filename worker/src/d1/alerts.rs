@@ -67,9 +67,9 @@ struct KeyRow {
     incident_labels: Option<String>,
 }
 
-/// The columns of an [`AlertRow`]: the alert, its integration's name, its incident.
-const ALERT_COLUMNS: &str =
-    "a.id, g.name AS integration, a.dedup_key, a.status, a.summary, a.severity, a.incident_id, \
+/// The query of [`AlertRow`]s: each alert with its integration's name and its incident.
+const SELECT_ALERTS: &str =
+    "SELECT a.id, g.name AS integration, a.dedup_key, a.status, a.summary, a.severity, a.incident_id, \
      i.status AS incident_status, i.category AS incident_category, a.deliveries, a.first_seen, a.last_seen \
      FROM alerts a JOIN integrations g ON g.id = a.integration_id \
      LEFT JOIN incidents i ON i.id = a.incident_id";
@@ -413,10 +413,7 @@ impl AlertStore for D1Store {
 
     async fn get_alert(&self, id: i64) -> Result<Option<AlertRecord>, StoreError> {
         let row = self
-            .statement(
-                &format!("SELECT {ALERT_COLUMNS} WHERE a.id = ?1"),
-                &[num(id)],
-            )?
+            .statement(&format!("{SELECT_ALERTS} WHERE a.id = ?1"), &[num(id)])?
             .first::<AlertRow>(None)
             .await
             .map_err(store_err)?;
@@ -436,7 +433,7 @@ impl AlertStore for D1Store {
         let rows = self
             .statement(
                 &format!(
-                    "SELECT {ALERT_COLUMNS} {only_open} \
+                    "{SELECT_ALERTS} {only_open} \
                      ORDER BY coalesce(i.status = ?1, 0) DESC, a.first_seen DESC, a.id DESC LIMIT {}",
                     AlertFilter::LIMIT
                 ),
