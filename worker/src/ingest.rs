@@ -300,6 +300,22 @@ fn new_incident(
     NewAlertIncident { state, created }
 }
 
+/// Keeps the first short-lived label change per incident: two alerts of one
+/// incident resolving in the same delivery were planned from the same labels,
+/// and the second change would find them changed by the first and lose its guard.
+pub fn one_label_change_per_incident(plans: &mut [AlertPlan]) {
+    let mut labelled = Vec::new();
+    for plan in plans {
+        if let AlertPlan::Resolve { label, .. } = plan {
+            match label {
+                Some(change) if labelled.contains(&change.incident_id) => *label = None,
+                Some(change) => labelled.push(change.incident_id),
+                None => {}
+            }
+        }
+    }
+}
+
 /// Keeps the last signal per key: one delivery changes each alert once.
 pub fn last_signal_per_key(signals: Vec<AlertSignal>) -> Vec<AlertSignal> {
     let mut kept: Vec<AlertSignal> = Vec::with_capacity(signals.len());
@@ -373,6 +389,7 @@ pub async fn ingest<S: AlertStore>(
             let history = store.key_history(integration.id, &signal.dedup_key).await?;
             plans.push(plan_signal(integration, signal.clone(), &history, now));
         }
+        one_label_change_per_incident(&mut plans);
         let delivery = DeliveryPlan {
             integration,
             received,

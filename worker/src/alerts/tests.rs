@@ -430,6 +430,46 @@ fn short_lived_label_never_exceeds_the_label_limit() {
     );
 }
 
+/// SPEC V3, I2: two alerts of one untriaged incident that clear in the same
+/// notification label it once; the delivery is not refused as a lost race.
+#[test]
+fn alerts_of_one_incident_clearing_together_label_it_once() {
+    let store = MemoryStore::default();
+    let admin = actor(&store, "ada", Role::Admin);
+    let sre = actor(&store, "sam", Role::Sre);
+    let am = integration(&store, &admin, "am-prod", IngestFormat::Alertmanager);
+    let deliver = |body: &[u8], at: Timestamp| {
+        block_on(notification_delivery(
+            &store,
+            IngestFormat::Alertmanager,
+            &am,
+            body,
+            at,
+        ))
+    };
+    deliver(&notification("firing", "first"), NOW).unwrap();
+    deliver(&notification("firing", "second"), NOW).unwrap();
+    let (first, second) = (the_alert(&store, "first"), the_alert(&store, "second"));
+    let incident = first.incident_id.unwrap();
+    let attach = json!({ "incident_id": incident });
+    action(&store, &sre, second.id, "attach", attach, later(1)).unwrap();
+    assert!(detail(&store, incident).incident.status.is_untriaged());
+
+    let mut both: Value = serde_json::from_slice(&notification("resolved", "first")).unwrap();
+    let other: Value = serde_json::from_slice(&notification("resolved", "second")).unwrap();
+    both["alerts"]
+        .as_array_mut()
+        .unwrap()
+        .push(other["alerts"][0].clone());
+    let receipt = deliver(both.to_string().as_bytes(), later(2)).unwrap();
+    assert_eq!(receipt.alerts.len(), 2);
+    assert_eq!(
+        detail(&store, incident).incident.labels,
+        [SHORT_LIVED_LABEL]
+    );
+    assert_eq!(the_alert(&store, "second").status, "resolved");
+}
+
 /// A delivery planned from what another delivery changed meanwhile.
 fn stale_delivery<'a>(
     integration: &'a crate::stores::Integration,
