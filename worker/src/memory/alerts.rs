@@ -37,7 +37,7 @@ pub(super) struct StoredDelivery {
     integration_id: i64,
     signature: Option<String>,
     /// Kept like D1's `alert_events.outcome`, for tests that read it.
-    pub(super) outcome: serde_json::Value,
+    outcome: serde_json::Value,
 }
 
 /// What a delivery may change, kept to put back when it fails halfway.
