@@ -98,7 +98,9 @@ impl IncidentStatus {
         self.is_open() && self != IncidentStatus::Resolved
     }
 
-    /// Reported or in triage: nobody has classified it yet (SPEC V3, V10).
+    /// Reported or in triage: nobody has classified it yet. An alert that
+    /// clears now marks a short-lived condition (SPEC V3), and such a ticket
+    /// left without alerts is a duplicate to discard (SPEC V10).
     pub fn is_untriaged(self) -> bool {
         matches!(self, IncidentStatus::Reported | IncidentStatus::Triage)
     }

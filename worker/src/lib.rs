@@ -9,6 +9,7 @@
 //! Workers runtime glue (`runtime`: entry points, router, KV cache, outbound
 //! fetch, randomness) are compiled only for wasm32.
 
+pub mod alerts;
 pub mod auth;
 pub mod error;
 pub mod incidents;

@@ -16,6 +16,7 @@ use beacon_shared::triage::Name;
 use beacon_shared::{Priority, Timestamp};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
+use worker::D1PreparedStatement;
 
 pub(crate) const INCIDENT_COLUMNS: &str =
     "i.id, i.title, i.priority, i.rules_priority, i.status, i.category, i.labels, \
@@ -107,26 +108,18 @@ fn state_columns(s: &IncidentState) -> [JsValue; 7] {
     ]
 }
 
-fn labels_json(labels: &Labels) -> String {
+pub(crate) fn labels_json(labels: &Labels) -> String {
     serde_json::to_string(labels).unwrap_or_else(|_| "[]".into())
 }
 
-impl IncidentStore for D1Store {
-    async fn known_categories(&self) -> Result<Vec<Category>, StoreError> {
-        let rows = self
-            .db
-            .prepare("SELECT name FROM status_components ORDER BY position, name")
-            .all()
-            .await
-            .map_err(store_err)?
-            .results::<NameRow>()
-            .map_err(store_err)?;
-        rows.iter()
-            .map(|r| Category::parse(&r.name).map_err(parse_err))
-            .collect()
-    }
-
-    async fn insert_incident(&self, incident: &NewIncidentRecord) -> Result<i64, StoreError> {
+impl D1Store {
+    /// The statements that store a new incident with its timeline entries and
+    /// audit record; the first returns its id. Statements after them in the same
+    /// batch find the id as `(SELECT max(id) FROM incidents)`.
+    pub(crate) fn insert_incident_statements(
+        &self,
+        incident: &NewIncidentRecord,
+    ) -> Result<Vec<D1PreparedStatement>, StoreError> {
         let s = &incident.state;
         let facts = serde_json::to_string(&s.facts).map_err(parse_err)?;
         let at = num(incident.at.unix_millis());
@@ -169,6 +162,27 @@ impl IncidentStore for D1Store {
                 .bind(&[at, num(incident.actor.user_id), text(&incident.actor.name), json_text(&serde_json::json!(s.snapshot()))])
                 .map_err(store_err)?,
         );
+        Ok(statements)
+    }
+}
+
+impl IncidentStore for D1Store {
+    async fn known_categories(&self) -> Result<Vec<Category>, StoreError> {
+        let rows = self
+            .db
+            .prepare("SELECT name FROM status_components ORDER BY position, name")
+            .all()
+            .await
+            .map_err(store_err)?
+            .results::<NameRow>()
+            .map_err(store_err)?;
+        rows.iter()
+            .map(|r| Category::parse(&r.name).map_err(parse_err))
+            .collect()
+    }
+
+    async fn insert_incident(&self, incident: &NewIncidentRecord) -> Result<i64, StoreError> {
+        let statements = self.insert_incident_statements(incident)?;
         let results = self.db.batch(statements).await.map_err(store_err)?;
         let id = results
             .first()

@@ -3,13 +3,14 @@
 //! [`D1Store`]; this file holds the connection, the binding helpers, the one
 //! classification of D1's errors into [`StoreError`], and the guarded batch.
 
+mod alerts;
 mod incidents;
 mod settings;
 mod users;
 
 use crate::auth::Actor;
 use crate::error::ApiError;
-use crate::stores::StoreError;
+use crate::stores::{NewAuditRecord, StoreError};
 use beacon_shared::Timestamp;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -130,5 +131,22 @@ impl D1Store {
                 after.map_or(JsValue::NULL, json_text),
             ])
             .map_err(store_err)
+    }
+
+    /// The INSERT of `record` by `actor` at `at`, for one batch.
+    pub(crate) fn audit_record_statement(
+        &self,
+        at: Timestamp,
+        actor: &Actor,
+        record: &NewAuditRecord,
+    ) -> Result<worker::D1PreparedStatement, StoreError> {
+        self.audit_statement(
+            at,
+            actor,
+            &record.action,
+            &record.subject,
+            record.before.as_ref(),
+            record.after.as_ref(),
+        )
     }
 }

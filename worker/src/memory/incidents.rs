@@ -7,14 +7,9 @@ use crate::stores::{
 use beacon_shared::api::TimelineEntryView;
 use beacon_shared::category::Category;
 
-impl IncidentStore for MemoryStore {
-    async fn known_categories(&self) -> Result<Vec<Category>, StoreError> {
-        self.check()?;
-        Ok(self.categories.clone())
-    }
-
-    async fn insert_incident(&self, incident: &NewIncidentRecord) -> Result<i64, StoreError> {
-        self.check()?;
+impl MemoryStore {
+    /// Stores the incident with its timeline entries and audit record; returns its id.
+    pub(super) fn add_incident(&self, incident: &NewIncidentRecord) -> i64 {
         let id = self.incidents.borrow().len() as i64 + 1;
         self.incidents.borrow_mut().push(IncidentRecord {
             id,
@@ -34,7 +29,19 @@ impl IncidentStore for MemoryStore {
             None,
             serde_json::to_value(incident.state.snapshot()).ok(),
         );
-        Ok(id)
+        id
+    }
+}
+
+impl IncidentStore for MemoryStore {
+    async fn known_categories(&self) -> Result<Vec<Category>, StoreError> {
+        self.check()?;
+        Ok(self.categories.clone())
+    }
+
+    async fn insert_incident(&self, incident: &NewIncidentRecord) -> Result<i64, StoreError> {
+        self.check()?;
+        Ok(self.add_incident(incident))
     }
 
     async fn list_incidents(
@@ -83,15 +90,7 @@ impl IncidentStore for MemoryStore {
             record.updated_at = change.at;
         }
         self.push_timeline(change.id, change.at, &change.actor, change.timeline.clone());
-        let a = &change.audit;
-        self.push_audit(
-            change.at,
-            &change.actor,
-            &a.action,
-            a.subject.clone(),
-            a.before.clone(),
-            a.after.clone(),
-        );
+        self.push_audit_record(change.at, &change.actor, &change.audit);
         Ok(true)
     }
 }

@@ -2,12 +2,13 @@
 //! [`MemoryStore`] holding each concept's data, one file per concept
 //! implementing that concept's trait.
 
+mod alerts;
 mod incidents;
 mod settings;
 mod users;
 
 use crate::auth::{hash_token, Actor};
-use crate::stores::{IncidentRecord, Setting, StoreError};
+use crate::stores::{IncidentRecord, Integration, NewAuditRecord, Setting, StoreError};
 use beacon_shared::api::{AuditEntryView, TimelineEntryView, UserView};
 use beacon_shared::category::Category;
 use beacon_shared::role::Role;
@@ -16,7 +17,8 @@ use beacon_shared::Timestamp;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
-/// A single-threaded store holding users, incidents, timelines and the audit trail in memory.
+/// A single-threaded store holding users, incidents, timelines, the audit
+/// trail, integrations, deliveries and alerts in memory.
 pub struct MemoryStore {
     pub(super) users: RefCell<Vec<UserView>>,
     pub(super) tokens: RefCell<Vec<(String, i64)>>,
@@ -25,6 +27,10 @@ pub struct MemoryStore {
     pub(super) audit: RefCell<Vec<AuditEntryView>>,
     pub(super) categories: Vec<Category>,
     pub(super) settings: RefCell<HashMap<Setting, String>>,
+    /// Each integration with its secret hash.
+    integrations: RefCell<Vec<(Integration, String)>>,
+    alerts: RefCell<Vec<alerts::StoredAlert>>,
+    deliveries: RefCell<Vec<alerts::StoredDelivery>>,
     /// When set, every call fails as if the database were down.
     pub failing: Cell<bool>,
 }
@@ -43,6 +49,9 @@ impl Default for MemoryStore {
             audit: RefCell::default(),
             categories,
             settings: RefCell::default(),
+            integrations: RefCell::default(),
+            alerts: RefCell::default(),
+            deliveries: RefCell::default(),
             failing: Cell::new(false),
         }
     }
@@ -61,6 +70,18 @@ impl MemoryStore {
         let token = format!("test-token-{name}-{id}");
         self.tokens.borrow_mut().push((hash_token(&token), id));
         token
+    }
+
+    /// Adds a user with `role` and returns it as the actor of a request.
+    pub fn add_actor(&self, name: &str, role: Role) -> Actor {
+        self.add_user(name, role);
+        let users = self.users.borrow();
+        let user = users.last().expect("just added");
+        Actor {
+            user_id: user.id,
+            name: user.name.clone(),
+            role: user.role,
+        }
     }
 
     pub fn incident_count(&self) -> usize {
@@ -99,6 +120,17 @@ impl MemoryStore {
             before,
             after,
         });
+    }
+
+    pub(super) fn push_audit_record(&self, at: Timestamp, actor: &Actor, record: &NewAuditRecord) {
+        self.push_audit(
+            at,
+            actor,
+            &record.action,
+            record.subject.clone(),
+            record.before.clone(),
+            record.after.clone(),
+        );
     }
 
     pub(super) fn push_timeline(

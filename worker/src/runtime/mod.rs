@@ -1,19 +1,19 @@
 //! The Workers runtime glue: the fetch and scheduled entry points, routing,
 //! request bodies and responses, KV, outbound fetch and randomness.
 
-mod alerts;
 mod escalation;
 mod public_pages;
 mod public_status;
+mod webhooks;
 
 use crate::auth::{authenticate, Actor};
 pub(crate) use crate::d1::{
-    batch_first_changed_one, num, opt_text, parse_err, store_err, text, D1Store, IdRow,
+    batch_first_changed_one, num, parse_err, store_err, text, D1Store, IdRow,
 };
 use crate::error::ApiError;
 use crate::request_body::check_declared_length;
 use crate::stores::StoreError;
-use crate::{incidents, users};
+use crate::{alerts, incidents, users};
 use beacon_shared::alert::IngestFormat;
 use beacon_shared::Timestamp;
 use worker::{console_error, event, Context, Env, Headers, Method, Request, Response};
@@ -73,18 +73,18 @@ async fn route(
         .unwrap_or_default();
     match (method, segments.as_slice()) {
         (Method::Get, ["api", "health"]) => json_ok(&users::health(&store).await, 200),
-        (Method::Post, ["v2", "enqueue"]) => alerts::pagerduty_enqueue(req, &store).await,
+        (Method::Post, ["v2", "enqueue"]) => webhooks::pagerduty_enqueue(req, &store).await,
         (Method::Post, ["api", "webhooks", "alertmanager"]) => {
-            alerts::notification_webhook(req, &store, IngestFormat::Alertmanager).await
+            webhooks::notification_webhook(req, &store, IngestFormat::Alertmanager).await
         }
         (Method::Post, ["api", "webhooks", "grafana"]) => {
-            alerts::notification_webhook(req, &store, IngestFormat::Grafana).await
+            webhooks::notification_webhook(req, &store, IngestFormat::Grafana).await
         }
         (Method::Get | Method::Post, ["ack", id]) => {
             escalation::ack_link(&store, method, id, &query).await
         }
         (Method::Post, ["api", "webhooks", "generic", name]) => {
-            alerts::generic_webhook(req, &store, name).await
+            webhooks::generic_webhook(req, &store, name).await
         }
         (_, ["api", ..]) => api(req, env, &store, method, &segments[1..], &query).await,
         _ => Err(ApiError::NotFound { what: "route" }),
@@ -271,13 +271,14 @@ async fn api(
                 .parse::<i64>()
                 .map_err(|_| ApiError::NotFound { what: "alert" })?;
             let body = read_body_allow_empty(req).await?;
-            let detail = alerts::alert_action(store, &actor, id, action, &body).await?;
+            let detail = alerts::alert_action(store, &actor, id, action, &body, now()).await?;
             json_ok(&detail, 200)
         }
         (Method::Post, ["integrations"]) => {
             let body = read_body(req).await?;
+            let secret = fresh_token()?.replacen("bkn_", "bki_", 1);
             json_ok(
-                &alerts::create_integration(store, &actor, &body).await?,
+                &alerts::create_integration(store, &actor, &body, now(), secret).await?,
                 201,
             )
         }

@@ -2,10 +2,15 @@
 //! `d1` module, the only place that holds SQL) and in memory (`memory`, for
 //! native tests of the handlers).
 
+pub mod alerts;
 pub mod incidents;
 pub mod settings;
 pub mod users;
 
+pub use alerts::{
+    integration_user_name, AlertAttachment, AlertFilter, AlertIncident, AlertRecord, AlertStatus,
+    AlertStore, Integration, KeyHistory, LinkedIncident, NewIntegrationRecord, REPLAYED_SIGNATURE,
+};
 pub use incidents::{
     IncidentChange, IncidentFilter, IncidentRecord, IncidentState, IncidentStore, NewAuditRecord,
     NewIncidentRecord,

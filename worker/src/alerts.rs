@@ -1,0 +1,295 @@
+//! The alert queue and the integrations that feed it (SPEC V2, V10, I1, I2, K3):
+//! handlers generic over the [`AlertStore`], with the time and fresh secrets
+//! passed in. Ingesting deliveries lives in [`crate::ingest`].
+//!
+//! Every read of an alert goes through [`may_see_incident`] on the category of
+//! the alert's incident: a reader without clearance for a Security incident
+//! gets the same "alert not found" as for an alert that does not exist, before
+//! anything is written.
+
+use crate::auth::{hash_token, require_writer, Actor};
+use crate::error::ApiError;
+use crate::incidents;
+use crate::request_body::decode_json;
+use crate::stores::{
+    AlertAttachment, AlertFilter, AlertRecord, AlertStore, IncidentStore, NewAuditRecord,
+    NewIntegrationRecord, StoreError,
+};
+use beacon_shared::api::{
+    AlertList, AttachAlert, DiscardAlert, IncidentDetail, IntegrationCreated, NewIntegration,
+    TransitionRequest,
+};
+use beacon_shared::clearance::may_see_incident;
+use beacon_shared::lifecycle::{IncidentStatus, Transition};
+use beacon_shared::timeline::{AlertMove, TimelineEvent};
+use beacon_shared::Timestamp;
+use serde_json::json;
+
+/// `POST /api/integrations` (admin): `fresh_secret` is 256 random bits made by
+/// the caller; it is returned once and stored only as its hash.
+pub async fn create_integration<S: AlertStore>(
+    store: &S,
+    actor: &Actor,
+    body: &[u8],
+    now: Timestamp,
+    fresh_secret: String,
+) -> Result<IntegrationCreated, ApiError> {
+    if !actor.role.may_administer() {
+        return Err(ApiError::Forbidden(
+            "only an admin may add integrations".into(),
+        ));
+    }
+    let request: NewIntegration = decode_json(body)?;
+    let name_taken = || ApiError::Conflict {
+        field: Some("name".into()),
+        message: "an integration with this name exists".into(),
+    };
+    if store
+        .integration_named(request.name.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(name_taken());
+    }
+    let record = NewIntegrationRecord {
+        audit: NewAuditRecord {
+            action: "integration.create".into(),
+            subject: format!("integration/{}", request.name),
+            before: None,
+            after: Some(json!({
+                "name": request.name,
+                "format": request.format,
+                "owner_group": request.owner_group,
+            })),
+        },
+        name: request.name,
+        format: request.format,
+        owner_group: request.owner_group,
+        secret_hash: hash_token(&fresh_secret),
+        mapping: request.mapping,
+        at: now,
+        actor: actor.clone(),
+    };
+    let id = store
+        .create_integration(&record)
+        .await
+        .map_err(|err| match err {
+            StoreError::UniqueViolation(_) => name_taken(),
+            other => other.into(),
+        })?;
+    Ok(IntegrationCreated {
+        id,
+        name: record.name.to_string(),
+        format: record.format,
+        secret: fresh_secret,
+    })
+}
+
+/// `GET /api/alerts[?status=open]`: the on-call SRE's queue: alerts whose
+/// incident nobody has looked at first, then newest first. Alerts on Security
+/// incidents are left out for readers without clearance (K3).
+pub async fn list_alerts<S: AlertStore>(
+    store: &S,
+    actor: &Actor,
+    query: &str,
+) -> Result<AlertList, ApiError> {
+    let filter = AlertFilter {
+        open_only: form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+            .any(|(k, v)| k == "status" && v == "open"),
+    };
+    let alerts = store.list_alerts(&filter).await?;
+    Ok(AlertList {
+        alerts: alerts
+            .iter()
+            .filter(|a| may_see_incident(actor.role, a.category()))
+            .map(AlertRecord::to_view)
+            .collect(),
+    })
+}
+
+/// Loads an alert the actor may see; an alert on someone else's Security
+/// incident is "not found", exactly like a missing one (K3).
+async fn visible_alert<S: AlertStore>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+) -> Result<AlertRecord, ApiError> {
+    store
+        .get_alert(id)
+        .await?
+        .filter(|alert| may_see_incident(actor.role, alert.category()))
+        .ok_or(ApiError::NotFound { what: "alert" })
+}
+
+/// `POST /api/alerts/{id}/{open|discard|attach}`: the alert queue's actions on
+/// the alert's incident (SPEC V10, I2). Each answers with the incident it leaves
+/// the alert on.
+pub async fn alert_action<S: AlertStore + IncidentStore>(
+    store: &S,
+    actor: &Actor,
+    alert_id: i64,
+    action: &str,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<IncidentDetail, ApiError> {
+    require_writer(actor)?;
+    let alert = visible_alert(store, actor, alert_id).await?;
+    let incident_id = alert
+        .incident
+        .as_ref()
+        .map(|i| i.id)
+        .ok_or_else(|| ApiError::Conflict {
+            field: None,
+            message: "this alert has no incident".into(),
+        })?;
+    match action {
+        "open" => start_triage(store, actor, incident_id, now).await,
+        "discard" => {
+            let request: DiscardAlert = decode_json(body)?;
+            if request.reason.trim().is_empty() {
+                return Err(ApiError::invalid(
+                    "reason",
+                    "discarding needs a reason: why has this alert no impact?",
+                ));
+            }
+            discard(store, actor, incident_id, &request.reason, now).await
+        }
+        "attach" => attach(store, actor, &alert, incident_id, body, now).await,
+        _ => Err(ApiError::NotFound { what: "route" }),
+    }
+}
+
+/// Applies `transition` to incident `id` through the same handler as the API.
+async fn apply<S: IncidentStore>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+    transition: &Transition,
+    now: Timestamp,
+) -> Result<IncidentDetail, ApiError> {
+    let body = serde_json::to_vec(&TransitionRequest::from_transition(transition))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    incidents::transition(store, actor, id, &body, now).await
+}
+
+/// Takes an untriaged incident into triage; one already past `reported` is left as it is.
+async fn start_triage<S: IncidentStore>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+    now: Timestamp,
+) -> Result<IncidentDetail, ApiError> {
+    let detail = incidents::get_incident(store, actor, id).await?;
+    if detail.incident.status == IncidentStatus::Reported {
+        apply(store, actor, id, &Transition::StartTriage, now).await
+    } else {
+        Ok(detail)
+    }
+}
+
+/// Discards an untriaged incident as an event without impact (V10), through triage.
+async fn discard<S: IncidentStore>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+    reason: &str,
+    now: Timestamp,
+) -> Result<IncidentDetail, ApiError> {
+    let detail = start_triage(store, actor, id, now).await?;
+    if detail.incident.status != IncidentStatus::Triage {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: format!(
+                "incident {id} is {} already; only an incident in triage can be discarded",
+                detail.incident.status
+            ),
+        });
+    }
+    let discard = Transition::Discard {
+        reason: reason.to_owned(),
+    };
+    apply(store, actor, id, &discard, now).await
+}
+
+/// Moves the alert to an open incident; its own incident, if nobody triaged it
+/// and no other alert points at it, is discarded as a duplicate.
+async fn attach<S: AlertStore + IncidentStore>(
+    store: &S,
+    actor: &Actor,
+    alert: &AlertRecord,
+    current: i64,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<IncidentDetail, ApiError> {
+    let request: AttachAlert = decode_json(body)?;
+    let target_id = request.incident_id;
+    if target_id == current {
+        return Err(ApiError::invalid(
+            "incident_id",
+            format!("the alert is on incident {current} already"),
+        ));
+    }
+    let target = match incidents::get_incident(store, actor, target_id).await {
+        Err(ApiError::NotFound { .. }) => {
+            return Err(ApiError::invalid(
+                "incident_id",
+                format!("there is no incident {target_id}"),
+            ))
+        }
+        other => other?,
+    };
+    if !target.incident.status.is_open() {
+        return Err(ApiError::invalid(
+            "incident_id",
+            format!(
+                "incident {target_id} is {}; attach to an open incident",
+                target.incident.status
+            ),
+        ));
+    }
+    let moved = AlertMove {
+        alert_id: alert.id,
+        integration: alert.integration.clone(),
+        dedup_key: alert.dedup_key.clone(),
+        summary: alert.summary.clone(),
+        from_incident: None,
+        to_incident: None,
+    };
+    let attachment = AlertAttachment {
+        alert_id: alert.id,
+        from_incident: current,
+        to_incident: target_id,
+        at: now,
+        actor: actor.clone(),
+        attached: TimelineEvent::AlertAttached(AlertMove {
+            from_incident: Some(current),
+            ..moved.clone()
+        }),
+        detached: TimelineEvent::AlertDetached(AlertMove {
+            to_incident: Some(target_id),
+            ..moved
+        }),
+        audit: NewAuditRecord {
+            action: "alert.attach".into(),
+            subject: format!("alert/{}", alert.id),
+            before: Some(json!({ "incident_id": current })),
+            after: Some(json!({ "incident_id": target_id })),
+        },
+    };
+    if !store.attach_alert(&attachment).await? {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: "the alert moved while this request was made; reload and try again".into(),
+        });
+    }
+    let others = store.alerts_on_incident(current).await?;
+    let left = incidents::get_incident(store, actor, current).await?;
+    if others == 0 && left.incident.status.is_untriaged() {
+        let reason = format!("duplicate: its alert was attached to incident {target_id}");
+        discard(store, actor, current, &reason, now).await?;
+    }
+    incidents::get_incident(store, actor, target_id).await
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,492 @@
+//! [`AlertStore`] on D1: `integrations`, `alert_events` (every delivery as
+//! received) and `alerts`, with the incidents, timeline entries and audit rows
+//! a delivery or an attachment writes in the same batch. The unique indexes
+//! `alerts_open_key` and `alert_events_signature` and the write guard
+//! (migration 0007) give the store's guarantees.
+
+use super::incidents::labels_json;
+use super::{
+    batch_first_changed_one, json_text, num, opt_text, parse_err, store_err, text, D1Store, IdRow,
+};
+use crate::auth::Actor;
+use crate::ingest::{AlertPlan, DeliveryPlan, IncidentTarget, LabelChange};
+use crate::stores::{
+    integration_user_name, AlertAttachment, AlertFilter, AlertIncident, AlertRecord, AlertStatus,
+    AlertStore, Integration, KeyHistory, LinkedIncident, NewIncidentRecord, NewIntegrationRecord,
+    StoreError,
+};
+use beacon_shared::alert::{DedupKey, IngestFormat, Severity};
+use beacon_shared::category::{Category, Labels};
+use beacon_shared::lifecycle::IncidentStatus;
+use beacon_shared::timeline::TimelineEvent;
+use beacon_shared::triage::Name;
+use beacon_shared::Timestamp;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::D1PreparedStatement;
+
+#[derive(Deserialize)]
+struct IntegrationRow {
+    id: f64,
+    name: String,
+    format: String,
+    owner_group: Option<String>,
+    user_id: f64,
+    mapping: Option<String>,
+    secret_hash: String,
+}
+
+impl IntegrationRow {
+    fn into_integration(self) -> Result<(Integration, String), StoreError> {
+        let integration = Integration {
+            id: self.id as i64,
+            name: Name::parse(&self.name).map_err(parse_err)?,
+            format: self.format.parse::<IngestFormat>().map_err(parse_err)?,
+            owner_group: self
+                .owner_group
+                .as_deref()
+                .map(Name::parse)
+                .transpose()
+                .map_err(parse_err)?,
+            user_id: self.user_id as i64,
+            mapping: match self.mapping {
+                Some(m) => serde_json::from_str(&m).map_err(parse_err)?,
+                None => Default::default(),
+            },
+        };
+        Ok((integration, self.secret_hash))
+    }
+}
+
+#[derive(Deserialize)]
+struct KeyRow {
+    id: f64,
+    status: String,
+    incident_id: Option<f64>,
+    incident_status: Option<String>,
+    incident_labels: Option<String>,
+}
+
+/// The query of [`AlertRow`]s: each alert with its integration's name and its incident.
+const SELECT_ALERTS: &str =
+    "SELECT a.id, g.name AS integration, a.dedup_key, a.status, a.summary, a.severity, a.incident_id, \
+     i.status AS incident_status, i.category AS incident_category, a.deliveries, a.first_seen, a.last_seen \
+     FROM alerts a JOIN integrations g ON g.id = a.integration_id \
+     LEFT JOIN incidents i ON i.id = a.incident_id";
+
+#[derive(Deserialize)]
+struct AlertRow {
+    id: f64,
+    integration: String,
+    dedup_key: String,
+    status: String,
+    summary: String,
+    severity: Option<String>,
+    incident_id: Option<f64>,
+    incident_status: Option<String>,
+    incident_category: Option<String>,
+    deliveries: f64,
+    first_seen: f64,
+    last_seen: f64,
+}
+
+fn alert_status(stored: &str) -> Result<AlertStatus, StoreError> {
+    AlertStatus::parse(stored).ok_or_else(|| parse_err(format!("alert status `{stored}`")))
+}
+
+fn incident_status(stored: &str) -> Result<IncidentStatus, StoreError> {
+    stored.parse::<IncidentStatus>().map_err(parse_err)
+}
+
+impl TryFrom<AlertRow> for AlertRecord {
+    type Error = StoreError;
+    fn try_from(row: AlertRow) -> Result<Self, StoreError> {
+        let incident = match (row.incident_id, row.incident_status) {
+            (Some(id), Some(status)) => Some(AlertIncident {
+                id: id as i64,
+                status: incident_status(&status)?,
+                // A category that does not parse is corrupt, never "no category":
+                // it decides who may see the alert (K3).
+                category: row
+                    .incident_category
+                    .as_deref()
+                    .map(Category::parse)
+                    .transpose()
+                    .map_err(parse_err)?,
+            }),
+            _ => None,
+        };
+        Ok(AlertRecord {
+            id: row.id as i64,
+            integration: row.integration,
+            dedup_key: row.dedup_key,
+            status: alert_status(&row.status)?,
+            summary: row.summary,
+            severity: row.severity,
+            incident,
+            deliveries: row.deliveries as i64,
+            first_seen: Timestamp::from_unix_millis(row.first_seen as i64),
+            last_seen: Timestamp::from_unix_millis(row.last_seen as i64),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    n: f64,
+}
+
+impl D1Store {
+    fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
+        self.db.prepare(sql).bind(args).map_err(store_err)
+    }
+
+    /// The integration in the row `column = value`, with its stored secret hash.
+    async fn integration_where(
+        &self,
+        column: &str,
+        value: &str,
+    ) -> Result<Option<(Integration, String)>, StoreError> {
+        let row = self
+            .statement(
+                &format!(
+                    "SELECT id, name, format, owner_group, user_id, mapping, secret_hash \
+                     FROM integrations WHERE {column} = ?1"
+                ),
+                &[text(value)],
+            )?
+            .first::<IntegrationRow>(None)
+            .await
+            .map_err(store_err)?;
+        row.map(IntegrationRow::into_integration).transpose()
+    }
+
+    /// A timeline entry on `incident`: an id, or SQL that finds it in the batch.
+    fn timeline_statement(
+        &self,
+        incident: &str,
+        at: Timestamp,
+        actor: &Actor,
+        event: &TimelineEvent,
+    ) -> Result<D1PreparedStatement, StoreError> {
+        self.statement(
+            &format!(
+                "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
+                 SELECT {incident}, ?1, ?2, ?3, ?4"
+            ),
+            &[
+                num(at.unix_millis()),
+                text(&actor.name),
+                text(event.kind()),
+                json_text(&event.body_json()),
+            ],
+        )
+    }
+
+    /// `updated_at = max(updated_at, at)`: an alert's line counts as activity.
+    fn touch_incident(&self, id: i64, at: Timestamp) -> Result<D1PreparedStatement, StoreError> {
+        self.statement(
+            "UPDATE incidents SET updated_at = max(updated_at, ?1) WHERE id = ?2",
+            &[num(at.unix_millis()), num(id)],
+        )
+    }
+
+    /// Writes the short-lived label, then aborts the batch (write guard) if the
+    /// incident's labels or status changed since the plan was made.
+    fn label_statements(
+        &self,
+        change: &LabelChange,
+    ) -> Result<[D1PreparedStatement; 2], StoreError> {
+        Ok([
+            self.statement(
+                "UPDATE incidents SET labels = ?1 WHERE id = ?2 AND json(labels) = json(?3) AND status = ?4",
+                &[
+                    text(&labels_json(&change.labels)),
+                    num(change.incident_id),
+                    text(&labels_json(&change.expected_labels)),
+                    text(change.expected_status.as_str()),
+                ],
+            )?,
+            self.db
+                .prepare("INSERT INTO write_guards (changed) VALUES (changes())"),
+        ])
+    }
+
+    /// The statements of one plan, after the delivery's own row.
+    fn plan_statements(
+        &self,
+        delivery: &DeliveryPlan<'_>,
+        plan: &AlertPlan,
+        actor: &Actor,
+    ) -> Result<Vec<D1PreparedStatement>, StoreError> {
+        let integration = delivery.integration;
+        let at = delivery.at;
+        let at_ms = num(at.unix_millis());
+        let signal = plan.signal();
+        let signal_json = text(&serde_json::to_string(signal).map_err(parse_err)?);
+        let entry = plan.timeline_entry(integration);
+        let mut statements = Vec::new();
+        match plan {
+            AlertPlan::Open { incident, .. } => {
+                let incident_sql = match incident {
+                    IncidentTarget::New(new) => {
+                        statements.extend(self.insert_incident_statements(&NewIncidentRecord {
+                            state: new.state.clone(),
+                            at,
+                            actor: actor.clone(),
+                            timeline: vec![new.created.clone()],
+                        })?);
+                        "(SELECT max(id) FROM incidents)".to_owned()
+                    }
+                    IncidentTarget::Existing(id) => {
+                        statements.push(self.touch_incident(*id, at)?);
+                        id.to_string()
+                    }
+                };
+                statements.push(self.statement(
+                    &format!(
+                        "INSERT INTO alerts (integration_id, dedup_key, status, summary, severity, signal, incident_id, \
+                         first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, {incident_sql}, ?7, ?7)"
+                    ),
+                    &[
+                        num(integration.id),
+                        text(signal.dedup_key.as_str()),
+                        text(AlertStatus::Triggered.as_str()),
+                        text(&signal.summary),
+                        opt_text(signal.severity.map(Severity::as_str)),
+                        signal_json,
+                        at_ms,
+                    ],
+                )?);
+                statements.push(self.timeline_statement(&incident_sql, at, actor, &entry)?);
+            }
+            AlertPlan::Repeat { .. }
+            | AlertPlan::Acknowledge { .. }
+            | AlertPlan::Resolve { .. }
+            | AlertPlan::Dropped { .. } => {
+                let Some(update) = plan.alert_update() else {
+                    return Ok(statements);
+                };
+                let mut args = vec![at_ms, signal_json, num(update.alert_id)];
+                let set_status = match update.status {
+                    Some(AlertStatus::Acknowledged) => {
+                        ", status = ?4, acknowledged_at = coalesce(acknowledged_at, ?1)"
+                    }
+                    Some(AlertStatus::Resolved) => ", status = ?4, resolved_at = ?1",
+                    Some(AlertStatus::Triggered) => ", status = ?4",
+                    None => "",
+                };
+                if let Some(status) = update.status {
+                    args.push(text(status.as_str()));
+                }
+                statements.push(self.statement(
+                    &format!(
+                        "UPDATE alerts SET deliveries = deliveries + 1, last_seen = ?1, signal = ?2{set_status} WHERE id = ?3"
+                    ),
+                    &args,
+                )?);
+                if let Some(id) = update.incident_id {
+                    statements.push(self.timeline_statement(&id.to_string(), at, actor, &entry)?);
+                    statements.push(self.touch_incident(id, at)?);
+                    if let Some(change) = plan.label_change() {
+                        statements.extend(self.label_statements(change)?);
+                    }
+                    if let Some(audit) = plan.audit_record() {
+                        statements.push(self.audit_record_statement(at, actor, &audit)?);
+                    }
+                }
+            }
+        }
+        Ok(statements)
+    }
+}
+
+impl AlertStore for D1Store {
+    async fn create_integration(
+        &self,
+        integration: &NewIntegrationRecord,
+    ) -> Result<i64, StoreError> {
+        let at = num(integration.at.unix_millis());
+        let mapping = integration
+            .mapping
+            .as_ref()
+            .map(|m| serde_json::to_string(m).map_err(parse_err))
+            .transpose()?;
+        let statements = vec![
+            self.statement(
+                "INSERT INTO users (name, role, created_at, disabled_at) VALUES (?1, 'viewer', ?2, ?2)",
+                &[text(&integration_user_name(&integration.name)), at.clone()],
+            )?,
+            self.statement(
+                "INSERT INTO integrations (name, format, owner_group, secret_hash, mapping, user_id, created_at) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, max(id), ?6 FROM users RETURNING id",
+                &[
+                    text(integration.name.as_str()),
+                    text(integration.format.as_str()),
+                    opt_text(integration.owner_group.as_ref().map(|g| g.as_str())),
+                    text(&integration.secret_hash),
+                    opt_text(mapping.as_deref()),
+                    at,
+                ],
+            )?,
+            self.audit_record_statement(integration.at, &integration.actor, &integration.audit)?,
+        ];
+        let results = self.db.batch(statements).await?;
+        results
+            .get(1)
+            .map(|r| r.results::<IdRow>())
+            .transpose()
+            .map_err(store_err)?
+            .and_then(|rows| rows.first().map(|r| r.id as i64))
+            .ok_or_else(|| StoreError::Unavailable("insert returned no id".into()))
+    }
+
+    async fn integration_for_secret_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<Integration>, StoreError> {
+        Ok(self
+            .integration_where("secret_hash", secret_hash)
+            .await?
+            .map(|(integration, _)| integration))
+    }
+
+    async fn integration_named(
+        &self,
+        name: &str,
+    ) -> Result<Option<(Integration, String)>, StoreError> {
+        self.integration_where("name", name).await
+    }
+
+    async fn key_history(
+        &self,
+        integration_id: i64,
+        key: &DedupKey,
+    ) -> Result<KeyHistory, StoreError> {
+        let row = self
+            .statement(
+                "SELECT a.id, a.status, a.incident_id, i.status AS incident_status, i.labels AS incident_labels \
+                 FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id \
+                 WHERE a.integration_id = ?1 AND a.dedup_key = ?2 ORDER BY a.id DESC LIMIT 1",
+                &[num(integration_id), text(key.as_str())],
+            )?
+            .first::<KeyRow>(None)
+            .await
+            .map_err(store_err)?;
+        let Some(row) = row else {
+            return Ok(KeyHistory::default());
+        };
+        let incident = match (row.incident_id, row.incident_status, row.incident_labels) {
+            (Some(id), Some(status), Some(labels)) => Some(LinkedIncident {
+                id: id as i64,
+                status: incident_status(&status)?,
+                labels: serde_json::from_str::<Labels>(&labels).map_err(parse_err)?,
+            }),
+            _ => None,
+        };
+        let open = alert_status(&row.status)? != AlertStatus::Resolved;
+        Ok(KeyHistory {
+            open_alert: open.then(|| (row.id as i64, incident.clone())),
+            latest_incident: incident,
+        })
+    }
+
+    async fn store_delivery(&self, delivery: &DeliveryPlan<'_>) -> Result<(), StoreError> {
+        let integration = delivery.integration;
+        let actor = integration.actor();
+        let mut statements = vec![self.statement(
+            "INSERT INTO alert_events (integration_id, received_at, body, outcome, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
+            &[
+                num(integration.id),
+                num(delivery.at.unix_millis()),
+                text(&String::from_utf8_lossy(delivery.received.body)),
+                json_text(&delivery.outcome_json()),
+                opt_text(delivery.received.signature),
+            ],
+        )?];
+        for plan in &delivery.plans {
+            statements.extend(self.plan_statements(delivery, plan, &actor)?);
+        }
+        self.db.batch(statements).await?;
+        Ok(())
+    }
+
+    async fn get_alert(&self, id: i64) -> Result<Option<AlertRecord>, StoreError> {
+        let row = self
+            .statement(&format!("{SELECT_ALERTS} WHERE a.id = ?1"), &[num(id)])?
+            .first::<AlertRow>(None)
+            .await
+            .map_err(store_err)?;
+        row.map(AlertRecord::try_from).transpose()
+    }
+
+    async fn list_alerts(&self, filter: &AlertFilter) -> Result<Vec<AlertRecord>, StoreError> {
+        let only_open = if filter.open_only {
+            "WHERE a.status != ?2"
+        } else {
+            ""
+        };
+        let mut args = vec![text(IncidentStatus::Reported.as_str())];
+        if filter.open_only {
+            args.push(text(AlertStatus::Resolved.as_str()));
+        }
+        let rows = self
+            .statement(
+                &format!(
+                    "{SELECT_ALERTS} {only_open} \
+                     ORDER BY coalesce(i.status = ?1, 0) DESC, a.first_seen DESC, a.id DESC LIMIT {}",
+                    AlertFilter::LIMIT
+                ),
+                &args,
+            )?
+            .all()
+            .await
+            .map_err(store_err)?
+            .results::<AlertRow>()
+            .map_err(store_err)?;
+        rows.into_iter().map(AlertRecord::try_from).collect()
+    }
+
+    async fn attach_alert(&self, attachment: &AlertAttachment) -> Result<bool, StoreError> {
+        let (at, actor) = (attachment.at, &attachment.actor);
+        let statements = vec![
+            self.statement(
+                "UPDATE alerts SET incident_id = ?1 WHERE id = ?2 AND incident_id = ?3",
+                &[
+                    num(attachment.to_incident),
+                    num(attachment.alert_id),
+                    num(attachment.from_incident),
+                ],
+            )?,
+            self.timeline_statement(
+                &attachment.to_incident.to_string(),
+                at,
+                actor,
+                &attachment.attached,
+            )?,
+            self.timeline_statement(
+                &attachment.from_incident.to_string(),
+                at,
+                actor,
+                &attachment.detached,
+            )?,
+            self.touch_incident(attachment.to_incident, at)?,
+            self.touch_incident(attachment.from_incident, at)?,
+            self.audit_record_statement(at, actor, &attachment.audit)?,
+        ];
+        // The guard after the first statement writes the rest only if the alert moved.
+        batch_first_changed_one(&self.db, statements).await
+    }
+
+    async fn alerts_on_incident(&self, incident_id: i64) -> Result<u64, StoreError> {
+        let row = self
+            .statement(
+                "SELECT count(*) AS n FROM alerts WHERE incident_id = ?1",
+                &[num(incident_id)],
+            )?
+            .first::<CountRow>(None)
+            .await
+            .map_err(store_err)?;
+        Ok(row.map_or(0, |r| r.n as u64))
+    }
+}

@@ -1,0 +1,405 @@
+//! [`AlertStore`] in memory, with the guarantees D1's indexes and guards give:
+//! one open alert per integration and key, a signature received once, a
+//! delivery written all or nothing, an attachment only while the alert is
+//! where it was read.
+
+use super::MemoryStore;
+use crate::ingest::{AlertPlan, DeliveryPlan, IncidentTarget};
+use crate::stores::{
+    AlertAttachment, AlertFilter, AlertIncident, AlertRecord, AlertStatus, AlertStore,
+    IncidentRecord, Integration, KeyHistory, LinkedIncident, NewIncidentRecord,
+    NewIntegrationRecord, StoreError, REPLAYED_SIGNATURE,
+};
+use beacon_shared::alert::{DedupKey, Severity};
+use beacon_shared::api::{AuditEntryView, TimelineEntryView, UserView};
+use beacon_shared::lifecycle::IncidentStatus;
+use beacon_shared::role::Role;
+use beacon_shared::Timestamp;
+
+/// An alert as the memory store keeps it.
+#[derive(Debug, Clone)]
+pub(super) struct StoredAlert {
+    id: i64,
+    integration_id: i64,
+    dedup_key: DedupKey,
+    status: AlertStatus,
+    summary: String,
+    severity: Option<String>,
+    incident_id: Option<i64>,
+    deliveries: i64,
+    first_seen: Timestamp,
+    last_seen: Timestamp,
+}
+
+/// A delivery as received, with what Beacon did with it.
+#[derive(Debug, Clone)]
+pub(super) struct StoredDelivery {
+    integration_id: i64,
+    signature: Option<String>,
+    /// Kept like D1's `alert_events.outcome`, for tests that read it.
+    outcome: serde_json::Value,
+}
+
+/// What a delivery may change, kept to put back when it fails halfway.
+struct SavedState {
+    incidents: Vec<IncidentRecord>,
+    timeline: Vec<(i64, TimelineEntryView)>,
+    audit: Vec<AuditEntryView>,
+    alerts: Vec<StoredAlert>,
+    deliveries: Vec<StoredDelivery>,
+}
+
+fn open_key_violation() -> StoreError {
+    StoreError::UniqueViolation(
+        "UNIQUE constraint failed: alerts.integration_id, alerts.dedup_key".into(),
+    )
+}
+
+impl MemoryStore {
+    /// The outcome column of every delivery received, oldest first.
+    pub fn delivery_outcomes(&self) -> Vec<serde_json::Value> {
+        self.deliveries
+            .borrow()
+            .iter()
+            .map(|d| d.outcome.clone())
+            .collect()
+    }
+
+    fn saved_state(&self) -> SavedState {
+        SavedState {
+            incidents: self.incidents.borrow().clone(),
+            timeline: self.timeline.borrow().clone(),
+            audit: self.audit.borrow().clone(),
+            alerts: self.alerts.borrow().clone(),
+            deliveries: self.deliveries.borrow().clone(),
+        }
+    }
+
+    fn restore(&self, saved: SavedState) {
+        *self.incidents.borrow_mut() = saved.incidents;
+        *self.timeline.borrow_mut() = saved.timeline;
+        *self.audit.borrow_mut() = saved.audit;
+        *self.alerts.borrow_mut() = saved.alerts;
+        *self.deliveries.borrow_mut() = saved.deliveries;
+    }
+
+    /// `updated_at = max(updated_at, at)`: an alert's line counts as activity.
+    fn touch_incident(&self, id: i64, at: Timestamp) {
+        if let Some(incident) = self.incidents.borrow_mut().iter_mut().find(|i| i.id == id) {
+            incident.updated_at = incident.updated_at.max(at);
+        }
+    }
+
+    fn linked_incident(&self, id: Option<i64>) -> Option<LinkedIncident> {
+        let incidents = self.incidents.borrow();
+        let incident = incidents.iter().find(|i| Some(i.id) == id)?;
+        Some(LinkedIncident {
+            id: incident.id,
+            status: incident.state.status,
+            labels: incident.state.labels.clone(),
+        })
+    }
+
+    fn alert_record(&self, alert: &StoredAlert) -> AlertRecord {
+        let integration = self
+            .integrations
+            .borrow()
+            .iter()
+            .find(|(i, _)| i.id == alert.integration_id)
+            .map(|(i, _)| i.name.to_string())
+            .unwrap_or_default();
+        let incident = self
+            .incidents
+            .borrow()
+            .iter()
+            .find(|i| Some(i.id) == alert.incident_id)
+            .map(|i| AlertIncident {
+                id: i.id,
+                status: i.state.status,
+                category: i.state.category.clone(),
+            });
+        AlertRecord {
+            id: alert.id,
+            integration,
+            dedup_key: alert.dedup_key.to_string(),
+            status: alert.status,
+            summary: alert.summary.clone(),
+            severity: alert.severity.clone(),
+            incident,
+            deliveries: alert.deliveries,
+            first_seen: alert.first_seen,
+            last_seen: alert.last_seen,
+        }
+    }
+
+    /// Every write of a delivery, in the order of D1's batch; the caller puts
+    /// the state back if this fails.
+    fn write_delivery(&self, delivery: &DeliveryPlan<'_>) -> Result<(), StoreError> {
+        let integration = delivery.integration;
+        let actor = integration.actor();
+        let at = delivery.at;
+        let signature = delivery.received.signature.map(str::to_owned);
+        let replayed = signature.is_some()
+            && self
+                .deliveries
+                .borrow()
+                .iter()
+                .any(|d| d.integration_id == integration.id && d.signature == signature);
+        if replayed {
+            return Err(StoreError::UniqueViolation(format!(
+                "UNIQUE constraint failed: alert_events.integration_id, {REPLAYED_SIGNATURE}"
+            )));
+        }
+        self.deliveries.borrow_mut().push(StoredDelivery {
+            integration_id: integration.id,
+            signature,
+            outcome: delivery.outcome_json(),
+        });
+        for plan in &delivery.plans {
+            let entry = plan.timeline_entry(integration);
+            if let AlertPlan::Open { signal, incident } = plan {
+                let incident_id = match incident {
+                    IncidentTarget::New(new) => self.add_incident(&NewIncidentRecord {
+                        state: new.state.clone(),
+                        at,
+                        actor: actor.clone(),
+                        timeline: vec![new.created.clone()],
+                    }),
+                    IncidentTarget::Existing(id) => {
+                        self.touch_incident(*id, at);
+                        *id
+                    }
+                };
+                let mut alerts = self.alerts.borrow_mut();
+                let taken = alerts.iter().any(|a| {
+                    a.integration_id == integration.id
+                        && a.dedup_key == signal.dedup_key
+                        && a.status != AlertStatus::Resolved
+                });
+                if taken {
+                    return Err(open_key_violation());
+                }
+                let id = alerts.len() as i64 + 1;
+                alerts.push(StoredAlert {
+                    id,
+                    integration_id: integration.id,
+                    dedup_key: signal.dedup_key.clone(),
+                    status: AlertStatus::Triggered,
+                    summary: signal.summary.clone(),
+                    severity: signal.severity.map(Severity::as_str).map(str::to_owned),
+                    incident_id: Some(incident_id),
+                    deliveries: 1,
+                    first_seen: at,
+                    last_seen: at,
+                });
+                drop(alerts);
+                self.push_timeline(incident_id, at, &actor, entry);
+                continue;
+            }
+            let Some(update) = plan.alert_update() else {
+                continue;
+            };
+            if let Some(alert) = self
+                .alerts
+                .borrow_mut()
+                .iter_mut()
+                .find(|a| a.id == update.alert_id)
+            {
+                alert.deliveries += 1;
+                alert.last_seen = at;
+                alert.status = update.status.unwrap_or(alert.status);
+            }
+            let Some(incident_id) = update.incident_id else {
+                continue;
+            };
+            self.push_timeline(incident_id, at, &actor, entry);
+            self.touch_incident(incident_id, at);
+            if let Some(change) = plan.label_change() {
+                let mut incidents = self.incidents.borrow_mut();
+                let incident = incidents
+                    .iter_mut()
+                    .find(|i| i.id == change.incident_id)
+                    .filter(|i| {
+                        i.state.labels == change.expected_labels
+                            && i.state.status == change.expected_status
+                    })
+                    .ok_or(StoreError::LostGuard)?;
+                incident.state.labels = change.labels.clone();
+            }
+            if let Some(audit) = plan.audit_record() {
+                self.push_audit_record(at, &actor, &audit);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl AlertStore for MemoryStore {
+    async fn create_integration(
+        &self,
+        integration: &NewIntegrationRecord,
+    ) -> Result<i64, StoreError> {
+        self.check()?;
+        let user_name = crate::stores::integration_user_name(&integration.name);
+        let taken = self
+            .integrations
+            .borrow()
+            .iter()
+            .any(|(i, hash)| i.name == integration.name || *hash == integration.secret_hash)
+            || self.users.borrow().iter().any(|u| u.name == user_name);
+        if taken {
+            return Err(StoreError::UniqueViolation("integrations.name".into()));
+        }
+        let user_id = self.users.borrow().len() as i64 + 1;
+        self.users.borrow_mut().push(UserView {
+            id: user_id,
+            name: user_name,
+            role: Role::Viewer,
+        });
+        let id = self.integrations.borrow().len() as i64 + 1;
+        self.integrations.borrow_mut().push((
+            Integration {
+                id,
+                name: integration.name.clone(),
+                format: integration.format,
+                owner_group: integration.owner_group.clone(),
+                user_id,
+                mapping: integration.mapping.clone().unwrap_or_default(),
+            },
+            integration.secret_hash.clone(),
+        ));
+        self.push_audit_record(integration.at, &integration.actor, &integration.audit);
+        Ok(id)
+    }
+
+    async fn integration_for_secret_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<Integration>, StoreError> {
+        self.check()?;
+        Ok(self
+            .integrations
+            .borrow()
+            .iter()
+            .find(|(_, hash)| hash == secret_hash)
+            .map(|(i, _)| i.clone()))
+    }
+
+    async fn integration_named(
+        &self,
+        name: &str,
+    ) -> Result<Option<(Integration, String)>, StoreError> {
+        self.check()?;
+        Ok(self
+            .integrations
+            .borrow()
+            .iter()
+            .find(|(i, _)| i.name.as_str() == name)
+            .cloned())
+    }
+
+    async fn key_history(
+        &self,
+        integration_id: i64,
+        key: &DedupKey,
+    ) -> Result<KeyHistory, StoreError> {
+        self.check()?;
+        let newest = self
+            .alerts
+            .borrow()
+            .iter()
+            .filter(|a| a.integration_id == integration_id && a.dedup_key == *key)
+            .max_by_key(|a| a.id)
+            .cloned();
+        let Some(alert) = newest else {
+            return Ok(KeyHistory::default());
+        };
+        let incident = self.linked_incident(alert.incident_id);
+        Ok(KeyHistory {
+            open_alert: (alert.status != AlertStatus::Resolved)
+                .then(|| (alert.id, incident.clone())),
+            latest_incident: incident,
+        })
+    }
+
+    async fn store_delivery(&self, delivery: &DeliveryPlan<'_>) -> Result<(), StoreError> {
+        self.check()?;
+        let saved = self.saved_state();
+        let written = self.write_delivery(delivery);
+        if written.is_err() {
+            self.restore(saved);
+        }
+        written
+    }
+
+    async fn get_alert(&self, id: i64) -> Result<Option<AlertRecord>, StoreError> {
+        self.check()?;
+        let alert = self.alerts.borrow().iter().find(|a| a.id == id).cloned();
+        Ok(alert.map(|a| self.alert_record(&a)))
+    }
+
+    async fn list_alerts(&self, filter: &AlertFilter) -> Result<Vec<AlertRecord>, StoreError> {
+        self.check()?;
+        let alerts = self.alerts.borrow().clone();
+        let mut records: Vec<AlertRecord> = alerts
+            .iter()
+            .filter(|a| !filter.open_only || a.status != AlertStatus::Resolved)
+            .map(|a| self.alert_record(a))
+            .collect();
+        records.sort_by_key(|r| {
+            let reported = r
+                .incident
+                .as_ref()
+                .is_some_and(|i| i.status == IncidentStatus::Reported);
+            (
+                std::cmp::Reverse(reported),
+                std::cmp::Reverse(r.first_seen),
+                std::cmp::Reverse(r.id),
+            )
+        });
+        records.truncate(AlertFilter::LIMIT);
+        Ok(records)
+    }
+
+    async fn attach_alert(&self, attachment: &AlertAttachment) -> Result<bool, StoreError> {
+        self.check()?;
+        {
+            let mut alerts = self.alerts.borrow_mut();
+            let Some(alert) = alerts
+                .iter_mut()
+                .find(|a| a.id == attachment.alert_id)
+                .filter(|a| a.incident_id == Some(attachment.from_incident))
+            else {
+                return Ok(false);
+            };
+            alert.incident_id = Some(attachment.to_incident);
+        }
+        let (at, actor) = (attachment.at, &attachment.actor);
+        self.push_timeline(
+            attachment.to_incident,
+            at,
+            actor,
+            attachment.attached.clone(),
+        );
+        self.push_timeline(
+            attachment.from_incident,
+            at,
+            actor,
+            attachment.detached.clone(),
+        );
+        self.touch_incident(attachment.to_incident, at);
+        self.touch_incident(attachment.from_incident, at);
+        self.push_audit_record(at, actor, &attachment.audit);
+        Ok(true)
+    }
+
+    async fn alerts_on_incident(&self, incident_id: i64) -> Result<u64, StoreError> {
+        self.check()?;
+        Ok(self
+            .alerts
+            .borrow()
+            .iter()
+            .filter(|a| a.incident_id == Some(incident_id))
+            .count() as u64)
+    }
+}

@@ -1,0 +1,234 @@
+//! The alert store: integrations (the senders), every delivery as received,
+//! the deduplicated alerts and the incidents they open (SPEC I1, I2, V2, V3, T7).
+
+use super::{NewAuditRecord, StoreError};
+use crate::auth::Actor;
+use crate::ingest::DeliveryPlan;
+use beacon_shared::alert::{AlertMapping, DedupKey, IngestFormat};
+use beacon_shared::api::AlertView;
+use beacon_shared::category::{Category, Labels};
+use beacon_shared::lifecycle::IncidentStatus;
+use beacon_shared::role::Role;
+use beacon_shared::timeline::TimelineEvent;
+use beacon_shared::triage::Name;
+use beacon_shared::Timestamp;
+
+/// Part of the name of the unique index that refuses a signed delivery received
+/// twice; a [`StoreError::UniqueViolation`] naming it is a replay, not a race.
+pub const REPLAYED_SIGNATURE: &str = "alert_events.signature";
+
+/// A configured sender, found by the hash of its secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Integration {
+    pub id: i64,
+    pub name: Name,
+    pub format: IngestFormat,
+    pub owner_group: Option<Name>,
+    /// The disabled user that authors this integration's incidents and entries.
+    pub user_id: i64,
+    pub mapping: AlertMapping,
+}
+
+impl Integration {
+    /// How this integration appears as an actor in timelines and the audit log.
+    pub fn actor_name(&self) -> String {
+        integration_user_name(&self.name)
+    }
+
+    /// The integration as the author of what its deliveries write.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.user_id,
+            name: self.actor_name(),
+            role: Role::Viewer,
+        }
+    }
+}
+
+/// The name of the disabled user that stands for an integration.
+pub fn integration_user_name(name: &Name) -> String {
+    format!("monitoring/{name}")
+}
+
+/// A new integration: its disabled user is created with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewIntegrationRecord {
+    pub name: Name,
+    pub format: IngestFormat,
+    pub owner_group: Option<Name>,
+    /// The hex SHA-256 of the secret; the secret itself is never stored.
+    pub secret_hash: String,
+    /// `None`: the documented default mapping.
+    pub mapping: Option<AlertMapping>,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub audit: NewAuditRecord,
+}
+
+/// An incident an alert points to, and where it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkedIncident {
+    pub id: i64,
+    pub status: IncidentStatus,
+    pub labels: Labels,
+}
+
+/// What the store knows about one key of one integration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyHistory {
+    /// The alert with this key that is not resolved, if any (at most one, by index).
+    pub open_alert: Option<(i64, Option<LinkedIncident>)>,
+    /// The incident of the newest alert with this key, open or not.
+    pub latest_incident: Option<LinkedIncident>,
+}
+
+/// Where an alert stands in its sender's view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertStatus {
+    Triggered,
+    Acknowledged,
+    Resolved,
+}
+
+impl AlertStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertStatus::Triggered => "triggered",
+            AlertStatus::Acknowledged => "acknowledged",
+            AlertStatus::Resolved => "resolved",
+        }
+    }
+
+    /// The stored name back as a status; `None` for anything else.
+    pub fn parse(value: &str) -> Option<Self> {
+        [
+            AlertStatus::Triggered,
+            AlertStatus::Acknowledged,
+            AlertStatus::Resolved,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == value)
+    }
+}
+
+/// The incident an alert is on, with what the clearance decision needs (K3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertIncident {
+    pub id: i64,
+    pub status: IncidentStatus,
+    pub category: Option<Category>,
+}
+
+/// A stored alert with its integration's name and its incident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRecord {
+    pub id: i64,
+    pub integration: String,
+    pub dedup_key: String,
+    pub status: AlertStatus,
+    pub summary: String,
+    pub severity: Option<String>,
+    pub incident: Option<AlertIncident>,
+    pub deliveries: i64,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+}
+
+impl AlertRecord {
+    /// The category of the alert's incident: what decides who may see the alert (K3).
+    pub fn category(&self) -> Option<&Category> {
+        self.incident.as_ref().and_then(|i| i.category.as_ref())
+    }
+
+    pub fn to_view(&self) -> AlertView {
+        AlertView {
+            id: self.id,
+            integration: self.integration.clone(),
+            dedup_key: self.dedup_key.clone(),
+            status: self.status.as_str().to_owned(),
+            summary: self.summary.clone(),
+            severity: self.severity.clone(),
+            incident_id: self.incident.as_ref().map(|i| i.id),
+            incident_status: self.incident.as_ref().map(|i| i.status),
+            deliveries: self.deliveries,
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+        }
+    }
+}
+
+/// Filters of the alert queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AlertFilter {
+    /// Only alerts that are not resolved.
+    pub open_only: bool,
+}
+
+impl AlertFilter {
+    /// How many alerts the queue shows at the most.
+    pub const LIMIT: usize = 500;
+}
+
+/// A move of an alert from one incident to another, with the line each
+/// timeline gets and the audit record; applied only if the alert is still on
+/// `from_incident`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertAttachment {
+    pub alert_id: i64,
+    pub from_incident: i64,
+    pub to_incident: i64,
+    pub at: Timestamp,
+    pub actor: Actor,
+    /// The line on `to_incident`.
+    pub attached: TimelineEvent,
+    /// The line on `from_incident`.
+    pub detached: TimelineEvent,
+    pub audit: NewAuditRecord,
+}
+
+/// Integrations, deliveries and alerts. A delivery and an attachment are
+/// each one atomic unit with the incidents, timeline entries and audit
+/// records they write.
+#[allow(async_fn_in_trait)] // single-threaded wasm runtime: no Send bound wanted
+pub trait AlertStore {
+    /// Stores the integration, its disabled user and its audit record; returns
+    /// its id. A name or secret taken already is a [`StoreError::UniqueViolation`].
+    async fn create_integration(
+        &self,
+        integration: &NewIntegrationRecord,
+    ) -> Result<i64, StoreError>;
+    /// The integration whose secret hashes to `secret_hash`.
+    async fn integration_for_secret_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<Integration>, StoreError>;
+    /// The integration called `name`, with its secret hash (the signing key of
+    /// the generic format).
+    async fn integration_named(
+        &self,
+        name: &str,
+    ) -> Result<Option<(Integration, String)>, StoreError>;
+    /// What is known about `key` of the integration: its open alert and the
+    /// newest alert's incident.
+    async fn key_history(
+        &self,
+        integration_id: i64,
+        key: &DedupKey,
+    ) -> Result<KeyHistory, StoreError>;
+    /// Stores the raw delivery and every plan (alerts, new incidents, timeline
+    /// entries, labels, audit records) all or nothing. A second open alert for
+    /// a key and a signature received before are each a
+    /// [`StoreError::UniqueViolation`] (the latter naming [`REPLAYED_SIGNATURE`]);
+    /// an incident whose labels or status changed since planning is a
+    /// [`StoreError::LostGuard`].
+    async fn store_delivery(&self, delivery: &DeliveryPlan<'_>) -> Result<(), StoreError>;
+    async fn get_alert(&self, id: i64) -> Result<Option<AlertRecord>, StoreError>;
+    /// The queue: alerts whose incident is still `reported` first, then newest
+    /// first, at most [`AlertFilter::LIMIT`].
+    async fn list_alerts(&self, filter: &AlertFilter) -> Result<Vec<AlertRecord>, StoreError>;
+    /// Moves the alert with its timeline lines and audit record; `false` if it
+    /// is no longer on `from_incident` (nothing written).
+    async fn attach_alert(&self, attachment: &AlertAttachment) -> Result<bool, StoreError>;
+    /// How many alerts point at the incident.
+    async fn alerts_on_incident(&self, incident_id: i64) -> Result<u64, StoreError>;
+}
