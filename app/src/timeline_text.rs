@@ -171,7 +171,7 @@ mod tests {
             id: 1,
             at: Timestamp::from_unix_millis(0),
             actor: "sam".into(),
-            event: TimelineEvent::from_parts(kind, body).expect("a valid entry"),
+            event: TimelineEvent::from_stored(kind, &body.to_string()).expect("a valid entry"),
         }
     }
 

@@ -7,6 +7,7 @@ use crate::category::{Category, Label};
 use crate::lifecycle::{ClosingConfirmation, IncidentStatus, Transition, TransitionKind};
 use crate::priority::{Classification, Priority};
 use crate::role::Role;
+use crate::timeline::TimelineEvent;
 use crate::timestamp::Timestamp;
 use crate::triage::{LinkUrl, Name, Title, TriageFacts, WorkLogText};
 use serde::{Deserialize, Serialize};
@@ -62,15 +63,44 @@ pub struct IncidentDetail {
     pub allowed_transitions: Vec<TransitionKind>,
 }
 
-/// One line of a ticket's timeline (V11, E3, T7).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One line of a ticket's timeline (V11, E3, T7): on the wire
+/// `{"id", "at", "actor", "kind", "body"}`, the last two from [`TimelineEvent`].
+#[derive(Debug, Clone, PartialEq)]
 pub struct TimelineEntryView {
     pub id: i64,
     pub at: Timestamp,
     pub actor: String,
-    /// `kind` and `body` on the wire.
-    #[serde(flatten)]
-    pub event: crate::timeline::TimelineEvent,
+    pub event: TimelineEvent,
+}
+
+impl Serialize for TimelineEntryView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut entry = serializer.serialize_struct("TimelineEntryView", 5)?;
+        entry.serialize_field("id", &self.id)?;
+        entry.serialize_field("at", &self.at)?;
+        entry.serialize_field("actor", &self.actor)?;
+        entry.serialize_field("kind", self.event.kind())?;
+        entry.serialize_field("body", &crate::timeline::EventBody(&self.event))?;
+        entry.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for TimelineEntryView {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let fields = deserializer.deserialize_map(crate::timeline::EntryVisitor)?;
+        Ok(TimelineEntryView {
+            id: fields.id.ok_or_else(|| D::Error::missing_field("id"))?,
+            at: fields.at.ok_or_else(|| D::Error::missing_field("at"))?,
+            actor: fields
+                .actor
+                .ok_or_else(|| D::Error::missing_field("actor"))?,
+            event: fields
+                .event
+                .ok_or_else(|| D::Error::missing_field("body"))?,
+        })
+    }
 }
 
 /// `POST /api/incidents/{id}/transitions`: `{"action": "discard", "reason": "..."}`.

@@ -13,95 +13,111 @@ use crate::priority::{Classification, Priority};
 use crate::priority_override::PriorityDecision;
 use crate::status_page::PublicIncidentStatus;
 use crate::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, Visitor};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// One line of an incident's timeline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "body", rename_all = "snake_case")]
-pub enum TimelineEvent {
+/// Defines [`TimelineEvent`] from one table of variants, payload types and
+/// stored kinds, so that the enum, its kind names and its (de)serialization
+/// can never disagree.
+macro_rules! timeline_events {
+    ($( $(#[$doc:meta])* $variant:ident($payload:ty) = $kind:literal, )*) => {
+        /// One line of an incident's timeline.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum TimelineEvent {
+            $( $(#[$doc])* $variant($payload), )*
+        }
+
+        impl TimelineEvent {
+            /// Every stored and wire name of a kind.
+            pub const KINDS: &'static [&'static str] = &[$($kind),*];
+
+            /// The stored and wire name of this entry's kind.
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $( TimelineEvent::$variant(_) => $kind, )*
+                }
+            }
+
+            fn serialize_body<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    $( TimelineEvent::$variant(body) => body.serialize(serializer), )*
+                }
+            }
+
+            fn deserialize_body<'de, D: Deserializer<'de>>(
+                kind: &str,
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                match kind {
+                    $( $kind => <$payload>::deserialize(deserializer).map(TimelineEvent::$variant), )*
+                    other => Err(D::Error::unknown_variant(other, Self::KINDS)),
+                }
+            }
+        }
+    };
+}
+
+timeline_events! {
     /// The ticket was recorded, by a person or from an alert.
-    Created(Created),
+    Created(Created) = "created",
     /// A lifecycle transition (SPEC V3, V4, V10, V11, E3).
-    StatusChanged(StatusChanged),
+    StatusChanged(StatusChanged) = "status_changed",
     /// A priority decision (SPEC P6).
-    PriorityChanged(PriorityChanged),
+    PriorityChanged(PriorityChanged) = "priority_changed",
     /// Category and labels changed (SPEC K1, K2).
-    CategoryChanged(CategoryChanged),
+    CategoryChanged(CategoryChanged) = "category_changed",
     /// The owning group changed (SPEC E5).
-    OwnerChanged(OwnerChanged),
+    OwnerChanged(OwnerChanged) = "owner_changed",
     /// A person's note (SPEC T7).
-    WorkLog(WorkLog),
+    WorkLog(WorkLog) = "work_log",
     /// A link to an attachment, screenshot or chat log (SPEC T7).
-    Link(Link),
+    Link(Link) = "link",
     /// Monitoring fired an alert on this ticket (SPEC I1, I2).
-    AlertTriggered(AlertNote),
+    AlertTriggered(AlertNote) = "alert_triggered",
     /// The same alert fired again.
-    AlertRepeated(AlertNote),
+    AlertRepeated(AlertNote) = "alert_repeated",
     /// The sender acknowledged the alert.
-    AlertAcknowledged(AlertNote),
+    AlertAcknowledged(AlertNote) = "alert_acknowledged",
     /// The sender resolved the alert.
-    AlertResolved(AlertNote),
+    AlertResolved(AlertNote) = "alert_resolved",
     /// An acknowledgement or resolution for an alert Beacon did not know.
-    AlertDropped(AlertNote),
+    AlertDropped(AlertNote) = "alert_dropped",
     /// An alert was moved here from another incident.
-    AlertAttached(AlertMove),
+    AlertAttached(AlertMove) = "alert_attached",
     /// An alert was moved from here to another incident.
-    AlertDetached(AlertMove),
+    AlertDetached(AlertMove) = "alert_detached",
     /// Someone took the page (SPEC E1, E3).
-    Acknowledged(Acknowledgement),
+    Acknowledged(Acknowledgement) = "acknowledged",
     /// The escalation sweep paged someone (SPEC E1).
-    Paged(EscalationNote),
+    Paged(EscalationNote) = "paged",
     /// The sweep reminded someone of a limit (SPEC E4).
-    Reminded(EscalationNote),
+    Reminded(EscalationNote) = "reminded",
     /// The sweep escalated past a limit (SPEC E4).
-    Escalated(EscalationNote),
+    Escalated(EscalationNote) = "escalated",
     /// The incident commander pulled a team in (SPEC E5).
-    TeamPaged(TeamPage),
+    TeamPaged(TeamPage) = "team_paged",
     /// A notification could not be delivered after every retry.
-    NotificationFailed(DeliveryFailure),
+    NotificationFailed(DeliveryFailure) = "notification_failed",
     /// Customer support published on the status page about this ticket (SPEC M1).
-    CustomerUpdate(CustomerUpdate),
+    CustomerUpdate(CustomerUpdate) = "customer_update",
 }
 
 impl TimelineEvent {
-    /// The stored and wire name of this entry's kind.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            TimelineEvent::Created(_) => "created",
-            TimelineEvent::StatusChanged(_) => "status_changed",
-            TimelineEvent::PriorityChanged(_) => "priority_changed",
-            TimelineEvent::CategoryChanged(_) => "category_changed",
-            TimelineEvent::OwnerChanged(_) => "owner_changed",
-            TimelineEvent::WorkLog(_) => "work_log",
-            TimelineEvent::Link(_) => "link",
-            TimelineEvent::AlertTriggered(_) => "alert_triggered",
-            TimelineEvent::AlertRepeated(_) => "alert_repeated",
-            TimelineEvent::AlertAcknowledged(_) => "alert_acknowledged",
-            TimelineEvent::AlertResolved(_) => "alert_resolved",
-            TimelineEvent::AlertDropped(_) => "alert_dropped",
-            TimelineEvent::AlertAttached(_) => "alert_attached",
-            TimelineEvent::AlertDetached(_) => "alert_detached",
-            TimelineEvent::Acknowledged(_) => "acknowledged",
-            TimelineEvent::Paged(_) => "paged",
-            TimelineEvent::Reminded(_) => "reminded",
-            TimelineEvent::Escalated(_) => "escalated",
-            TimelineEvent::TeamPaged(_) => "team_paged",
-            TimelineEvent::NotificationFailed(_) => "notification_failed",
-            TimelineEvent::CustomerUpdate(_) => "customer_update",
-        }
+    /// The body alone as JSON text, as stored in D1's `body` column.
+    pub fn body_text(&self) -> String {
+        let mut text = Vec::new();
+        // Writing plain data to a Vec cannot fail.
+        let _ = self.serialize_body(&mut serde_json::Serializer::new(&mut text));
+        String::from_utf8(text).unwrap_or_default()
     }
 
-    /// The body alone, as stored in D1's `body` column.
-    pub fn body_json(&self) -> serde_json::Value {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|mut v| v.get_mut("body").map(serde_json::Value::take))
-            .unwrap_or(serde_json::Value::Null)
-    }
-
-    /// Rebuilds an event from its stored kind and body.
-    pub fn from_parts(kind: &str, body: serde_json::Value) -> Result<Self, serde_json::Error> {
-        serde_json::from_value(serde_json::json!({ "kind": kind, "body": body }))
+    /// Rebuilds an event from its stored kind and JSON body.
+    pub fn from_stored(kind: &str, body: &str) -> Result<Self, serde_json::Error> {
+        let mut deserializer = serde_json::Deserializer::from_str(body);
+        let event = Self::deserialize_body(kind, &mut deserializer)?;
+        deserializer.end()?;
+        Ok(event)
     }
 
     /// Whether the escalation sweep reads this kind to rebuild a ticket's
@@ -126,6 +142,88 @@ impl TimelineEvent {
         "acknowledged",
         "customer_update",
     ];
+}
+
+/// The body of an event, serialized on its own.
+pub(crate) struct EventBody<'a>(pub(crate) &'a TimelineEvent);
+
+impl Serialize for EventBody<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_body(serializer)
+    }
+}
+
+/// `{"kind": ..., "body": {...}}`.
+impl Serialize for TimelineEvent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut entry = serializer.serialize_struct("TimelineEvent", 2)?;
+        entry.serialize_field("kind", self.kind())?;
+        entry.serialize_field("body", &EventBody(self))?;
+        entry.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for TimelineEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let entry = deserializer.deserialize_map(EntryVisitor)?;
+        entry.event.ok_or_else(|| D::Error::missing_field("body"))
+    }
+}
+
+/// The fields of a timeline line on the wire: `kind` and `body`, and for
+/// [`crate::api::TimelineEntryView`] its `id`, `at` and `actor`. The body is
+/// read straight into its kind's type, so `kind` must come before `body`, as
+/// Beacon always writes it.
+#[derive(Default)]
+pub(crate) struct EntryFields {
+    pub(crate) id: Option<i64>,
+    pub(crate) at: Option<Timestamp>,
+    pub(crate) actor: Option<String>,
+    pub(crate) event: Option<TimelineEvent>,
+}
+
+pub(crate) struct EntryVisitor;
+
+impl<'de> Visitor<'de> for EntryVisitor {
+    type Value = EntryFields;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a timeline entry with `kind` before `body`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EntryFields, A::Error> {
+        let mut fields = EntryFields::default();
+        let mut kind: Option<String> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "id" => fields.id = Some(map.next_value()?),
+                "at" => fields.at = Some(map.next_value()?),
+                "actor" => fields.actor = Some(map.next_value()?),
+                "kind" => kind = Some(map.next_value()?),
+                "body" => {
+                    let kind = kind
+                        .as_deref()
+                        .ok_or_else(|| A::Error::custom("`kind` must come before `body`"))?;
+                    fields.event = Some(map.next_value_seed(BodySeed(kind))?);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(fields)
+    }
+}
+
+/// Reads a body as the type its kind names.
+struct BodySeed<'k>(&'k str);
+
+impl<'de> DeserializeSeed<'de> for BodySeed<'_> {
+    type Value = TimelineEvent;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<TimelineEvent, D::Error> {
+        TimelineEvent::deserialize_body(self.0, deserializer)
+    }
 }
 
 /// The ticket as it was when an entry was written (also the audit log's snapshot).
@@ -326,12 +424,35 @@ mod tests {
             json!({"kind": "work_log", "body": {"text": "restarted the pool"}})
         );
         assert_eq!(event.kind(), "work_log");
-        assert_eq!(event.body_json(), json!({"text": "restarted the pool"}));
+        assert_eq!(event.body_text(), r#"{"text":"restarted the pool"}"#);
         assert_eq!(
-            TimelineEvent::from_parts("work_log", event.body_json()).unwrap(),
+            TimelineEvent::from_stored("work_log", &event.body_text()).unwrap(),
             event
         );
-        assert!(TimelineEvent::from_parts("no_such_kind", json!({})).is_err());
+        let text = serde_json::to_string(&event).unwrap();
+        assert_eq!(serde_json::from_str::<TimelineEvent>(&text).unwrap(), event);
+        assert!(TimelineEvent::from_stored("no_such_kind", "{}").is_err());
+        assert!(TimelineEvent::from_stored("work_log", r#"{"text": 1}"#).is_err());
+    }
+
+    /// Every kind has exactly one name, and the names are the variants' table.
+    #[test]
+    fn kinds_are_unique() {
+        let mut kinds = TimelineEvent::KINDS.to_vec();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), TimelineEvent::KINDS.len());
+        for kind in TimelineEvent::ESCALATION_KINDS {
+            assert!(TimelineEvent::KINDS.contains(&kind), "{kind}");
+        }
+    }
+
+    /// The wire's `kind` must precede `body`; a body alone is refused.
+    #[test]
+    fn body_before_kind_is_refused() {
+        let err =
+            serde_json::from_str::<TimelineEvent>(r#"{"body": {"text": "x"}, "kind": "work_log"}"#);
+        assert!(err.is_err());
     }
 
     /// SPEC E1: the sweep's kinds are exactly those that shape escalation.
@@ -351,9 +472,9 @@ mod tests {
     /// Bodies written before the types existed still parse.
     #[test]
     fn stored_bodies_parse() {
-        let priority = TimelineEvent::from_parts(
+        let priority = TimelineEvent::from_stored(
             "priority_changed",
-            json!({"from": "P1", "to": "P2", "rules_priority": "P1", "decision": "lowered_by_management", "reason": "one customer"}),
+            r#"{"from": "P1", "to": "P2", "rules_priority": "P1", "decision": "lowered_by_management", "reason": "one customer"}"#,
         );
         assert!(priority.is_ok(), "{priority:?}");
     }

@@ -178,7 +178,7 @@ impl D1Store {
                 num(at.unix_millis()),
                 text(&actor.name),
                 text(event.kind()),
-                json_text(&event.body_json()),
+                text(&event.body_text()),
             ],
         )
     }

@@ -83,12 +83,11 @@ pub(crate) struct TimelineRow {
 impl TimelineRow {
     /// The typed entry; a row whose kind or body does not parse is corrupt.
     pub(crate) fn into_view(self) -> Result<TimelineEntryView, StoreError> {
-        let body: serde_json::Value = serde_json::from_str(&self.body).map_err(parse_err)?;
         Ok(TimelineEntryView {
             id: self.id as i64,
             at: Timestamp::from_unix_millis(self.at as i64),
             actor: self.actor,
-            event: TimelineEvent::from_parts(&self.kind, body)
+            event: TimelineEvent::from_stored(&self.kind, &self.body)
                 .map_err(|e| StoreError::corrupt(format!("timeline entry {}: {e}", self.id)))?,
         })
     }
@@ -148,7 +147,7 @@ impl D1Store {
                         at.clone(),
                         text(&incident.actor.name),
                         text(entry.kind()),
-                        json_text(&entry.body_json()),
+                        text(&entry.body_text()),
                     ])
                     .map_err(store_err)?,
             );
@@ -309,7 +308,7 @@ impl IncidentStore for D1Store {
                 at.clone(),
                 text(&change.actor.name),
                 text(change.timeline.kind()),
-                json_text(&change.timeline.body_json()),
+                text(&change.timeline.body_text()),
             ])
             .map_err(store_err)?;
         let a = &change.audit;
