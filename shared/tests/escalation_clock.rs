@@ -693,3 +693,44 @@ mod properties {
         }
     }
 }
+
+/// SPEC E3, E4: the evaluation says who acknowledged the current episode; an
+/// acknowledgement of the P1 does not count for the P0 it was upgraded to,
+/// and a new acknowledgement does.
+#[test]
+fn the_evaluation_names_who_acknowledged_the_current_episode() {
+    let config = EscalationConfig::default();
+    let mut history = TicketHistory::new(TICKET, minute(0), Priority::P1);
+    let acknowledged_by = |history: &TicketHistory, m: i64| {
+        evaluate_escalation(history, &config, &rotas(), minute(m)).acknowledged_by
+    };
+    assert_eq!(acknowledged_by(&history, 1), None);
+    history
+        .record(TicketEvent::Acknowledged {
+            at: minute(2),
+            by: name("alice"),
+        })
+        .unwrap();
+    assert_eq!(acknowledged_by(&history, 3), Some(name("alice")));
+    history
+        .record(TicketEvent::PriorityChanged {
+            at: minute(10),
+            to: Priority::P0,
+        })
+        .unwrap();
+    assert_eq!(acknowledged_by(&history, 11), None);
+    history
+        .record(TicketEvent::Acknowledged {
+            at: minute(12),
+            by: name("bob"),
+        })
+        .unwrap();
+    assert_eq!(acknowledged_by(&history, 13), Some(name("bob")));
+    history
+        .record(TicketEvent::StatusChanged {
+            at: minute(20),
+            to: IncidentStatus::Resolved,
+        })
+        .unwrap();
+    assert_eq!(acknowledged_by(&history, 21), None);
+}
