@@ -68,6 +68,16 @@ impl UserStore for MemoryStore {
         Ok(self.users.borrow().iter().find(|u| u.id == id).cloned())
     }
 
+    async fn role_of(&self, name: &str) -> Result<Option<Role>, StoreError> {
+        self.check()?;
+        Ok(self
+            .users
+            .borrow()
+            .iter()
+            .find(|u| u.name == name)
+            .map(|u| u.role))
+    }
+
     async fn create_token(
         &self,
         user_id: i64,
