@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod escalation;
 pub mod incidents;
 pub mod ingest;
 pub mod paging;

@@ -3,6 +3,7 @@
 //! [`D1Store`]; this file holds the connection, the binding helpers, the one
 //! classification of D1's errors into [`StoreError`], and the guarded batch.
 
+mod escalation;
 mod incidents;
 mod settings;
 mod users;

@@ -2,6 +2,7 @@
 //! [`MemoryStore`] holding each concept's data, one file per concept
 //! implementing that concept's trait.
 
+mod escalation;
 mod incidents;
 mod settings;
 mod users;
@@ -14,7 +15,7 @@ use beacon_shared::role::Role;
 use beacon_shared::timeline::TimelineEvent;
 use beacon_shared::Timestamp;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// A single-threaded store holding users, incidents, timelines and the audit trail in memory.
 pub struct MemoryStore {
@@ -25,6 +26,9 @@ pub struct MemoryStore {
     pub(super) audit: RefCell<Vec<AuditEntryView>>,
     pub(super) categories: Vec<Category>,
     pub(super) settings: RefCell<HashMap<Setting, String>>,
+    pub(super) escalation: RefCell<escalation::EscalationTables>,
+    /// Tickets whose stored row reads as corrupt (see [`MemoryStore::corrupt_ticket`]).
+    pub(super) corrupt_tickets: RefCell<BTreeSet<i64>>,
     /// When set, every call fails as if the database were down.
     pub failing: Cell<bool>,
 }
@@ -43,6 +47,8 @@ impl Default for MemoryStore {
             audit: RefCell::default(),
             categories,
             settings: RefCell::default(),
+            escalation: RefCell::default(),
+            corrupt_tickets: RefCell::default(),
             failing: Cell::new(false),
         }
     }

@@ -2,10 +2,16 @@
 //! `d1` module, the only place that holds SQL) and in memory (`memory`, for
 //! native tests of the handlers).
 
+pub mod escalation;
 pub mod incidents;
 pub mod settings;
 pub mod users;
 
+pub use escalation::{
+    AcknowledgementRecord, ChannelRecord, DeliveryOutcome, DeliveryResult, DueAction,
+    EscalationStore, NewChannel, OpenTicket, OutboxItem, QueuedNotification, TeamPullIn,
+    SWEEP_ACTOR,
+};
 pub use incidents::{
     IncidentChange, IncidentFilter, IncidentRecord, IncidentState, IncidentStore, NewAuditRecord,
     NewIncidentRecord,
