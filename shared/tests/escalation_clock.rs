@@ -699,38 +699,21 @@ mod properties {
 /// and a new acknowledgement does.
 #[test]
 fn the_evaluation_names_who_acknowledged_the_current_episode() {
+    use ScriptEvent::*;
     let config = EscalationConfig::default();
     let mut history = TicketHistory::new(TICKET, minute(0), Priority::P1);
-    let acknowledged_by = |history: &TicketHistory, m: i64| {
-        evaluate_escalation(history, &config, &rotas(), minute(m)).acknowledged_by
-    };
-    assert_eq!(acknowledged_by(&history, 1), None);
-    history
-        .record(TicketEvent::Acknowledged {
-            at: minute(2),
-            by: name("alice"),
-        })
-        .unwrap();
-    assert_eq!(acknowledged_by(&history, 3), Some(name("alice")));
-    history
-        .record(TicketEvent::PriorityChanged {
-            at: minute(10),
-            to: Priority::P0,
-        })
-        .unwrap();
-    assert_eq!(acknowledged_by(&history, 11), None);
-    history
-        .record(TicketEvent::Acknowledged {
-            at: minute(12),
-            by: name("bob"),
-        })
-        .unwrap();
-    assert_eq!(acknowledged_by(&history, 13), Some(name("bob")));
-    history
-        .record(TicketEvent::StatusChanged {
-            at: minute(20),
-            to: IncidentStatus::Resolved,
-        })
-        .unwrap();
-    assert_eq!(acknowledged_by(&history, 21), None);
+    let steps = [
+        (None, 1, None),
+        (Some((2, Ack("alice"))), 3, Some("alice")),
+        (Some((10, Reprioritize(Priority::P0))), 11, None),
+        (Some((12, Ack("bob"))), 13, Some("bob")),
+        (Some((20, Status(IncidentStatus::Resolved))), 21, None),
+    ];
+    for (event, m, expected) in steps {
+        if let Some((at, event)) = event {
+            history.record(event.at(minute(at))).unwrap();
+        }
+        let evaluation = evaluate_escalation(&history, &config, &rotas(), minute(m));
+        assert_eq!(evaluation.acknowledged_by, expected.map(name), "minute {m}");
+    }
 }

@@ -98,13 +98,16 @@ fn iso(ms: i64) -> String {
 }
 
 fn create(env: &Env, title: &str, priority: &str) -> Result<i64, Failed> {
-    let (status, body) = send(
+    create_as(
         env,
-        reqwest::Method::POST,
         "sre",
-        "/api/incidents",
         &json!({"title": title, "category": "Web application", "priority": priority}),
-    )?;
+    )
+}
+
+/// Creates the incident `body` as the seeded user of `role`; returns its id.
+fn create_as(env: &Env, role: &str, body: &serde_json::Value) -> Result<i64, Failed> {
+    let (status, body) = send(env, reqwest::Method::POST, role, "/api/incidents", body)?;
     check(status == 201, format!("create: {status} {body}"))?;
     body["id"].as_i64().ok_or_else(|| "id".into())
 }
@@ -442,17 +445,10 @@ fn security_incidents_reach_only_cleared_readers_in_full(env: &Env) -> Result<()
     let receiver = WebhookReceiver::start()?;
     rota_and_channels(env, &receiver)?;
     dba_channel(env, &receiver)?;
-    let create_security = |priority: &str| -> Result<i64, Failed> {
-        let (status, body) = send(
-            env,
-            reqwest::Method::POST,
-            "security",
-            "/api/incidents",
-            &json!({"title": "Exfiltration from the payroll vault", "category": "Security",
-                    "priority": priority, "facts": {"system": "payroll-vault"}}),
-        )?;
-        check(status == 201, format!("create: {status} {body}"))?;
-        body["id"].as_i64().ok_or_else(|| "id".into())
+    let create_security = |priority: &str| {
+        let body = json!({"title": "Exfiltration from the payroll vault", "category": "Security",
+                          "priority": priority, "facts": {"system": "payroll-vault"}});
+        create_as(env, "security", &body)
     };
     let p1 = create_security("P1")?;
     let p2 = create_security("P2")?;

@@ -151,6 +151,17 @@ fn ic_team() -> Team {
     ])
 }
 
+/// An IC rota of ic-alice (no clearance for Security incidents) then
+/// sec-sara (security), and a security engineer who files incidents.
+fn security_team() -> (Team, Actor) {
+    let team = team(&[
+        ("ic-alice", Role::IncidentCommander),
+        ("sec-sara", Role::Security),
+    ]);
+    let security = actor(&team.store, "sid", Role::Security);
+    (team, security)
+}
+
 /// The query of the acknowledgement link in a generic body.
 fn link_query(body: &serde_json::Value) -> String {
     let url = body["acknowledge_url"].as_str().expect("acknowledge_url");
@@ -211,11 +222,7 @@ fn failed_deliveries_are_retried_then_recorded() {
 /// management) gets the full text.
 #[test]
 fn security_notifications_show_the_title_only_to_cleared_readers() {
-    let team = team(&[
-        ("ic-alice", Role::IncidentCommander),
-        ("sec-sara", Role::Security),
-    ]);
-    let security = actor(&team.store, "sid", Role::Security);
+    let (team, security) = security_team();
     let p1 = team.create(&security, SECRET_TITLE, "Security", "P1");
     let p2 = team.create(&security, SECRET_TITLE, "Security", "P2");
     for minute in [0, 15, 20, 30, 120] {
@@ -264,11 +271,7 @@ fn security_notifications_show_the_title_only_to_cleared_readers() {
 /// a linked person with clearance.
 #[test]
 fn the_acknowledgement_page_shows_a_security_title_only_with_clearance() {
-    let team = team(&[
-        ("ic-alice", Role::IncidentCommander),
-        ("sec-sara", Role::Security),
-    ]);
-    let security = actor(&team.store, "sid", Role::Security);
+    let (team, security) = security_team();
     let id = team.create(&security, SECRET_TITLE, "Security", "P1");
     team.sweep(0);
     team.sweep(15);
