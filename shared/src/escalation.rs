@@ -902,6 +902,11 @@ pub struct Evaluation {
     /// The first instant after `now` at which something falls due if nothing
     /// new happens; `None` if nothing ever will.
     pub next_due: Option<Timestamp>,
+    /// Who acknowledged the current episode, if anyone did: an acknowledgement
+    /// given before an upgrade that started a new episode does not count.
+    /// `None` once resolved.
+    #[serde(default)]
+    pub acknowledged_by: Option<Name>,
 }
 
 /// The ticket's state as of an instant, read from its history.
@@ -1144,5 +1149,6 @@ pub fn evaluate_escalation(
         actions,
         deadlines,
         next_due,
+        acknowledged_by: state.acknowledged_by.cloned(),
     }
 }

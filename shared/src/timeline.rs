@@ -112,6 +112,11 @@ impl TimelineEvent {
         String::from_utf8(text).unwrap_or_default()
     }
 
+    /// The body alone as a JSON value, for an audit record's snapshot.
+    pub fn body_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body_text()).unwrap_or(serde_json::Value::Null)
+    }
+
     /// Rebuilds an event from its stored kind and JSON body.
     pub fn from_stored(kind: &str, body: &str) -> Result<Self, serde_json::Error> {
         let mut deserializer = serde_json::Deserializer::from_str(body);

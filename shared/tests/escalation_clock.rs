@@ -693,3 +693,27 @@ mod properties {
         }
     }
 }
+
+/// SPEC E3, E4: the evaluation says who acknowledged the current episode; an
+/// acknowledgement of the P1 does not count for the P0 it was upgraded to,
+/// and a new acknowledgement does.
+#[test]
+fn the_evaluation_names_who_acknowledged_the_current_episode() {
+    use ScriptEvent::*;
+    let config = EscalationConfig::default();
+    let mut history = TicketHistory::new(TICKET, minute(0), Priority::P1);
+    let steps = [
+        (None, 1, None),
+        (Some((2, Ack("alice"))), 3, Some("alice")),
+        (Some((10, Reprioritize(Priority::P0))), 11, None),
+        (Some((12, Ack("bob"))), 13, Some("bob")),
+        (Some((20, Status(IncidentStatus::Resolved))), 21, None),
+    ];
+    for (event, m, expected) in steps {
+        if let Some((at, event)) = event {
+            history.record(event.at(minute(at))).unwrap();
+        }
+        let evaluation = evaluate_escalation(&history, &config, &rotas(), minute(m));
+        assert_eq!(evaluation.acknowledged_by, expected.map(name), "minute {m}");
+    }
+}

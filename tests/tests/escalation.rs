@@ -25,6 +25,10 @@ pub const TESTS: &[(&str, TestFn)] = &[
         "escalation::time_limits_set_by_the_team_drive_the_sweep",
         time_limits_set_by_the_team_drive_the_sweep,
     ),
+    (
+        "escalation::security_incidents_reach_only_cleared_readers_in_full",
+        security_incidents_reach_only_cleared_readers_in_full,
+    ),
 ];
 
 const MINUTE_MS: i64 = 60_000;
@@ -73,6 +77,20 @@ fn rota_and_channels(
     Ok(secrets)
 }
 
+/// A generic channel of the DBA team at `receiver`'s `/dba`, created by the
+/// incident commander; returns its secret.
+fn dba_channel(env: &Env, receiver: &WebhookReceiver) -> Result<String, Failed> {
+    let (status, channel) = send(
+        env,
+        reqwest::Method::POST,
+        "incident_commander",
+        "/api/notification-channels",
+        &json!({"owner_kind": "team", "owner": "dba", "format": "generic", "url": receiver.url("/dba")}),
+    )?;
+    check(status == 201, format!("team channel: {status} {channel}"))?;
+    Ok(channel["secret"].as_str().ok_or("secret")?.to_owned())
+}
+
 fn iso(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
@@ -80,13 +98,16 @@ fn iso(ms: i64) -> String {
 }
 
 fn create(env: &Env, title: &str, priority: &str) -> Result<i64, Failed> {
-    let (status, body) = send(
+    create_as(
         env,
-        reqwest::Method::POST,
         "sre",
-        "/api/incidents",
         &json!({"title": title, "category": "Web application", "priority": priority}),
-    )?;
+    )
+}
+
+/// Creates the incident `body` as the seeded user of `role`; returns its id.
+fn create_as(env: &Env, role: &str, body: &serde_json::Value) -> Result<i64, Failed> {
+    let (status, body) = send(env, reqwest::Method::POST, role, "/api/incidents", body)?;
     check(status == 201, format!("create: {status} {body}"))?;
     body["id"].as_i64().ok_or_else(|| "id".into())
 }
@@ -100,9 +121,10 @@ fn about(receiver: &WebhookReceiver, id: i64, path: &str) -> Vec<Received> {
         .filter(|r| {
             let body = r.json();
             body["incident"]["id"] == id
-                || body["text"]
-                    .as_str()
-                    .is_some_and(|t| t.contains(&format!("incident #{id} ")))
+                || body["text"].as_str().is_some_and(|t| {
+                    t.contains(&format!("incident #{id} "))
+                        || t.contains(&format!("incident #{id},"))
+                })
         })
         .collect()
 }
@@ -297,15 +319,7 @@ fn downgrade_stops_pages_and_upgrade_pages_at_once(env: &Env) -> Result<(), Fail
 /// timeline records who asked and why. A team without a channel is refused.
 fn the_ic_pulls_in_an_engineering_team(env: &Env) -> Result<(), Failed> {
     let receiver = WebhookReceiver::start()?;
-    let (status, channel) = send(
-        env,
-        reqwest::Method::POST,
-        "incident_commander",
-        "/api/notification-channels",
-        &json!({"owner_kind": "team", "owner": "dba", "format": "generic", "url": receiver.url("/dba")}),
-    )?;
-    check(status == 201, format!("team channel: {status} {channel}"))?;
-    let secret = channel["secret"].as_str().ok_or("secret")?.to_owned();
+    let secret = dba_channel(env, &receiver)?;
     let id = create(env, "Orders database replica lag", "P2")?;
     let (status, body) = send(
         env,
@@ -416,6 +430,105 @@ fn time_limits_set_by_the_team_drive_the_sweep(env: &Env) -> Result<(), Failed> 
             && escalated[0].json()["event"] == "escalate"
             && escalated[0].json()["action"]["kind"]["missed"] == "acknowledge",
         format!("the missed 1-minute acknowledgement goes to the duty IC: {escalated:?}"),
+    )?;
+    Ok(())
+}
+
+/// SPEC K3, E1, E4, E5 (test b): a Security P1 and P2 filed by the security
+/// team. The duty IC (no clearance) gets the page, the reminder and the
+/// escalation, the next IC the escalated page (Slack), the DBA team the
+/// pull-in; none of them names the title, the summary or the facts, only the
+/// restricted headline and the links, and the acknowledgement page opened
+/// from the IC's link shows the same. Management (cleared) gets the full text.
+fn security_incidents_reach_only_cleared_readers_in_full(env: &Env) -> Result<(), Failed> {
+    const SECRET: &str = "payroll";
+    let receiver = WebhookReceiver::start()?;
+    rota_and_channels(env, &receiver)?;
+    dba_channel(env, &receiver)?;
+    let create_security = |priority: &str| {
+        let body = json!({"title": "Exfiltration from the payroll vault", "category": "Security",
+                          "priority": priority, "facts": {"system": "payroll-vault"}});
+        create_as(env, "security", &body)
+    };
+    let p1 = create_security("P1")?;
+    let p2 = create_security("P2")?;
+    let (status, body) = send(
+        env,
+        reqwest::Method::POST,
+        "security",
+        &format!("/api/incidents/{p1}/teams"),
+        &json!({"team": "dba", "reason": "snapshot the payroll vault's database"}),
+    )?;
+    check(status == 200, format!("pull in: {status} {body}"))?;
+    let t0 = now_ms();
+    for minutes in [0, 16, 21, 31, 121] {
+        env.worker.run_scheduled(t0 + minutes * MINUTE_MS)?;
+    }
+
+    let restricted = |id: i64, priority: &str| {
+        format!("Security incident #{id}, {priority}, details restricted")
+    };
+    let uncleared = [
+        ("/alice", p1, "page"),
+        ("/alice", p1, "remind"),
+        ("/alice", p2, "escalate"),
+        ("/dba", p1, "team_page"),
+    ];
+    for (path, id, event) in uncleared {
+        let received = about(&receiver, id, path);
+        check(
+            received.iter().any(|r| r.json()["event"] == event),
+            format!("{path} gets the {event} of #{id}: {received:?}"),
+        )?;
+    }
+    for (path, id) in [("/alice", p1), ("/alice", p2), ("/bob", p1), ("/dba", p1)] {
+        for r in about(&receiver, id, path) {
+            let text = String::from_utf8_lossy(&r.body).into_owned();
+            check(
+                !text.contains(SECRET),
+                format!("{path} without clearance reads no title, summary or facts: {text}"),
+            )?;
+            check(
+                text.contains(&restricted(id, if id == p1 { "P1" } else { "P2" })),
+                format!("{path} reads the restricted headline: {text}"),
+            )?;
+        }
+    }
+    let escalated = about(&receiver, p1, "/bob");
+    check(
+        escalated.iter().any(|r| {
+            r.json()["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("Escalated to you") && t.contains("|Acknowledge>"))
+        }),
+        format!("the next IC gets the escalated page with its link: {escalated:?}"),
+    )?;
+    let management = about(&receiver, p1, "/management");
+    check(
+        !management.is_empty()
+            && management
+                .iter()
+                .all(|r| r.json()["incident"]["title"] == "Exfiltration from the payroll vault"),
+        format!("management is cleared and reads the title: {management:?}"),
+    )?;
+
+    let page = about(&receiver, p1, "/alice")
+        .into_iter()
+        .find(|r| r.json()["event"] == "page")
+        .ok_or("alice's page")?;
+    let ack_url = page.json()["acknowledge_url"]
+        .as_str()
+        .ok_or("acknowledge_url")?
+        .to_owned();
+    let path = ack_url
+        .strip_prefix(&env.worker.base_url)
+        .ok_or_else(|| format!("the link points at this Beacon: {ack_url}"))?;
+    let response = env.http.get(env.worker.url(path)).send()?;
+    check(response.status() == 200, "the link opens")?;
+    let html = response.text()?;
+    check(
+        !html.contains(SECRET) && html.contains(&restricted(p1, "P1")),
+        format!("the acknowledgement page shows only the restricted headline: {html}"),
     )?;
     Ok(())
 }

@@ -12,6 +12,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod error;
+pub mod escalation;
 pub mod incidents;
 pub mod ingest;
 pub mod paging;

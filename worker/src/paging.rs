@@ -3,15 +3,20 @@
 //! goes to, the Slack-compatible and generic bodies, the retry schedule, and the
 //! signed acknowledgement link.
 //!
-//! The sweep itself (`edge/escalation.rs`) reads D1, calls
+//! The sweep itself ([`crate::escalation::sweep`]) reads the store, calls
 //! [`beacon_shared::escalation::evaluate_escalation`], claims each due action's
-//! idempotency key in D1, queues one notification per channel and delivers the
-//! queue with retries. Outbound bodies carry the same signature headers as the
+//! idempotency key, queues one notification per channel, each written for
+//! what its reader may see (SPEC K3), and delivers the queue with retries. Outbound bodies carry the same signature headers as the
 //! generic inbound webhook ([`crate::webhook_signature`]), keyed by the
 //! channel's secret.
 
-use beacon_shared::escalation::{Action, ActionKind, Recipient, TicketEvent, TicketHistory};
+use beacon_shared::category::Category;
+use beacon_shared::clearance::{clearance, Reader, RestrictedIncident};
+use beacon_shared::escalation::{
+    Action, ActionKind, IdempotencyKey, Recipient, TicketEvent, TicketHistory,
+};
 use beacon_shared::lifecycle::IncidentStatus;
+use beacon_shared::timeline::TimelineEvent;
 use beacon_shared::triage::Name;
 use beacon_shared::{Priority, Timestamp};
 use hmac::{Hmac, Mac};
@@ -24,61 +29,45 @@ pub const MAX_ATTEMPTS: u32 = 6;
 /// How long a signed acknowledgement link stays valid.
 pub const ACK_LINK_VALID_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// One line of an incident's timeline, as the sweep reads it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TimelineFact {
-    pub at: Timestamp,
-    pub kind: String,
-    pub body: Value,
-}
-
-/// The timeline kind that records an acknowledgement.
-pub const ACKNOWLEDGED: &str = "acknowledged";
-/// The timeline kind of a customer update on the status page (M1).
-pub const CUSTOMER_UPDATE: &str = "customer_update";
-
 /// The ticket's escalation history: its priority at creation, then every
-/// priority and status change, acknowledgement and customer update, and the
-/// keys of the actions already sent. Lines that do not parse are skipped, so
-/// one bad line never stops the pages of a ticket.
+/// priority and status change, acknowledgement and customer update in its
+/// `timeline` (other kinds are ignored), and the keys of the actions already
+/// sent. An entry older than the one before it is skipped, so one bad line
+/// never stops the pages of a ticket.
 pub fn ticket_history(
     incident: i64,
     created_at: Timestamp,
     current_priority: Priority,
-    timeline: &[TimelineFact],
-    sent: impl IntoIterator<Item = String>,
+    timeline: &[(Timestamp, TimelineEvent)],
+    sent: impl IntoIterator<Item = IdempotencyKey>,
 ) -> TicketHistory {
-    let text = |fact: &TimelineFact, pointer: &str| -> Option<String> {
-        fact.body
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
     let initial = timeline
         .iter()
-        .find(|f| f.kind == "created")
-        .and_then(|f| text(f, "/state/priority"))
-        .or_else(|| {
-            timeline
-                .iter()
-                .find(|f| f.kind == "priority_changed")
-                .and_then(|f| text(f, "/from"))
+        .find_map(|(_, event)| match event {
+            TimelineEvent::Created(created) => Some(created.state.priority),
+            _ => None,
         })
-        .and_then(|p| p.parse::<Priority>().ok())
+        .or_else(|| {
+            timeline.iter().find_map(|(_, event)| match event {
+                TimelineEvent::PriorityChanged(change) => change.from,
+                _ => None,
+            })
+        })
         .unwrap_or(current_priority);
     let mut history = TicketHistory::new(incident, created_at, initial);
-    for fact in timeline {
-        let event = match fact.kind.as_str() {
-            "priority_changed" => text(fact, "/to")
-                .and_then(|p| p.parse().ok())
-                .map(|to| TicketEvent::PriorityChanged { at: fact.at, to }),
-            "status_changed" => text(fact, "/to")
-                .and_then(|s| s.parse::<IncidentStatus>().ok())
-                .map(|to| TicketEvent::StatusChanged { at: fact.at, to }),
-            ACKNOWLEDGED => text(fact, "/by")
-                .and_then(|by| Name::parse(&by).ok())
-                .map(|by| TicketEvent::Acknowledged { at: fact.at, by }),
-            CUSTOMER_UPDATE => Some(TicketEvent::CustomerUpdatePosted { at: fact.at }),
+    for (at, event) in timeline {
+        let at = *at;
+        let event = match event {
+            TimelineEvent::PriorityChanged(change) => {
+                Some(TicketEvent::PriorityChanged { at, to: change.to })
+            }
+            TimelineEvent::StatusChanged(change) => {
+                Some(TicketEvent::StatusChanged { at, to: change.to })
+            }
+            TimelineEvent::Acknowledged(ack) => Name::parse(&ack.by)
+                .ok()
+                .map(|by| TicketEvent::Acknowledged { at, by }),
+            TimelineEvent::CustomerUpdate(_) => Some(TicketEvent::CustomerUpdatePosted { at }),
             _ => None,
         };
         if let Some(event) = event {
@@ -87,7 +76,7 @@ pub fn ticket_history(
         }
     }
     for key in sent {
-        history.record_sent(beacon_shared::escalation::IdempotencyKey::from_stored(key));
+        history.record_sent(key);
     }
     history
 }
@@ -159,15 +148,60 @@ impl std::str::FromStr for ChannelFormat {
     }
 }
 
-/// What a notification says about its incident.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct IncidentBrief {
+/// What Beacon knows of an incident when it notifies about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifiedIncident {
     pub id: i64,
     pub title: String,
+    pub category: Option<Category>,
     pub priority: Priority,
     pub status: IncidentStatus,
     /// The incident page in the app.
     pub url: String,
+}
+
+impl NotifiedIncident {
+    /// What `reader` may read of it (SPEC K3): everything, or for a reader
+    /// without clearance only the restricted headline and the link.
+    pub fn brief_for(&self, reader: Reader<'_>) -> IncidentBrief {
+        let cleared = clearance(reader, self.category.as_ref()).is_full();
+        IncidentBrief {
+            id: self.id,
+            title: cleared.then(|| self.title.clone()),
+            priority: self.priority,
+            status: self.status,
+            url: self.url.clone(),
+        }
+    }
+}
+
+/// What a notification says about its incident; without clearance, no title.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IncidentBrief {
+    pub id: i64,
+    /// `None` for a reader without clearance (SPEC K3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub priority: Priority,
+    pub status: IncidentStatus,
+    /// The incident page in the app.
+    pub url: String,
+}
+
+impl IncidentBrief {
+    /// `P1 incident #7 "Checkout down"`, or without clearance
+    /// `Security incident #7, P1, details restricted`.
+    pub fn subject(&self) -> String {
+        match &self.title {
+            Some(title) => format!("{} incident #{} \"{title}\"", self.priority, self.id),
+            None => RestrictedIncident {
+                id: self.id,
+                priority: self.priority,
+                status: self.status,
+            }
+            .headline(),
+        }
+    }
 }
 
 /// `page`, `remind` or `escalate`: the action's type.
@@ -190,10 +224,7 @@ pub fn recipient(action: &Action) -> &Recipient {
 
 /// One sentence for people: what happened and what is expected.
 pub fn headline(action: &Action, incident: &IncidentBrief) -> String {
-    let subject = format!(
-        "{} incident #{} \"{}\"",
-        incident.priority, incident.id, incident.title
-    );
+    let subject = incident.subject();
     match &action.kind {
         ActionKind::Page { run, step, .. } if *run == 0 && *step == 0 => {
             format!("You are paged for {subject}. Acknowledge it.")
@@ -260,7 +291,9 @@ pub fn notification_body(
     }
 }
 
-/// The body asking a team to join an incident (SPEC E5), for a channel of `format`.
+/// The body asking a team to join an incident (SPEC E5), for a channel of
+/// `format`. Without clearance (no title in `incident`) the reason is left
+/// out too: it may tell what the restricted incident is about (SPEC K3).
 pub fn team_page_body(
     format: ChannelFormat,
     team: &str,
@@ -268,10 +301,14 @@ pub fn team_page_body(
     requested_by: &str,
     incident: &IncidentBrief,
 ) -> Value {
-    let summary = format!(
-        "{requested_by} asks {team} to join {} incident #{} \"{}\": {reason}",
-        incident.priority, incident.id, incident.title
-    );
+    let reason = incident.title.as_ref().map(|_| reason);
+    let summary = match reason {
+        Some(reason) => format!(
+            "{requested_by} asks {team} to join {}: {reason}",
+            incident.subject()
+        ),
+        None => format!("{requested_by} asks {team} to join {}", incident.subject()),
+    };
     match format {
         ChannelFormat::Slack => {
             let text = format!(
@@ -387,15 +424,40 @@ impl AckLink {
 mod tests {
     use super::*;
     use beacon_shared::escalation::{evaluate_escalation, EscalationConfig};
+    use beacon_shared::role::Role;
     use beacon_shared::rota::{Rota, RotaRole, Rotas, ShiftLength};
+    use beacon_shared::timeline::{
+        AcknowledgedVia, Acknowledgement, PriorityChangeKind, PriorityChanged,
+    };
 
     const T0: Timestamp = Timestamp::from_unix_millis(1_795_000_000_000);
 
-    fn fact(minutes: i64, kind: &str, body: Value) -> TimelineFact {
-        TimelineFact {
-            at: Timestamp::from_unix_millis(T0.unix_millis() + minutes * 60_000),
-            kind: kind.into(),
-            body,
+    fn fact(minutes: i64, event: TimelineEvent) -> (Timestamp, TimelineEvent) {
+        (at(minutes), event)
+    }
+
+    fn priority_changed(from: Priority, to: Priority) -> TimelineEvent {
+        TimelineEvent::PriorityChanged(PriorityChanged {
+            from: Some(from),
+            to,
+            rules_priority: from,
+            decision: PriorityChangeKind::LoweredByManagement,
+            reason: Some("test".into()),
+        })
+    }
+
+    fn keys(actions: &[Action]) -> Vec<IdempotencyKey> {
+        actions.iter().map(|a| a.key.clone()).collect()
+    }
+
+    fn brief(title: &str, category: Option<&str>, priority: Priority) -> NotifiedIncident {
+        NotifiedIncident {
+            id: 9,
+            title: title.into(),
+            category: category.map(|c| Category::parse(c).unwrap()),
+            priority,
+            status: IncidentStatus::Triage,
+            url: "https://beacon.example/incidents/9".into(),
         }
     }
 
@@ -422,7 +484,7 @@ mod tests {
     /// escalation to the next IC.
     #[test]
     fn history_from_the_timeline_drives_the_pages() {
-        let created = vec![fact(0, "created", json!({"state": {"priority": "P1"}}))];
+        let created: Vec<(Timestamp, TimelineEvent)> = Vec::new();
         let history = ticket_history(7, T0, Priority::P1, &created, []);
         let due = evaluate_escalation(&history, &EscalationConfig::default(), &rotas(), at(0));
         let pages: Vec<_> = due
@@ -435,8 +497,7 @@ mod tests {
             ChannelOwner::for_recipient(recipient(pages[0])),
             ChannelOwner::Person("ic-alice".into())
         );
-        let sent = due.actions.iter().map(|a| a.key.as_str().to_owned());
-        let history = ticket_history(7, T0, Priority::P1, &created, sent.collect::<Vec<_>>());
+        let history = ticket_history(7, T0, Priority::P1, &created, keys(&due.actions));
         let again = evaluate_escalation(&history, &EscalationConfig::default(), &rotas(), at(0));
         assert!(again.actions.is_empty(), "{again:?}");
 
@@ -447,7 +508,13 @@ mod tests {
             .any(|a| ChannelOwner::for_recipient(recipient(a))
                 == ChannelOwner::Person("ic-bob".into())));
         let mut acked = created.clone();
-        acked.push(fact(3, ACKNOWLEDGED, json!({"by": "ic-alice"})));
+        acked.push(fact(
+            3,
+            TimelineEvent::Acknowledged(Acknowledgement {
+                by: "ic-alice".into(),
+                via: AcknowledgedVia::Api,
+            }),
+        ));
         let history = ticket_history(7, T0, Priority::P1, &acked, []);
         let after_ack =
             evaluate_escalation(&history, &EscalationConfig::default(), &rotas(), at(16));
@@ -462,10 +529,7 @@ mod tests {
     /// SPEC E4: a downgrade to P2 read from the timeline stops pending P1 pages.
     #[test]
     fn downgrade_in_the_timeline_stops_pages() {
-        let timeline = vec![
-            fact(0, "created", json!({"state": {"priority": "P1"}})),
-            fact(2, "priority_changed", json!({"from": "P1", "to": "P2"})),
-        ];
+        let timeline = vec![fact(2, priority_changed(Priority::P1, Priority::P2))];
         let history = ticket_history(8, T0, Priority::P2, &timeline, []);
         let due = evaluate_escalation(&history, &EscalationConfig::default(), &rotas(), at(20));
         assert!(
@@ -476,16 +540,10 @@ mod tests {
 
     #[test]
     fn slack_text_is_escaped_and_links_are_kept() {
-        let created = vec![fact(0, "created", json!({"state": {"priority": "P0"}}))];
-        let history = ticket_history(9, T0, Priority::P0, &created, []);
+        let history = ticket_history(9, T0, Priority::P0, &[], []);
         let due = evaluate_escalation(&history, &EscalationConfig::default(), &rotas(), at(0));
-        let brief = IncidentBrief {
-            id: 9,
-            title: "<!channel> & <script>".into(),
-            priority: Priority::P0,
-            status: IncidentStatus::Triage,
-            url: "https://beacon.example/incidents/9".into(),
-        };
+        let brief = brief("<!channel> & <script>", Some("API"), Priority::P0)
+            .brief_for(Reader::Person(Role::Sre));
         let body = notification_body(
             ChannelFormat::Slack,
             &due.actions[0],
@@ -505,6 +563,54 @@ mod tests {
         assert_eq!(generic["event"], "page");
         assert_eq!(generic["incident"]["title"], "<!channel> & <script>");
         assert_eq!(generic["action"]["key"], due.actions[0].key.as_str());
+    }
+
+    /// SPEC K3: a Security incident's notifications carry only the restricted
+    /// headline and the link for a reader without clearance (a person without
+    /// the role, a team's channel), and everything for management or security.
+    #[test]
+    fn security_notifications_name_nothing_without_clearance() {
+        let history = ticket_history(9, T0, Priority::P1, &[], []);
+        let due = evaluate_escalation(&history, &EscalationConfig::default(), &rotas(), at(0));
+        let incident = brief(
+            "Attacker in the payroll database",
+            Some("Security"),
+            Priority::P1,
+        );
+        for reader in [
+            Reader::Person(Role::IncidentCommander),
+            Reader::Person(Role::Sre),
+            Reader::Team("dba"),
+        ] {
+            let brief = incident.brief_for(reader);
+            for format in [ChannelFormat::Slack, ChannelFormat::Generic] {
+                let page =
+                    notification_body(format, &due.actions[0], &brief, Some("https://b/ack"));
+                let team = team_page_body(format, "dba", "dump the payroll table", "ic", &brief);
+                for body in [page, team] {
+                    let text = body.to_string();
+                    assert!(!text.contains("payroll"), "{reader:?}: {text}");
+                    assert!(
+                        text.contains("Security incident #9, P1, details restricted"),
+                        "{text}"
+                    );
+                    assert!(
+                        text.contains("https://beacon.example/incidents/9"),
+                        "{text}"
+                    );
+                }
+            }
+        }
+        for reader in [Reader::Management, Reader::Person(Role::Security)] {
+            let brief = incident.brief_for(reader);
+            let page = notification_body(ChannelFormat::Generic, &due.actions[0], &brief, None);
+            assert_eq!(
+                page["incident"]["title"],
+                "Attacker in the payroll database"
+            );
+            let team = team_page_body(ChannelFormat::Slack, "sec", "dump", "ic", &brief);
+            assert!(team.to_string().contains("payroll database"), "{team}");
+        }
     }
 
     #[test]

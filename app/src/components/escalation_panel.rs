@@ -1,6 +1,7 @@
 //! The incident page's escalation panel (SPEC E3, E4): the duty incident
-//! commander, whether the page was acknowledged, and a live countdown to the
-//! next time limit, with the acknowledge action and pulling in a team (E5).
+//! commander, whether the current episode was acknowledged, and a live
+//! countdown to the next time limit, with the acknowledge action and pulling
+//! in a team (E5).
 
 use crate::api;
 use crate::incident_state::IncidentState;
@@ -33,6 +34,13 @@ pub fn deadline_label(kind: DeadlineKind) -> &'static str {
 /// The limit to show first: the earliest one.
 pub fn next_deadline(view: &EscalationView) -> Option<Deadline> {
     view.deadlines.iter().min_by_key(|d| d.at).copied()
+}
+
+/// Whether the panel offers to acknowledge: nobody acknowledged the current
+/// episode (an acknowledgement before an upgrade to P0 does not count) and a
+/// limit is still running.
+pub fn offers_acknowledgement(view: &EscalationView) -> bool {
+    view.acknowledged_by.is_none() && !view.deadlines.is_empty()
 }
 
 fn now() -> Timestamp {
@@ -100,7 +108,7 @@ pub fn EscalationPanel(state: IncidentState) -> impl IntoView {
                         }.into_any(),
                         None => view! { <p id="next-deadline" class="muted">"No time limit is running."</p> }.into_any(),
                     }}
-                    <Show when=move || state.can_write() && escalation.with(|e| e.as_ref().is_some_and(|e| e.acknowledged_by.is_none() && !e.deadlines.is_empty()))>
+                    <Show when=move || state.can_write() && escalation.with(|e| e.as_ref().is_some_and(offers_acknowledgement))>
                         <button id="acknowledge" on:click=acknowledge disabled=move || state.busy.get()>"Acknowledge"</button>
                     </Show>
                     <Show when=move || state.can_write()>
@@ -135,5 +143,28 @@ mod tests {
             "within 3 d 4 h"
         );
         assert_eq!(countdown_text(999), "within 0 min 00 s");
+    }
+
+    /// SPEC E4: the button follows the current episode's acknowledgement, as
+    /// the worker's view reports it after an upgrade to P0.
+    #[test]
+    fn acknowledge_is_offered_until_the_current_episode_is_acknowledged() {
+        let at = Timestamp::from_unix_millis(1_795_403_520_000);
+        let running = Deadline {
+            kind: DeadlineKind::Acknowledge,
+            at,
+            overdue: false,
+        };
+        let view = |acknowledged_by: Option<&str>, deadlines: Vec<Deadline>| EscalationView {
+            at,
+            acknowledged_by: acknowledged_by.map(str::to_owned),
+            commander: None,
+            deadlines,
+            next_due: None,
+            pages_sent: 2,
+        };
+        assert!(offers_acknowledgement(&view(None, vec![running])));
+        assert!(!offers_acknowledgement(&view(Some("sam"), vec![running])));
+        assert!(!offers_acknowledgement(&view(None, Vec::new())));
     }
 }

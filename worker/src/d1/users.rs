@@ -114,6 +114,18 @@ impl UserStore for D1Store {
         row.map(UserView::try_from).transpose()
     }
 
+    async fn role_of(&self, name: &str) -> Result<Option<Role>, StoreError> {
+        let row = self
+            .db
+            .prepare("SELECT id, name, role FROM users WHERE name = ?1")
+            .bind(&[text(name)])
+            .map_err(store_err)?
+            .first::<UserRow>(None)
+            .await
+            .map_err(store_err)?;
+        Ok(row.map(UserView::try_from).transpose()?.map(|u| u.role))
+    }
+
     async fn create_token(&self, token: &NewTokenRecord<'_>) -> Result<(), StoreError> {
         let NewTokenRecord {
             user_id,

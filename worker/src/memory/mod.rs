@@ -3,6 +3,7 @@
 //! implementing that concept's trait.
 
 mod alerts;
+mod escalation;
 mod incidents;
 mod settings;
 mod users;
@@ -15,7 +16,7 @@ use beacon_shared::role::Role;
 use beacon_shared::timeline::TimelineEvent;
 use beacon_shared::Timestamp;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// A single-threaded store holding users, incidents, timelines, the audit
 /// trail, integrations, deliveries and alerts in memory.
@@ -31,6 +32,9 @@ pub struct MemoryStore {
     integrations: RefCell<Vec<(Integration, String)>>,
     alerts: RefCell<Vec<alerts::StoredAlert>>,
     deliveries: RefCell<Vec<alerts::StoredDelivery>>,
+    pub(super) escalation: RefCell<escalation::EscalationTables>,
+    /// Tickets whose stored row reads as corrupt (see [`MemoryStore::corrupt_ticket`]).
+    pub(super) corrupt_tickets: RefCell<BTreeSet<i64>>,
     /// When set, every call fails as if the database were down.
     pub failing: Cell<bool>,
 }
@@ -52,6 +56,8 @@ impl Default for MemoryStore {
             integrations: RefCell::default(),
             alerts: RefCell::default(),
             deliveries: RefCell::default(),
+            escalation: RefCell::default(),
+            corrupt_tickets: RefCell::default(),
             failing: Cell::new(false),
         }
     }

@@ -4,6 +4,7 @@ use super::MemoryStore;
 use crate::auth::Actor;
 use crate::stores::{NewTokenRecord, NewUserRecord, StoreError, UserStore};
 use beacon_shared::api::{AuditEntryView, UserView};
+use beacon_shared::role::Role;
 
 impl UserStore for MemoryStore {
     async fn ping(&self) -> bool {
@@ -63,6 +64,16 @@ impl UserStore for MemoryStore {
     async fn get_user(&self, id: i64) -> Result<Option<UserView>, StoreError> {
         self.check()?;
         Ok(self.users.borrow().iter().find(|u| u.id == id).cloned())
+    }
+
+    async fn role_of(&self, name: &str) -> Result<Option<Role>, StoreError> {
+        self.check()?;
+        Ok(self
+            .users
+            .borrow()
+            .iter()
+            .find(|u| u.name == name)
+            .map(|u| u.role))
     }
 
     async fn create_token(&self, token: &NewTokenRecord<'_>) -> Result<(), StoreError> {

@@ -7,9 +7,7 @@ mod public_status;
 mod webhooks;
 
 use crate::auth::{authenticate, Actor};
-pub(crate) use crate::d1::{
-    batch_first_changed_one, num, parse_err, store_err, text, D1Store, IdRow,
-};
+pub(crate) use crate::d1::{batch_first_changed_one, num, parse_err, store_err, text, D1Store};
 use crate::error::ApiError;
 use crate::request_body::check_declared_length;
 use crate::stores::StoreError;
@@ -140,9 +138,13 @@ async fn api(
                 (Method::Post, "timeline") => {
                     incidents::add_timeline_entry(store, &actor, id, &body, now()).await?
                 }
-                (Method::Post, "acknowledge") => escalation::acknowledge(store, &actor, id).await?,
+                (Method::Post, "acknowledge") => {
+                    crate::escalation::acknowledge(store, &actor, id, now()).await?
+                }
                 (Method::Post, "teams") => {
-                    escalation::pull_in_team(env, store, &actor, id, &body).await?
+                    let base_url = public_url(env);
+                    crate::escalation::pull_in_team(store, &actor, id, &body, now(), &base_url)
+                        .await?
                 }
                 _ => return Err(ApiError::NotFound { what: "route" }),
             };
@@ -164,15 +166,16 @@ async fn api(
         (Method::Get, ["audit"]) => json_ok(&users::audit_log(store, &actor).await?, 200),
         (Method::Put, ["test", "clock"]) if test_mode(env) => {
             let body = read_body(req).await?;
-            escalation::set_test_clock(store, &actor, &body).await?;
+            crate::escalation::set_test_clock(store, &actor, &body, now()).await?;
             json_ok(&serde_json::json!({ "ok": true }), 200)
         }
         (Method::Get, ["escalation", "config"]) => {
-            json_ok(&escalation::get_config(store).await?, 200)
+            json_ok(&crate::escalation::get_config(store).await?, 200)
         }
         (Method::Put, ["escalation", "config"]) => {
             let body = read_body(req).await?;
-            json_ok(&escalation::put_config(store, &actor, &body).await?, 200)
+            let config = crate::escalation::put_config(store, &actor, &body, now()).await?;
+            json_ok(&config, 200)
         }
         (Method::Get, ["status", "page"]) => {
             json_ok(&public_status::page_for_editing(env, store).await?, 200)
@@ -244,25 +247,26 @@ async fn api(
             }
             json_ok(&published, 200)
         }
-        (Method::Get, ["on-call"]) => json_ok(&escalation::on_call(store).await?, 200),
+        (Method::Get, ["on-call"]) => {
+            json_ok(&crate::escalation::on_call(store, now()).await?, 200)
+        }
         (Method::Put, ["rotas", role]) => {
             let body = read_body(req).await?;
-            json_ok(
-                &escalation::put_rota(store, &actor, role, &body).await?,
-                200,
-            )
+            let on_call = crate::escalation::put_rota(store, &actor, role, &body, now()).await?;
+            json_ok(&on_call, 200)
         }
         (Method::Post, ["notification-channels"]) => {
             let body = read_body(req).await?;
-            json_ok(
-                &escalation::create_channel(store, &actor, &body).await?,
-                201,
-            )
+            let secret = format!("bks_{}", escalation::random_hex()?);
+            let created =
+                crate::escalation::create_channel(store, &actor, &body, now(), secret).await?;
+            json_ok(&created, 201)
         }
-        (Method::Get, ["incidents", id, "escalation"]) => json_ok(
-            &escalation::escalation_view(store, &actor, incident_id(id)?).await?,
-            200,
-        ),
+        (Method::Get, ["incidents", id, "escalation"]) => {
+            let id = incident_id(id)?;
+            let view = crate::escalation::escalation_view(store, &actor, id, now()).await?;
+            json_ok(&view, 200)
+        }
         (Method::Get, ["alerts"]) => {
             json_ok(&alerts::list_alerts(store, &actor, query).await?, 200)
         }

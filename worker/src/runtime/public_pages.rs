@@ -50,9 +50,6 @@ const BUNDLE: &[(&str, &str)] = &[
 
 const INCIDENT_PAGE: &str = "/status/incidents/";
 
-/// The settings key of the SLO policy (SPEC L1).
-pub(super) const SLO_SETTING: &str = "status.slo";
-
 /// The SLO of components without their own: 99.9 %.
 pub(super) fn default_slo_policy() -> SloPolicy {
     SloPolicy::new(Slo::from_percent(99.9).expect("99.9 % is a valid SLO"))

@@ -2,8 +2,7 @@
 //! stored parts, the components customer support manages, and the public JSON
 //! API with Statuspage's paths, field names and values (`/api/v2/*.json`).
 
-use super::escalation::{put_setting, setting};
-use super::public_pages::{default_slo_policy, SLO_SETTING};
+use super::public_pages::default_slo_policy;
 use super::{
     batch_first_changed_one, now, num, parse_err, public_url, random_bytes, store_err, text,
     D1Store,
@@ -12,7 +11,7 @@ use crate::auth::Actor;
 use crate::error::ApiError;
 use crate::incidents;
 use crate::request_body::decode_json;
-use crate::stores::{IncidentStore, StoreError};
+use crate::stores::{IncidentStore, Setting, SettingChange, SettingsStore, StoreError};
 use beacon_shared::category::Category;
 use beacon_shared::role::Role;
 use beacon_shared::service_level::SloPolicy;
@@ -981,7 +980,7 @@ pub(super) async fn add_maintenance_update(
 
 /// `GET /api/status/slo`: the availability targets (SPEC L1).
 pub(super) async fn slo_policy(store: &D1Store) -> Result<SloPolicy, ApiError> {
-    match setting(store, SLO_SETTING).await? {
+    match store.setting(Setting::ServiceLevels).await? {
         Some(json) => Ok(serde_json::from_str(&json).map_err(parse_err)?),
         None => Ok(default_slo_policy()),
     }
@@ -1015,19 +1014,15 @@ pub(super) async fn put_slo_policy(
     let before = slo_policy(store).await?;
     let json = serde_json::to_string(&policy).map_err(parse_err)?;
     store
-        .db
-        .batch(vec![
-            put_setting(store, SLO_SETTING, &json)?,
-            store.audit_statement(
-                now(),
-                actor,
-                "status.slo",
-                "settings/status.slo",
-                Some(&serde_json::to_value(&before).map_err(parse_err)?),
-                Some(&serde_json::to_value(&policy).map_err(parse_err)?),
-            )?,
-        ])
-        .await
-        .map_err(store_err)?;
+        .put_setting(&SettingChange {
+            setting: Setting::ServiceLevels,
+            value: json,
+            at: now(),
+            actor,
+            action: "status.slo",
+            before: Some(serde_json::to_value(&before).map_err(parse_err)?),
+            after: Some(serde_json::to_value(&policy).map_err(parse_err)?),
+        })
+        .await?;
     Ok(policy)
 }

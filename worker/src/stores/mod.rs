@@ -3,6 +3,7 @@
 //! native tests of the handlers).
 
 pub mod alerts;
+pub mod escalation;
 pub mod incidents;
 pub mod settings;
 pub mod users;
@@ -10,6 +11,11 @@ pub mod users;
 pub use alerts::{
     integration_user_name, AlertAttachment, AlertFilter, AlertIncident, AlertRecord, AlertStatus,
     AlertStore, Integration, KeyHistory, LinkedIncident, NewIntegrationRecord, REPLAYED_SIGNATURE,
+};
+pub use escalation::{
+    AcknowledgementRecord, ChannelRecord, DeliveryOutcome, DeliveryResult, DueAction,
+    EscalationStore, NewChannel, OpenTicket, OutboxItem, QueuedNotification, TeamPullIn,
+    SWEEP_ACTOR,
 };
 pub use incidents::{
     IncidentChange, IncidentFilter, IncidentRecord, IncidentState, IncidentStore, NewAuditRecord,

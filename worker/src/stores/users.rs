@@ -36,6 +36,9 @@ pub trait UserStore {
     /// Creates a user (with its audit record).
     async fn create_user(&self, user: &NewUserRecord<'_>) -> Result<UserView, StoreError>;
     async fn get_user(&self, id: i64) -> Result<Option<UserView>, StoreError>;
+    /// The role of the user named `name`, if there is one: what a person's
+    /// notification channel may show (SPEC K3).
+    async fn role_of(&self, name: &str) -> Result<Option<Role>, StoreError>;
     /// Stores a token hash for a user (with its audit record).
     async fn create_token(&self, token: &NewTokenRecord<'_>) -> Result<(), StoreError>;
     /// The newest `limit` audit records, newest first.

@@ -1,0 +1,819 @@
+//! Escalation handlers (SPEC E1-E5, K3, M1), generic over the store traits:
+//! the sweep that pages, reminds and escalates and then delivers the outbox,
+//! acknowledgement through the API and through a signed link, pulling a team
+//! in, the time limits, rotas, who is on call, notification channels, an
+//! incident's escalation view and the test clock.
+//!
+//! Time, fresh secrets and the sweep's id come in as parameters; outbound
+//! HTTP comes in as a [`NotificationSender`]. Every notification is written
+//! for its reader: a Security incident's title reaches only readers with
+//! clearance ([`beacon_shared::clearance::clearance`]).
+
+use crate::auth::{require_writer, Actor};
+use crate::error::ApiError;
+use crate::incidents;
+use crate::paging::{
+    action_word, notification_body, recipient, retry_after_ms, team_page_body, ticket_history,
+    AckLink, ChannelFormat, ChannelOwner, NotifiedIncident, ACK_LINK_VALID_MS,
+};
+use crate::request_body::decode_json;
+use crate::stores::{
+    AcknowledgementRecord, ChannelRecord, DeliveryOutcome, DeliveryResult, DueAction,
+    EscalationStore, IncidentRecord, IncidentStore, NewChannel, OpenTicket, QueuedNotification,
+    Setting, SettingChange, SettingsStore, StoreError, TeamPullIn, UserStore,
+};
+use beacon_shared::api::{EscalationView, IncidentDetail, OnCallList, OnCallView, RotaRequest};
+use beacon_shared::clearance::{clearance, Reader, RestrictedIncident};
+use beacon_shared::escalation::{evaluate_escalation, ActionKind, EscalationConfig, Recipient};
+use beacon_shared::lifecycle::IncidentStatus;
+use beacon_shared::role::Role;
+use beacon_shared::rota::{Rota, RotaRole};
+use beacon_shared::timeline::{
+    AcknowledgedVia, Acknowledgement, EscalationNote, TeamPage, TimelineEvent,
+};
+use beacon_shared::triage::{LinkUrl, Name};
+use beacon_shared::Timestamp;
+use maud::{html, DOCTYPE};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[cfg(test)]
+mod tests;
+
+/// How many due notifications one sweep delivers at most.
+const OUTBOX_BATCH: u32 = 200;
+
+/// Sends one signed notification body; `Err` says why it did not arrive.
+#[allow(async_fn_in_trait)] // single-threaded wasm runtime: no Send bound wanted
+pub trait NotificationSender {
+    async fn post_signed(&self, url: &str, secret: &str, body: &str) -> Result<(), String>;
+}
+
+/// One run of the sweep.
+#[derive(Debug, Clone, Copy)]
+pub struct SweepRun<'a> {
+    /// The sweep's clock: the trigger's scheduled time (moved by the test clock).
+    pub at: Timestamp,
+    /// The wall clock: when entries are recorded and links start to run out.
+    pub now: Timestamp,
+    /// Names the sweep that claims each action.
+    pub sweep_id: &'a str,
+    /// Where people reach Beacon, without a trailing slash.
+    pub base_url: &'a str,
+    /// A fresh key, stored as the link-signing key if there is none yet.
+    pub link_key_candidate: &'a str,
+}
+
+/// What one sweep did, for the log.
+#[derive(Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SweepReport {
+    pub incidents: usize,
+    pub actions: usize,
+    pub delivered: usize,
+    pub retrying: usize,
+    pub failed: usize,
+    /// Tickets left out because their stored row does not parse, with why.
+    pub skipped: Vec<String>,
+}
+
+/// What `owner`'s channels may read (SPEC K3): a person as their role (no
+/// clearance if they are not a user), a team's channel as a team, management
+/// as management.
+async fn reader_of<'o, S: UserStore>(
+    store: &S,
+    owner: &'o ChannelOwner,
+) -> Result<Reader<'o>, StoreError> {
+    Ok(match owner {
+        ChannelOwner::Person(name) => person_reader(store, name).await?,
+        ChannelOwner::Team(name) => Reader::Team(name),
+        ChannelOwner::Management => Reader::Management,
+    })
+}
+
+/// A person known only by name, as a reader: their role, or no clearance if
+/// they are not a user.
+async fn person_reader<S: UserStore>(store: &S, name: &str) -> Result<Reader<'static>, StoreError> {
+    Ok(Reader::Person(
+        store.role_of(name).await?.unwrap_or(Role::Viewer),
+    ))
+}
+
+fn incident_url(base_url: &str, id: i64) -> String {
+    format!("{base_url}/incidents/{id}")
+}
+
+fn notified_ticket(ticket: &OpenTicket, base_url: &str) -> NotifiedIncident {
+    NotifiedIncident {
+        id: ticket.id,
+        title: ticket.title.clone(),
+        category: ticket.category.clone(),
+        priority: ticket.priority,
+        status: ticket.status,
+        url: incident_url(base_url, ticket.id),
+    }
+}
+
+fn notified_record(record: &IncidentRecord, base_url: &str) -> NotifiedIncident {
+    NotifiedIncident {
+        id: record.id,
+        title: record.state.title.clone(),
+        category: record.state.category.clone(),
+        priority: record.state.priority,
+        status: record.state.status,
+        url: incident_url(base_url, record.id),
+    }
+}
+
+fn evaluation_of(
+    ticket: &OpenTicket,
+    config: &EscalationConfig,
+    rotas: &beacon_shared::rota::Rotas,
+    at: Timestamp,
+) -> beacon_shared::escalation::Evaluation {
+    let history = ticket_history(
+        ticket.id,
+        ticket.created_at,
+        ticket.priority,
+        &ticket.timeline,
+        ticket.sent.iter().cloned(),
+    );
+    evaluate_escalation(&history, config, rotas, at)
+}
+
+/// The team's time limits and policies (SPEC E4: configurable), or the defaults.
+async fn load_config<S: SettingsStore>(store: &S) -> Result<EscalationConfig, StoreError> {
+    match store.setting(Setting::EscalationConfig).await? {
+        Some(value) => serde_json::from_str(&value).map_err(StoreError::corrupt),
+        None => Ok(EscalationConfig::default()),
+    }
+}
+
+/// The cron sweep (SPEC E1, E4, M1): evaluates every ticket that awaits a
+/// response at `run.at`, claims each due action by its idempotency key,
+/// records it in the timeline, queues one notification per channel of its
+/// recipient (written for what that reader may see, SPEC K3), then delivers
+/// what is due in the outbox. A ticket whose stored row is corrupt is
+/// skipped (and reported); the others go on.
+pub async fn sweep<S, N>(
+    store: &S,
+    sender: &N,
+    run: &SweepRun<'_>,
+) -> Result<SweepReport, StoreError>
+where
+    S: EscalationStore + SettingsStore + UserStore,
+    N: NotificationSender,
+{
+    let tickets = store.open_tickets(None).await?;
+    let rotas = store.rotas().await?;
+    let config = load_config(store).await?;
+    let channels = store.channels().await?;
+    let key = store
+        .setting_or_init(Setting::AckLinkKey, run.link_key_candidate)
+        .await?;
+    let mut report = SweepReport {
+        incidents: tickets.len(),
+        ..SweepReport::default()
+    };
+    for ticket in tickets {
+        let ticket = match ticket {
+            Ok(ticket) => ticket,
+            Err(error) => {
+                report.skipped.push(error.to_string());
+                continue;
+            }
+        };
+        let evaluation = evaluation_of(&ticket, &config, &rotas, run.at);
+        let incident = notified_ticket(&ticket, run.base_url);
+        for action in &evaluation.actions {
+            let to = recipient(action);
+            let owner = ChannelOwner::for_recipient(to);
+            let targets: Vec<&ChannelRecord> =
+                channels.iter().filter(|c| c.owner == owner).collect();
+            // Every notification can be acknowledged from where it is read.
+            let ack_url = Name::parse(&owner.acknowledger()).ok().map(|by| {
+                let link = AckLink {
+                    incident: ticket.id,
+                    by,
+                    expires: Timestamp::from_unix_millis(run.now.unix_millis() + ACK_LINK_VALID_MS),
+                };
+                format!("{}/ack/{}?{}", run.base_url, ticket.id, link.query(&key))
+            });
+            let brief = incident.brief_for(reader_of(store, &owner).await?);
+            let notifications = targets
+                .iter()
+                .map(|channel| QueuedNotification {
+                    channel: channel.id,
+                    body: notification_body(channel.format, action, &brief, ack_url.as_deref())
+                        .to_string(),
+                })
+                .collect();
+            let note = EscalationNote {
+                action: action_word(action).into(),
+                key: action.key.clone(),
+                due_at: action.due_at,
+                kind: action.kind.clone(),
+                channels: targets.len(),
+                unstaffed: matches!(to, Recipient::Unstaffed { .. }),
+            };
+            let timeline = match action.kind {
+                ActionKind::Page { .. } => TimelineEvent::Paged(note),
+                ActionKind::Remind { .. } => TimelineEvent::Reminded(note),
+                ActionKind::Escalate { .. } => TimelineEvent::Escalated(note),
+            };
+            let due = DueAction {
+                incident: ticket.id,
+                key: action.key.clone(),
+                due_at: action.due_at,
+                recorded_at: run.now,
+                sweep: run.sweep_id.to_owned(),
+                action: serde_json::to_value(action).map_err(StoreError::corrupt)?,
+                timeline,
+                notifications,
+                deliver_from: run.at,
+            };
+            if store.record_due_action(&due).await? {
+                report.actions += 1;
+            }
+        }
+    }
+    deliver_outbox(store, sender, run, &mut report).await?;
+    Ok(report)
+}
+
+/// Delivers the due notifications; a failed one is retried with back-off and,
+/// after the last attempt, marked failed in the incident's timeline.
+async fn deliver_outbox<S: EscalationStore, N: NotificationSender>(
+    store: &S,
+    sender: &N,
+    run: &SweepRun<'_>,
+    report: &mut SweepReport,
+) -> Result<(), StoreError> {
+    for item in store.due_outbox(run.at, OUTBOX_BATCH).await? {
+        let attempts = item.attempts + 1;
+        let outcome = match sender
+            .post_signed(&item.url, &item.secret, &item.body)
+            .await
+        {
+            Ok(()) => {
+                report.delivered += 1;
+                DeliveryOutcome::Delivered { at: run.now }
+            }
+            Err(error) => match retry_after_ms(attempts) {
+                Some(delay) => {
+                    report.retrying += 1;
+                    DeliveryOutcome::Retry {
+                        next_attempt_at: Timestamp::from_unix_millis(run.at.unix_millis() + delay),
+                        error,
+                    }
+                }
+                None => {
+                    report.failed += 1;
+                    DeliveryOutcome::Failed { at: run.now, error }
+                }
+            },
+        };
+        store
+            .record_delivery_result(&DeliveryResult {
+                item: &item,
+                attempts,
+                outcome,
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+/// The sweep's clock for a trigger scheduled at `scheduled_at`: moved by the
+/// test clock's offset in test mode only.
+pub async fn sweep_clock<S: SettingsStore>(
+    store: &S,
+    scheduled_at: Timestamp,
+    test_mode: bool,
+) -> Timestamp {
+    let offset = if test_mode {
+        match store.setting(Setting::TestClockOffset).await {
+            Ok(value) => value.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0),
+            Err(_) => 0,
+        }
+    } else {
+        0
+    };
+    Timestamp::from_unix_millis(scheduled_at.unix_millis() + offset)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestClock {
+    offset_ms: i64,
+}
+
+/// `PUT /api/test/clock` (admin, test mode only): how far the sweep's clock runs ahead.
+pub async fn set_test_clock<S: SettingsStore>(
+    store: &S,
+    actor: &Actor,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    if !actor.role.may_administer() {
+        return Err(ApiError::Forbidden(
+            "only an admin may move the test clock".into(),
+        ));
+    }
+    let clock: TestClock = decode_json(body)?;
+    store
+        .put_setting(&SettingChange {
+            setting: Setting::TestClockOffset,
+            value: clock.offset_ms.to_string(),
+            at: now,
+            actor,
+            action: "test.clock",
+            before: None,
+            after: Some(json!(clock.offset_ms)),
+        })
+        .await?;
+    Ok(())
+}
+
+fn may_manage_rotas(actor: &Actor) -> Result<(), ApiError> {
+    if actor.role.may_manage_rotas() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "the {} role may not change rotas or notification channels",
+            actor.role.as_str()
+        )))
+    }
+}
+
+/// `GET /api/escalation/config`: the limits and policies in force.
+pub async fn get_config<S: SettingsStore>(store: &S) -> Result<EscalationConfig, ApiError> {
+    Ok(load_config(store).await?)
+}
+
+/// `PUT /api/escalation/config` (IC, management, admin): replaces the limits and
+/// policies for every priority; refused whole if any limit or step is invalid.
+pub async fn put_config<S: SettingsStore>(
+    store: &S,
+    actor: &Actor,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<EscalationConfig, ApiError> {
+    may_manage_rotas(actor)?;
+    let config: EscalationConfig = decode_json(body)?;
+    let before = load_config(store).await?;
+    let value = serde_json::to_value(&config).map_err(StoreError::corrupt)?;
+    store
+        .put_setting(&SettingChange {
+            setting: Setting::EscalationConfig,
+            value: value.to_string(),
+            at: now,
+            actor,
+            action: "escalation.config",
+            before: Some(serde_json::to_value(&before).map_err(StoreError::corrupt)?),
+            after: Some(value),
+        })
+        .await?;
+    Ok(config)
+}
+
+/// 409: the incident does not await a response, so there is nothing to acknowledge.
+fn nothing_to_acknowledge(id: i64, status: IncidentStatus) -> ApiError {
+    ApiError::Conflict {
+        field: None,
+        message: format!("incident {id} is {status}; there is nothing to acknowledge"),
+    }
+}
+
+/// Records `acknowledgement` of incident `id` (last seen with status
+/// `seen`); when the store refuses it because the incident stopped awaiting
+/// a response meanwhile, `Err` with the status it has now.
+async fn record_acknowledgement<S: IncidentStore + EscalationStore>(
+    store: &S,
+    id: i64,
+    now: Timestamp,
+    actor: &Actor,
+    acknowledgement: Acknowledgement,
+    seen: IncidentStatus,
+) -> Result<Result<(), IncidentStatus>, StoreError> {
+    let record = AcknowledgementRecord {
+        incident: id,
+        at: now,
+        actor,
+        acknowledgement,
+    };
+    if store.record_acknowledgement(&record).await? {
+        return Ok(Ok(()));
+    }
+    let status = store
+        .get_incident(id)
+        .await?
+        .map_or(seen, |r| r.state.status);
+    Ok(Err(status))
+}
+
+/// `POST /api/incidents/{id}/acknowledge`: the signed-in person takes the
+/// page. Only while the incident awaits a response; otherwise 409 and
+/// nothing is written.
+pub async fn acknowledge<S: IncidentStore + EscalationStore>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+    now: Timestamp,
+) -> Result<IncidentDetail, ApiError> {
+    require_writer(actor)?;
+    let detail = incidents::get_incident(store, actor, id).await?;
+    let status = detail.incident.status;
+    if !status.awaits_response() {
+        return Err(nothing_to_acknowledge(id, status));
+    }
+    Name::parse(&actor.name).map_err(|e| ApiError::invalid("name", e.to_string()))?;
+    let acknowledgement = Acknowledgement {
+        by: actor.name.clone(),
+        via: AcknowledgedVia::Api,
+    };
+    record_acknowledgement(store, id, now, actor, acknowledgement, status)
+        .await?
+        .map_err(|status| nothing_to_acknowledge(id, status))?;
+    incidents::get_incident(store, actor, id).await
+}
+
+/// What an acknowledgement link asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckLinkRequest {
+    /// `GET`: show what the link acknowledges, with a button; changes nothing.
+    Show,
+    /// `POST` (the button): record the acknowledgement.
+    Confirm,
+}
+
+/// An HTML page answering an acknowledgement link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AckPage {
+    pub status: u16,
+    pub html: String,
+}
+
+impl AckPage {
+    fn new(status: u16, heading: &str, message: &str, form: Option<&str>) -> Self {
+        let markup = html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (heading) " · Beacon" }
+                    style { "body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}button{font-size:1.1rem;padding:.6rem 1.2rem}@media(prefers-color-scheme:dark){body{background:#111;color:#eee}}" }
+                }
+                body {
+                    main {
+                        h1 { (heading) }
+                        p { (message) }
+                        @if let Some(action) = form {
+                            form method="post" action=(action) {
+                                button type="submit" id="acknowledge" { "Acknowledge" }
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        Self {
+            status,
+            html: markup.into_string(),
+        }
+    }
+}
+
+/// `GET /ack/{id}?by&exp&sig` shows what the link acknowledges, with a button;
+/// `POST` (the button) records it, only while the incident awaits a response.
+/// A GET never changes anything, so chat link previews cannot acknowledge a
+/// page by themselves. The page shows a Security incident's title only if
+/// the linked person has clearance (SPEC K3).
+pub async fn ack_link<S>(
+    store: &S,
+    request: AckLinkRequest,
+    id: i64,
+    query: &str,
+    now: Timestamp,
+    link_key_candidate: &str,
+) -> Result<AckPage, ApiError>
+where
+    S: IncidentStore + EscalationStore + SettingsStore + UserStore,
+{
+    let key = store
+        .setting_or_init(Setting::AckLinkKey, link_key_candidate)
+        .await?;
+    let link = match AckLink::verify(id, query, &key, now) {
+        Ok(link) => link,
+        Err(error) => {
+            return Ok(AckPage::new(
+                403,
+                "Link not accepted",
+                &error.to_string(),
+                None,
+            ))
+        }
+    };
+    let record = store
+        .get_incident(id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "incident" })?;
+    let reader = person_reader(store, link.by.as_str()).await?;
+    let state = &record.state;
+    let what = if clearance(reader, state.category.as_ref()).is_full() {
+        format!("incident #{id}: {}", state.title)
+    } else {
+        RestrictedIncident {
+            id,
+            priority: state.priority,
+            status: state.status,
+        }
+        .headline()
+    };
+    let nothing_done = |status: IncidentStatus| {
+        let code = match request {
+            AckLinkRequest::Show => 200,
+            AckLinkRequest::Confirm => 409,
+        };
+        AckPage::new(
+            code,
+            "Nothing to acknowledge",
+            &format!("Incident #{id} is {status} already; nothing was done."),
+            None,
+        )
+    };
+    if !state.status.awaits_response() {
+        return Ok(nothing_done(state.status));
+    }
+    match request {
+        AckLinkRequest::Show => Ok(AckPage::new(
+            200,
+            &format!("Acknowledge incident #{id}?"),
+            &format!(
+                "{what}: acknowledge as {}. This stops the escalation to the next person.",
+                link.by
+            ),
+            Some(&format!("/ack/{id}?{query}")),
+        )),
+        AckLinkRequest::Confirm => {
+            let actor = Actor {
+                user_id: 0,
+                name: format!("{} (signed link)", link.by),
+                role: Role::Viewer,
+            };
+            let acknowledgement = Acknowledgement {
+                by: link.by.to_string(),
+                via: AcknowledgedVia::SignedLink,
+            };
+            let recorded =
+                record_acknowledgement(store, id, now, &actor, acknowledgement, state.status)
+                    .await?;
+            if let Err(status) = recorded {
+                return Ok(nothing_done(status));
+            }
+            Ok(AckPage::new(
+                200,
+                "Acknowledged",
+                &format!("{} acknowledged {what}. Escalation stops.", link.by),
+                None,
+            ))
+        }
+    }
+}
+
+/// The body of `POST /api/incidents/{id}/teams`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PullInTeam {
+    team: Name,
+    reason: String,
+}
+
+/// `POST /api/incidents/{id}/teams` (SPEC E5): the IC pulls an engineering team
+/// (DBA, network, web server, security, ...) into an open incident. The team's
+/// channels are notified at the next sweep, with the outbox's retries; a
+/// team's channel never gets a Security incident's details (SPEC K3).
+pub async fn pull_in_team<S: IncidentStore + EscalationStore>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+    body: &[u8],
+    now: Timestamp,
+    base_url: &str,
+) -> Result<IncidentDetail, ApiError> {
+    require_writer(actor)?;
+    let request: PullInTeam = decode_json(body)?;
+    if request.reason.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "reason",
+            "say what the team is needed for",
+        ));
+    }
+    let detail = incidents::get_incident(store, actor, id).await?;
+    if !detail.incident.status.is_open() {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: format!("incident {id} is {}", detail.incident.status),
+        });
+    }
+    let record = store
+        .get_incident(id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "incident" })?;
+    let team = request.team.to_string();
+    let owner = ChannelOwner::Team(team.clone());
+    let channels: Vec<ChannelRecord> = store
+        .channels()
+        .await?
+        .into_iter()
+        .filter(|c| c.owner == owner)
+        .collect();
+    if channels.is_empty() {
+        return Err(ApiError::invalid(
+            "team",
+            format!("the {team} team has no notification channel; add one first"),
+        ));
+    }
+    let brief = notified_record(&record, base_url).brief_for(Reader::Team(&team));
+    let notifications = channels
+        .iter()
+        .map(|channel| QueuedNotification {
+            channel: channel.id,
+            body: team_page_body(channel.format, &team, &request.reason, &actor.name, &brief)
+                .to_string(),
+        })
+        .collect();
+    store
+        .pull_in_team(&TeamPullIn {
+            incident: id,
+            key: format!("incident/{id}/team/{team}/{}", now.unix_millis()),
+            at: now,
+            actor,
+            page: TeamPage {
+                team: team.clone(),
+                reason: request.reason,
+                channels: channels.len(),
+            },
+            notifications,
+        })
+        .await?;
+    incidents::get_incident(store, actor, id).await
+}
+
+/// `PUT /api/rotas/{role}` (IC, management, admin): replaces that role's rota.
+pub async fn put_rota<S: EscalationStore>(
+    store: &S,
+    actor: &Actor,
+    role: &str,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<OnCallList, ApiError> {
+    may_manage_rotas(actor)?;
+    let role: RotaRole = serde_json::from_value(json!(role))
+        .map_err(|_| ApiError::NotFound { what: "rota role" })?;
+    let request: RotaRequest = decode_json(body)?;
+    let mut rota = Rota::new(role, request.people, request.shift, request.starts_at)
+        .map_err(|e| ApiError::invalid("people", e.to_string()))?;
+    for cover in request.overrides {
+        rota.add_override(cover);
+    }
+    store.put_rota(&rota, now, actor).await?;
+    on_call(store, now).await
+}
+
+/// `GET /api/on-call`: for every role, who is on call now and who takes over next.
+pub async fn on_call<S: EscalationStore>(
+    store: &S,
+    now: Timestamp,
+) -> Result<OnCallList, ApiError> {
+    let rotas = store.rotas().await?;
+    Ok(OnCallList {
+        at: now,
+        rotas: RotaRole::ALL
+            .into_iter()
+            .map(|role| {
+                let rota = rotas.get(role);
+                OnCallView {
+                    role,
+                    now: rota.and_then(|r| r.on_call_at(now)).cloned(),
+                    next: rota.and_then(|r| r.next_handover(now)),
+                    rota: rota.cloned(),
+                }
+            })
+            .collect(),
+    })
+}
+
+/// The body of `POST /api/notification-channels`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChannelRequest {
+    /// `person`, `team` or `management`.
+    owner_kind: String,
+    #[serde(default)]
+    owner: Option<Name>,
+    format: ChannelFormat,
+    url: LinkUrl,
+}
+
+/// The answer to `POST /api/notification-channels`.
+#[derive(Debug, Serialize)]
+pub struct ChannelCreated {
+    pub id: i64,
+    /// Signs every body sent to this channel; shown only now.
+    pub secret: String,
+}
+
+/// `POST /api/notification-channels` (IC, management, admin): where a person's,
+/// a team's or management's notifications go, signed with `secret`.
+pub async fn create_channel<S: EscalationStore>(
+    store: &S,
+    actor: &Actor,
+    body: &[u8],
+    now: Timestamp,
+    secret: String,
+) -> Result<ChannelCreated, ApiError> {
+    may_manage_rotas(actor)?;
+    let request: ChannelRequest = decode_json(body)?;
+    let owner = match (request.owner_kind.as_str(), &request.owner) {
+        ("management", None) => ChannelOwner::Management,
+        ("person", Some(name)) => ChannelOwner::Person(name.to_string()),
+        ("team", Some(name)) => ChannelOwner::Team(name.to_string()),
+        ("person" | "team", None) => {
+            return Err(ApiError::invalid(
+                "owner",
+                "a person's or team's channel needs the owner's name",
+            ))
+        }
+        ("management", Some(_)) => {
+            return Err(ApiError::invalid(
+                "owner",
+                "management's channel has no owner name",
+            ))
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "owner_kind",
+                "must be person, team or management",
+            ))
+        }
+    };
+    let id = store
+        .create_channel(&NewChannel {
+            owner,
+            format: request.format,
+            url: request.url.as_str().to_owned(),
+            secret: secret.clone(),
+            at: now,
+            actor,
+        })
+        .await?;
+    Ok(ChannelCreated { id, secret })
+}
+
+/// `GET /api/incidents/{id}/escalation`: who acknowledged the current episode,
+/// the limits still open and when the next one falls due (SPEC E4: visible
+/// on the incident page).
+pub async fn escalation_view<S: IncidentStore + EscalationStore + SettingsStore>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+    now: Timestamp,
+) -> Result<EscalationView, ApiError> {
+    let detail = incidents::get_incident(store, actor, id).await?;
+    let rotas = store.rotas().await?;
+    let commander = rotas
+        .get(RotaRole::IncidentCommander)
+        .and_then(|r| r.on_call_at(now))
+        .cloned();
+    let pages_sent = detail
+        .timeline
+        .iter()
+        .filter(|e| matches!(e.event, TimelineEvent::Paged(_)))
+        .count();
+    let Some(ticket) = store.open_tickets(Some(id)).await?.into_iter().next() else {
+        // Resolved, closed or discarded: nothing runs; the last acknowledgement.
+        let acknowledged_by = detail.timeline.iter().rev().find_map(|e| match &e.event {
+            TimelineEvent::Acknowledged(ack) => Some(ack.by.clone()),
+            _ => None,
+        });
+        return Ok(EscalationView {
+            at: now,
+            acknowledged_by,
+            commander,
+            deadlines: Vec::new(),
+            next_due: None,
+            pages_sent,
+        });
+    };
+    let config = load_config(store).await?;
+    let evaluation = evaluation_of(&ticket?, &config, &rotas, now);
+    Ok(EscalationView {
+        at: now,
+        acknowledged_by: evaluation.acknowledged_by.map(|by| by.to_string()),
+        commander,
+        deadlines: evaluation.deadlines,
+        next_due: evaluation.next_due,
+        pages_sent,
+    })
+}

@@ -1,0 +1,644 @@
+//! Native tests of the escalation handlers against the in-memory store.
+
+use super::*;
+use crate::auth::authenticate;
+use crate::incidents::{change_priority, create_incident, transition};
+use crate::memory::MemoryStore;
+use beacon_shared::escalation::DeadlineKind;
+use pollster::block_on;
+use std::cell::{Cell, RefCell};
+
+const NOW: Timestamp = Timestamp::from_unix_millis(1_795_403_520_000);
+const BASE: &str = "https://beacon.example";
+const SECRET_TITLE: &str = "Attacker in the payroll database";
+
+fn later(minutes: i64) -> Timestamp {
+    Timestamp::from_unix_millis(NOW.unix_millis() + minutes * 60_000)
+}
+
+fn actor(store: &MemoryStore, name: &str, role: Role) -> Actor {
+    let token = store.add_user(name, role);
+    block_on(authenticate(store, Some(&format!("Bearer {token}")))).unwrap()
+}
+
+/// Records every POST; fails them all while `failing` is set.
+#[derive(Default)]
+struct RecordingSender {
+    sent: RefCell<Vec<(String, String)>>,
+    failing: Cell<bool>,
+}
+
+impl NotificationSender for RecordingSender {
+    async fn post_signed(&self, url: &str, _secret: &str, body: &str) -> Result<(), String> {
+        if self.failing.get() {
+            return Err("the receiver answered 500".into());
+        }
+        self.sent
+            .borrow_mut()
+            .push((url.to_owned(), body.to_owned()));
+        Ok(())
+    }
+}
+
+impl RecordingSender {
+    /// The bodies delivered to `url`, as JSON.
+    fn bodies_to(&self, url: &str) -> Vec<serde_json::Value> {
+        self.sent
+            .borrow()
+            .iter()
+            .filter(|(u, _)| u == url)
+            .map(|(_, b)| serde_json::from_str(b).unwrap())
+            .collect()
+    }
+}
+
+/// A team with an IC rota of `people` (12-hour shifts from a minute before
+/// NOW), an admin, and one generic channel per person, for management and
+/// for the DBA team, at `https://hooks.example/{owner}`.
+struct Team {
+    store: MemoryStore,
+    admin: Actor,
+    sender: RecordingSender,
+}
+
+fn team(people: &[(&str, Role)]) -> Team {
+    let store = MemoryStore::default();
+    let admin = actor(&store, "ada", Role::Admin);
+    for (name, role) in people {
+        store.add_user(name, *role);
+    }
+    let names: Vec<String> = people.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+    let rota = format!(
+        r#"{{"people":[{}],"shift":720,"starts_at":"{}"}}"#,
+        names.join(","),
+        Timestamp::from_unix_millis(NOW.unix_millis() - 60_000)
+    );
+    block_on(put_rota(
+        &store,
+        &admin,
+        "incident_commander",
+        rota.as_bytes(),
+        NOW,
+    ))
+    .unwrap();
+    let mut channels: Vec<String> = people
+        .iter()
+        .map(|(n, _)| format!(r#"{{"owner_kind":"person","owner":"{n}","format":"generic","url":"https://hooks.example/{n}"}}"#))
+        .collect();
+    channels.push(r#"{"owner_kind":"management","format":"generic","url":"https://hooks.example/management"}"#.into());
+    channels.push(
+        r#"{"owner_kind":"team","owner":"dba","format":"slack","url":"https://hooks.example/dba"}"#
+            .into(),
+    );
+    for channel in channels {
+        block_on(create_channel(
+            &store,
+            &admin,
+            channel.as_bytes(),
+            NOW,
+            "bks_test".into(),
+        ))
+        .unwrap();
+    }
+    Team {
+        store,
+        admin,
+        sender: RecordingSender::default(),
+    }
+}
+
+impl Team {
+    fn sweep(&self, minutes: i64) -> SweepReport {
+        let run = SweepRun {
+            at: later(minutes),
+            now: later(minutes),
+            sweep_id: "sweep",
+            base_url: BASE,
+            link_key_candidate: "link-key",
+        };
+        block_on(sweep(&self.store, &self.sender, &run)).unwrap()
+    }
+
+    fn create(&self, by: &Actor, title: &str, category: &str, priority: &str) -> i64 {
+        let body = format!(
+            r#"{{"title":"{title}","category":"{category}","priority":"{priority}","facts":{{}}}}"#
+        );
+        block_on(create_incident(&self.store, by, body.as_bytes(), NOW))
+            .unwrap()
+            .id
+    }
+
+    fn to(&self, owner: &str) -> Vec<serde_json::Value> {
+        self.sender
+            .bodies_to(&format!("https://hooks.example/{owner}"))
+    }
+
+    fn view(&self, id: i64, minutes: i64) -> EscalationView {
+        block_on(escalation_view(
+            &self.store,
+            &self.admin,
+            id,
+            later(minutes),
+        ))
+        .unwrap()
+    }
+}
+
+fn ic_team() -> Team {
+    team(&[
+        ("ic-alice", Role::IncidentCommander),
+        ("ic-bob", Role::IncidentCommander),
+    ])
+}
+
+/// An IC rota of ic-alice (no clearance for Security incidents) then
+/// sec-sara (security), and a security engineer who files incidents.
+fn security_team() -> (Team, Actor) {
+    let team = team(&[
+        ("ic-alice", Role::IncidentCommander),
+        ("sec-sara", Role::Security),
+    ]);
+    let security = actor(&team.store, "sid", Role::Security);
+    (team, security)
+}
+
+/// The query of the acknowledgement link in a generic body.
+fn link_query(body: &serde_json::Value) -> String {
+    let url = body["acknowledge_url"].as_str().expect("acknowledge_url");
+    url.split_once('?').unwrap().1.to_owned()
+}
+
+/// SPEC E1, E3: a P1 pages the duty IC at the first sweep, once; the page is
+/// delivered and carries the title and an acknowledgement link.
+#[test]
+fn a_p1_pages_the_duty_ic_once() {
+    let team = ic_team();
+    let sre = actor(&team.store, "sam", Role::Sre);
+    let id = team.create(&sre, "Checkout 502s", "Payments", "P1");
+    let report = team.sweep(0);
+    assert_eq!(
+        (report.incidents, report.actions, report.delivered),
+        (1, 1, 1)
+    );
+    let pages = team.to("ic-alice");
+    assert_eq!(pages.len(), 1, "{pages:?}");
+    assert_eq!(pages[0]["event"], "page");
+    assert_eq!(pages[0]["incident"]["title"], "Checkout 502s");
+    assert!(pages[0]["acknowledge_url"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("{BASE}/ack/{id}?")));
+    let again = team.sweep(0);
+    assert_eq!((again.actions, again.delivered), (0, 0));
+    assert_eq!(team.view(id, 1).pages_sent, 1);
+    assert!(team.to("ic-bob").is_empty());
+}
+
+/// SPEC E4: a failed delivery is retried with back-off, and after the last
+/// attempt it is given up and the timeline says so.
+#[test]
+fn failed_deliveries_are_retried_then_recorded() {
+    let team = ic_team();
+    let sre = actor(&team.store, "sam", Role::Sre);
+    let id = team.create(&sre, "Checkout 502s", "Payments", "P1");
+    team.sender.failing.set(true);
+    assert_eq!(team.sweep(0).retrying, 1);
+    assert_eq!(team.sweep(0).retrying, 0, "not before the back-off");
+    let mut failed = 0;
+    for minute in [1, 3, 7, 15, 31] {
+        failed += team.sweep(minute).failed;
+    }
+    assert_eq!(failed, 1);
+    let timeline = block_on(team.store.timeline(id)).unwrap();
+    assert!(timeline
+        .iter()
+        .any(|e| matches!(&e.event, TimelineEvent::NotificationFailed(f) if f.attempts == 6)));
+}
+
+/// SPEC K3 (defect: every notification carried the title): a Security
+/// incident's pages, reminders, escalations and team pull-ins reach a reader
+/// without clearance (the duty IC, a team's channel) with only the restricted
+/// headline and the links; a cleared reader (a security person on the rota,
+/// management) gets the full text.
+#[test]
+fn security_notifications_show_the_title_only_to_cleared_readers() {
+    let (team, security) = security_team();
+    let p1 = team.create(&security, SECRET_TITLE, "Security", "P1");
+    let p2 = team.create(&security, SECRET_TITLE, "Security", "P2");
+    for minute in [0, 15, 20, 30, 120] {
+        team.sweep(minute);
+    }
+    block_on(pull_in_team(
+        &team.store,
+        &security,
+        p1,
+        br#"{"team":"dba","reason":"the payroll dump"}"#,
+        later(121),
+        BASE,
+    ))
+    .unwrap();
+    team.sweep(122);
+
+    let alice = team.to("ic-alice");
+    let events: Vec<&str> = alice.iter().map(|b| b["event"].as_str().unwrap()).collect();
+    for event in ["page", "remind", "escalate"] {
+        assert!(events.contains(&event), "{event} in {events:?}");
+    }
+    let dba = team.to("dba");
+    assert_eq!(dba.len(), 1);
+    for body in alice.iter().chain(&dba) {
+        let text = body.to_string();
+        assert!(!text.contains("payroll"), "{text}");
+        assert!(
+            text.contains(&format!("Security incident #{p1}, P1, details restricted"))
+                || text.contains(&format!("Security incident #{p2}, P2, details restricted")),
+            "{text}"
+        );
+        assert!(text.contains(&format!("{BASE}/incidents/")), "{text}");
+    }
+    let cleared: Vec<_> = team
+        .to("sec-sara")
+        .into_iter()
+        .chain(team.to("management"))
+        .collect();
+    assert!(cleared.len() >= 2, "{cleared:?}");
+    for body in cleared {
+        assert_eq!(body["incident"]["title"], SECRET_TITLE, "{body}");
+    }
+}
+
+/// SPEC K3: the signed link's page names a Security incident's title only to
+/// a linked person with clearance.
+#[test]
+fn the_acknowledgement_page_shows_a_security_title_only_with_clearance() {
+    let (team, security) = security_team();
+    let id = team.create(&security, SECRET_TITLE, "Security", "P1");
+    team.sweep(0);
+    team.sweep(15);
+    let page = |owner: &str, request| {
+        let query = link_query(&team.to(owner)[0]);
+        block_on(ack_link(&team.store, request, id, &query, later(16), "k")).unwrap()
+    };
+    let alice = page("ic-alice", AckLinkRequest::Show);
+    assert_eq!(alice.status, 200);
+    assert!(!alice.html.contains("payroll"), "{}", alice.html);
+    assert!(alice
+        .html
+        .contains(&format!("Security incident #{id}, P1, details restricted")));
+    let confirmed = page("ic-alice", AckLinkRequest::Confirm);
+    assert_eq!(confirmed.status, 200);
+    assert!(!confirmed.html.contains("payroll"), "{}", confirmed.html);
+    let sara = page("sec-sara", AckLinkRequest::Show);
+    assert!(sara.html.contains(SECRET_TITLE), "{}", sara.html);
+}
+
+/// SPEC E3: a changed or expired link is refused with 403 and changes nothing.
+#[test]
+fn a_changed_link_is_refused() {
+    let team = ic_team();
+    let sre = actor(&team.store, "sam", Role::Sre);
+    let id = team.create(&sre, "Checkout 502s", "Payments", "P1");
+    team.sweep(0);
+    let query = link_query(&team.to("ic-alice")[0]);
+    let audits = team.store.audit_count();
+    let tampered = query.replace("ic-alice", "ic-bob");
+    let page = block_on(ack_link(
+        &team.store,
+        AckLinkRequest::Confirm,
+        id,
+        &tampered,
+        later(1),
+        "k",
+    ))
+    .unwrap();
+    assert_eq!(page.status, 403);
+    let late = block_on(ack_link(
+        &team.store,
+        AckLinkRequest::Confirm,
+        id,
+        &query,
+        later(25 * 60),
+        "k",
+    ))
+    .unwrap();
+    assert_eq!(late.status, 403);
+    assert_eq!(team.store.audit_count(), audits);
+    let shown = block_on(ack_link(
+        &team.store,
+        AckLinkRequest::Show,
+        id,
+        &query,
+        later(1),
+        "k",
+    ))
+    .unwrap();
+    assert!(shown.html.contains(&format!("Acknowledge incident #{id}?")));
+    assert!(shown.html.contains("Checkout 502s") && shown.html.contains("ic-alice"));
+    assert_eq!(team.store.audit_count(), audits, "showing changes nothing");
+}
+
+/// SPEC E3 (defect: a resolved incident's acknowledgement answered 200 with
+/// an audit row and no timeline entry, and the link said "Escalation
+/// stops"): only an incident that awaits a response can be acknowledged;
+/// otherwise 409 and nothing is written.
+#[test]
+fn a_resolved_incident_cannot_be_acknowledged() {
+    let team = ic_team();
+    let sre = actor(&team.store, "sam", Role::Sre);
+    let id = team.create(&sre, "Checkout 502s", "Payments", "P1");
+    team.sweep(0);
+    let query = link_query(&team.to("ic-alice")[0]);
+    for body in [
+        &br#"{"action":"classify_as_problem","priority":"P1"}"#[..],
+        br#"{"action":"resolve"}"#,
+    ] {
+        block_on(transition(&team.store, &sre, id, body, later(1))).unwrap();
+    }
+    let audits = team.store.audit_count();
+    let entries = block_on(team.store.timeline(id)).unwrap().len();
+    let err = block_on(acknowledge(&team.store, &sre, id, later(2))).unwrap_err();
+    assert_eq!(err.status(), 409);
+    let page = block_on(ack_link(
+        &team.store,
+        AckLinkRequest::Confirm,
+        id,
+        &query,
+        later(2),
+        "k",
+    ))
+    .unwrap();
+    assert_eq!(page.status, 409);
+    assert!(page.html.contains("resolved") && page.html.contains("nothing was done"));
+    assert!(!page.html.contains("Escalation stops"), "{}", page.html);
+    assert_eq!(team.store.audit_count(), audits);
+    assert_eq!(block_on(team.store.timeline(id)).unwrap().len(), entries);
+}
+
+/// SPEC E1, E3: acknowledging through the API stops the escalation to the next IC.
+#[test]
+fn an_acknowledgement_stops_the_pages() {
+    let team = ic_team();
+    let sre = actor(&team.store, "sam", Role::Sre);
+    let alice = actor(&team.store, "alice", Role::IncidentCommander);
+    let id = team.create(&sre, "Checkout 502s", "Payments", "P1");
+    let ignored = team.create(&sre, "Search slow", "API", "P1");
+    team.sweep(0);
+    let detail = block_on(acknowledge(&team.store, &alice, id, later(3))).unwrap();
+    assert!(matches!(
+        &detail.timeline.last().unwrap().event,
+        TimelineEvent::Acknowledged(a) if a.by == "alice" && a.via == AcknowledgedVia::Api
+    ));
+    assert_eq!(team.view(id, 4).acknowledged_by.as_deref(), Some("alice"));
+    team.sweep(16);
+    let bob: Vec<i64> = team
+        .to("ic-bob")
+        .iter()
+        .map(|b| b["incident"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(bob, [ignored]);
+    let viewer = actor(&team.store, "vic", Role::Viewer);
+    assert_eq!(
+        block_on(acknowledge(&team.store, &viewer, id, later(5)))
+            .unwrap_err()
+            .status(),
+        403
+    );
+}
+
+/// SPEC E1, E4 (defect: the view took the first acknowledgement ever, so the
+/// app hid the button while the P0 paged): after a P1 is acknowledged and
+/// raised to P0, the view says the new episode is not acknowledged and
+/// offers the acknowledgement; acknowledging again acknowledges it.
+#[test]
+fn an_upgrade_needs_a_new_acknowledgement() {
+    let team = ic_team();
+    let sre = actor(&team.store, "sam", Role::Sre);
+    let id = team.create(&sre, "Checkout 502s", "Payments", "P1");
+    team.sweep(0);
+    block_on(acknowledge(&team.store, &sre, id, later(1))).unwrap();
+    assert_eq!(team.view(id, 2).acknowledged_by.as_deref(), Some("sam"));
+    block_on(change_priority(
+        &team.store,
+        &sre,
+        id,
+        br#"{"priority":"P0"}"#,
+        later(5),
+    ))
+    .unwrap();
+    let view = team.view(id, 6);
+    assert_eq!(view.acknowledged_by, None);
+    assert!(view
+        .deadlines
+        .iter()
+        .any(|d| d.kind == DeadlineKind::Acknowledge));
+    team.sweep(6);
+    assert_eq!(team.to("ic-alice").len(), 2, "the P0 pages again");
+    block_on(acknowledge(&team.store, &sre, id, later(7))).unwrap();
+    let view = team.view(id, 8);
+    assert_eq!(view.acknowledged_by.as_deref(), Some("sam"));
+    assert!(view
+        .deadlines
+        .iter()
+        .all(|d| d.kind != DeadlineKind::Acknowledge));
+}
+
+/// Defect: a corrupt priority silently became P3. Such a ticket is skipped
+/// and reported; the sweep goes on with the others.
+#[test]
+fn a_corrupt_ticket_is_skipped_and_the_others_are_paged() {
+    let team = ic_team();
+    let sre = actor(&team.store, "sam", Role::Sre);
+    let corrupt = team.create(&sre, "Checkout 502s", "Payments", "P1");
+    let sound = team.create(&sre, "Search slow", "API", "P1");
+    team.store.corrupt_ticket(corrupt);
+    let report = team.sweep(0);
+    assert_eq!(report.skipped.len(), 1);
+    assert!(
+        report.skipped[0].contains(&format!("incident {corrupt}")),
+        "{:?}",
+        report.skipped
+    );
+    let paged: Vec<i64> = team
+        .to("ic-alice")
+        .iter()
+        .map(|b| b["incident"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(paged, [sound]);
+    let err = block_on(escalation_view(&team.store, &team.admin, corrupt, later(1))).unwrap_err();
+    assert_eq!(err.status(), 500);
+}
+
+/// SPEC E5: the IC pulls a team in; its channels are notified at the next
+/// sweep, once; a team without a channel, an empty reason and a closed
+/// incident are refused and write nothing.
+#[test]
+fn the_ic_pulls_in_a_team() {
+    let team = ic_team();
+    let ic = actor(&team.store, "ian", Role::IncidentCommander);
+    let id = team.create(&ic, "Replica lag", "API", "P2");
+    let audits = team.store.audit_count();
+    let refused = [
+        (&br#"{"team":"network","reason":"help"}"#[..], "team"),
+        (br#"{"team":"dba","reason":"  "}"#, "reason"),
+    ];
+    for (body, field) in refused {
+        let err = block_on(pull_in_team(&team.store, &ic, id, body, later(1), BASE)).unwrap_err();
+        assert_eq!(err.body().error.field.as_deref(), Some(field));
+    }
+    assert_eq!(team.store.audit_count(), audits);
+    let detail = block_on(pull_in_team(
+        &team.store,
+        &ic,
+        id,
+        br#"{"team":"dba","reason":"replica 3 is 40 minutes behind"}"#,
+        later(1),
+        BASE,
+    ))
+    .unwrap();
+    assert!(matches!(
+        &detail.timeline.last().unwrap().event,
+        TimelineEvent::TeamPaged(p) if p.team == "dba" && p.channels == 1
+    ));
+    team.sweep(2);
+    team.sweep(3);
+    let dba = team.to("dba");
+    assert_eq!(dba.len(), 1);
+    let text = dba[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Replica lag") && text.contains("replica 3 is 40 minutes behind"),
+        "{text}"
+    );
+}
+
+/// SPEC E4: the limits are the team's; only the IC, management and admins
+/// change them, invalid ones are refused, and each change is audited.
+#[test]
+fn time_limits_are_read_and_replaced() {
+    let team = ic_team();
+    let sre = actor(&team.store, "sam", Role::Sre);
+    let ic = actor(&team.store, "ian", Role::IncidentCommander);
+    let defaults = block_on(get_config(&team.store)).unwrap();
+    assert_eq!(defaults, EscalationConfig::default());
+    let mut json = serde_json::to_value(&defaults).unwrap();
+    json["p2"]["limits"]["acknowledge"] = json!(1);
+    let body = json.to_string();
+    let err = block_on(put_config(&team.store, &sre, body.as_bytes(), NOW)).unwrap_err();
+    assert_eq!(err.status(), 403);
+    let mut invalid = json.clone();
+    invalid["p2"]["limits"]["remind_before"] = json!(10_000);
+    let err = block_on(put_config(
+        &team.store,
+        &ic,
+        invalid.to_string().as_bytes(),
+        NOW,
+    ))
+    .unwrap_err();
+    assert_eq!(err.status(), 422);
+    let audits = team.store.audit_count();
+    let set = block_on(put_config(&team.store, &ic, body.as_bytes(), NOW)).unwrap();
+    assert_eq!(block_on(get_config(&team.store)).unwrap(), set);
+    assert_eq!(team.store.audit_count(), audits + 1);
+
+    let id = team.create(&sre, "Image uploads slow", "API", "P2");
+    team.sweep(2);
+    let alice = team.to("ic-alice");
+    assert_eq!(alice.len(), 1);
+    assert_eq!(alice[0]["event"], "escalate");
+    assert_eq!(alice[0]["incident"]["id"], id);
+}
+
+/// SPEC E1, E2: rotas are replaced by the IC, management and admins; on-call
+/// shows who is on call now and next; channels need a valid owner.
+#[test]
+fn rotas_on_call_and_channels() {
+    let team = ic_team();
+    let sre = actor(&team.store, "sam", Role::Sre);
+    let list = block_on(on_call(&team.store, later(1))).unwrap();
+    let ic = list
+        .rotas
+        .iter()
+        .find(|r| r.role == RotaRole::IncidentCommander)
+        .unwrap();
+    assert_eq!(ic.now.as_ref().map(|n| n.as_str()), Some("ic-alice"));
+    assert!(ic.next.is_some());
+    let rota = br#"{"people":["sam"],"shift":480,"starts_at":"2026-11-23T00:00:00Z"}"#;
+    let err = block_on(put_rota(&team.store, &sre, "sre", rota, NOW)).unwrap_err();
+    assert_eq!(err.status(), 403);
+    let err = block_on(put_rota(&team.store, &team.admin, "astronaut", rota, NOW)).unwrap_err();
+    assert_eq!(err.status(), 404);
+    block_on(put_rota(&team.store, &team.admin, "sre", rota, NOW)).unwrap();
+    assert!(block_on(team.store.rotas())
+        .unwrap()
+        .get(RotaRole::Sre)
+        .is_some());
+
+    let cases = [
+        (&br#"{"owner_kind":"person","format":"generic","url":"https://x.example"}"#[..], "owner"),
+        (br#"{"owner_kind":"management","owner":"max","format":"generic","url":"https://x.example"}"#, "owner"),
+        (br#"{"owner_kind":"robot","owner":"r2","format":"generic","url":"https://x.example"}"#, "owner_kind"),
+    ];
+    for (body, field) in cases {
+        let err = block_on(create_channel(
+            &team.store,
+            &team.admin,
+            body,
+            NOW,
+            "s".into(),
+        ))
+        .unwrap_err();
+        assert_eq!(err.body().error.field.as_deref(), Some(field));
+    }
+    let created = block_on(create_channel(
+        &team.store,
+        &team.admin,
+        br#"{"owner_kind":"team","owner":"network","format":"slack","url":"https://x.example"}"#,
+        NOW,
+        "bks_new".into(),
+    ))
+    .unwrap();
+    assert_eq!(created.secret, "bks_new");
+    let err = block_on(create_channel(
+        &team.store,
+        &sre,
+        br#"{"owner_kind":"team","owner":"network","format":"slack","url":"https://x.example"}"#,
+        NOW,
+        "s".into(),
+    ))
+    .unwrap_err();
+    assert_eq!(err.status(), 403);
+}
+
+/// The test clock: only an admin moves it, and only test mode honours it.
+#[test]
+fn the_test_clock_moves_the_sweep_in_test_mode_only() {
+    let team = ic_team();
+    let sre = actor(&team.store, "sam", Role::Sre);
+    let body = br#"{"offset_ms":60000}"#;
+    assert_eq!(
+        block_on(set_test_clock(&team.store, &sre, body, NOW))
+            .unwrap_err()
+            .status(),
+        403
+    );
+    block_on(set_test_clock(&team.store, &team.admin, body, NOW)).unwrap();
+    assert_eq!(block_on(sweep_clock(&team.store, NOW, true)), later(1));
+    assert_eq!(block_on(sweep_clock(&team.store, NOW, false)), NOW);
+}
+
+/// A store that fails makes the sweep fail, not page from nothing.
+#[test]
+fn an_unavailable_store_fails_the_sweep() {
+    let team = ic_team();
+    team.store.failing.set(true);
+    let run = SweepRun {
+        at: NOW,
+        now: NOW,
+        sweep_id: "s",
+        base_url: BASE,
+        link_key_candidate: "k",
+    };
+    assert!(matches!(
+        block_on(sweep(&team.store, &team.sender, &run)),
+        Err(StoreError::Unavailable(_))
+    ));
+}
