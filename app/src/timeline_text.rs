@@ -1,9 +1,10 @@
 //! One readable line per timeline entry, from its typed [`TimelineEvent`].
 
 use beacon_shared::api::TimelineEntryView;
-use beacon_shared::escalation::{ActionKind, Recipient};
 use beacon_shared::lifecycle::{ClosingConfirmation, Transition};
-use beacon_shared::timeline::{AcknowledgedVia, AlertNote, EscalationNote, TimelineEvent};
+use beacon_shared::timeline::{
+    AcknowledgedVia, AlertNote, EscalationNote, RecipientKind, TimelineEvent,
+};
 use beacon_shared::triage::LinkUrl;
 
 /// What the incident page shows for one entry.
@@ -30,23 +31,15 @@ fn alert_line(what: &str, note: &AlertNote) -> String {
     summary
 }
 
-fn recipient_words(to: &Recipient) -> String {
-    match to {
-        Recipient::Person { name, .. } | Recipient::Team { name } => name.to_string(),
-        Recipient::Management => "management".into(),
-        Recipient::Unstaffed { .. } => "unstaffed".into(),
-    }
-}
-
 fn escalation_line(what: &str, note: &EscalationNote) -> String {
-    let to = match &note.kind {
-        ActionKind::Page { to, .. }
-        | ActionKind::Remind { to, .. }
-        | ActionKind::Escalate { to, .. } => to,
+    let to = &note.kind.to;
+    let who = match (&to.kind, &to.name) {
+        (_, Some(name)) => name.clone(),
+        (RecipientKind::Management, None) => "management".into(),
+        _ => "nobody on the rota".into(),
     };
     format!(
-        "{what} {} ({} channel{})",
-        recipient_words(to),
+        "{what} {who} ({} channel{})",
         note.channels,
         if note.channels == 1 { "" } else { "s" }
     )

@@ -7,7 +7,7 @@
 //! body of each kind is its variant's payload.
 
 use crate::alert::{AlertLink, IngestFormat, Severity};
-use crate::escalation::{ActionKind, IdempotencyKey};
+use crate::escalation::{ActionKind, IdempotencyKey, Recipient};
 use crate::lifecycle::{IncidentStatus, Transition};
 use crate::priority::{Classification, Priority};
 use crate::priority_override::PriorityDecision;
@@ -382,12 +382,59 @@ pub struct EscalationNote {
     pub action: String,
     pub key: IdempotencyKey,
     pub due_at: Timestamp,
-    pub kind: ActionKind,
+    /// Who it went to; the whole action is kept under its key.
+    pub kind: NotifiedAction,
     /// How many channels the notification was queued on.
     pub channels: usize,
     /// Nobody holds the rota place; management was told instead.
     #[serde(default)]
     pub unstaffed: bool,
+}
+
+/// What the timeline keeps of an escalation action: who it went to. Stored
+/// as `{"to": {"kind": "person", "name": "ic-alice"}}`, the same shape as the
+/// action's own `to`, so that the line stays small to read and write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotifiedAction {
+    pub to: NotifiedRecipient,
+}
+
+/// A notification's recipient, as the timeline names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotifiedRecipient {
+    pub kind: RecipientKind,
+    /// The person's or team's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Which kind of [`Recipient`] an action went to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecipientKind {
+    Person,
+    Team,
+    Management,
+    Unstaffed,
+}
+
+impl From<&ActionKind> for NotifiedAction {
+    fn from(kind: &ActionKind) -> Self {
+        let to = match kind {
+            ActionKind::Page { to, .. }
+            | ActionKind::Remind { to, .. }
+            | ActionKind::Escalate { to, .. } => to,
+        };
+        let (kind, name) = match to {
+            Recipient::Person { name, .. } => (RecipientKind::Person, Some(name.to_string())),
+            Recipient::Team { name } => (RecipientKind::Team, Some(name.to_string())),
+            Recipient::Management => (RecipientKind::Management, None),
+            Recipient::Unstaffed { .. } => (RecipientKind::Unstaffed, None),
+        };
+        NotifiedAction {
+            to: NotifiedRecipient { kind, name },
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

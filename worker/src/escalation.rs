@@ -211,7 +211,7 @@ where
                 action: action_word(action).into(),
                 key: action.key.clone(),
                 due_at: action.due_at,
-                kind: action.kind.clone(),
+                kind: (&action.kind).into(),
                 channels: targets.len(),
                 unstaffed: matches!(to, Recipient::Unstaffed { .. }),
             };
