@@ -4,7 +4,7 @@
 //! message templates.
 //!
 //! Vocabulary and values follow Atlassian Statuspage, so the JSON in
-//! [`crate::statuspage_api`] is a plain translation:
+//! [`crate::statuspage_wire`] is a plain translation:
 //!
 //! - component status: `operational`, `degraded_performance`,
 //!   `partial_outage`, `major_outage`, `under_maintenance`;

@@ -13,15 +13,15 @@
 use super::public_status::load_page;
 use super::{now, parse_err, public_url, store_err, D1Store};
 use crate::error::ApiError;
-use crate::status_feed;
-use crate::status_page::{
+use crate::public_page_feed;
+use crate::public_page_html::{
     render_history, render_incident, render_status, render_unavailable, PageView,
 };
 use beacon_shared::service_level::{
     DowntimeWeights, Slo, SloPolicy, StatusChange, StatusHistory, BAR_DAYS, MILLIS_PER_DAY,
 };
 use beacon_shared::status_page::{ComponentId, ComponentStatus, IncidentId, StatusPage};
-use beacon_shared::statuspage_api;
+use beacon_shared::statuspage_wire;
 use beacon_shared::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -206,24 +206,25 @@ fn render(data: &PageData, path: &str, base: &str) -> Option<(&'static str, Stri
     let body = match path {
         "/status" => (HTML, render_status(&view)),
         "/status/history" => (HTML, render_history(&view)),
-        "/history.atom" => (ATOM, status_feed::atom(page, base, data.now)),
-        "/history.rss" => (RSS, status_feed::rss(page, base, data.now)),
-        "/api/v2/summary.json" => (JSON, to_json(&statuspage_api::summary(page))?),
-        "/api/v2/status.json" => (JSON, to_json(&statuspage_api::status(page))?),
-        "/api/v2/components.json" => (JSON, to_json(&statuspage_api::components(page))?),
-        "/api/v2/incidents.json" => (JSON, to_json(&statuspage_api::incidents(page))?),
+        "/history.atom" => (ATOM, public_page_feed::atom(page, base, data.now)),
+        "/history.rss" => (RSS, public_page_feed::rss(page, base, data.now)),
+        "/api/v2/summary.json" => (JSON, to_json(&statuspage_wire::summary(page))?),
+        "/api/v2/status.json" => (JSON, to_json(&statuspage_wire::status(page))?),
+        "/api/v2/components.json" => (JSON, to_json(&statuspage_wire::components(page))?),
+        "/api/v2/incidents.json" => (JSON, to_json(&statuspage_wire::incidents(page))?),
         "/api/v2/incidents/unresolved.json" => {
-            (JSON, to_json(&statuspage_api::unresolved_incidents(page))?)
+            (JSON, to_json(&statuspage_wire::unresolved_incidents(page))?)
         }
         "/api/v2/scheduled-maintenances.json" => (
             JSON,
-            to_json(&statuspage_api::scheduled_maintenances(page))?,
+            to_json(&statuspage_wire::scheduled_maintenances(page))?,
         ),
-        "/api/v2/scheduled-maintenances/upcoming.json" => {
-            (JSON, to_json(&statuspage_api::upcoming_maintenances(page))?)
-        }
+        "/api/v2/scheduled-maintenances/upcoming.json" => (
+            JSON,
+            to_json(&statuspage_wire::upcoming_maintenances(page))?,
+        ),
         "/api/v2/scheduled-maintenances/active.json" => {
-            (JSON, to_json(&statuspage_api::active_maintenances(page))?)
+            (JSON, to_json(&statuspage_wire::active_maintenances(page))?)
         }
         other => {
             let id = IncidentId::parse(other.strip_prefix(INCIDENT_PAGE)?).ok()?;

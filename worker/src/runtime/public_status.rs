@@ -16,7 +16,7 @@ use crate::stores::{IncidentStore, StoreError};
 use beacon_shared::category::Category;
 use beacon_shared::role::Role;
 use beacon_shared::service_level::SloPolicy;
-use beacon_shared::status_api::{
+use beacon_shared::status_editing::{
     ComponentSettings, ComponentStatusChange, ComponentUpdate, NewComponentGroup, NewMaintenance,
     NewMaintenanceUpdate, NewPublicIncident, NewPublicUpdate, NewStatusComponent,
     PublishedIncident, PublishedMaintenance, UpdateText,
@@ -27,7 +27,7 @@ use beacon_shared::status_page::{
     MaintenanceUpdate, MaintenanceWindow, MessageTemplate, PageId, PageInfo, PublicIncident,
     ScheduledMaintenance, StatusPage, UpdateBody, UpdateId,
 };
-use beacon_shared::statuspage_api;
+use beacon_shared::statuspage_wire;
 use beacon_shared::triage::{LinkUrl, Name, Title};
 use beacon_shared::Timestamp;
 use serde::Deserialize;
@@ -497,7 +497,7 @@ pub(super) async fn create_public_incident(
     )
     .map_err(|e| ApiError::invalid("status", e.to_string()))?;
     let preview = page_with(&page, &incident, &changes)?;
-    let json = statuspage_api::incident_json(&preview, &incident);
+    let json = statuspage_wire::incident_json(&preview, &incident);
     if request.preview {
         return Ok(PublishedIncident {
             published: false,
@@ -570,7 +570,7 @@ pub(super) async fn add_public_update(
             message: e.to_string(),
         })?;
     let preview = page_with(&page, &incident, &changes)?;
-    let json = statuspage_api::incident_json(&preview, &incident);
+    let json = statuspage_wire::incident_json(&preview, &incident);
     if request.preview {
         return Ok(PublishedIncident {
             published: false,
@@ -917,7 +917,7 @@ pub(super) async fn create_maintenance(
     )
     .map_err(|e| ApiError::invalid("scheduled_for", e.to_string()))?;
     let preview = page_with_maintenance(&page, &maintenance, &changes)?;
-    let json = statuspage_api::maintenance_json(&preview, &maintenance);
+    let json = statuspage_wire::maintenance_json(&preview, &maintenance);
     if !request.preview {
         publish_maintenance(store, actor, &page, &maintenance, &changes, None).await?;
     }
@@ -969,7 +969,7 @@ pub(super) async fn add_maintenance_update(
             message: e.to_string(),
         })?;
     let preview = page_with_maintenance(&page, &maintenance, &changes)?;
-    let json = statuspage_api::maintenance_json(&preview, &maintenance);
+    let json = statuspage_wire::maintenance_json(&preview, &maintenance);
     if !request.preview {
         publish_maintenance(store, actor, &page, &maintenance, &changes, Some(&row.doc)).await?;
     }
