@@ -266,6 +266,37 @@ impl MaintenanceStatus {
             MaintenanceStatus::InProgress | MaintenanceStatus::Verifying
         )
     }
+
+    /// The status a component of the maintenance has once an update in this
+    /// status is published (M5): `in_progress` puts it under maintenance,
+    /// `completed` makes it operational if it is still under maintenance; the
+    /// other statuses leave it as it is.
+    pub fn component_status_after(self, current: ComponentStatus) -> ComponentStatus {
+        match self {
+            MaintenanceStatus::InProgress => ComponentStatus::UnderMaintenance,
+            MaintenanceStatus::Completed if current == ComponentStatus::UnderMaintenance => {
+                ComponentStatus::Operational
+            }
+            _ => current,
+        }
+    }
+}
+
+/// The changes a maintenance update in `status` makes to `components` (see
+/// [`MaintenanceStatus::component_status_after`]); every component is named,
+/// changed or not.
+pub fn maintenance_changes(
+    status: MaintenanceStatus,
+    components: &[&Component],
+) -> Vec<ComponentChange> {
+    components
+        .iter()
+        .map(|c| ComponentChange {
+            component: c.id.clone(),
+            old_status: c.status,
+            new_status: status.component_status_after(c.status),
+        })
+        .collect()
 }
 
 closed_set!(
@@ -1308,6 +1339,86 @@ impl StatusPage {
             .iter()
             .any(ScheduledMaintenance::is_active);
         derive_page_status(&statuses, &impacts, maintenance)
+    }
+
+    /// The page's components with `changes` made at `at`: a changed
+    /// component's `updated_at` never moves back.
+    pub fn components_after(&self, changes: &[ComponentChange], at: Timestamp) -> Vec<Component> {
+        self.components
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                if let Some(change) = changes.iter().find(|ch| ch.component == c.id) {
+                    c.status = change.new_status;
+                    c.updated_at = at.max(c.updated_at);
+                }
+                c
+            })
+            .collect()
+    }
+
+    /// The components that `changes` give a new status at `at`, as they
+    /// become: what a publication stores and keeps in the history (L2).
+    /// Changes to unknown components and to the status a component already
+    /// has are left out.
+    pub fn components_changed(&self, changes: &[ComponentChange], at: Timestamp) -> Vec<Component> {
+        changes
+            .iter()
+            .filter_map(|change| {
+                let before = self.component(&change.component)?;
+                (before.status != change.new_status).then(|| Component {
+                    status: change.new_status,
+                    updated_at: at.max(before.updated_at),
+                    ..before.clone()
+                })
+            })
+            .collect()
+    }
+
+    /// The page as it will be once `incident` (new or updated) is published
+    /// with `changes`: listed first, replacing its earlier version.
+    pub fn with_incident(
+        &self,
+        incident: &PublicIncident,
+        changes: &[ComponentChange],
+    ) -> Result<StatusPage, PageError> {
+        let mut incidents: Vec<PublicIncident> = self
+            .incidents
+            .iter()
+            .filter(|i| i.id() != incident.id())
+            .cloned()
+            .collect();
+        incidents.insert(0, incident.clone());
+        StatusPage::new(
+            self.info.clone(),
+            self.groups.clone(),
+            self.components_after(changes, incident.updated_at()),
+            incidents,
+            self.maintenances.clone(),
+        )
+    }
+
+    /// The page as it will be once `maintenance` (new or updated) is
+    /// published with `changes`: listed first, replacing its earlier version.
+    pub fn with_maintenance(
+        &self,
+        maintenance: &ScheduledMaintenance,
+        changes: &[ComponentChange],
+    ) -> Result<StatusPage, PageError> {
+        let mut maintenances: Vec<ScheduledMaintenance> = self
+            .maintenances
+            .iter()
+            .filter(|m| m.id() != maintenance.id())
+            .cloned()
+            .collect();
+        maintenances.insert(0, maintenance.clone());
+        StatusPage::new(
+            self.info.clone(),
+            self.groups.clone(),
+            self.components_after(changes, maintenance.updated_at()),
+            self.incidents.clone(),
+            maintenances,
+        )
     }
 }
 
