@@ -5,6 +5,7 @@
 
 mod incidents;
 mod settings;
+mod status_page;
 mod users;
 
 use crate::auth::Actor;

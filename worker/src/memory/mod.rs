@@ -4,6 +4,7 @@
 
 mod incidents;
 mod settings;
+mod status_page;
 mod users;
 
 use crate::auth::{hash_token, Actor};
@@ -16,7 +17,10 @@ use beacon_shared::Timestamp;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
-/// A single-threaded store holding users, incidents, timelines and the audit trail in memory.
+/// See [`MemoryStore::before_next_guarded_write`].
+type RivalWrite = Box<dyn FnOnce(&MemoryStore)>;
+
+/// A single-threaded store holding users, incidents, timelines, settings, the status page and the audit trail in memory.
 pub struct MemoryStore {
     pub(super) users: RefCell<Vec<UserView>>,
     pub(super) tokens: RefCell<Vec<(String, i64)>>,
@@ -25,6 +29,9 @@ pub struct MemoryStore {
     pub(super) audit: RefCell<Vec<AuditEntryView>>,
     pub(super) categories: Vec<Category>,
     pub(super) settings: RefCell<HashMap<Setting, String>>,
+    pub(super) status_page: RefCell<status_page::MemoryStatusPage>,
+    /// A write made by "someone else" just before the next guarded write.
+    pub(super) rival_write: RefCell<Option<RivalWrite>>,
     /// When set, every call fails as if the database were down.
     pub failing: Cell<bool>,
 }
@@ -43,6 +50,8 @@ impl Default for MemoryStore {
             audit: RefCell::default(),
             categories,
             settings: RefCell::default(),
+            status_page: RefCell::default(),
+            rival_write: RefCell::default(),
             failing: Cell::new(false),
         }
     }

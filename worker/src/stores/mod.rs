@@ -4,6 +4,7 @@
 
 pub mod incidents;
 pub mod settings;
+pub mod status_page;
 pub mod users;
 
 pub use incidents::{
@@ -11,6 +12,10 @@ pub use incidents::{
     NewIncidentRecord,
 };
 pub use settings::{Setting, SettingChange, SettingsStore};
+pub use status_page::{
+    ComponentReplacement, PageAudit, PageContents, Publication, RecordedStatus, Revised, Revision,
+    StatusLog, StatusPageStore, StoredPublicIncident, TicketNote,
+};
 pub use users::UserStore;
 
 use crate::error::ApiError;
