@@ -1382,18 +1382,11 @@ impl StatusPage {
         incident: &PublicIncident,
         changes: &[ComponentChange],
     ) -> Result<StatusPage, PageError> {
-        let mut incidents: Vec<PublicIncident> = self
-            .incidents
-            .iter()
-            .filter(|i| i.id() != incident.id())
-            .cloned()
-            .collect();
-        incidents.insert(0, incident.clone());
         StatusPage::new(
             self.info.clone(),
             self.groups.clone(),
             self.components_after(changes, incident.updated_at()),
-            incidents,
+            listed_first(&self.incidents, incident, |i| i.id() == incident.id()),
             self.maintenances.clone(),
         )
     }
@@ -1405,21 +1398,27 @@ impl StatusPage {
         maintenance: &ScheduledMaintenance,
         changes: &[ComponentChange],
     ) -> Result<StatusPage, PageError> {
-        let mut maintenances: Vec<ScheduledMaintenance> = self
-            .maintenances
-            .iter()
-            .filter(|m| m.id() != maintenance.id())
-            .cloned()
-            .collect();
-        maintenances.insert(0, maintenance.clone());
         StatusPage::new(
             self.info.clone(),
             self.groups.clone(),
             self.components_after(changes, maintenance.updated_at()),
             self.incidents.clone(),
-            maintenances,
+            listed_first(&self.maintenances, maintenance, |m| {
+                m.id() == maintenance.id()
+            }),
         )
     }
+}
+
+/// `entry` first, then the `entries` that are not an earlier version of it.
+fn listed_first<T: Clone>(
+    entries: &[T],
+    entry: &T,
+    earlier_version: impl Fn(&T) -> bool,
+) -> Vec<T> {
+    std::iter::once(entry.clone())
+        .chain(entries.iter().filter(|e| !earlier_version(e)).cloned())
+        .collect()
 }
 
 // ---- Message templates (SPEC M2) ----------------------------------------

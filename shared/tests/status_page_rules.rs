@@ -637,6 +637,22 @@ fn maintenance_moves_its_components() {
     }
 }
 
+/// A scheduled maintenance `id` that names `component`.
+fn maintenance_on(id: &str, component: &str) -> ScheduledMaintenance {
+    ScheduledMaintenance::announce(
+        IncidentId::parse(id).unwrap(),
+        Title::parse("Database upgrade").unwrap(),
+        window("2026-05-02T01:00:00Z", "2026-05-02T03:00:00Z"),
+        update(
+            "m1",
+            MaintenanceStatus::Scheduled,
+            "2026-04-25T10:00:00Z",
+            vec![change(component, Operational, Operational)],
+        ),
+    )
+    .unwrap()
+}
+
 /// SPEC M3, L2: publishing changes the components at the update's instant
 /// (never before their last change), stores only real changes, and lists
 /// the new or updated entry first.
@@ -695,32 +711,10 @@ fn a_publication_gives_the_page_its_next_state() {
         Ok(p) if p.component(&cid("api")).unwrap().status == Operational
     ));
 
-    let maintenance = ScheduledMaintenance::announce(
-        IncidentId::parse("mnt1").unwrap(),
-        Title::parse("Database upgrade").unwrap(),
-        window("2026-05-02T01:00:00Z", "2026-05-02T03:00:00Z"),
-        update(
-            "m1",
-            MaintenanceStatus::Scheduled,
-            "2026-04-25T10:00:00Z",
-            vec![change("web", Operational, Operational)],
-        ),
-    )
-    .unwrap();
+    let maintenance = maintenance_on("mnt1", "web");
     let page = base.with_maintenance(&maintenance, &[]).unwrap();
     assert_eq!(page.maintenances(), &[maintenance]);
-    let stray = ScheduledMaintenance::announce(
-        IncidentId::parse("mnt2").unwrap(),
-        Title::parse("Stray").unwrap(),
-        window("2026-05-02T01:00:00Z", "2026-05-02T03:00:00Z"),
-        update(
-            "m9",
-            MaintenanceStatus::Scheduled,
-            "2026-04-25T10:00:00Z",
-            vec![change("mainframe", Operational, Operational)],
-        ),
-    )
-    .unwrap();
+    let stray = maintenance_on("mnt2", "mainframe");
     assert!(matches!(
         base.with_maintenance(&stray, &[]),
         Err(PageError::UnknownComponent { .. })

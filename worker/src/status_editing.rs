@@ -29,7 +29,7 @@ use beacon_shared::status_page::{
     impact_for_priority, maintenance_changes, maintenance_update_text, Component, ComponentChange,
     ComponentGroup, ComponentId, ComponentStatus, IdError, Impact, IncidentId, IncidentUpdate,
     MaintenanceStatus, MaintenanceUpdate, MaintenanceWindow, MessageTemplate, PublicIncident,
-    ScheduledMaintenance, StatusPage, UpdateBody, UpdateId,
+    ScheduledMaintenance, StatusPage, TransitionError, UpdateBody, UpdateId,
 };
 use beacon_shared::statuspage_wire;
 use beacon_shared::timeline::{CustomerUpdate, TimelineEvent};
@@ -67,6 +67,14 @@ fn changed_while_editing(what: &str) -> ApiError {
     ApiError::Conflict {
         field: None,
         message: format!("the {what} changed while this request was made; reload and try again"),
+    }
+}
+
+/// An update that would move an incident or maintenance back (M3, M5).
+fn not_forward(err: TransitionError) -> ApiError {
+    ApiError::Conflict {
+        field: Some("status".into()),
+        message: err.to_string(),
     }
 }
 
@@ -507,12 +515,7 @@ pub async fn add_public_update<S: StatusPageStore>(
         at: now.max(incident.updated_at()),
         affected: changes.clone(),
     };
-    incident
-        .add_update(update)
-        .map_err(|e| ApiError::Conflict {
-            field: Some("status".into()),
-            message: e.to_string(),
-        })?;
+    incident.add_update(update).map_err(not_forward)?;
     let next = NextIncident {
         incident,
         replaces: Some(stored.incident),
@@ -678,12 +681,7 @@ pub async fn add_maintenance_update<S: StatusPageStore>(
         at: now.max(maintenance.updated_at()),
         affected: changes.clone(),
     };
-    maintenance
-        .add_update(update)
-        .map_err(|e| ApiError::Conflict {
-            field: Some("status".into()),
-            message: e.to_string(),
-        })?;
+    maintenance.add_update(update).map_err(not_forward)?;
     answer_maintenance(
         store,
         actor,

@@ -50,14 +50,77 @@ impl Desk {
 
     fn component(&self, actor: &Actor, name: &str) -> Component {
         let request = body(json!({ "name": name }));
+        self.try_component(actor, &request).unwrap()
+    }
+
+    fn try_component(&self, actor: &Actor, request: &[u8]) -> Result<Component, ApiError> {
         block_on(create_component(
             &self.store,
             actor,
-            &request,
+            request,
             NOW,
             &mut self.ids(),
         ))
-        .unwrap()
+    }
+
+    fn set_status(
+        &self,
+        actor: &Actor,
+        id: &str,
+        request: &[u8],
+        at: Timestamp,
+    ) -> Result<Component, ApiError> {
+        block_on(set_component_status(&self.store, actor, id, request, at))
+    }
+
+    fn publish(
+        &self,
+        actor: &Actor,
+        request: &[u8],
+        at: Timestamp,
+    ) -> Result<PublishedIncident, ApiError> {
+        block_on(create_public_incident(
+            &self.store,
+            actor,
+            request,
+            at,
+            &mut self.ids(),
+            BASE,
+        ))
+    }
+
+    fn update(
+        &self,
+        actor: &Actor,
+        id: &str,
+        request: &[u8],
+        at: Timestamp,
+    ) -> Result<PublishedIncident, ApiError> {
+        block_on(add_public_update(
+            &self.store,
+            actor,
+            id,
+            request,
+            at,
+            &mut self.ids(),
+            BASE,
+        ))
+    }
+
+    fn announce(
+        &self,
+        actor: &Actor,
+        request: &[u8],
+        at: Timestamp,
+    ) -> Result<PublishedMaintenance, ApiError> {
+        block_on(create_maintenance(
+            &self.store,
+            actor,
+            request,
+            at,
+            &mut self.ids(),
+            BASE,
+        ))
     }
 
     fn page(&self) -> StatusPage {
@@ -122,48 +185,22 @@ fn only_publishers_edit_the_page() {
     ] {
         let someone = desk.actor(role);
         let new_component = body(json!({ "name": "Payments" }));
-        let err = block_on(create_component(
-            &desk.store,
-            &someone,
-            &new_component,
-            NOW,
-            &mut desk.ids(),
-        ))
-        .unwrap_err();
+        let err = desk.try_component(&someone, &new_component).unwrap_err();
         assert_eq!(err.status(), 403, "{role:?}");
         let status = body(json!({ "status": "major_outage" }));
-        let err = block_on(set_component_status(
-            &desk.store,
-            &someone,
-            api.id.as_str(),
-            &status,
-            NOW,
-        ))
-        .unwrap_err();
+        let err = desk
+            .set_status(&someone, api.id.as_str(), &status, NOW)
+            .unwrap_err();
         assert_eq!(err.status(), 403, "{role:?}");
         let incident = body(json!({ "name": "Errors", "body": "Looking into it." }));
-        let err = block_on(create_public_incident(
-            &desk.store,
-            &someone,
-            &incident,
-            NOW,
-            &mut desk.ids(),
-            BASE,
-        ))
-        .unwrap_err();
+        let err = desk.publish(&someone, &incident, NOW).unwrap_err();
         assert_eq!(err.status(), 403, "{role:?}");
     }
     for role in [Role::Management, Role::Admin] {
         let publisher = desk.actor(role);
         let status = body(json!({ "status": "degraded_performance" }));
-        block_on(set_component_status(
-            &desk.store,
-            &publisher,
-            api.id.as_str(),
-            &status,
-            NOW,
-        ))
-        .unwrap();
+        desk.set_status(&publisher, api.id.as_str(), &status, NOW)
+            .unwrap();
     }
     assert_eq!(desk.page().components().len(), 1);
     assert_eq!(desk.store.audit_count(), audits + 2);
@@ -180,25 +217,11 @@ fn components_are_public_categories() {
     assert_eq!(desk.audit_actions(), ["status.component.create"]);
     for name in ["Security", "Mainframe"] {
         let request = body(json!({ "name": name }));
-        let err = block_on(create_component(
-            &desk.store,
-            &csup,
-            &request,
-            NOW,
-            &mut desk.ids(),
-        ))
-        .unwrap_err();
+        let err = desk.try_component(&csup, &request).unwrap_err();
         assert_eq!((err.status(), field(&err)), (422, Some("name".into())));
     }
     let again = body(json!({ "name": "API" }));
-    let err = block_on(create_component(
-        &desk.store,
-        &csup,
-        &again,
-        NOW,
-        &mut desk.ids(),
-    ))
-    .unwrap_err();
+    let err = desk.try_component(&csup, &again).unwrap_err();
     assert_eq!((err.status(), field(&err)), (409, Some("name".into())));
     assert_eq!(desk.page().components().len(), 1);
     assert_eq!(desk.store.audit_count(), 1);
@@ -212,14 +235,9 @@ fn component_status_and_settings() {
     let csup = desk.actor(Role::CustomerSupport);
     let api = desk.component(&csup, "API");
     let status = body(json!({ "status": "partial_outage" }));
-    let changed = block_on(set_component_status(
-        &desk.store,
-        &csup,
-        api.id.as_str(),
-        &status,
-        later(5),
-    ))
-    .unwrap();
+    let changed = desk
+        .set_status(&csup, api.id.as_str(), &status, later(5))
+        .unwrap();
     assert_eq!(
         (changed.status, changed.updated_at),
         (ComponentStatus::PartialOutage, later(5))
@@ -259,24 +277,14 @@ fn component_status_and_settings() {
     ))
     .unwrap_err();
     assert_eq!((err.status(), field(&err)), (422, Some("group_id".into())));
-    let err = block_on(set_component_status(
-        &desk.store,
-        &csup,
-        "nothing",
-        &status,
-        later(7),
-    ))
-    .unwrap_err();
+    let err = desk
+        .set_status(&csup, "nothing", &status, later(7))
+        .unwrap_err();
     assert_eq!(err.status(), 404);
     let bad = body(json!({ "status": "on_fire" }));
-    let err = block_on(set_component_status(
-        &desk.store,
-        &csup,
-        api.id.as_str(),
-        &bad,
-        later(7),
-    ))
-    .unwrap_err();
+    let err = desk
+        .set_status(&csup, api.id.as_str(), &bad, later(7))
+        .unwrap_err();
     assert_eq!(err.status(), 422);
     assert_eq!(field(&err).as_deref(), Some("status"));
 }
@@ -296,15 +304,7 @@ fn csup_publishes_from_a_ticket() {
         "status": "identified",
         "components": [{ "id": api.id, "status": "major_outage" }],
     }));
-    let published = block_on(create_public_incident(
-        &desk.store,
-        &csup,
-        &request,
-        later(1),
-        &mut desk.ids(),
-        BASE,
-    ))
-    .unwrap();
+    let published = desk.publish(&csup, &request, later(1)).unwrap();
     assert!(published.published);
     assert_eq!(published.incident.name, "Checkout fails");
     assert!(published.incident.incident_updates[0].body.contains("API"));
@@ -323,16 +323,9 @@ fn csup_publishes_from_a_ticket() {
         "body": "Fixed.",
         "components": [{ "id": api.id, "status": "operational" }],
     }));
-    let updated = block_on(add_public_update(
-        &desk.store,
-        &csup,
-        &published.incident.id,
-        &resolve,
-        later(30),
-        &mut desk.ids(),
-        BASE,
-    ))
-    .unwrap();
+    let updated = desk
+        .update(&csup, &published.incident.id, &resolve, later(30))
+        .unwrap();
     assert!(updated.published);
     assert_eq!(updated.incident.incident_updates.len(), 2);
     assert_eq!(desk.status_of(&api.id), ComponentStatus::Operational);
@@ -348,15 +341,7 @@ fn security_tickets_are_published_only_by_those_cleared() {
     let csup = desk.actor(Role::CustomerSupport);
     let ticket = desk.ticket("Security");
     let request = body(json!({ "from_incident": ticket, "body": "We are investigating." }));
-    let err = block_on(create_public_incident(
-        &desk.store,
-        &csup,
-        &request,
-        NOW,
-        &mut desk.ids(),
-        BASE,
-    ))
-    .unwrap_err();
+    let err = desk.publish(&csup, &request, NOW).unwrap_err();
     assert_eq!(
         (err.status(), field(&err)),
         (422, Some("from_incident".into()))
@@ -365,15 +350,7 @@ fn security_tickets_are_published_only_by_those_cleared() {
     assert!(desk.customer_updates(ticket).is_empty());
 
     let boss = desk.actor(Role::Management);
-    let published = block_on(create_public_incident(
-        &desk.store,
-        &boss,
-        &request,
-        NOW,
-        &mut desk.ids(),
-        BASE,
-    ))
-    .unwrap();
+    let published = desk.publish(&boss, &request, NOW).unwrap();
     assert!(published.published);
     assert_eq!(desk.customer_updates(ticket).len(), 1);
 }
@@ -392,15 +369,7 @@ fn a_preview_stores_nothing() {
         "components": [{ "id": api.id, "status": "major_outage" }],
         "preview": true,
     }));
-    let preview = block_on(create_public_incident(
-        &desk.store,
-        &csup,
-        &request,
-        NOW,
-        &mut desk.ids(),
-        BASE,
-    ))
-    .unwrap();
+    let preview = desk.publish(&csup, &request, NOW).unwrap();
     assert!(!preview.published);
     assert_eq!(
         preview.incident.components[0].status,
@@ -413,15 +382,7 @@ fn a_preview_stores_nothing() {
         "components": [api.id],
         "preview": true,
     }));
-    let maintenance = block_on(create_maintenance(
-        &desk.store,
-        &csup,
-        &window,
-        NOW,
-        &mut desk.ids(),
-        BASE,
-    ))
-    .unwrap();
+    let maintenance = desk.announce(&csup, &window, NOW).unwrap();
     assert!(!maintenance.published);
     let page = desk.page();
     assert!(page.incidents().is_empty() && page.maintenances().is_empty());
@@ -438,40 +399,16 @@ fn updates_only_move_forward() {
     let desk = Desk::new();
     let csup = desk.actor(Role::CustomerSupport);
     let request = body(json!({ "name": "Slow pages", "status": "monitoring", "body": "Fix out." }));
-    let published = block_on(create_public_incident(
-        &desk.store,
-        &csup,
-        &request,
-        NOW,
-        &mut desk.ids(),
-        BASE,
-    ))
-    .unwrap();
+    let published = desk.publish(&csup, &request, NOW).unwrap();
     let audits = desk.store.audit_count();
     let back = body(json!({ "status": "investigating", "body": "Again?" }));
-    let err = block_on(add_public_update(
-        &desk.store,
-        &csup,
-        &published.incident.id,
-        &back,
-        later(1),
-        &mut desk.ids(),
-        BASE,
-    ))
-    .unwrap_err();
+    let err = desk
+        .update(&csup, &published.incident.id, &back, later(1))
+        .unwrap_err();
     assert_eq!((err.status(), field(&err)), (409, Some("status".into())));
     assert_eq!(desk.page().incidents()[0].updates().len(), 1);
     assert_eq!(desk.store.audit_count(), audits);
-    let err = block_on(add_public_update(
-        &desk.store,
-        &csup,
-        "unknown",
-        &back,
-        later(1),
-        &mut desk.ids(),
-        BASE,
-    ))
-    .unwrap_err();
+    let err = desk.update(&csup, "unknown", &back, later(1)).unwrap_err();
     assert_eq!(err.status(), 404);
 }
 
@@ -489,15 +426,7 @@ fn a_maintenance_moves_its_components() {
         "scheduled_until": later(120),
         "components": [api.id, web.id],
     }));
-    let announced = block_on(create_maintenance(
-        &desk.store,
-        &csup,
-        &request,
-        NOW,
-        &mut desk.ids(),
-        BASE,
-    ))
-    .unwrap();
+    let announced = desk.announce(&csup, &request, NOW).unwrap();
     assert!(announced.published);
     assert_eq!(desk.status_of(&api.id), ComponentStatus::Operational);
     let id = announced.scheduled_maintenance.id.clone();
@@ -538,15 +467,7 @@ fn a_lost_race_writes_nothing() {
     let api = desk.component(&csup, "API");
     let ticket = desk.ticket("Payments");
     let request = body(json!({ "from_incident": ticket, "body": "Looking into it." }));
-    let published = block_on(create_public_incident(
-        &desk.store,
-        &csup,
-        &request,
-        NOW,
-        &mut desk.ids(),
-        BASE,
-    ))
-    .unwrap();
+    let published = desk.publish(&csup, &request, NOW).unwrap();
     let id = published.incident.id.clone();
     let rival_actor = csup.clone();
     let rival_id = id.clone();
@@ -571,16 +492,7 @@ fn a_lost_race_writes_nothing() {
         "body": "Fix out.",
         "components": [{ "id": api.id, "status": "degraded_performance" }],
     }));
-    let err = block_on(add_public_update(
-        &desk.store,
-        &csup,
-        &id,
-        &late,
-        later(3),
-        &mut desk.ids(),
-        BASE,
-    ))
-    .unwrap_err();
+    let err = desk.update(&csup, &id, &late, later(3)).unwrap_err();
     assert_eq!(err.status(), 409);
     let page = desk.page();
     let incident = &page.incidents()[0];
@@ -605,14 +517,9 @@ fn a_lost_race_writes_nothing() {
         .unwrap();
     });
     let status = body(json!({ "status": "partial_outage" }));
-    let err = block_on(set_component_status(
-        &desk.store,
-        &csup,
-        api.id.as_str(),
-        &status,
-        later(5),
-    ))
-    .unwrap_err();
+    let err = desk
+        .set_status(&csup, api.id.as_str(), &status, later(5))
+        .unwrap_err();
     assert_eq!(err.status(), 409);
     assert_eq!(desk.status_of(&api.id), ComponentStatus::MajorOutage);
     assert_eq!(desk.store.status_history_len(), history + 1);
@@ -665,15 +572,9 @@ fn bad_input_names_its_field() {
         (json!({ "name": "X", "body": "" }), "body"),
     ];
     for (request, expected) in cases {
-        let err = block_on(create_public_incident(
-            &desk.store,
-            &csup,
-            &body(request.clone()),
-            NOW,
-            &mut desk.ids(),
-            BASE,
-        ))
-        .unwrap_err();
+        let err = desk
+            .publish(&csup, &body(request.clone()), NOW)
+            .unwrap_err();
         assert_eq!(err.status(), 422, "{request}");
         assert_eq!(field(&err).as_deref(), Some(expected), "{request}");
     }
@@ -682,15 +583,7 @@ fn bad_input_names_its_field() {
         "scheduled_for": later(120),
         "scheduled_until": later(60),
     }));
-    let err = block_on(create_maintenance(
-        &desk.store,
-        &csup,
-        &backwards,
-        NOW,
-        &mut desk.ids(),
-        BASE,
-    ))
-    .unwrap_err();
+    let err = desk.announce(&csup, &backwards, NOW).unwrap_err();
     assert_eq!(field(&err).as_deref(), Some("scheduled_until"));
     let stray = body(json!({
         "name": "Upgrade",
@@ -698,15 +591,7 @@ fn bad_input_names_its_field() {
         "scheduled_until": later(120),
         "components": ["nope"],
     }));
-    let err = block_on(create_maintenance(
-        &desk.store,
-        &csup,
-        &stray,
-        NOW,
-        &mut desk.ids(),
-        BASE,
-    ))
-    .unwrap_err();
+    let err = desk.announce(&csup, &stray, NOW).unwrap_err();
     assert_eq!(field(&err).as_deref(), Some("components[0]"));
     assert_eq!(desk.store.audit_count(), audits);
 }
