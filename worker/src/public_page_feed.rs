@@ -1,4 +1,4 @@
-//! The status page's incident history as feeds (SPEC M3): Atom at
+//! The public page's incident history as feeds (SPEC M3): Atom at
 //! `/history.atom` and RSS 2.0 at `/history.rss`, one entry per public
 //! incident or maintenance, newest change first.
 //!
