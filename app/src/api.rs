@@ -5,7 +5,7 @@ use beacon_shared::api::{
     IncidentDetail, IncidentList, IncidentView, NewIncident, NewTimelineEntry, OnCallList,
     PriorityChange, RotaRequest, TransitionRequest, UserView,
 };
-use beacon_shared::status_api::{
+use beacon_shared::status_editing::{
     ComponentStatusChange, NewMaintenance, NewMaintenanceUpdate, NewPublicIncident,
     NewPublicUpdate, NewStatusComponent, PublishedIncident, PublishedMaintenance,
 };

@@ -10,8 +10,8 @@ pub mod components;
 pub mod credentials;
 pub mod incident_state;
 pub mod pages;
-pub mod status_draft;
-pub mod status_page_state;
+pub mod status_editing_draft;
+pub mod status_editing_state;
 pub mod timeline_text;
 pub mod triage_draft;
 
@@ -50,7 +50,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/escalation") view=pages::escalation_settings::EscalationSettings />
                     <Route path=path!("/incidents/new") view=pages::new_incident::NewIncident />
                     <Route path=path!("/incidents/:id") view=pages::incident::IncidentPage />
-                    <Route path=path!("/publish") view=pages::status_manage::StatusManage />
+                    <Route path=path!("/publish") view=pages::status_editing::StatusEditing />
                     <Route path=path!("/sign-in") view=pages::sign_in::SignIn />
                 </Routes>
             </main>

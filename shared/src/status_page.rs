@@ -4,7 +4,7 @@
 //! message templates.
 //!
 //! Vocabulary and values follow Atlassian Statuspage, so the JSON in
-//! [`crate::statuspage_api`] is a plain translation:
+//! [`crate::statuspage_wire`] is a plain translation:
 //!
 //! - component status: `operational`, `degraded_performance`,
 //!   `partial_outage`, `major_outage`, `under_maintenance`;
@@ -266,6 +266,37 @@ impl MaintenanceStatus {
             MaintenanceStatus::InProgress | MaintenanceStatus::Verifying
         )
     }
+
+    /// The status a component of the maintenance has once an update in this
+    /// status is published (M5): `in_progress` puts it under maintenance,
+    /// `completed` makes it operational if it is still under maintenance; the
+    /// other statuses leave it as it is.
+    pub fn component_status_after(self, current: ComponentStatus) -> ComponentStatus {
+        match self {
+            MaintenanceStatus::InProgress => ComponentStatus::UnderMaintenance,
+            MaintenanceStatus::Completed if current == ComponentStatus::UnderMaintenance => {
+                ComponentStatus::Operational
+            }
+            _ => current,
+        }
+    }
+}
+
+/// The changes a maintenance update in `status` makes to `components` (see
+/// [`MaintenanceStatus::component_status_after`]); every component is named,
+/// changed or not.
+pub fn maintenance_changes(
+    status: MaintenanceStatus,
+    components: &[&Component],
+) -> Vec<ComponentChange> {
+    components
+        .iter()
+        .map(|c| ComponentChange {
+            component: c.id.clone(),
+            old_status: c.status,
+            new_status: status.component_status_after(c.status),
+        })
+        .collect()
 }
 
 closed_set!(
@@ -1309,6 +1340,85 @@ impl StatusPage {
             .any(ScheduledMaintenance::is_active);
         derive_page_status(&statuses, &impacts, maintenance)
     }
+
+    /// The page's components with `changes` made at `at`: a changed
+    /// component's `updated_at` never moves back.
+    pub fn components_after(&self, changes: &[ComponentChange], at: Timestamp) -> Vec<Component> {
+        self.components
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                if let Some(change) = changes.iter().find(|ch| ch.component == c.id) {
+                    c.status = change.new_status;
+                    c.updated_at = at.max(c.updated_at);
+                }
+                c
+            })
+            .collect()
+    }
+
+    /// The components that `changes` give a new status at `at`, as they
+    /// become: what a publication stores and keeps in the history (L2).
+    /// Changes to unknown components and to the status a component already
+    /// has are left out.
+    pub fn components_changed(&self, changes: &[ComponentChange], at: Timestamp) -> Vec<Component> {
+        changes
+            .iter()
+            .filter_map(|change| {
+                let before = self.component(&change.component)?;
+                (before.status != change.new_status).then(|| Component {
+                    status: change.new_status,
+                    updated_at: at.max(before.updated_at),
+                    ..before.clone()
+                })
+            })
+            .collect()
+    }
+
+    /// The page as it will be once `incident` (new or updated) is published
+    /// with `changes`: listed first, replacing its earlier version.
+    pub fn with_incident(
+        &self,
+        incident: &PublicIncident,
+        changes: &[ComponentChange],
+    ) -> Result<StatusPage, PageError> {
+        StatusPage::new(
+            self.info.clone(),
+            self.groups.clone(),
+            self.components_after(changes, incident.updated_at()),
+            listed_first(&self.incidents, incident, |i| i.id() == incident.id()),
+            self.maintenances.clone(),
+        )
+    }
+
+    /// The page as it will be once `maintenance` (new or updated) is
+    /// published with `changes`: listed first, replacing its earlier version.
+    pub fn with_maintenance(
+        &self,
+        maintenance: &ScheduledMaintenance,
+        changes: &[ComponentChange],
+    ) -> Result<StatusPage, PageError> {
+        StatusPage::new(
+            self.info.clone(),
+            self.groups.clone(),
+            self.components_after(changes, maintenance.updated_at()),
+            self.incidents.clone(),
+            listed_first(&self.maintenances, maintenance, |m| {
+                m.id() == maintenance.id()
+            }),
+        )
+    }
+}
+
+/// `entry` first, then the `entries` that are not an earlier version of it.
+fn listed_first<T: Clone>(
+    entries: &[T],
+    entry: &T,
+    earlier_version: impl Fn(&T) -> bool,
+) -> Vec<T> {
+    std::iter::once(entry.clone())
+        .chain(entries.iter().filter(|e| !earlier_version(e)).cloned())
+        .collect()
 }
 
 // ---- Message templates (SPEC M2) ----------------------------------------

@@ -4,11 +4,11 @@
 
 use beacon_shared::status_page::{
     check_incident_transition, check_maintenance_transition, derive_page_status,
-    impact_for_priority, Component, ComponentChange, ComponentId, ComponentStatus, IdError, Impact,
-    IncidentId, IncidentUpdate, Indicator, MaintenanceStatus, MaintenanceWindow, MessageTemplate,
-    PageDescription, PageError, PageId, PageInfo, PublicEntryError, PublicIncident,
-    PublicIncidentStatus, PublicUpdate, ScheduledMaintenance, StatusPage, TransitionError,
-    UpdateBody, UpdateId,
+    impact_for_priority, maintenance_changes, Component, ComponentChange, ComponentId,
+    ComponentStatus, IdError, Impact, IncidentId, IncidentUpdate, Indicator, MaintenanceStatus,
+    MaintenanceWindow, MessageTemplate, PageDescription, PageError, PageId, PageInfo,
+    PublicEntryError, PublicIncident, PublicIncidentStatus, PublicUpdate, ScheduledMaintenance,
+    StatusPage, TransitionError, UpdateBody, UpdateId,
 };
 use beacon_shared::triage::{LinkUrl, Name, TextError, Title};
 use beacon_shared::{Category, Priority, Timestamp};
@@ -611,4 +611,112 @@ fn a_page_refuses_dangling_references() {
             component: cid("mainframe")
         })
     );
+}
+
+/// SPEC M5: a maintenance moves its components: `in_progress` puts them
+/// under maintenance, `completed` gives back only those still under
+/// maintenance; the other statuses name them without a change.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[rustfmt::skip]
+fn maintenance_moves_its_components() {
+    use MaintenanceStatus::*;
+    let cases = [
+        (Scheduled, Operational, Operational),
+        (Scheduled, PartialOutage, PartialOutage),
+        (InProgress, Operational, UnderMaintenance),
+        (InProgress, MajorOutage, UnderMaintenance),
+        (Verifying, UnderMaintenance, UnderMaintenance),
+        (Completed, UnderMaintenance, Operational),
+        (Completed, MajorOutage, MajorOutage),
+    ];
+    for (status, before, after) in cases {
+        assert_eq!(status.component_status_after(before), after, "{status:?} on {before:?}");
+        let c = component("api", before);
+        assert_eq!(maintenance_changes(status, &[&c]), vec![change("api", before, after)]);
+    }
+}
+
+/// A scheduled maintenance `id` that names `component`.
+fn maintenance_on(id: &str, component: &str) -> ScheduledMaintenance {
+    ScheduledMaintenance::announce(
+        IncidentId::parse(id).unwrap(),
+        Title::parse("Database upgrade").unwrap(),
+        window("2026-05-02T01:00:00Z", "2026-05-02T03:00:00Z"),
+        update(
+            "m1",
+            MaintenanceStatus::Scheduled,
+            "2026-04-25T10:00:00Z",
+            vec![change(component, Operational, Operational)],
+        ),
+    )
+    .unwrap()
+}
+
+/// SPEC M3, L2: publishing changes the components at the update's instant
+/// (never before their last change), stores only real changes, and lists
+/// the new or updated entry first.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn a_publication_gives_the_page_its_next_state() {
+    let base = StatusPage::new(
+        page_info(),
+        vec![],
+        vec![component("api", Operational), component("web", Operational)],
+        vec![],
+        vec![],
+    )
+    .unwrap();
+    let changes = vec![
+        change("api", Operational, MajorOutage),
+        change("web", Operational, Operational),
+        change("gone", Operational, MajorOutage),
+    ];
+    let at = t("2026-05-01T10:00:00Z");
+    let changed = base.components_changed(&changes, at);
+    assert_eq!(changed.len(), 1, "only api really changes");
+    assert_eq!(
+        (changed[0].status, changed[0].updated_at),
+        (MajorOutage, at)
+    );
+    let early = base.components_changed(&changes, t("2025-01-01T00:00:00Z"));
+    assert_eq!(early[0].updated_at, t("2026-01-01T00:00:00Z"));
+
+    let first = incident(update(
+        "u1",
+        PublicIncidentStatus::Investigating,
+        "2026-05-01T10:00:00Z",
+        vec![change("api", Operational, MajorOutage)],
+    ));
+    let page = base
+        .with_incident(&first, &[change("api", Operational, MajorOutage)])
+        .unwrap();
+    assert_eq!(page.component(&cid("api")).unwrap().status, MajorOutage);
+    assert_eq!(page.component(&cid("web")).unwrap().status, Operational);
+    let mut next = first.clone();
+    next.add_update(update(
+        "u2",
+        PublicIncidentStatus::Resolved,
+        "2026-05-01T11:00:00Z",
+        vec![change("api", MajorOutage, Operational)],
+    ))
+    .unwrap();
+    let page = page
+        .with_incident(&next, &[change("api", MajorOutage, Operational)])
+        .unwrap();
+    assert_eq!(page.incidents(), &[next]);
+    assert_eq!(page.component(&cid("api")).unwrap().status, Operational);
+    assert!(matches!(
+        base.with_incident(&first, &[]),
+        Ok(p) if p.component(&cid("api")).unwrap().status == Operational
+    ));
+
+    let maintenance = maintenance_on("mnt1", "web");
+    let page = base.with_maintenance(&maintenance, &[]).unwrap();
+    assert_eq!(page.maintenances(), &[maintenance]);
+    let stray = maintenance_on("mnt2", "mainframe");
+    assert!(matches!(
+        base.with_maintenance(&stray, &[]),
+        Err(PageError::UnknownComponent { .. })
+    ));
 }

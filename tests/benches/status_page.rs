@@ -78,7 +78,7 @@ fn populate(worker: &LocalWorker, http: &reqwest::blocking::Client) -> Result<()
         .collect::<Vec<_>>()
         .join(", ");
     worker.query(&format!(
-        "INSERT INTO status_components (name, group_name, position) VALUES {categories}"
+        "INSERT INTO categories (name, group_name, position) VALUES {categories}"
     ))?;
     let mut ids = Vec::new();
     for (position, name) in BASE_CATEGORIES

@@ -619,7 +619,7 @@ async fn pick_update(
 fn csup_publishes_updates_and_resolves_a_public_incident(env: &Env) -> Result<(), Failed> {
     // A category of its own, so the component is new whatever ran before.
     env.worker.query(
-        "INSERT OR IGNORE INTO status_components (name, group_name, position) \
+        "INSERT OR IGNORE INTO categories (name, group_name, position) \
          VALUES ('Checkout', 'Commerce', 6)",
     )?;
     let title = format!("Checkout page times out {}", std::process::id());

@@ -7,8 +7,8 @@ mod api;
 mod browser_flows;
 mod escalation;
 mod ingest;
-mod public_status;
-mod status_pages;
+mod public_page;
+mod statuspage_wire;
 
 use beacon_e2e::browser::ChromeDriver;
 use beacon_e2e::LocalWorker;
@@ -67,8 +67,8 @@ fn main() {
         .chain(ingest::TESTS.iter())
         .chain(browser_flows::TESTS.iter())
         .chain(escalation::TESTS.iter())
-        .chain(public_status::TESTS.iter())
-        .chain(status_pages::TESTS.iter())
+        .chain(statuspage_wire::TESTS.iter())
+        .chain(public_page::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

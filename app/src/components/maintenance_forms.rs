@@ -4,13 +4,13 @@
 //! `completed` makes them operational again).
 
 use crate::api;
-use crate::status_draft::{
+use crate::status_editing_draft::{
     maintenance_update, next_maintenance_status, MaintenanceDraft, MAINTENANCE_UPDATE_CHOICES,
 };
-use crate::status_page_state::{RequestState, StatusPageState};
+use crate::status_editing_state::{RequestState, StatusEditingState};
 use beacon_shared::category::Category;
 use beacon_shared::format_utc_minutes;
-use beacon_shared::status_api::PublishedMaintenance;
+use beacon_shared::status_editing::PublishedMaintenance;
 use beacon_shared::status_page::{
     maintenance_update_text, Component, MaintenanceStatus, ScheduledMaintenance,
 };
@@ -18,7 +18,7 @@ use leptos::prelude::*;
 
 /// The form announcing a maintenance.
 #[component]
-pub fn ScheduleMaintenanceForm(state: StatusPageState) -> impl IntoView {
+pub fn ScheduleMaintenanceForm(state: StatusEditingState) -> impl IntoView {
     let draft = RwSignal::new(MaintenanceDraft::default());
     let request = RequestState::default();
     let result = RwSignal::new(None::<String>);
@@ -112,7 +112,7 @@ fn component_checkboxes(draft: RwSignal<MaintenanceDraft>, components: Vec<Compo
     .into_any()
 }
 
-fn announcement(state: StatusPageState, draft: RwSignal<MaintenanceDraft>) -> AnyView {
+fn announcement(state: StatusEditingState, draft: RwSignal<MaintenanceDraft>) -> AnyView {
     let components = state.components();
     let written = draft.with(|d| !d.body.trim().is_empty());
     match draft.with(|d| d.template_text(&components)) {
@@ -133,7 +133,7 @@ fn announcement(state: StatusPageState, draft: RwSignal<MaintenanceDraft>) -> An
 
 /// The maintenances not completed yet, soonest first, each with its next step.
 #[component]
-pub fn MaintenanceList(state: StatusPageState) -> impl IntoView {
+pub fn MaintenanceList(state: StatusEditingState) -> impl IntoView {
     let confirmation = RwSignal::new(None::<String>);
     let list = move || {
         let (open, components) = state.page.with(|page| {
@@ -186,7 +186,7 @@ fn touched_names(maintenance: &ScheduledMaintenance, components: &[Component]) -
 
 #[component]
 fn MaintenanceItem(
-    state: StatusPageState,
+    state: StatusEditingState,
     maintenance: ScheduledMaintenance,
     names: Vec<Category>,
     confirmation: RwSignal<Option<String>>,

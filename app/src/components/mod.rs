@@ -8,5 +8,5 @@ pub mod priority_badge;
 pub mod public_incident_form;
 pub mod public_incident_list;
 pub mod public_message;
-pub mod status_components;
+pub mod status_editing_components;
 pub mod triage_form;

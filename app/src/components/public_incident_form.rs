@@ -7,14 +7,14 @@ use crate::api;
 use crate::components::public_message::{
     AffectedSelects, IncidentStatusSelect, MessageText, TextFieldIds,
 };
-use crate::status_draft::{
+use crate::status_editing_draft::{
     new_public_incident, published_impact, MessageDraft, TextChoice, TicketFields,
 };
-use crate::status_page_state::{now, RequestState, StatusPageState};
+use crate::status_editing_state::{now, RequestState, StatusEditingState};
 use beacon_shared::format_utc_minutes;
-use beacon_shared::status_api::PublishedIncident;
+use beacon_shared::status_editing::PublishedIncident;
 use beacon_shared::status_page::{Impact, PublicIncidentStatus};
-use beacon_shared::statuspage_api::{AffectedComponentJson, IncidentJson};
+use beacon_shared::statuspage_wire::{AffectedComponentJson, IncidentJson};
 use leptos::prelude::*;
 
 fn first_message() -> MessageDraft {
@@ -27,7 +27,7 @@ fn first_message() -> MessageDraft {
 /// The form; what the edge answered (a preview or the published incident)
 /// is shown below the buttons.
 #[component]
-pub fn NewPublicIncidentForm(state: StatusPageState) -> impl IntoView {
+pub fn NewPublicIncidentForm(state: StatusEditingState) -> impl IntoView {
     let ticket = RwSignal::new(TicketFields::default());
     let message = RwSignal::new(first_message());
     let request = RequestState::default();

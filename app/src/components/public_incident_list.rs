@@ -6,10 +6,10 @@ use crate::api;
 use crate::components::public_message::{
     AffectedSelects, IncidentStatusSelect, MessageText, TextFieldIds,
 };
-use crate::status_draft::{MessageDraft, TextChoice};
-use crate::status_page_state::{now, RequestState, StatusPageState};
+use crate::status_editing_draft::{MessageDraft, TextChoice};
+use crate::status_editing_state::{now, RequestState, StatusEditingState};
 use beacon_shared::format_utc_minutes;
-use beacon_shared::status_api::PublishedIncident;
+use beacon_shared::status_editing::PublishedIncident;
 use beacon_shared::status_page::{IncidentUpdate, PublicIncident};
 use leptos::prelude::*;
 
@@ -18,7 +18,7 @@ const RESOLVED_SHOWN: usize = 5;
 
 /// The unresolved incidents, most recently started first.
 #[component]
-pub fn UnresolvedIncidents(state: StatusPageState) -> impl IntoView {
+pub fn UnresolvedIncidents(state: StatusEditingState) -> impl IntoView {
     let confirmation = RwSignal::new(None::<String>);
     let list = move || {
         let incidents: Vec<PublicIncident> = state.page.with(|page| {
@@ -48,7 +48,7 @@ pub fn UnresolvedIncidents(state: StatusPageState) -> impl IntoView {
 
 #[component]
 fn PublicIncidentItem(
-    state: StatusPageState,
+    state: StatusEditingState,
     incident: PublicIncident,
     confirmation: RwSignal<Option<String>>,
     may_publish: bool,
@@ -139,7 +139,7 @@ fn latest_update(update: &IncidentUpdate) -> impl IntoView {
 
 /// The most recently resolved incidents, read-only.
 #[component]
-pub fn ResolvedIncidents(state: StatusPageState) -> impl IntoView {
+pub fn ResolvedIncidents(state: StatusEditingState) -> impl IntoView {
     move || {
         let resolved = state.page.with(|page| {
             page.as_ref()

@@ -2,8 +2,8 @@
 //! (SPEC M2, M3): its status, its text (a template, shown live as customers
 //! will read it, or written text) and the components it changes.
 
-use crate::status_draft::{MessageDraft, TextChoice, COMPONENT_STATUS_CHOICES};
-use crate::status_page_state::{now, StatusPageState};
+use crate::status_editing_draft::{MessageDraft, TextChoice, COMPONENT_STATUS_CHOICES};
+use crate::status_editing_state::{now, StatusEditingState};
 use beacon_shared::status_page::{Component, ComponentId, ComponentStatus, PublicIncidentStatus};
 use leptos::prelude::*;
 
@@ -45,7 +45,7 @@ pub struct TextFieldIds {
 /// the written text (typing switches to "Written").
 #[component]
 pub fn MessageText(
-    state: StatusPageState,
+    state: StatusEditingState,
     message: RwSignal<MessageDraft>,
     ids: TextFieldIds,
 ) -> impl IntoView {
@@ -75,7 +75,7 @@ pub fn MessageText(
     }
 }
 
-fn rendered_text(state: StatusPageState, message: RwSignal<MessageDraft>) -> AnyView {
+fn rendered_text(state: StatusEditingState, message: RwSignal<MessageDraft>) -> AnyView {
     let components = state.components();
     match message.with(|m| m.template_text(&components, now())) {
         Some(text) => view! {
@@ -110,7 +110,7 @@ fn status_mismatch(message: RwSignal<MessageDraft>) -> Option<impl IntoView> {
 /// One `select.affect` per component: its new status, or unchanged.
 #[component]
 pub fn AffectedSelects(
-    state: StatusPageState,
+    state: StatusEditingState,
     message: RwSignal<MessageDraft>,
     /// Keeps the element ids unique on the page.
     scope: String,

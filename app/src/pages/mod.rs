@@ -7,4 +7,4 @@ pub mod incident_queue;
 pub mod new_incident;
 pub mod on_call;
 pub mod sign_in;
-pub mod status_manage;
+pub mod status_editing;

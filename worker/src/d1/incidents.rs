@@ -169,7 +169,7 @@ impl IncidentStore for D1Store {
     async fn known_categories(&self) -> Result<Vec<Category>, StoreError> {
         let rows = self
             .db
-            .prepare("SELECT name FROM status_components ORDER BY position, name")
+            .prepare("SELECT name FROM categories ORDER BY position, name")
             .all()
             .await
             .map_err(store_err)?

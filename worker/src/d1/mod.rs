@@ -7,6 +7,7 @@ mod alerts;
 mod escalation;
 mod incidents;
 mod settings;
+mod status_page;
 mod users;
 
 use crate::auth::Actor;

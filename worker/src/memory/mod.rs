@@ -6,6 +6,7 @@ mod alerts;
 mod escalation;
 mod incidents;
 mod settings;
+mod status_page;
 mod users;
 
 use crate::auth::{hash_token, Actor};
@@ -18,8 +19,12 @@ use beacon_shared::Timestamp;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap};
 
-/// A single-threaded store holding users, incidents, timelines, the audit
-/// trail, integrations, deliveries and alerts in memory.
+/// See [`MemoryStore::before_next_guarded_write`].
+type RivalWrite = Box<dyn FnOnce(&MemoryStore)>;
+
+/// A single-threaded store holding every concept's data in memory: users,
+/// incidents, timelines, the audit trail, settings, integrations, deliveries,
+/// alerts, escalation and the status page.
 pub struct MemoryStore {
     pub(super) users: RefCell<Vec<UserView>>,
     pub(super) tokens: RefCell<Vec<(String, i64)>>,
@@ -35,6 +40,9 @@ pub struct MemoryStore {
     pub(super) escalation: RefCell<escalation::EscalationTables>,
     /// Tickets whose stored row reads as corrupt (see [`MemoryStore::corrupt_ticket`]).
     pub(super) corrupt_tickets: RefCell<BTreeSet<i64>>,
+    pub(super) status_page: RefCell<status_page::MemoryStatusPage>,
+    /// A write made by "someone else" just before the next guarded write.
+    pub(super) rival_write: RefCell<Option<RivalWrite>>,
     /// When set, every call fails as if the database were down.
     pub failing: Cell<bool>,
 }
@@ -58,6 +66,8 @@ impl Default for MemoryStore {
             deliveries: RefCell::default(),
             escalation: RefCell::default(),
             corrupt_tickets: RefCell::default(),
+            status_page: RefCell::default(),
+            rival_write: RefCell::default(),
             failing: Cell::new(false),
         }
     }

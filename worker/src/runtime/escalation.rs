@@ -8,7 +8,6 @@ use crate::escalation::{self, AckLinkRequest, NotificationSender, SweepRun};
 use crate::stores::StoreError;
 use crate::webhook_signature::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use beacon_shared::Timestamp;
-use wasm_bindgen::JsValue;
 use worker::{
     console_error, console_log, Env, Fetch, Headers, Method, Request, RequestInit, Response,
 };
@@ -33,7 +32,7 @@ impl NotificationSender for FetchSender {
         let mut init = RequestInit::new();
         init.with_method(Method::Post)
             .with_headers(headers)
-            .with_body(Some(JsValue::from_str(body)));
+            .with_body(Some(body.into()));
         let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
         let response = Fetch::Request(request)
             .send()

@@ -2,16 +2,15 @@
 //! request bodies and responses, KV, outbound fetch and randomness.
 
 mod escalation;
-mod public_pages;
-mod public_status;
+mod public_page_cache;
 mod webhooks;
 
 use crate::auth::{authenticate, Actor};
-pub(crate) use crate::d1::{batch_first_changed_one, num, parse_err, store_err, text, D1Store};
+use crate::d1::D1Store;
 use crate::error::ApiError;
 use crate::request_body::check_declared_length;
 use crate::stores::StoreError;
-use crate::{alerts, incidents, users};
+use crate::{alerts, incidents, public_page, status_editing, users};
 use beacon_shared::alert::IngestFormat;
 use beacon_shared::Timestamp;
 use worker::{console_error, event, Context, Env, Headers, Method, Request, Response};
@@ -26,7 +25,7 @@ fn now() -> Timestamp {
 async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
     escalation::scheduled(&env, Timestamp::from_unix_millis(event.schedule() as i64)).await;
     if let Ok(store) = D1Store::from_env(&env) {
-        public_pages::refresh(&env, &store, &[]).await;
+        public_page_cache::refresh(&env, &store, &[]).await;
     }
 }
 
@@ -59,8 +58,8 @@ async fn route(
     method: &Method,
     path: &str,
 ) -> Result<Response, ApiError> {
-    if matches!(method, Method::Get | Method::Head) && public_pages::is_public_path(path) {
-        return public_pages::serve(env, store_for_request(env, req), path).await;
+    if matches!(method, Method::Get | Method::Head) && public_page::is_public_path(path) {
+        return public_page_cache::serve(env, store_for_request(env, req), path).await;
     }
     let store = store_for_request(env, req)?;
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -177,73 +176,113 @@ async fn api(
             let config = crate::escalation::put_config(store, &actor, &body, now()).await?;
             json_ok(&config, 200)
         }
-        (Method::Get, ["status", "page"]) => {
-            json_ok(&public_status::page_for_editing(env, store).await?, 200)
-        }
-        (Method::Get, ["status", "slo"]) => json_ok(&public_status::slo_policy(store).await?, 200),
+        (Method::Get, ["status", "page"]) => json_ok(
+            &status_editing::page_for_editing(store, &public_url(env)).await?,
+            200,
+        ),
+        (Method::Get, ["status", "slo"]) => json_ok(&public_page::slo_policy(store).await?, 200),
         (Method::Put, ["status", "slo"]) => {
             let body = read_body(req).await?;
-            let policy = public_status::put_slo_policy(env, store, &actor, &body).await?;
-            public_pages::refresh(env, store, &[]).await;
+            let policy =
+                status_editing::put_slo_policy(store, &actor, &body, now(), &public_url(env))
+                    .await?;
+            public_page_cache::refresh(env, store, &[]).await;
             json_ok(&policy, 200)
         }
         (Method::Post, ["status", "components"]) => {
             let body = read_body(req).await?;
-            let component = public_status::create_component(store, &actor, &body).await?;
-            public_pages::refresh(env, store, &[]).await;
+            let component =
+                status_editing::create_component(store, &actor, &body, now(), &mut fresh_ids())
+                    .await?;
+            public_page_cache::refresh(env, store, &[]).await;
             json_ok(&component, 201)
         }
         (Method::Put, ["status", "components", id]) => {
             let body = read_body(req).await?;
-            let component = public_status::update_component(store, &actor, id, &body).await?;
-            public_pages::refresh(env, store, &[]).await;
+            let component =
+                status_editing::update_component(store, &actor, id, &body, now()).await?;
+            public_page_cache::refresh(env, store, &[]).await;
             json_ok(&component, 200)
         }
         (Method::Put, ["status", "components", id, "status"]) => {
             let body = read_body(req).await?;
-            let component = public_status::set_component_status(store, &actor, id, &body).await?;
-            public_pages::refresh(env, store, &[]).await;
+            let component =
+                status_editing::set_component_status(store, &actor, id, &body, now()).await?;
+            public_page_cache::refresh(env, store, &[]).await;
             json_ok(&component, 200)
         }
         (Method::Post, ["status", "groups"]) => {
             let body = read_body(req).await?;
-            let group = public_status::create_group(store, &actor, &body).await?;
-            public_pages::refresh(env, store, &[]).await;
+            let group =
+                status_editing::create_group(store, &actor, &body, now(), &mut fresh_ids()).await?;
+            public_page_cache::refresh(env, store, &[]).await;
             json_ok(&group, 201)
         }
         (Method::Post, ["status", "incidents"]) => {
             let body = read_body(req).await?;
-            let published =
-                public_status::create_public_incident(env, store, &actor, &body).await?;
+            let published = status_editing::create_public_incident(
+                store,
+                &actor,
+                &body,
+                now(),
+                &mut fresh_ids(),
+                &public_url(env),
+            )
+            .await?;
             if !published.published {
                 return json_ok(&published, 200);
             }
-            public_pages::refresh(env, store, &[&published.incident.id]).await;
+            public_page_cache::refresh(env, store, &[&published.incident.id]).await;
             json_ok(&published, 201)
         }
         (Method::Post, ["status", "incidents", id, "updates"]) => {
             let body = read_body(req).await?;
-            let published = public_status::add_public_update(env, store, &actor, id, &body).await?;
+            let published = status_editing::add_public_update(
+                store,
+                &actor,
+                id,
+                &body,
+                now(),
+                &mut fresh_ids(),
+                &public_url(env),
+            )
+            .await?;
             if published.published {
-                public_pages::refresh(env, store, &[id]).await;
+                public_page_cache::refresh(env, store, &[id]).await;
             }
             json_ok(&published, 200)
         }
         (Method::Post, ["status", "maintenances"]) => {
             let body = read_body(req).await?;
-            let published = public_status::create_maintenance(env, store, &actor, &body).await?;
+            let published = status_editing::create_maintenance(
+                store,
+                &actor,
+                &body,
+                now(),
+                &mut fresh_ids(),
+                &public_url(env),
+            )
+            .await?;
             if !published.published {
                 return json_ok(&published, 200);
             }
-            public_pages::refresh(env, store, &[&published.scheduled_maintenance.id]).await;
+            public_page_cache::refresh(env, store, &[&published.scheduled_maintenance.id]).await;
             json_ok(&published, 201)
         }
         (Method::Post, ["status", "maintenances", id, "updates"]) => {
             let body = read_body(req).await?;
-            let published =
-                public_status::add_maintenance_update(env, store, &actor, id, &body).await?;
+            let published = status_editing::add_maintenance_update(
+                store,
+                &actor,
+                id,
+                &body,
+                now(),
+                &mut fresh_ids(),
+                &public_url(env),
+            )
+            .await?;
             if published.published {
-                public_pages::refresh(env, store, &[id]).await;
+                public_page_cache::refresh(env, store, &[id]).await;
             }
             json_ok(&published, 200)
         }
@@ -308,6 +347,21 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(|e| StoreError::Unavailable(e.to_string()))?;
     Ok(bytes)
+}
+
+/// Fresh public ids in Statuspage's style, 12 lowercase letters and digits
+/// each, drawn as a handler takes them (none if the CSPRNG fails).
+fn fresh_ids() -> impl Iterator<Item = String> {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    std::iter::from_fn(|| {
+        let bytes = random_bytes::<12>().ok()?;
+        Some(
+            bytes
+                .iter()
+                .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+                .collect(),
+        )
+    })
 }
 
 /// 256 random bits from the runtime's CSPRNG, hex, with a recognisable prefix.

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod escalation;
 pub mod incidents;
 pub mod settings;
+pub mod status_page;
 pub mod users;
 
 pub use alerts::{
@@ -22,6 +23,10 @@ pub use incidents::{
     NewIncidentRecord,
 };
 pub use settings::{Setting, SettingChange, SettingsStore};
+pub use status_page::{
+    ComponentReplacement, PageAudit, PageContents, Publication, RecordedStatus, Revised, Revision,
+    StatusLog, StatusPageStore, StoredPublicIncident, TicketNote,
+};
 pub use users::{NewTokenRecord, NewUserRecord, UserStore};
 
 use crate::error::ApiError;

@@ -6,15 +6,15 @@
 use crate::components::maintenance_forms::{MaintenanceList, ScheduleMaintenanceForm};
 use crate::components::public_incident_form::NewPublicIncidentForm;
 use crate::components::public_incident_list::{ResolvedIncidents, UnresolvedIncidents};
-use crate::components::status_components::ComponentsSection;
+use crate::components::status_editing_components::ComponentsSection;
 use crate::credentials::use_credentials;
-use crate::status_page_state::StatusPageState;
+use crate::status_editing_state::StatusEditingState;
 use leptos::prelude::*;
 
 #[component]
-pub fn StatusManage() -> impl IntoView {
+pub fn StatusEditing() -> impl IntoView {
     let credentials = use_credentials();
-    let state = StatusPageState::new(credentials);
+    let state = StatusEditingState::new(credentials);
     Effect::new(move |_| match credentials.token.get() {
         Some(token) => {
             state.load_reader(token);
@@ -67,7 +67,7 @@ pub fn StatusManage() -> impl IntoView {
 }
 
 /// What customers see at the top of the public page right now.
-fn page_indicator(state: StatusPageState) -> impl IntoView {
+fn page_indicator(state: StatusEditingState) -> impl IntoView {
     move || {
         state.page.with(|page| {
             page.as_ref().map(|page| {
@@ -83,7 +83,7 @@ fn page_indicator(state: StatusPageState) -> impl IntoView {
 }
 
 /// Shown to signed-in readers whose role may not publish.
-fn read_only_note(state: StatusPageState) -> impl IntoView {
+fn read_only_note(state: StatusEditingState) -> impl IntoView {
     move || {
         state
             .role

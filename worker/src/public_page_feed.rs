@@ -1,4 +1,4 @@
-//! The status page's incident history as feeds (SPEC M3): Atom at
+//! The public page's incident history as feeds (SPEC M3): Atom at
 //! `/history.atom` and RSS 2.0 at `/history.rss`, one entry per public
 //! incident or maintenance, newest change first.
 //!
@@ -7,7 +7,7 @@
 //! then carried as XML text (escaped again), as feed readers expect.
 
 use beacon_shared::status_page::{PublicUpdate, StatusPage};
-use beacon_shared::statuspage_api::LIST_LIMIT;
+use beacon_shared::statuspage_wire::LIST_LIMIT;
 use beacon_shared::Timestamp;
 use chrono::{Datelike, Month, Timelike};
 use maud::html;
@@ -210,7 +210,7 @@ pub fn rss(page: &StatusPage, base: &str, now: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status_page::tests::{at, component, incident, maintenance, page, NOW};
+    use crate::public_page_html::tests::{at, component, incident, maintenance, page, NOW};
     use beacon_shared::status_page::{ComponentStatus, PublicIncidentStatus};
 
     fn sample() -> StatusPage {

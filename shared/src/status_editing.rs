@@ -1,14 +1,14 @@
 //! Wire types of customer support's status-page API (`/api/status/*`, SPEC
 //! M1-M5): the requests the app sends and the worker decodes, and what the
 //! worker answers. The public, Statuspage-compatible JSON is in
-//! [`crate::statuspage_api`].
+//! [`crate::statuspage_wire`].
 
 use crate::category::Category;
 use crate::status_page::{
     ComponentId, ComponentStatus, Impact, MaintenanceStatus, MessageTemplate, PublicIncidentStatus,
     UpdateBody,
 };
-use crate::statuspage_api::{IncidentJson, ScheduledMaintenanceJson};
+use crate::statuspage_wire::{IncidentJson, ScheduledMaintenanceJson};
 use crate::timestamp::Timestamp;
 use crate::triage::Title;
 use serde::{Deserialize, Serialize};

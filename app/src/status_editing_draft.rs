@@ -1,5 +1,5 @@
 //! The status-page forms' raw values (SPEC M1-M5) and their conversion into
-//! the requests of `beacon_shared::status_api`.
+//! the requests of `beacon_shared::status_editing`.
 //!
 //! The forms keep what customer support chose or typed; the functions here
 //! turn that into the wire types and render the text a template will
@@ -7,7 +7,7 @@
 
 use crate::pages::alert_queue::parse_incident_number;
 use beacon_shared::category::Category;
-use beacon_shared::status_api::{
+use beacon_shared::status_editing::{
     ComponentUpdate, NewMaintenance, NewMaintenanceUpdate, NewPublicIncident, NewPublicUpdate,
     UpdateText,
 };
@@ -15,7 +15,7 @@ use beacon_shared::status_page::{
     Component, ComponentId, ComponentStatus, Impact, MaintenanceStatus, MaintenanceWindow,
     MessageTemplate, PublicIncidentStatus, UpdateBody,
 };
-use beacon_shared::statuspage_api::ImpactJson;
+use beacon_shared::statuspage_wire::ImpactJson;
 use beacon_shared::triage::Title;
 use beacon_shared::Timestamp;
 use std::collections::{BTreeMap, BTreeSet};

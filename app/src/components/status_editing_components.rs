@@ -2,16 +2,18 @@
 //! component and setting each component's public status by hand.
 
 use crate::api;
-use crate::status_draft::{available_categories, category_to_add, COMPONENT_STATUS_CHOICES};
-use crate::status_page_state::{RequestState, StatusPageState};
+use crate::status_editing_draft::{
+    available_categories, category_to_add, COMPONENT_STATUS_CHOICES,
+};
+use crate::status_editing_state::{RequestState, StatusEditingState};
 use beacon_shared::category::Category;
-use beacon_shared::status_api::{ComponentStatusChange, NewStatusComponent};
+use beacon_shared::status_editing::{ComponentStatusChange, NewStatusComponent};
 use beacon_shared::status_page::{Component, ComponentStatus, StatusPage};
 use leptos::prelude::*;
 
 /// The add form (for those who publish) and one row per component.
 #[component]
-pub fn ComponentsSection(state: StatusPageState) -> impl IntoView {
+pub fn ComponentsSection(state: StatusEditingState) -> impl IntoView {
     let result = RwSignal::new(None::<String>);
     let rows = move || {
         let may_publish = state.may_publish();
@@ -52,7 +54,7 @@ fn group_name(page: &StatusPage, component: &Component) -> Option<String> {
 }
 
 #[component]
-fn AddComponent(state: StatusPageState, result: RwSignal<Option<String>>) -> impl IntoView {
+fn AddComponent(state: StatusEditingState, result: RwSignal<Option<String>>) -> impl IntoView {
     let chosen = RwSignal::new(String::new());
     let request = RequestState::default();
     let available = move || {
@@ -115,7 +117,7 @@ fn category_options(available: Vec<Category>, chosen: RwSignal<String>) -> AnyVi
 
 #[component]
 fn ComponentRow(
-    state: StatusPageState,
+    state: StatusEditingState,
     component: Component,
     group: Option<String>,
     result: RwSignal<Option<String>>,

@@ -13,7 +13,7 @@ use std::future::Future;
 
 /// Everything the screen's sections read; `Copy`, so each takes it by value.
 #[derive(Clone, Copy)]
-pub struct StatusPageState {
+pub struct StatusEditingState {
     credentials: Credentials,
     pub page: RwSignal<Option<StatusPage>>,
     pub categories: RwSignal<Vec<String>>,
@@ -22,7 +22,7 @@ pub struct StatusPageState {
     pub load_error: RwSignal<Option<String>>,
 }
 
-impl StatusPageState {
+impl StatusEditingState {
     pub fn new(credentials: Credentials) -> Self {
         Self {
             credentials,

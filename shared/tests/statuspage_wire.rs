@@ -7,7 +7,7 @@ use beacon_shared::status_page::{
     MaintenanceStatus, MaintenanceWindow, PageId, PageInfo, PublicIncident, PublicIncidentStatus,
     PublicUpdate, ScheduledMaintenance, StatusPage, UpdateBody, UpdateId,
 };
-use beacon_shared::statuspage_api::{
+use beacon_shared::statuspage_wire::{
     active_maintenances, components, incidents, scheduled_maintenances, status, summary,
     unresolved_incidents, upcoming_maintenances, SummaryResponse,
 };
@@ -704,7 +704,7 @@ fn the_other_endpoints_select_what_their_names_say() {
     assert_eq!(resolved.monitoring_at, Some(t("2026-04-01T08:10:00Z")));
 
     let ids =
-        |response: beacon_shared::statuspage_api::ScheduledMaintenancesResponse| -> Vec<String> {
+        |response: beacon_shared::statuspage_wire::ScheduledMaintenancesResponse| -> Vec<String> {
             response
                 .scheduled_maintenances
                 .into_iter()

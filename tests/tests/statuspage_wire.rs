@@ -1,18 +1,18 @@
 //! The public status page's JSON against the real worker: components managed by
 //! customer support, served at Statuspage's paths with its field names and values.
 
-use crate::status_pages::component_id;
+use crate::public_page::component_id;
 use crate::{check, send, Env, TestFn};
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
 
 pub const TESTS: &[(&str, TestFn)] = &[
     (
-        "public_status::components_are_managed_by_csup_and_served_like_statuspage",
+        "statuspage_wire::components_are_managed_by_csup_and_served_like_statuspage",
         components_are_managed_by_csup_and_served_like_statuspage,
     ),
     (
-        "public_status::csup_publishes_an_incident_from_a_p1_ticket_with_templates",
+        "statuspage_wire::csup_publishes_an_incident_from_a_p1_ticket_with_templates",
         csup_publishes_an_incident_from_a_p1_ticket_with_templates,
     ),
 ];

@@ -9,19 +9,19 @@ use serde_json::{json, Value};
 
 pub const TESTS: &[(&str, TestFn)] = &[
     (
-        "status_pages::markup_is_escaped_in_the_html_pages_and_feeds",
+        "public_page::markup_is_escaped_in_the_html_pages_and_feeds",
         markup_is_escaped_in_the_html_pages_and_feeds,
     ),
     (
-        "status_pages::security_incidents_reach_no_public_output",
+        "public_page::security_incidents_reach_no_public_output",
         security_incidents_reach_no_public_output,
     ),
     (
-        "status_pages::maintenance_is_scheduled_started_and_completed",
+        "public_page::maintenance_is_scheduled_started_and_completed",
         maintenance_is_scheduled_started_and_completed,
     ),
     (
-        "status_pages::status_is_served_from_the_last_copy_when_d1_fails",
+        "public_page::status_is_served_from_the_last_copy_when_d1_fails",
         status_is_served_from_the_last_copy_when_d1_fails,
     ),
 ];
