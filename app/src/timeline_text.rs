@@ -156,81 +156,115 @@ pub fn describe(entry: &TimelineEntryView) -> EntryText {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use beacon_shared::alert::IngestFormat;
+    use beacon_shared::escalation::IdempotencyKey;
+    use beacon_shared::lifecycle::{IncidentStatus, Transition};
+    use beacon_shared::timeline::{
+        Acknowledgement, AlertMove, Link, NotifiedAction, NotifiedRecipient, PriorityChangeKind,
+        PriorityChanged, StatusChanged,
+    };
+    use beacon_shared::Priority;
     use beacon_shared::Timestamp;
-    use serde_json::{json, Value};
 
-    fn entry(kind: &str, body: Value) -> TimelineEntryView {
+    fn entry(event: TimelineEvent) -> TimelineEntryView {
         TimelineEntryView {
             id: 1,
             at: Timestamp::from_unix_millis(0),
             actor: "sam".into(),
-            event: TimelineEvent::from_stored(kind, &body.to_string()).expect("a valid entry"),
+            event,
         }
+    }
+
+    fn link(url: &str) -> TimelineEntryView {
+        entry(TimelineEvent::Link(Link {
+            title: "chat".into(),
+            url: url.into(),
+        }))
     }
 
     #[test]
     fn describes_each_kind() {
-        let discard = entry(
-            "status_changed",
-            json!({"from": "triage", "to": "discarded", "transition": {"action": "discard", "reason": "test alert"}}),
-        );
+        let note = AlertNote {
+            integration: "prod-am".into(),
+            format: IngestFormat::Alertmanager,
+            dedup_key: "k1".into(),
+            summary: "Disk full".into(),
+            severity: None,
+            links: Vec::new(),
+            short_lived: Some(true),
+        };
+        let cases = [
+            (
+                TimelineEvent::StatusChanged(StatusChanged {
+                    from: IncidentStatus::Triage,
+                    to: IncidentStatus::Discarded,
+                    transition: Transition::Discard {
+                        reason: "test alert".into(),
+                    },
+                    priority_decision: None,
+                }),
+                "Status triage → discarded: test alert",
+            ),
+            (
+                TimelineEvent::PriorityChanged(PriorityChanged {
+                    from: Some(Priority::P1),
+                    to: Priority::P2,
+                    rules_priority: Priority::P1,
+                    decision: PriorityChangeKind::LoweredByManagement,
+                    reason: Some("one customer".into()),
+                }),
+                "Priority P1 → P2 (rules say P1): one customer",
+            ),
+            (
+                TimelineEvent::AlertResolved(note.clone()),
+                "Alert resolved by prod-am: Disk full (cleared before triage: short-lived)",
+            ),
+            (
+                TimelineEvent::AlertAttached(AlertMove {
+                    alert_id: 3,
+                    integration: "prod-am".into(),
+                    dedup_key: "k1".into(),
+                    summary: "Disk full".into(),
+                    from_incident: Some(7),
+                    to_incident: None,
+                }),
+                "Alert attached from incident 7: Disk full",
+            ),
+            (
+                TimelineEvent::Paged(EscalationNote {
+                    action: "page".into(),
+                    key: IdempotencyKey::from_stored("incident/1/page/0".into()),
+                    due_at: Timestamp::from_unix_millis(0),
+                    kind: NotifiedAction {
+                        to: NotifiedRecipient {
+                            kind: RecipientKind::Person,
+                            name: Some("ic-alice".into()),
+                        },
+                    },
+                    channels: 1,
+                    unstaffed: false,
+                }),
+                "Paged ic-alice (1 channel)",
+            ),
+            (
+                TimelineEvent::Acknowledged(Acknowledgement {
+                    by: "ic-alice".into(),
+                    via: AcknowledgedVia::SignedLink,
+                }),
+                "Acknowledged by ic-alice (from the page's link)",
+            ),
+        ];
+        for (event, summary) in cases {
+            assert_eq!(describe(&entry(event)).summary, summary);
+        }
         assert_eq!(
-            describe(&discard).summary,
-            "Status triage → discarded: test alert"
-        );
-        let lowered = entry(
-            "priority_changed",
-            json!({"from": "P1", "to": "P2", "rules_priority": "P1", "decision": "lowered_by_management", "reason": "one customer"}),
-        );
-        assert_eq!(
-            describe(&lowered).summary,
-            "Priority P1 → P2 (rules say P1): one customer"
-        );
-        let resolved = entry(
-            "alert_resolved",
-            json!({"integration": "prod-am", "format": "alertmanager", "dedup_key": "k1", "summary": "Disk full", "short_lived": true}),
-        );
-        assert_eq!(
-            describe(&resolved).summary,
-            "Alert resolved by prod-am: Disk full (cleared before triage: short-lived)"
-        );
-        let attached = entry(
-            "alert_attached",
-            json!({"alert_id": 3, "integration": "prod-am", "dedup_key": "k1", "from_incident": 7, "summary": "Disk full"}),
-        );
-        assert_eq!(
-            describe(&attached).summary,
-            "Alert attached from incident 7: Disk full"
-        );
-        let paged = entry(
-            "paged",
-            json!({"action": "page", "key": "incident/1/page/0", "due_at": "2026-11-23T03:12:00Z",
-                   "kind": {"type": "remind", "to": {"kind": "person", "name": "ic-alice", "on_call": null},
-                            "deadline": "acknowledge", "deadline_at": "2026-11-23T03:27:00Z"},
-                   "channels": 1}),
-        );
-        assert_eq!(describe(&paged).summary, "Paged ic-alice (1 channel)");
-        let acked = entry(
-            "acknowledged",
-            json!({"by": "ic-alice", "via": "signed_link"}),
-        );
-        assert_eq!(
-            describe(&acked).summary,
-            "Acknowledged by ic-alice (from the page's link)"
-        );
-        let link = entry(
-            "link",
-            json!({"title": "chat", "url": "https://chat.example/x"}),
-        );
-        assert_eq!(
-            describe(&link).link,
+            describe(&link("https://chat.example/x")).link,
             Some(("chat".into(), "https://chat.example/x".into()))
         );
     }
 
     #[test]
     fn unsafe_links_are_not_linked() {
-        let link = entry("link", json!({"title": "x", "url": "javascript:alert(1)"}));
-        assert_eq!(describe(&link).link, None);
+        assert_eq!(describe(&link("javascript:alert(1)")).link, None);
     }
 }

@@ -127,8 +127,18 @@ fn lifecycle_transitions_are_checked_and_recorded() {
     ))
     .unwrap();
     assert_eq!(detail.incident.status, IncidentStatus::Resolved);
-    let kinds: Vec<&str> = detail.timeline.iter().map(|e| e.event.kind()).collect();
-    assert_eq!(kinds, ["created", "status_changed", "status_changed"]);
+    let events: Vec<&TimelineEvent> = detail.timeline.iter().map(|e| &e.event).collect();
+    assert!(
+        matches!(
+            events.as_slice(),
+            [
+                TimelineEvent::Created(_),
+                TimelineEvent::StatusChanged(_),
+                TimelineEvent::StatusChanged(_)
+            ]
+        ),
+        "{events:?}"
+    );
     assert!(detail.timeline.windows(2).all(|w| w[0].at <= w[1].at));
 }
 
