@@ -102,8 +102,8 @@ fn triage_form_classifies_live_submits_and_shows_on_status(env: &Env) -> Result<
                 .click()
                 .await?;
             wait_for(&client, "#timeline li[data-kind=created]").await?;
-            client
-                .find(Locator::Css("#action-classify_as_problem"))
+            // The actions appear once the reader's role has loaded, after the ticket.
+            wait_for(&client, "#action-classify_as_problem")
                 .await?
                 .click()
                 .await?;
