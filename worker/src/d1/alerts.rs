@@ -6,7 +6,8 @@
 
 use super::incidents::labels_json;
 use super::{
-    batch_first_changed_one, json_text, num, opt_text, parse_err, store_err, text, D1Store, IdRow,
+    batch_first_changed_one, first_returned, json_text, num, opt_text, parse_err, text, D1Store,
+    IdRow,
 };
 use crate::auth::Actor;
 use crate::ingest::{AlertPlan, DeliveryPlan, IncidentTarget, LabelChange};
@@ -22,7 +23,6 @@ use beacon_shared::timeline::TimelineEvent;
 use beacon_shared::triage::Name;
 use beacon_shared::Timestamp;
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
 #[derive(Deserialize)]
@@ -137,10 +137,6 @@ struct CountRow {
 }
 
 impl D1Store {
-    fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
-        self.db.prepare(sql).bind(args).map_err(store_err)
-    }
-
     /// The integration in the row `column = value`, with its stored secret hash.
     async fn integration_where(
         &self,
@@ -148,16 +144,14 @@ impl D1Store {
         value: &str,
     ) -> Result<Option<(Integration, String)>, StoreError> {
         let row = self
-            .statement(
+            .first::<IntegrationRow>(
                 &format!(
                     "SELECT id, name, format, owner_group, user_id, mapping, secret_hash \
                      FROM integrations WHERE {column} = ?1"
                 ),
                 &[text(value)],
-            )?
-            .first::<IntegrationRow>(None)
-            .await
-            .map_err(store_err)?;
+            )
+            .await?;
         row.map(IntegrationRow::into_integration).transpose()
     }
 
@@ -246,7 +240,7 @@ impl D1Store {
                 statements.push(self.statement(
                     &format!(
                         "INSERT INTO alerts (integration_id, dedup_key, status, summary, severity, signal, incident_id, \
-                         first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, {incident_sql}, ?7, ?7)"
+                     first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, {incident_sql}, ?7, ?7)"
                     ),
                     &[
                         num(integration.id),
@@ -331,13 +325,9 @@ impl AlertStore for D1Store {
             )?,
             self.audit_record_statement(integration.at, &integration.actor, &integration.audit)?,
         ];
-        let results = self.db.batch(statements).await?;
-        results
-            .get(1)
-            .map(|r| r.results::<IdRow>())
-            .transpose()
-            .map_err(store_err)?
-            .and_then(|rows| rows.first().map(|r| r.id as i64))
+        let results = self.batch(statements).await?;
+        first_returned::<IdRow>(&results, 1)?
+            .map(|r| r.id as i64)
             .ok_or_else(|| StoreError::Unavailable("insert returned no id".into()))
     }
 
@@ -363,16 +353,12 @@ impl AlertStore for D1Store {
         integration_id: i64,
         key: &DedupKey,
     ) -> Result<KeyHistory, StoreError> {
-        let row = self
-            .statement(
-                "SELECT a.id, a.status, a.incident_id, i.status AS incident_status, i.labels AS incident_labels \
-                 FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id \
-                 WHERE a.integration_id = ?1 AND a.dedup_key = ?2 ORDER BY a.id DESC LIMIT 1",
-                &[num(integration_id), text(key.as_str())],
-            )?
-            .first::<KeyRow>(None)
-            .await
-            .map_err(store_err)?;
+        let row = self.first::<KeyRow>(
+            "SELECT a.id, a.status, a.incident_id, i.status AS incident_status, i.labels AS incident_labels \
+             FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id \
+             WHERE a.integration_id = ?1 AND a.dedup_key = ?2 ORDER BY a.id DESC LIMIT 1",
+            &[num(integration_id), text(key.as_str())],
+        ).await?;
         let Some(row) = row else {
             return Ok(KeyHistory::default());
         };
@@ -407,16 +393,14 @@ impl AlertStore for D1Store {
         for plan in &delivery.plans {
             statements.extend(self.plan_statements(delivery, plan, &actor)?);
         }
-        self.db.batch(statements).await?;
+        self.batch(statements).await?;
         Ok(())
     }
 
     async fn get_alert(&self, id: i64) -> Result<Option<AlertRecord>, StoreError> {
         let row = self
-            .statement(&format!("{SELECT_ALERTS} WHERE a.id = ?1"), &[num(id)])?
-            .first::<AlertRow>(None)
-            .await
-            .map_err(store_err)?;
+            .first::<AlertRow>(&format!("{SELECT_ALERTS} WHERE a.id = ?1"), &[num(id)])
+            .await?;
         row.map(AlertRecord::try_from).transpose()
     }
 
@@ -431,19 +415,15 @@ impl AlertStore for D1Store {
             args.push(text(AlertStatus::Resolved.as_str()));
         }
         let rows = self
-            .statement(
+            .all::<AlertRow>(
                 &format!(
                     "{SELECT_ALERTS} {only_open} \
-                     ORDER BY coalesce(i.status = ?1, 0) DESC, a.first_seen DESC, a.id DESC LIMIT {}",
+             ORDER BY coalesce(i.status = ?1, 0) DESC, a.first_seen DESC, a.id DESC LIMIT {}",
                     AlertFilter::LIMIT
                 ),
                 &args,
-            )?
-            .all()
-            .await
-            .map_err(store_err)?
-            .results::<AlertRow>()
-            .map_err(store_err)?;
+            )
+            .await?;
         rows.into_iter().map(AlertRecord::try_from).collect()
     }
 
@@ -480,13 +460,11 @@ impl AlertStore for D1Store {
 
     async fn alerts_on_incident(&self, incident_id: i64) -> Result<u64, StoreError> {
         let row = self
-            .statement(
+            .first::<CountRow>(
                 "SELECT count(*) AS n FROM alerts WHERE incident_id = ?1",
                 &[num(incident_id)],
-            )?
-            .first::<CountRow>(None)
-            .await
-            .map_err(store_err)?;
+            )
+            .await?;
         Ok(row.map_or(0, |r| r.n as u64))
     }
 }

@@ -14,9 +14,10 @@ use crate::auth::Actor;
 use crate::error::ApiError;
 use crate::stores::{NewAuditRecord, StoreError};
 use beacon_shared::Timestamp;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Env};
+use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 
 /// Every store trait on one D1 database.
 pub(crate) struct D1Store {
@@ -73,6 +74,19 @@ pub(crate) fn json_text(v: &serde_json::Value) -> JsValue {
     JsValue::from_str(&v.to_string())
 }
 
+/// The first row the statement at `index` of a batch returned (`RETURNING`).
+pub(crate) fn first_returned<T: DeserializeOwned>(
+    results: &[D1Result],
+    index: usize,
+) -> Result<Option<T>, StoreError> {
+    let rows = results
+        .get(index)
+        .map(|r| r.results::<T>())
+        .transpose()
+        .map_err(store_err)?;
+    Ok(rows.and_then(|rows| rows.into_iter().next()))
+}
+
 #[derive(Deserialize)]
 pub(crate) struct IdRow {
     pub(crate) id: f64,
@@ -108,6 +122,55 @@ pub(crate) async fn batch_first_changed_one(
 }
 
 impl D1Store {
+    /// `sql` with its `?N` parameters bound to `args`.
+    pub(crate) fn statement(
+        &self,
+        sql: &str,
+        args: &[JsValue],
+    ) -> Result<D1PreparedStatement, StoreError> {
+        self.db.prepare(sql).bind(args).map_err(store_err)
+    }
+
+    /// The first row `sql` reads, if any.
+    pub(crate) async fn first<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[JsValue],
+    ) -> Result<Option<T>, StoreError> {
+        self.statement(sql, args)?
+            .first::<T>(None)
+            .await
+            .map_err(store_err)
+    }
+
+    /// Every row `sql` reads.
+    pub(crate) async fn all<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[JsValue],
+    ) -> Result<Vec<T>, StoreError> {
+        self.statement(sql, args)?
+            .all()
+            .await
+            .map_err(store_err)?
+            .results::<T>()
+            .map_err(store_err)
+    }
+
+    /// Runs `sql` for what it writes.
+    pub(crate) async fn run(&self, sql: &str, args: &[JsValue]) -> Result<(), StoreError> {
+        self.statement(sql, args)?.run().await.map_err(store_err)?;
+        Ok(())
+    }
+
+    /// Runs `statements` as one batch.
+    pub(crate) async fn batch(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+    ) -> Result<Vec<D1Result>, StoreError> {
+        self.db.batch(statements).await.map_err(store_err)
+    }
+
     /// The audit INSERT that follows a write, for one batch.
     pub(crate) fn audit_statement(
         &self,
