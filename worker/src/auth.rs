@@ -2,6 +2,7 @@
 
 use crate::error::ApiError;
 use crate::stores::UserStore;
+use beacon_shared::api::UserView;
 use beacon_shared::role::Role;
 use sha2::{Digest, Sha256};
 
@@ -11,6 +12,16 @@ pub struct Actor {
     pub user_id: i64,
     pub name: String,
     pub role: Role,
+}
+
+impl From<UserView> for Actor {
+    fn from(user: UserView) -> Self {
+        Actor {
+            user_id: user.id,
+            name: user.name,
+            role: user.role,
+        }
+    }
 }
 
 /// The hex SHA-256 of a token; the only form in which tokens are stored.

@@ -55,11 +55,7 @@ impl UserStore for D1Store {
             )
             .await?;
         let user = row.map(UserView::try_from).transpose()?;
-        Ok(user.map(|u| Actor {
-            user_id: u.id,
-            name: u.name,
-            role: u.role,
-        }))
+        Ok(user.map(Actor::from))
     }
 
     async fn create_user(&self, user: &NewUserRecord<'_>) -> Result<UserView, StoreError> {
