@@ -24,17 +24,10 @@ impl SettingsStore for D1Store {
     async fn put_setting(&self, change: &SettingChange<'_>) -> Result<(), StoreError> {
         let put = self.statement(
             "INSERT INTO settings (name, value) VALUES (?1, ?2) \
-                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
             &[text(change.setting.name()), text(&change.value)],
         )?;
-        let audit = self.audit_statement(
-            change.at,
-            change.actor,
-            change.action,
-            &format!("settings/{}", change.setting.name()),
-            change.before.as_ref(),
-            change.after.as_ref(),
-        )?;
+        let audit = self.audit_record_statement(change.at, change.actor, &change.audit_record())?;
         self.batch(vec![put, audit]).await?;
         Ok(())
     }
