@@ -210,22 +210,12 @@ pub fn rss(page: &StatusPage, base: &str, now: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::public_page_html::tests::{at, component, incident, maintenance, page, NOW};
-    use beacon_shared::status_page::{ComponentStatus, PublicIncidentStatus};
+    use crate::public_page_html::tests::{at, maintenance, payments_outage_page, NOW};
 
     fn sample() -> StatusPage {
-        page(
-            vec![component(
-                "payments",
-                "Payments",
-                ComponentStatus::PartialOutage,
-            )],
-            vec![incident(
-                "inc1",
-                "<script>alert(1)</script> & co",
-                PublicIncidentStatus::Investigating,
-                "Card <b>payments</b> fail",
-            )],
+        payments_outage_page(
+            "<script>alert(1)</script> & co",
+            "Card <b>payments</b> fail",
             vec![maintenance("mnt1", "Database upgrade")],
         )
     }
