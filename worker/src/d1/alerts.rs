@@ -6,8 +6,8 @@
 
 use super::incidents::labels_json;
 use super::{
-    batch_first_changed_one, first_returned, json_text, num, opt_text, parse_err, text, D1Store,
-    IdRow,
+    batch_first_changed_one, first_returned, json_text, num, opt_text, parse_err, parse_optional,
+    text, D1Store, IdRow,
 };
 use crate::auth::Actor;
 use crate::ingest::{AlertPlan, DeliveryPlan, IncidentTarget, LabelChange};
@@ -42,12 +42,7 @@ impl IntegrationRow {
             id: self.id as i64,
             name: Name::parse(&self.name).map_err(parse_err)?,
             format: self.format.parse::<IngestFormat>().map_err(parse_err)?,
-            owner_group: self
-                .owner_group
-                .as_deref()
-                .map(Name::parse)
-                .transpose()
-                .map_err(parse_err)?,
+            owner_group: parse_optional(self.owner_group.as_deref(), Name::parse)?,
             user_id: self.user_id as i64,
             mapping: match self.mapping {
                 Some(m) => serde_json::from_str(&m).map_err(parse_err)?,
@@ -107,12 +102,7 @@ impl TryFrom<AlertRow> for AlertRecord {
                 status: incident_status(&status)?,
                 // A category that does not parse is corrupt, never "no category":
                 // it decides who may see the alert (K3).
-                category: row
-                    .incident_category
-                    .as_deref()
-                    .map(Category::parse)
-                    .transpose()
-                    .map_err(parse_err)?,
+                category: parse_optional(row.incident_category.as_deref(), Category::parse)?,
             }),
             _ => None,
         };

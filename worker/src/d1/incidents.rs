@@ -1,8 +1,8 @@
 //! [`IncidentStore`] on D1: `incidents`, `timeline_entries` and their audit rows.
 
 use super::{
-    batch_first_changed_one, first_returned, json_text, num, opt_text, parse_err, text, D1Store,
-    IdRow, NameRow,
+    batch_first_changed_one, first_returned, json_text, num, opt_text, parse_err, parse_optional,
+    text, D1Store, IdRow, NameRow,
 };
 use crate::stores::{
     IncidentChange, IncidentFilter, IncidentRecord, IncidentState, IncidentStore,
@@ -49,19 +49,9 @@ impl TryFrom<IncidentRow> for IncidentRecord {
                 priority: row.priority.parse::<Priority>().map_err(parse_err)?,
                 rules_priority: row.rules_priority.parse::<Priority>().map_err(parse_err)?,
                 status: row.status.parse::<IncidentStatus>().map_err(parse_err)?,
-                category: row
-                    .category
-                    .as_deref()
-                    .map(Category::parse)
-                    .transpose()
-                    .map_err(parse_err)?,
+                category: parse_optional(row.category.as_deref(), Category::parse)?,
                 labels: Labels::try_from(labels).map_err(parse_err)?,
-                owner_group: row
-                    .owner_group
-                    .as_deref()
-                    .map(Name::parse)
-                    .transpose()
-                    .map_err(parse_err)?,
+                owner_group: parse_optional(row.owner_group.as_deref(), Name::parse)?,
                 facts: serde_json::from_str(&row.facts).map_err(parse_err)?,
             },
             created_at: Timestamp::from_unix_millis(row.created_at as i64),

@@ -58,6 +58,15 @@ pub(crate) fn parse_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::corrupt(e)
 }
 
+/// A nullable column read with `parse`: a value that does not parse is
+/// corrupt, never "none".
+pub(crate) fn parse_optional<T, E: std::fmt::Display>(
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<Option<T>, StoreError> {
+    value.map(parse).transpose().map_err(parse_err)
+}
+
 pub(crate) fn num(v: i64) -> JsValue {
     JsValue::from_f64(v as f64)
 }
