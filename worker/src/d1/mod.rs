@@ -158,12 +158,8 @@ impl D1Store {
         sql: &str,
         args: &[JsValue],
     ) -> Result<Vec<T>, StoreError> {
-        self.statement(sql, args)?
-            .all()
-            .await
-            .map_err(store_err)?
-            .results::<T>()
-            .map_err(store_err)
+        let result = self.statement(sql, args)?.all().await.map_err(store_err)?;
+        result.results::<T>().map_err(store_err)
     }
 
     /// Runs `sql` for what it writes.
