@@ -102,26 +102,16 @@ impl UserStore for D1Store {
     }
 
     async fn create_token(&self, token: &NewTokenRecord<'_>) -> Result<(), StoreError> {
-        let NewTokenRecord {
-            user_id,
-            token_hash,
-            label,
-            at,
-            actor,
-        } = *token;
         let insert = self.statement(
             "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES (?1, ?2, ?3, ?4)",
-            &[num(user_id), text(token_hash), text(label), num(at.unix_millis())],
+            &[
+                num(token.user_id),
+                text(token.token_hash),
+                text(token.label),
+                num(token.at.unix_millis()),
+            ],
         )?;
-        let after = serde_json::json!({ "label": label });
-        let audit = self.audit_statement(
-            at,
-            actor,
-            "token.create",
-            &format!("user/{user_id}"),
-            None,
-            Some(&after),
-        )?;
+        let audit = self.audit_record_statement(token.at, token.actor, &token.audit_record())?;
         self.batch(vec![insert, audit]).await?;
         Ok(())
     }

@@ -68,25 +68,11 @@ impl UserStore for MemoryStore {
     }
 
     async fn create_token(&self, token: &NewTokenRecord<'_>) -> Result<(), StoreError> {
-        let NewTokenRecord {
-            user_id,
-            token_hash,
-            label,
-            at,
-            actor,
-        } = *token;
         self.check()?;
         self.tokens
             .borrow_mut()
-            .push((token_hash.to_owned(), user_id));
-        self.push_audit(
-            at,
-            actor,
-            "token.create",
-            format!("user/{user_id}"),
-            None,
-            Some(serde_json::json!({ "label": label })),
-        );
+            .push((token.token_hash.to_owned(), token.user_id));
+        self.push_audit_record(token.at, token.actor, &token.audit_record());
         Ok(())
     }
 
