@@ -383,8 +383,7 @@ impl AlertStore for D1Store {
         for plan in &delivery.plans {
             statements.extend(self.plan_statements(delivery, plan, &actor)?);
         }
-        self.batch(statements).await?;
-        Ok(())
+        self.write_batch(statements).await
     }
 
     async fn get_alert(&self, id: i64) -> Result<Option<AlertRecord>, StoreError> {

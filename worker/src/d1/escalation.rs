@@ -216,8 +216,7 @@ impl EscalationStore for D1Store {
                 Some(&rota_json),
             )?,
         ];
-        self.batch(statements).await?;
-        Ok(())
+        self.write_batch(statements).await
     }
 
     async fn channels(&self) -> Result<Vec<ChannelRecord>, StoreError> {
@@ -415,8 +414,7 @@ impl EscalationStore for D1Store {
                 ]
             }
         };
-        self.batch(statements).await?;
-        Ok(())
+        self.write_batch(statements).await
     }
 
     async fn record_acknowledgement(
@@ -485,7 +483,6 @@ impl EscalationStore for D1Store {
                 pull_in.at,
             )?);
         }
-        self.batch(statements).await?;
-        Ok(())
+        self.write_batch(statements).await
     }
 }

@@ -176,6 +176,15 @@ impl D1Store {
         self.db.batch(statements).await.map_err(store_err)
     }
 
+    /// Runs `statements` as one batch for what they write.
+    pub(crate) async fn write_batch(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+    ) -> Result<(), StoreError> {
+        self.batch(statements).await?;
+        Ok(())
+    }
+
     /// The audit INSERT that follows a write, for one batch.
     pub(crate) fn audit_statement(
         &self,

@@ -28,8 +28,7 @@ impl SettingsStore for D1Store {
             &[text(change.setting.name()), text(&change.value)],
         )?;
         let audit = self.audit_record_statement(change.at, change.actor, &change.audit_record())?;
-        self.batch(vec![put, audit]).await?;
-        Ok(())
+        self.write_batch(vec![put, audit]).await
     }
 
     async fn setting_or_init(

@@ -237,8 +237,7 @@ impl StatusPageStore for D1Store {
             self.history_statement(component)?,
             self.page_audit_statement(audit)?,
         ];
-        self.batch(statements).await?;
-        Ok(())
+        self.write_batch(statements).await
     }
 
     async fn replace_component(
@@ -275,9 +274,8 @@ impl StatusPageStore for D1Store {
                 num(i64::from(group.position)),
             ],
         )?;
-        self.batch(vec![insert, self.page_audit_statement(audit)?])
-            .await?;
-        Ok(())
+        self.write_batch(vec![insert, self.page_audit_statement(audit)?])
+            .await
     }
 
     async fn publish_incident(

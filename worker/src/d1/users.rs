@@ -112,8 +112,7 @@ impl UserStore for D1Store {
             ],
         )?;
         let audit = self.audit_record_statement(token.at, token.actor, &token.audit_record())?;
-        self.batch(vec![insert, audit]).await?;
-        Ok(())
+        self.write_batch(vec![insert, audit]).await
     }
 
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntryView>, StoreError> {
