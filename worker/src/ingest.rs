@@ -639,24 +639,16 @@ mod tests {
     /// acknowledge/resolve without an open alert are dropped.
     #[test]
     fn resolve_before_triage_is_short_lived() {
-        let untriaged = alert_open_on(IncidentStatus::Reported);
-        let plan = plan_for(AlertAction::Resolve, &untriaged);
-        assert!(matches!(
-            plan,
-            AlertPlan::Resolve {
-                short_lived: true,
-                ..
-            }
-        ));
-        let triaged = alert_open_on(IncidentStatus::Investigating);
-        let plan = plan_for(AlertAction::Resolve, &triaged);
-        assert!(matches!(
-            plan,
-            AlertPlan::Resolve {
-                short_lived: false,
-                ..
-            }
-        ));
+        for (status, expected) in [
+            (IncidentStatus::Reported, true),
+            (IncidentStatus::Investigating, false),
+        ] {
+            let plan = plan_for(AlertAction::Resolve, &alert_open_on(status));
+            assert!(
+                matches!(plan, AlertPlan::Resolve { short_lived, .. } if short_lived == expected),
+                "{status:?}: {plan:?}"
+            );
+        }
         for action in [AlertAction::Acknowledge, AlertAction::Resolve] {
             let plan = plan_for(action, &KeyHistory::default());
             assert_eq!(plan.outcome(), "dropped");
