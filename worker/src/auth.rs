@@ -53,16 +53,21 @@ pub async fn authenticate<S: UserStore>(
         .ok_or(ApiError::Unauthorized)
 }
 
-/// Refuses read-only roles for a write (SPEC I3).
-pub fn require_writer(actor: &Actor) -> Result<(), ApiError> {
-    if !actor.role.can_write() {
+/// `Forbidden` ("the {role} role may not {what}") unless the actor's role `may`.
+pub fn require_role(actor: &Actor, may: fn(Role) -> bool, what: &str) -> Result<(), ApiError> {
+    if may(actor.role) {
+        Ok(())
+    } else {
         Err(ApiError::Forbidden(format!(
-            "the {} role may not change anything",
+            "the {} role may not {what}",
             actor.role.as_str()
         )))
-    } else {
-        Ok(())
     }
+}
+
+/// Refuses read-only roles for a write (SPEC I3).
+pub fn require_writer(actor: &Actor) -> Result<(), ApiError> {
+    require_role(actor, Role::can_write, "change anything")
 }
 
 #[cfg(test)]
