@@ -230,7 +230,7 @@ impl D1Store {
                 statements.push(self.statement(
                     &format!(
                         "INSERT INTO alerts (integration_id, dedup_key, status, summary, severity, signal, incident_id, \
-                     first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, {incident_sql}, ?7, ?7)"
+                         first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, {incident_sql}, ?7, ?7)"
                     ),
                     &[
                         num(integration.id),
@@ -407,7 +407,7 @@ impl AlertStore for D1Store {
             .all::<AlertRow>(
                 &format!(
                     "{SELECT_ALERTS} {only_open} \
-             ORDER BY coalesce(i.status = ?1, 0) DESC, a.first_seen DESC, a.id DESC LIMIT {}",
+                     ORDER BY coalesce(i.status = ?1, 0) DESC, a.first_seen DESC, a.id DESC LIMIT {}",
                     AlertFilter::LIMIT
                 ),
                 &args,

@@ -174,7 +174,7 @@ impl D1Store {
     ) -> Result<D1PreparedStatement, StoreError> {
         self.statement(
             "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
-                 SELECT ?1, max(?2, updated_at), ?3, ?4, ?5 FROM incidents WHERE id = ?1",
+             SELECT ?1, max(?2, updated_at), ?3, ?4, ?5 FROM incidents WHERE id = ?1",
             &[
                 num(incident),
                 num(at.unix_millis()),

@@ -126,7 +126,7 @@ impl D1Store {
         for entry in &incident.timeline {
             statements.push(self.statement(
                 "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
-                         SELECT max(id), ?1, ?2, ?3, ?4 FROM incidents",
+                 SELECT max(id), ?1, ?2, ?3, ?4 FROM incidents",
                 &[
                     at.clone(),
                     text(&incident.actor.name),
@@ -249,7 +249,7 @@ impl IncidentStore for D1Store {
         // Written only if the UPDATE matched (changes() = 1), so a lost race writes nothing.
         let timeline = self.statement(
             "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
-                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE changes() = 1",
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE changes() = 1",
             &[
                 num(change.id),
                 at.clone(),
@@ -261,7 +261,7 @@ impl IncidentStore for D1Store {
         let a = &change.audit;
         let audit = self.statement(
             "INSERT INTO audit_log (at, actor_id, actor, action, subject, before, after) \
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() = 1",
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() = 1",
             &[
                 at,
                 num(change.actor.user_id),

@@ -308,7 +308,7 @@ impl StatusPageStore for D1Store {
         if let Some(note) = note {
             statements.push(self.statement(
                 "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
-                         SELECT ?1, max(?2, updated_at), ?3, ?4, ?5 FROM incidents WHERE id = ?1",
+                 SELECT ?1, max(?2, updated_at), ?3, ?4, ?5 FROM incidents WHERE id = ?1",
                 &[
                     num(note.incident),
                     num(publication.audit.at.unix_millis()),
