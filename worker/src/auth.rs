@@ -2,6 +2,7 @@
 
 use crate::error::ApiError;
 use crate::stores::UserStore;
+use beacon_shared::api::UserView;
 use beacon_shared::role::Role;
 use sha2::{Digest, Sha256};
 
@@ -11,6 +12,16 @@ pub struct Actor {
     pub user_id: i64,
     pub name: String,
     pub role: Role,
+}
+
+impl From<UserView> for Actor {
+    fn from(user: UserView) -> Self {
+        Actor {
+            user_id: user.id,
+            name: user.name,
+            role: user.role,
+        }
+    }
 }
 
 /// The hex SHA-256 of a token; the only form in which tokens are stored.
@@ -42,16 +53,21 @@ pub async fn authenticate<S: UserStore>(
         .ok_or(ApiError::Unauthorized)
 }
 
-/// Refuses read-only roles for a write (SPEC I3).
-pub fn require_writer(actor: &Actor) -> Result<(), ApiError> {
-    if !actor.role.can_write() {
+/// `Forbidden` ("the {role} role may not {what}") unless the actor's role `may`.
+pub fn require_role(actor: &Actor, may: fn(Role) -> bool, what: &str) -> Result<(), ApiError> {
+    if may(actor.role) {
+        Ok(())
+    } else {
         Err(ApiError::Forbidden(format!(
-            "the {} role may not change anything",
+            "the {} role may not {what}",
             actor.role.as_str()
         )))
-    } else {
-        Ok(())
     }
+}
+
+/// Refuses read-only roles for a write (SPEC I3).
+pub fn require_writer(actor: &Actor) -> Result<(), ApiError> {
+    require_role(actor, Role::can_write, "change anything")
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! for its reader: a Security incident's title reaches only readers with
 //! clearance ([`beacon_shared::clearance::clearance`]).
 
-use crate::auth::{require_writer, Actor};
+use crate::auth::{require_role, require_writer, Actor};
 use crate::error::ApiError;
 use crate::incidents;
 use crate::paging::{
@@ -335,14 +335,11 @@ pub async fn set_test_clock<S: SettingsStore>(
 }
 
 fn may_manage_rotas(actor: &Actor) -> Result<(), ApiError> {
-    if actor.role.may_manage_rotas() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "the {} role may not change rotas or notification channels",
-            actor.role.as_str()
-        )))
-    }
+    require_role(
+        actor,
+        Role::may_manage_rotas,
+        "change rotas or notification channels",
+    )
 }
 
 /// `GET /api/escalation/config`: the limits and policies in force.

@@ -570,16 +570,32 @@ mod tests {
         })
     }
 
+    /// An alert open on incident 7, which is in `status`.
+    fn alert_open_on(status: IncidentStatus) -> KeyHistory {
+        KeyHistory {
+            open_alert: Some((4, linked(7, status))),
+            latest_incident: linked(7, status),
+        }
+    }
+
+    /// No open alert; the key's latest incident is 7, in `status`.
+    fn no_alert_since(status: IncidentStatus) -> KeyHistory {
+        KeyHistory {
+            open_alert: None,
+            latest_incident: linked(7, status),
+        }
+    }
+
+    /// The plan for a delivery of `action` from the test integration.
+    fn plan_for(action: AlertAction, history: &KeyHistory) -> AlertPlan {
+        plan_signal(&integration(), signal(action), history, NOW)
+    }
+
     /// SPEC V2, T1, T4, V9: a new firing alert opens an incident in the SOP's first
     /// state, classified by the mapping, owned by the integration's group.
     #[test]
     fn first_trigger_opens_an_incident() {
-        let plan = plan_signal(
-            &integration(),
-            signal(AlertAction::Trigger),
-            &KeyHistory::default(),
-            NOW,
-        );
+        let plan = plan_for(AlertAction::Trigger, &KeyHistory::default());
         let AlertPlan::Open {
             incident: IncidentTarget::New(incident),
             ..
@@ -596,11 +612,8 @@ mod tests {
     /// SPEC I2: a repeat of an open alert changes no count of alerts or incidents.
     #[test]
     fn repeat_trigger_is_the_same_alert() {
-        let history = KeyHistory {
-            open_alert: Some((4, linked(7, IncidentStatus::Investigating))),
-            latest_incident: linked(7, IncidentStatus::Investigating),
-        };
-        let plan = plan_signal(&integration(), signal(AlertAction::Trigger), &history, NOW);
+        let history = alert_open_on(IncidentStatus::Investigating);
+        let plan = plan_for(AlertAction::Trigger, &history);
         assert_eq!(plan.outcome(), "repeated");
     }
 
@@ -608,16 +621,8 @@ mod tests {
     /// open it joins it, once closed it opens a new one.
     #[test]
     fn trigger_after_resolve_opens_a_new_alert() {
-        let open_incident = KeyHistory {
-            open_alert: None,
-            latest_incident: linked(7, IncidentStatus::Monitoring),
-        };
-        let plan = plan_signal(
-            &integration(),
-            signal(AlertAction::Trigger),
-            &open_incident,
-            NOW,
-        );
+        let open_incident = no_alert_since(IncidentStatus::Monitoring);
+        let plan = plan_for(AlertAction::Trigger, &open_incident);
         assert!(matches!(
             plan,
             AlertPlan::Open {
@@ -625,11 +630,8 @@ mod tests {
                 ..
             }
         ));
-        let closed = KeyHistory {
-            open_alert: None,
-            latest_incident: linked(7, IncidentStatus::Closed),
-        };
-        let plan = plan_signal(&integration(), signal(AlertAction::Trigger), &closed, NOW);
+        let closed = no_alert_since(IncidentStatus::Closed);
+        let plan = plan_for(AlertAction::Trigger, &closed);
         assert_eq!(plan.outcome(), "opened_with_incident");
     }
 
@@ -637,37 +639,18 @@ mod tests {
     /// acknowledge/resolve without an open alert are dropped.
     #[test]
     fn resolve_before_triage_is_short_lived() {
-        let untriaged = KeyHistory {
-            open_alert: Some((4, linked(7, IncidentStatus::Reported))),
-            latest_incident: linked(7, IncidentStatus::Reported),
-        };
-        let plan = plan_signal(
-            &integration(),
-            signal(AlertAction::Resolve),
-            &untriaged,
-            NOW,
-        );
-        assert!(matches!(
-            plan,
-            AlertPlan::Resolve {
-                short_lived: true,
-                ..
-            }
-        ));
-        let triaged = KeyHistory {
-            open_alert: Some((4, linked(7, IncidentStatus::Investigating))),
-            latest_incident: linked(7, IncidentStatus::Investigating),
-        };
-        let plan = plan_signal(&integration(), signal(AlertAction::Resolve), &triaged, NOW);
-        assert!(matches!(
-            plan,
-            AlertPlan::Resolve {
-                short_lived: false,
-                ..
-            }
-        ));
+        for (status, expected) in [
+            (IncidentStatus::Reported, true),
+            (IncidentStatus::Investigating, false),
+        ] {
+            let plan = plan_for(AlertAction::Resolve, &alert_open_on(status));
+            assert!(
+                matches!(plan, AlertPlan::Resolve { short_lived, .. } if short_lived == expected),
+                "{status:?}: {plan:?}"
+            );
+        }
         for action in [AlertAction::Acknowledge, AlertAction::Resolve] {
-            let plan = plan_signal(&integration(), signal(action), &KeyHistory::default(), NOW);
+            let plan = plan_for(action, &KeyHistory::default());
             assert_eq!(plan.outcome(), "dropped");
         }
     }
@@ -690,7 +673,7 @@ mod tests {
     #[test]
     fn short_lived_label_respects_the_label_limit() {
         let resolve = |history: &KeyHistory| {
-            let plan = plan_signal(&integration(), signal(AlertAction::Resolve), history, NOW);
+            let plan = plan_for(AlertAction::Resolve, history);
             let AlertPlan::Resolve {
                 short_lived, label, ..
             } = &plan

@@ -80,13 +80,24 @@ fn link(writer: &mut Writer<Vec<u8>>, rel: &str, kind: &str, href: &str) -> io::
     Ok(())
 }
 
-/// An XML document: the declaration, then what `body` writes; empty if
-/// writing fails (it cannot into memory).
-fn xml_document(body: impl FnOnce(&mut Writer<Vec<u8>>) -> io::Result<()>) -> String {
+/// An XML document: the declaration, then the element `root` with
+/// `attributes` and what `content` writes inside it; empty if writing fails
+/// (it cannot into memory).
+fn xml_document(
+    root: &str,
+    attributes: &[(&str, &str)],
+    content: impl FnOnce(&mut Writer<Vec<u8>>) -> io::Result<()>,
+) -> String {
     let mut writer = Writer::new(Vec::new());
     let written = writer
         .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
-        .and_then(|()| body(&mut writer));
+        .and_then(|()| {
+            writer
+                .create_element(root)
+                .with_attributes(attributes.iter().copied())
+                .write_inner_content(content)?;
+            Ok(())
+        });
     match written {
         Ok(()) => String::from_utf8(writer.into_inner()).unwrap_or_default(),
         Err(_) => String::new(),
@@ -124,85 +135,76 @@ fn feed_head(page: &StatusPage, entries: &[FeedEntry], now: Timestamp) -> (Strin
 pub fn atom(page: &StatusPage, base: &str, now: Timestamp) -> String {
     let entries = entries(page);
     let (title, updated) = feed_head(page, &entries, now);
-    xml_document(|writer| {
-        writer
-            .create_element("feed")
-            .with_attribute(("xmlns", "http://www.w3.org/2005/Atom"))
-            .with_attribute(("xml:lang", "en"))
-            .write_inner_content(|w| {
-                text_element(w, "id", &format!("{base}/history.atom"))?;
-                text_element(w, "title", &title)?;
-                text_element(w, "updated", &updated.to_string())?;
-                link(
-                    w,
-                    "alternate",
-                    "text/html",
-                    &format!("{base}/status/history"),
-                )?;
-                link(
-                    w,
-                    "self",
-                    "application/atom+xml",
-                    &format!("{base}/history.atom"),
-                )?;
-                w.create_element("author")
-                    .write_inner_content(|w| text_element(w, "name", page.info().name.as_str()))?;
-                for entry in &entries {
-                    let url = format!("{base}/status/incidents/{}", entry.id);
-                    w.create_element("entry").write_inner_content(|w| {
-                        text_element(w, "id", &url)?;
-                        text_element(w, "title", &entry.title)?;
-                        text_element(w, "published", &entry.published.to_string())?;
-                        text_element(w, "updated", &entry.updated.to_string())?;
-                        link(w, "alternate", "text/html", &url)?;
-                        w.create_element("content")
-                            .with_attribute(("type", "html"))
-                            .write_text_content(BytesText::new(&entry.html))?;
-                        Ok(())
-                    })?;
-                }
-                Ok(())
-            })?;
-        Ok(())
-    })
+    xml_document(
+        "feed",
+        &[("xmlns", "http://www.w3.org/2005/Atom"), ("xml:lang", "en")],
+        |w| {
+            text_element(w, "id", &format!("{base}/history.atom"))?;
+            text_element(w, "title", &title)?;
+            text_element(w, "updated", &updated.to_string())?;
+            link(
+                w,
+                "alternate",
+                "text/html",
+                &format!("{base}/status/history"),
+            )?;
+            link(
+                w,
+                "self",
+                "application/atom+xml",
+                &format!("{base}/history.atom"),
+            )?;
+            w.create_element("author")
+                .write_inner_content(|w| text_element(w, "name", page.info().name.as_str()))?;
+            for entry in &entries {
+                let url = format!("{base}/status/incidents/{}", entry.id);
+                w.create_element("entry").write_inner_content(|w| {
+                    text_element(w, "id", &url)?;
+                    text_element(w, "title", &entry.title)?;
+                    text_element(w, "published", &entry.published.to_string())?;
+                    text_element(w, "updated", &entry.updated.to_string())?;
+                    link(w, "alternate", "text/html", &url)?;
+                    w.create_element("content")
+                        .with_attribute(("type", "html"))
+                        .write_text_content(BytesText::new(&entry.html))?;
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        },
+    )
 }
 
 /// The RSS 2.0 feed; `base` is Beacon's public address without a trailing `/`.
 pub fn rss(page: &StatusPage, base: &str, now: Timestamp) -> String {
     let entries = entries(page);
     let (title, updated) = feed_head(page, &entries, now);
-    xml_document(|writer| {
-        writer
-            .create_element("rss")
-            .with_attribute(("version", "2.0"))
-            .write_inner_content(|w| {
-                w.create_element("channel").write_inner_content(|w| {
-                    text_element(w, "title", &title)?;
-                    text_element(w, "link", &format!("{base}/status/history"))?;
-                    text_element(
-                        w,
-                        "description",
-                        &format!("Incidents and maintenance of {}", page.info().name.as_str()),
-                    )?;
-                    text_element(w, "language", "en")?;
-                    text_element(w, "lastBuildDate", &rfc2822(updated))?;
-                    for entry in &entries {
-                        let url = format!("{base}/status/incidents/{}", entry.id);
-                        w.create_element("item").write_inner_content(|w| {
-                            text_element(w, "title", &entry.title)?;
-                            text_element(w, "description", &entry.html)?;
-                            text_element(w, "pubDate", &rfc2822(entry.published))?;
-                            text_element(w, "link", &url)?;
-                            w.create_element("guid")
-                                .with_attribute(("isPermaLink", "true"))
-                                .write_text_content(BytesText::new(&url))?;
-                            Ok(())
-                        })?;
-                    }
+    xml_document("rss", &[("version", "2.0")], |w| {
+        w.create_element("channel").write_inner_content(|w| {
+            text_element(w, "title", &title)?;
+            text_element(w, "link", &format!("{base}/status/history"))?;
+            text_element(
+                w,
+                "description",
+                &format!("Incidents and maintenance of {}", page.info().name.as_str()),
+            )?;
+            text_element(w, "language", "en")?;
+            text_element(w, "lastBuildDate", &rfc2822(updated))?;
+            for entry in &entries {
+                let url = format!("{base}/status/incidents/{}", entry.id);
+                w.create_element("item").write_inner_content(|w| {
+                    text_element(w, "title", &entry.title)?;
+                    text_element(w, "description", &entry.html)?;
+                    text_element(w, "pubDate", &rfc2822(entry.published))?;
+                    text_element(w, "link", &url)?;
+                    w.create_element("guid")
+                        .with_attribute(("isPermaLink", "true"))
+                        .write_text_content(BytesText::new(&url))?;
                     Ok(())
                 })?;
-                Ok(())
-            })?;
+            }
+            Ok(())
+        })?;
         Ok(())
     })
 }
@@ -210,22 +212,12 @@ pub fn rss(page: &StatusPage, base: &str, now: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::public_page_html::tests::{at, component, incident, maintenance, page, NOW};
-    use beacon_shared::status_page::{ComponentStatus, PublicIncidentStatus};
+    use crate::public_page_html::tests::{at, maintenance, payments_outage_page, NOW};
 
     fn sample() -> StatusPage {
-        page(
-            vec![component(
-                "payments",
-                "Payments",
-                ComponentStatus::PartialOutage,
-            )],
-            vec![incident(
-                "inc1",
-                "<script>alert(1)</script> & co",
-                PublicIncidentStatus::Investigating,
-                "Card <b>payments</b> fail",
-            )],
+        payments_outage_page(
+            "<script>alert(1)</script> & co",
+            "Card <b>payments</b> fail",
             vec![maintenance("mnt1", "Database upgrade")],
         )
     }
@@ -237,17 +229,16 @@ mod tests {
             atom(&sample(), "https://s.example", at(NOW)),
             rss(&sample(), "https://s.example", at(NOW)),
         ] {
-            assert!(!feed.contains("<script>"), "{feed}");
-            assert!(!feed.contains("<b>"), "{feed}");
-            assert!(
-                feed.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"),
-                "{feed}"
-            );
-            // The update is HTML escaped once, then XML escaped again.
-            assert!(
-                feed.contains("Card &amp;lt;b&amp;gt;payments&amp;lt;/b&amp;gt; fail"),
-                "{feed}"
-            );
+            for raw in ["<script>", "<b>"] {
+                assert!(!feed.contains(raw), "{feed}");
+            }
+            for escaped in [
+                "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co",
+                // The update is HTML escaped once, then XML escaped again.
+                "Card &amp;lt;b&amp;gt;payments&amp;lt;/b&amp;gt; fail",
+            ] {
+                assert!(feed.contains(escaped), "{feed}");
+            }
         }
     }
 

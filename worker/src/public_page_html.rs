@@ -73,38 +73,49 @@ fn percent(value: f64) -> String {
     format!("{floored:.2} %")
 }
 
-fn layout(view: &PageView, title: &str, content: Markup) -> String {
-    let page = view.page;
+/// An HTML page: the head every page has, with `head_meta` before the title
+/// and `head_links` after it, then `main`.
+fn document(title: &str, head_meta: Markup, head_links: Markup, main: Markup) -> String {
     html! {
         (DOCTYPE)
         html lang="en" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="color-scheme" content="light dark";
+                (head_meta)
                 title { (title) }
-                link rel="alternate" type="application/atom+xml" title="Incident history (Atom)" href="/history.atom";
-                link rel="alternate" type="application/rss+xml" title="Incident history (RSS)" href="/history.rss";
+                (head_links)
                 style { (PreEscaped(STYLE)) }
             }
-            body {
-                main {
-                    (content)
-                    nav.links aria-label="More" {
-                        a href="/status" { "Current status" }
-                        a href="/status/history" { "Incident history" }
-                        a href="/history.atom" { "Atom feed" }
-                        a href="/history.rss" { "RSS feed" }
-                        a href="/api/v2/summary.json" { "JSON API" }
-                    }
-                    footer {
-                        (page.info().name.as_str()) " status · updated " (time_tag(view.now))
-                    }
-                }
-            }
+            body { main { (main) } }
         }
     }
     .into_string()
+}
+
+fn layout(view: &PageView, title: &str, content: Markup) -> String {
+    let page = view.page;
+    document(
+        title,
+        html! { meta name="color-scheme" content="light dark"; },
+        html! {
+            link rel="alternate" type="application/atom+xml" title="Incident history (Atom)" href="/history.atom";
+            link rel="alternate" type="application/rss+xml" title="Incident history (RSS)" href="/history.rss";
+        },
+        html! {
+            (content)
+            nav.links aria-label="More" {
+                a href="/status" { "Current status" }
+                a href="/status/history" { "Incident history" }
+                a href="/history.atom" { "Atom feed" }
+                a href="/history.rss" { "RSS feed" }
+                a href="/api/v2/summary.json" { "JSON API" }
+            }
+            footer {
+                (page.info().name.as_str()) " status · updated " (time_tag(view.now))
+            }
+        },
+    )
 }
 
 fn component_names(page: &StatusPage, ids: &[&ComponentId]) -> String {
@@ -485,22 +496,15 @@ pub fn render_incident(view: &PageView, id: &IncidentId) -> Option<String> {
 
 /// What `/status` says when neither D1 nor the cache can answer.
 pub fn render_unavailable() -> String {
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "Status temporarily unavailable" }
-                style { (PreEscaped(STYLE)) }
-            }
-            body { main {
-                h1 { "Status temporarily unavailable" }
-                p { "The status page cannot be read right now. Please try again in a minute." }
-            } }
-        }
-    }
-    .into_string()
+    document(
+        "Status temporarily unavailable",
+        html! {},
+        html! {},
+        html! {
+            h1 { "Status temporarily unavailable" }
+            p { "The status page cannot be read right now. Please try again in a minute." }
+        },
+    )
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! it without storing anything. The time, fresh ids and the page's address
 //! come in as parameters.
 
-use crate::auth::Actor;
+use crate::auth::{require_role, Actor};
 use crate::error::ApiError;
 use crate::incidents;
 use crate::public_page::{load_page, slo_policy};
@@ -19,6 +19,7 @@ use crate::stores::{
     SettingChange, SettingsStore, StatusPageStore, StoreError, TicketNote,
 };
 use beacon_shared::category::Category;
+use beacon_shared::role::Role;
 use beacon_shared::service_level::SloPolicy;
 use beacon_shared::status_editing::{
     ComponentSettings, ComponentStatusChange, ComponentUpdate, NewComponentGroup, NewMaintenance,
@@ -42,14 +43,11 @@ mod tests;
 
 /// Customer support, management and admins write to the public page (M1, M2).
 fn require_publisher(actor: &Actor) -> Result<(), ApiError> {
-    if actor.role.may_publish_status() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "the {} role may not change the public status page",
-            actor.role.as_str()
-        )))
-    }
+    require_role(
+        actor,
+        Role::may_publish_status,
+        "change the public status page",
+    )
 }
 
 /// The next of the fresh ids the caller drew for this request.
@@ -703,12 +701,11 @@ pub async fn put_slo_policy<S: StatusPageStore + SettingsStore>(
     now: Timestamp,
     base_url: &str,
 ) -> Result<SloPolicy, ApiError> {
-    if !actor.role.may_set_service_levels() {
-        return Err(ApiError::Forbidden(format!(
-            "the {} role may not change availability targets",
-            actor.role.as_str()
-        )));
-    }
+    require_role(
+        actor,
+        Role::may_set_service_levels,
+        "change availability targets",
+    )?;
     let policy: SloPolicy = decode_json(body)?;
     let page = load_page(store, base_url).await?;
     if let Some(unknown) = policy

@@ -22,14 +22,10 @@ fn later(minutes: i64) -> Timestamp {
     Timestamp::from_unix_millis(NOW.unix_millis() + minutes * 60_000)
 }
 
-fn actor(store: &MemoryStore, name: &str, role: Role) -> Actor {
-    store.add_actor(name, role)
-}
-
 /// A store with an admin, and a PagerDuty integration whose routing key is returned.
 fn store_with_pagerduty() -> (MemoryStore, String) {
     let store = MemoryStore::default();
-    let admin = actor(&store, "ada", Role::Admin);
+    let admin = store.add_actor("ada", Role::Admin);
     let secret = integration(&store, &admin, "pd-prod", IngestFormat::Pagerduty);
     (store, secret)
 }
@@ -135,19 +131,15 @@ fn action(
 #[test]
 fn integrations_are_created_by_admins_with_unique_names() {
     let store = MemoryStore::default();
-    let admin = actor(&store, "ada", Role::Admin);
-    let sre = actor(&store, "sam", Role::Sre);
+    let admin = store.add_actor("ada", Role::Admin);
+    let sre = store.add_actor("sam", Role::Sre);
     let body = br#"{"name":"am-prod","format":"alertmanager"}"#;
-    let err = block_on(create_integration(&store, &sre, body, NOW, "s".into())).unwrap_err();
+    let create = |by: &Actor, secret: &str| {
+        block_on(create_integration(&store, by, body, NOW, secret.into()))
+    };
+    let err = create(&sre, "s").unwrap_err();
     assert_eq!(err.status(), 403);
-    let created = block_on(create_integration(
-        &store,
-        &admin,
-        body,
-        NOW,
-        "bki_1".into(),
-    ))
-    .unwrap();
+    let created = create(&admin, "bki_1").unwrap();
     assert_eq!(
         (created.name.as_str(), created.secret.as_str()),
         ("am-prod", "bki_1")
@@ -158,14 +150,7 @@ fn integrations_are_created_by_admins_with_unique_names() {
         .unwrap()
         .is_none());
     let audit_before = store.audit_count();
-    let err = block_on(create_integration(
-        &store,
-        &admin,
-        body,
-        NOW,
-        "bki_2".into(),
-    ))
-    .unwrap_err();
+    let err = create(&admin, "bki_2").unwrap_err();
     assert_eq!(
         (err.status(), err.body().error.field.as_deref()),
         (409, Some("name"))
@@ -283,7 +268,7 @@ fn notification(status: &str, fingerprint: &str) -> Vec<u8> {
 #[test]
 fn notifications_need_their_own_formats_secret() {
     let store = MemoryStore::default();
-    let admin = actor(&store, "ada", Role::Admin);
+    let admin = store.add_actor("ada", Role::Admin);
     let am = integration(&store, &admin, "am-prod", IngestFormat::Alertmanager);
     let body = notification("firing", "f00d");
     for (format, secret) in [
@@ -326,7 +311,7 @@ fn notifications_need_their_own_formats_secret() {
 #[test]
 fn replayed_signed_delivery_is_refused() {
     let store = MemoryStore::default();
-    let admin = actor(&store, "ada", Role::Admin);
+    let admin = store.add_actor("ada", Role::Admin);
     let secret = integration(&store, &admin, "batch-jobs", IngestFormat::Generic);
     let body =
         br#"{"alerts":[{"dedup_key":"export","action":"trigger","summary":"Export failed"}]}"#;
@@ -362,7 +347,7 @@ fn replayed_signed_delivery_is_refused() {
 #[test]
 fn resolve_before_triage_is_short_lived() {
     let store = MemoryStore::default();
-    let admin = actor(&store, "ada", Role::Admin);
+    let admin = store.add_actor("ada", Role::Admin);
     let am = integration(&store, &admin, "am-prod", IngestFormat::Alertmanager);
     let deliver = |status: &str, at: Timestamp| {
         let body = notification(status, "5407711ed0000001");
@@ -395,7 +380,7 @@ fn resolve_before_triage_is_short_lived() {
 #[test]
 fn short_lived_label_never_exceeds_the_label_limit() {
     let (store, key) = store_with_pagerduty();
-    let sre = actor(&store, "sam", Role::Sre);
+    let sre = store.add_actor("sam", Role::Sre);
     enqueue(&store, &key, "trigger", "flappy", NOW);
     let incident = the_alert(&store, "flappy").incident_id.unwrap();
     let labels: Vec<String> = (0..Labels::MAX_LABELS)
@@ -435,8 +420,8 @@ fn short_lived_label_never_exceeds_the_label_limit() {
 #[test]
 fn alerts_of_one_incident_clearing_together_label_it_once() {
     let store = MemoryStore::default();
-    let admin = actor(&store, "ada", Role::Admin);
-    let sre = actor(&store, "sam", Role::Sre);
+    let admin = store.add_actor("ada", Role::Admin);
+    let sre = store.add_actor("sam", Role::Sre);
     let am = integration(&store, &admin, "am-prod", IngestFormat::Alertmanager);
     let deliver = |body: &[u8], at: Timestamp| {
         block_on(notification_delivery(
@@ -498,7 +483,7 @@ fn stale_delivery<'a>(
 #[test]
 fn lost_races_fail_the_whole_delivery() {
     let (store, key) = store_with_pagerduty();
-    let sre = actor(&store, "sam", Role::Sre);
+    let sre = store.add_actor("sam", Role::Sre);
     enqueue(&store, &key, "trigger", "raced", NOW);
     let integration = block_on(store.integration_for_secret_hash(&hash_token(&key)))
         .unwrap()
@@ -567,7 +552,7 @@ fn three_alerts(store: &MemoryStore, key: &str) -> [(i64, i64); 3] {
 #[test]
 fn queue_lists_untriaged_first() {
     let (store, key) = store_with_pagerduty();
-    let sre = actor(&store, "sam", Role::Sre);
+    let sre = store.add_actor("sam", Role::Sre);
     let [(noise, _), (real, _), (same, _)] = three_alerts(&store, &key);
     action(&store, &sre, noise, "open", json!({}), later(1)).unwrap();
     enqueue(&store, &key, "resolve", "queue-same-cause", later(2));
@@ -588,8 +573,8 @@ fn queue_lists_untriaged_first() {
 #[test]
 fn discard_needs_a_reason_and_open_starts_triage() {
     let (store, key) = store_with_pagerduty();
-    let sre = actor(&store, "sam", Role::Sre);
-    let viewer = actor(&store, "vic", Role::Viewer);
+    let sre = store.add_actor("sam", Role::Sre);
+    let viewer = store.add_actor("vic", Role::Viewer);
     let [(noise, noise_incident), (real, real_incident), _] = three_alerts(&store, &key);
     let audit_before = store.audit_count();
     for (who, body, status) in [
@@ -686,7 +671,7 @@ fn closed_incident(store: &MemoryStore, sre: &Actor) -> i64 {
 #[test]
 fn attach_moves_the_alert_and_discards_the_duplicate() {
     let (store, key) = store_with_pagerduty();
-    let sre = actor(&store, "sam", Role::Sre);
+    let sre = store.add_actor("sam", Role::Sre);
     let [(noise, noise_incident), (_, real_incident), (same, same_incident)] =
         three_alerts(&store, &key);
     action(
@@ -699,17 +684,19 @@ fn attach_moves_the_alert_and_discards_the_duplicate() {
     )
     .unwrap();
     let closed = closed_incident(&store, &sre);
-    let audit_before = store.audit_count();
-    for target in [noise_incident, closed, 999_999, same_incident] {
-        let err = action(
+    let attach_same = |target: i64, minutes: i64| {
+        action(
             &store,
             &sre,
             same,
             "attach",
             json!({ "incident_id": target }),
-            later(5),
+            later(minutes),
         )
-        .unwrap_err();
+    };
+    let audit_before = store.audit_count();
+    for target in [noise_incident, closed, 999_999, same_incident] {
+        let err = attach_same(target, 5).unwrap_err();
         assert_eq!(
             (err.status(), err.body().error.field.as_deref()),
             (422, Some("incident_id")),
@@ -718,15 +705,7 @@ fn attach_moves_the_alert_and_discards_the_duplicate() {
     }
     assert_eq!(store.audit_count(), audit_before);
 
-    let target = action(
-        &store,
-        &sre,
-        same,
-        "attach",
-        json!({ "incident_id": real_incident }),
-        later(6),
-    )
-    .unwrap();
+    let target = attach_same(real_incident, 6).unwrap();
     assert_eq!(target.incident.id, real_incident);
     let TimelineEvent::AlertAttached(moved) = &target.timeline.last().unwrap().event else {
         panic!("{:?}", target.timeline);
@@ -758,7 +737,7 @@ fn attach_moves_the_alert_and_discards_the_duplicate() {
 #[test]
 fn attach_keeps_an_incident_with_other_alerts() {
     let (store, key) = store_with_pagerduty();
-    let sre = actor(&store, "sam", Role::Sre);
+    let sre = store.add_actor("sam", Role::Sre);
     let [(first, first_incident), (_, target), _] = three_alerts(&store, &key);
     // Another alert of the same key after a resolve joins the first incident.
     enqueue(&store, &key, "resolve", "queue-noise", later(1));
@@ -783,7 +762,7 @@ fn attach_keeps_an_incident_with_other_alerts() {
 #[test]
 fn attach_is_guarded_by_where_the_alert_was() {
     let (store, key) = store_with_pagerduty();
-    let sre = actor(&store, "sam", Role::Sre);
+    let sre = store.add_actor("sam", Role::Sre);
     let [(alert, from), (_, to), _] = three_alerts(&store, &key);
     let timeline = |id| detail(&store, id).timeline.len();
     let before = (timeline(from), timeline(to), store.audit_count());
@@ -818,7 +797,7 @@ fn attach_is_guarded_by_where_the_alert_was() {
 /// Three alerts on their own incidents; the first incident is filed under
 /// Security by the security team.
 fn security_alert(store: &MemoryStore, key: &str) -> [(i64, i64); 3] {
-    let security = actor(store, "sec", Role::Security);
+    let security = store.add_actor("sec", Role::Security);
     let alerts = three_alerts(store, key);
     block_on(incidents::change_category(
         store,
@@ -838,7 +817,7 @@ fn security_alert(store: &MemoryStore, key: &str) -> [(i64, i64); 3] {
 #[test]
 fn alerts_of_security_incidents_are_not_found_without_clearance() {
     let (store, key) = store_with_pagerduty();
-    let sre = actor(&store, "sam", Role::Sre);
+    let sre = store.add_actor("sam", Role::Sre);
     let [(secret_alert, secret_incident), (_, visible_incident), _] = security_alert(&store, &key);
     let snapshot = |id| {
         let d = detail(&store, id);
@@ -874,7 +853,7 @@ fn alerts_of_security_incidents_are_not_found_without_clearance() {
     let alert = block_on(store.get_alert(secret_alert)).unwrap().unwrap();
     assert_eq!(alert.incident.map(|i| i.id), Some(secret_incident));
 
-    let security = actor(&store, "sec2", Role::Security);
+    let security = store.add_actor("sec2", Role::Security);
     let opened = action(&store, &security, secret_alert, "open", json!({}), later(3)).unwrap();
     assert_eq!(opened.incident.id, secret_incident);
 }
@@ -886,7 +865,7 @@ fn alert_queue_leaves_out_security_alerts_without_clearance() {
     let (store, key) = store_with_pagerduty();
     let [(secret_alert, _), (visible_alert, _), _] = security_alert(&store, &key);
     let listed = |role: Role| -> Vec<i64> {
-        let reader = actor(&store, role.as_str(), role);
+        let reader = store.add_actor(role.as_str(), role);
         block_on(list_alerts(&store, &reader, ""))
             .unwrap()
             .alerts
@@ -908,7 +887,7 @@ fn alert_queue_leaves_out_security_alerts_without_clearance() {
 #[test]
 fn store_outage_is_503() {
     let (store, key) = store_with_pagerduty();
-    let sre = actor(&store, "sam", Role::Sre);
+    let sre = store.add_actor("sam", Role::Sre);
     store.failing.set(true);
     assert_eq!(
         block_on(list_alerts(&store, &sre, ""))

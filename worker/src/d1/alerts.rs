@@ -6,7 +6,8 @@
 
 use super::incidents::labels_json;
 use super::{
-    batch_first_changed_one, json_text, num, opt_text, parse_err, store_err, text, D1Store, IdRow,
+    batch_first_changed_one, first_returned, json_text, num, opt_text, parse_err, parse_optional,
+    text, D1Store, IdRow,
 };
 use crate::auth::Actor;
 use crate::ingest::{AlertPlan, DeliveryPlan, IncidentTarget, LabelChange};
@@ -22,7 +23,6 @@ use beacon_shared::timeline::TimelineEvent;
 use beacon_shared::triage::Name;
 use beacon_shared::Timestamp;
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
 #[derive(Deserialize)]
@@ -42,12 +42,7 @@ impl IntegrationRow {
             id: self.id as i64,
             name: Name::parse(&self.name).map_err(parse_err)?,
             format: self.format.parse::<IngestFormat>().map_err(parse_err)?,
-            owner_group: self
-                .owner_group
-                .as_deref()
-                .map(Name::parse)
-                .transpose()
-                .map_err(parse_err)?,
+            owner_group: parse_optional(self.owner_group.as_deref(), Name::parse)?,
             user_id: self.user_id as i64,
             mapping: match self.mapping {
                 Some(m) => serde_json::from_str(&m).map_err(parse_err)?,
@@ -107,12 +102,7 @@ impl TryFrom<AlertRow> for AlertRecord {
                 status: incident_status(&status)?,
                 // A category that does not parse is corrupt, never "no category":
                 // it decides who may see the alert (K3).
-                category: row
-                    .incident_category
-                    .as_deref()
-                    .map(Category::parse)
-                    .transpose()
-                    .map_err(parse_err)?,
+                category: parse_optional(row.incident_category.as_deref(), Category::parse)?,
             }),
             _ => None,
         };
@@ -137,10 +127,6 @@ struct CountRow {
 }
 
 impl D1Store {
-    fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
-        self.db.prepare(sql).bind(args).map_err(store_err)
-    }
-
     /// The integration in the row `column = value`, with its stored secret hash.
     async fn integration_where(
         &self,
@@ -148,16 +134,14 @@ impl D1Store {
         value: &str,
     ) -> Result<Option<(Integration, String)>, StoreError> {
         let row = self
-            .statement(
+            .first::<IntegrationRow>(
                 &format!(
                     "SELECT id, name, format, owner_group, user_id, mapping, secret_hash \
                      FROM integrations WHERE {column} = ?1"
                 ),
                 &[text(value)],
-            )?
-            .first::<IntegrationRow>(None)
-            .await
-            .map_err(store_err)?;
+            )
+            .await?;
         row.map(IntegrationRow::into_integration).transpose()
     }
 
@@ -331,13 +315,9 @@ impl AlertStore for D1Store {
             )?,
             self.audit_record_statement(integration.at, &integration.actor, &integration.audit)?,
         ];
-        let results = self.db.batch(statements).await?;
-        results
-            .get(1)
-            .map(|r| r.results::<IdRow>())
-            .transpose()
-            .map_err(store_err)?
-            .and_then(|rows| rows.first().map(|r| r.id as i64))
+        let results = self.batch(statements).await?;
+        first_returned::<IdRow>(&results, 1)?
+            .map(|r| r.id as i64)
             .ok_or_else(|| StoreError::Unavailable("insert returned no id".into()))
     }
 
@@ -363,16 +343,12 @@ impl AlertStore for D1Store {
         integration_id: i64,
         key: &DedupKey,
     ) -> Result<KeyHistory, StoreError> {
-        let row = self
-            .statement(
-                "SELECT a.id, a.status, a.incident_id, i.status AS incident_status, i.labels AS incident_labels \
-                 FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id \
-                 WHERE a.integration_id = ?1 AND a.dedup_key = ?2 ORDER BY a.id DESC LIMIT 1",
-                &[num(integration_id), text(key.as_str())],
-            )?
-            .first::<KeyRow>(None)
-            .await
-            .map_err(store_err)?;
+        let row = self.first::<KeyRow>(
+            "SELECT a.id, a.status, a.incident_id, i.status AS incident_status, i.labels AS incident_labels \
+             FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id \
+             WHERE a.integration_id = ?1 AND a.dedup_key = ?2 ORDER BY a.id DESC LIMIT 1",
+            &[num(integration_id), text(key.as_str())],
+        ).await?;
         let Some(row) = row else {
             return Ok(KeyHistory::default());
         };
@@ -407,16 +383,13 @@ impl AlertStore for D1Store {
         for plan in &delivery.plans {
             statements.extend(self.plan_statements(delivery, plan, &actor)?);
         }
-        self.db.batch(statements).await?;
-        Ok(())
+        self.write_batch(statements).await
     }
 
     async fn get_alert(&self, id: i64) -> Result<Option<AlertRecord>, StoreError> {
         let row = self
-            .statement(&format!("{SELECT_ALERTS} WHERE a.id = ?1"), &[num(id)])?
-            .first::<AlertRow>(None)
-            .await
-            .map_err(store_err)?;
+            .first::<AlertRow>(&format!("{SELECT_ALERTS} WHERE a.id = ?1"), &[num(id)])
+            .await?;
         row.map(AlertRecord::try_from).transpose()
     }
 
@@ -431,19 +404,15 @@ impl AlertStore for D1Store {
             args.push(text(AlertStatus::Resolved.as_str()));
         }
         let rows = self
-            .statement(
+            .all::<AlertRow>(
                 &format!(
                     "{SELECT_ALERTS} {only_open} \
                      ORDER BY coalesce(i.status = ?1, 0) DESC, a.first_seen DESC, a.id DESC LIMIT {}",
                     AlertFilter::LIMIT
                 ),
                 &args,
-            )?
-            .all()
-            .await
-            .map_err(store_err)?
-            .results::<AlertRow>()
-            .map_err(store_err)?;
+            )
+            .await?;
         rows.into_iter().map(AlertRecord::try_from).collect()
     }
 
@@ -480,13 +449,11 @@ impl AlertStore for D1Store {
 
     async fn alerts_on_incident(&self, incident_id: i64) -> Result<u64, StoreError> {
         let row = self
-            .statement(
+            .first::<CountRow>(
                 "SELECT count(*) AS n FROM alerts WHERE incident_id = ?1",
                 &[num(incident_id)],
-            )?
-            .first::<CountRow>(None)
-            .await
-            .map_err(store_err)?;
+            )
+            .await?;
         Ok(row.map_or(0, |r| r.n as u64))
     }
 }

@@ -2,7 +2,9 @@
 //! `escalation_actions` (the claimed keys), `outbound_notifications` (the
 //! outbox), and the escalation entries of `timeline_entries` with their audit rows.
 
-use super::{batch_first_changed_one, json_text, num, parse_err, store_err, text, D1Store, IdRow};
+use super::{
+    batch_first_changed_one, first_returned, json_text, num, parse_err, text, D1Store, IdRow,
+};
 use crate::auth::Actor;
 use crate::paging::{ChannelFormat, ChannelOwner};
 use crate::stores::{
@@ -155,13 +157,11 @@ impl D1Store {
         body: &str,
         at: Timestamp,
     ) -> Result<D1PreparedStatement, StoreError> {
-        self.db
-            .prepare(
-                "INSERT INTO outbound_notifications (action_key, incident_id, channel_id, body, next_attempt_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .bind(&[text(key), num(incident), num(channel), text(body), num(at.unix_millis())])
-            .map_err(store_err)
+        self.statement(
+            "INSERT INTO outbound_notifications (action_key, incident_id, channel_id, body, next_attempt_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            &[text(key), num(incident), num(channel), text(body), num(at.unix_millis())],
+        )
     }
 
     /// A timeline entry on `incident`, never before its last change.
@@ -172,32 +172,25 @@ impl D1Store {
         actor: &str,
         event: &TimelineEvent,
     ) -> Result<D1PreparedStatement, StoreError> {
-        self.db
-            .prepare(
-                "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
-                 SELECT ?1, max(?2, updated_at), ?3, ?4, ?5 FROM incidents WHERE id = ?1",
-            )
-            .bind(&[
+        self.statement(
+            "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
+             SELECT ?1, max(?2, updated_at), ?3, ?4, ?5 FROM incidents WHERE id = ?1",
+            &[
                 num(incident),
                 num(at.unix_millis()),
                 text(actor),
                 text(event.kind()),
                 text(&event.body_text()),
-            ])
-            .map_err(store_err)
+            ],
+        )
     }
 }
 
 impl EscalationStore for D1Store {
     async fn rotas(&self) -> Result<Rotas, StoreError> {
         let rows = self
-            .db
-            .prepare("SELECT rota FROM rotas ORDER BY role")
-            .all()
-            .await
-            .map_err(store_err)?
-            .results::<RotaRow>()
-            .map_err(store_err)?;
+            .all::<RotaRow>("SELECT rota FROM rotas ORDER BY role", &[])
+            .await?;
         let rotas = rows
             .iter()
             .map(|r| serde_json::from_str::<Rota>(&r.rota).map_err(parse_err))
@@ -209,13 +202,11 @@ impl EscalationStore for D1Store {
         let role = rota.role();
         let rota_json = serde_json::to_value(rota).map_err(parse_err)?;
         let statements = vec![
-            self.db
-                .prepare(
-                    "INSERT INTO rotas (role, rota, updated_at) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT (role) DO UPDATE SET rota = excluded.rota, updated_at = excluded.updated_at",
-                )
-                .bind(&[text(role.as_str()), json_text(&rota_json), num(at.unix_millis())])
-                .map_err(store_err)?,
+            self.statement(
+                "INSERT INTO rotas (role, rota, updated_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (role) DO UPDATE SET rota = excluded.rota, updated_at = excluded.updated_at",
+                &[text(role.as_str()), json_text(&rota_json), num(at.unix_millis())],
+            )?,
             self.audit_statement(
                 at,
                 actor,
@@ -225,59 +216,45 @@ impl EscalationStore for D1Store {
                 Some(&rota_json),
             )?,
         ];
-        self.db.batch(statements).await.map_err(store_err)?;
-        Ok(())
+        self.write_batch(statements).await
     }
 
     async fn channels(&self) -> Result<Vec<ChannelRecord>, StoreError> {
-        self.db
-            .prepare("SELECT id, owner_kind, owner, format FROM notification_channels ORDER BY id")
-            .all()
-            .await
-            .map_err(store_err)?
-            .results::<ChannelRow>()
-            .map_err(store_err)?
-            .into_iter()
-            .map(ChannelRecord::try_from)
-            .collect()
+        self.all::<ChannelRow>(
+            "SELECT id, owner_kind, owner, format FROM notification_channels ORDER BY id",
+            &[],
+        )
+        .await?
+        .into_iter()
+        .map(ChannelRecord::try_from)
+        .collect()
     }
 
     async fn create_channel(&self, channel: &NewChannel<'_>) -> Result<i64, StoreError> {
         let (owner_kind, owner) = channel.owner.as_row();
-        let results = self
-            .db
-            .batch(vec![
-                self.db
-                    .prepare(
-                        "INSERT INTO notification_channels (owner_kind, owner, format, url, secret, created_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
-                    )
-                    .bind(&[
-                        text(owner_kind),
-                        text(owner),
-                        text(channel.format.as_str()),
-                        text(&channel.url),
-                        text(&channel.secret),
-                        num(channel.at.unix_millis()),
-                    ])
-                    .map_err(store_err)?,
-                self.audit_statement(
-                    channel.at,
-                    channel.actor,
-                    "notification_channel.create",
-                    &format!("channel/{owner_kind}/{owner}"),
-                    None,
-                    Some(&serde_json::json!({ "format": channel.format, "url": channel.url })),
-                )?,
-            ])
-            .await
-            .map_err(store_err)?;
-        results
-            .first()
-            .map(|r| r.results::<IdRow>())
-            .transpose()
-            .map_err(store_err)?
-            .and_then(|rows| rows.first().map(|r| r.id as i64))
+        let insert = self.statement(
+            "INSERT INTO notification_channels (owner_kind, owner, format, url, secret, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+            &[
+                text(owner_kind),
+                text(owner),
+                text(channel.format.as_str()),
+                text(&channel.url),
+                text(&channel.secret),
+                num(channel.at.unix_millis()),
+            ],
+        )?;
+        let audit = self.audit_statement(
+            channel.at,
+            channel.actor,
+            "notification_channel.create",
+            &format!("channel/{owner_kind}/{owner}"),
+            None,
+            Some(&serde_json::json!({ "format": channel.format, "url": channel.url })),
+        )?;
+        let results = self.batch(vec![insert, audit]).await?;
+        first_returned::<IdRow>(&results, 0)?
+            .map(|r| r.id as i64)
             .ok_or_else(|| StoreError::Unavailable("insert returned no id".into()))
     }
 
@@ -287,36 +264,24 @@ impl EscalationStore for D1Store {
     ) -> Result<Vec<Result<OpenTicket, StoreError>>, StoreError> {
         let mut args = Vec::new();
         let filter = awaiting_filter(only, &mut args);
-        let incidents = self
-            .db
-            .prepare(format!(
+        let incidents = self.all::<OpenIncidentRow>(
+            &format!(
                 "SELECT id, title, category, priority, status, created_at FROM incidents WHERE {filter} ORDER BY id"
-            ))
-            .bind(&args)
-            .map_err(store_err)?
-            .all()
-            .await
-            .map_err(store_err)?
-            .results::<OpenIncidentRow>()
-            .map_err(store_err)?;
+            ),
+            &args,
+        ).await?;
         let scope = format!("SELECT id FROM incidents WHERE {filter}");
         let kinds = TimelineEvent::ESCALATION_KINDS;
         let mut entry_args = args.clone();
         let kind_list = placeholders(entry_args.len() + 1, kinds.len());
         entry_args.extend(kinds.iter().map(|k| text(k)));
-        let entry_rows = self
-            .db
-            .prepare(format!(
+        let entry_rows = self.all::<EntryRow>(
+            &format!(
                 "SELECT incident_id, at, kind, body FROM timeline_entries WHERE incident_id IN ({scope}) \
                  AND kind IN ({kind_list}) ORDER BY incident_id, at, id"
-            ))
-            .bind(&entry_args)
-            .map_err(store_err)?
-            .all()
-            .await
-            .map_err(store_err)?
-            .results::<EntryRow>()
-            .map_err(store_err)?;
+            ),
+            &entry_args,
+        ).await?;
         let mut timeline: BTreeMap<i64, Vec<(Timestamp, TimelineEvent)>> = BTreeMap::new();
         for row in entry_rows {
             // A line that does not parse is left out; the ticket's pages go on.
@@ -329,17 +294,13 @@ impl EscalationStore for D1Store {
             }
         }
         let sent_rows = self
-            .db
-            .prepare(format!(
+            .all::<SentRow>(
+                &format!(
                 "SELECT incident_id, key FROM escalation_actions WHERE incident_id IN ({scope})"
-            ))
-            .bind(&args)
-            .map_err(store_err)?
-            .all()
-            .await
-            .map_err(store_err)?
-            .results::<SentRow>()
-            .map_err(store_err)?;
+            ),
+                &args,
+            )
+            .await?;
         let mut sent: BTreeMap<i64, Vec<IdempotencyKey>> = BTreeMap::new();
         for row in sent_rows {
             sent.entry(row.incident_id as i64)
@@ -355,34 +316,29 @@ impl EscalationStore for D1Store {
     async fn record_due_action(&self, action: &DueAction) -> Result<bool, StoreError> {
         // The key's INSERT OR IGNORE changes one row only if the key was free;
         // the guarded batch writes the rest only then.
-        let mut statements = vec![self
-            .db
-            .prepare(
-                "INSERT OR IGNORE INTO escalation_actions (key, incident_id, due_at, sent_at, sweep, action) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )
-            .bind(&[
+        let mut statements = vec![self.statement(
+            "INSERT OR IGNORE INTO escalation_actions (key, incident_id, due_at, sent_at, sweep, action) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            &[
                 text(action.key.as_str()),
                 num(action.incident),
                 num(action.due_at.unix_millis()),
                 num(action.recorded_at.unix_millis()),
                 text(&action.sweep),
                 json_text(&action.action),
-            ])
-            .map_err(store_err)?];
+            ],
+        )?];
         statements.push(
-            self.db
-                .prepare(
-                    "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .bind(&[
+            self.statement(
+                "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+                &[
                     num(action.incident),
                     num(action.recorded_at.unix_millis()),
                     text(SWEEP_ACTOR),
                     text(action.timeline.kind()),
                     text(&action.timeline.body_text()),
-                ])
-                .map_err(store_err)?,
+                ],
+            )?,
         );
         for notification in &action.notifications {
             statements.push(self.outbox_insert(
@@ -398,19 +354,13 @@ impl EscalationStore for D1Store {
 
     async fn due_outbox(&self, now: Timestamp, limit: u32) -> Result<Vec<OutboxItem>, StoreError> {
         let rows = self
-            .db
-            .prepare(
+            .all::<OutboxRow>(
                 "SELECT n.id, n.incident_id, n.action_key, n.body, n.attempts, c.url, c.secret \
                  FROM outbound_notifications n JOIN notification_channels c ON c.id = n.channel_id \
                  WHERE n.status = 'pending' AND n.next_attempt_at <= ?1 ORDER BY n.id LIMIT ?2",
+                &[num(now.unix_millis()), num(i64::from(limit))],
             )
-            .bind(&[num(now.unix_millis()), num(i64::from(limit))])
-            .map_err(store_err)?
-            .all()
-            .await
-            .map_err(store_err)?
-            .results::<OutboxRow>()
-            .map_err(store_err)?;
+            .await?;
         Ok(rows
             .into_iter()
             .map(|row| OutboxItem {
@@ -429,23 +379,17 @@ impl EscalationStore for D1Store {
         let id = num(result.item.id);
         let attempts = num(i64::from(result.attempts));
         let statements = match &result.outcome {
-            DeliveryOutcome::Delivered { at } => vec![self
-                .db
-                .prepare(
-                    "UPDATE outbound_notifications SET status = 'delivered', attempts = ?1, delivered_at = ?2 WHERE id = ?3",
-                )
-                .bind(&[attempts, num(at.unix_millis()), id])
-                .map_err(store_err)?],
+            DeliveryOutcome::Delivered { at } => vec![self.statement(
+                "UPDATE outbound_notifications SET status = 'delivered', attempts = ?1, delivered_at = ?2 WHERE id = ?3",
+                &[attempts, num(at.unix_millis()), id],
+            )?],
             DeliveryOutcome::Retry {
                 next_attempt_at,
                 error,
-            } => vec![self
-                .db
-                .prepare(
-                    "UPDATE outbound_notifications SET attempts = ?1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?4",
-                )
-                .bind(&[attempts, num(next_attempt_at.unix_millis()), text(error), id])
-                .map_err(store_err)?],
+            } => vec![self.statement(
+                "UPDATE outbound_notifications SET attempts = ?1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?4",
+                &[attempts, num(next_attempt_at.unix_millis()), text(error), id],
+            )?],
             DeliveryOutcome::Failed { at, error } => {
                 let failure = TimelineEvent::NotificationFailed(DeliveryFailure {
                     key: result.item.action_key.clone(),
@@ -453,29 +397,24 @@ impl EscalationStore for D1Store {
                     error: error.clone(),
                 });
                 vec![
-                    self.db
-                        .prepare(
-                            "UPDATE outbound_notifications SET status = 'failed', attempts = ?1, last_error = ?2 WHERE id = ?3",
-                        )
-                        .bind(&[attempts, text(error), id])
-                        .map_err(store_err)?,
-                    self.db
-                        .prepare(
-                            "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        )
-                        .bind(&[
+                    self.statement(
+                        "UPDATE outbound_notifications SET status = 'failed', attempts = ?1, last_error = ?2 WHERE id = ?3",
+                        &[attempts, text(error), id],
+                    )?,
+                    self.statement(
+                        "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        &[
                             num(result.item.incident),
                             num(at.unix_millis()),
                             text(SWEEP_ACTOR),
                             text(failure.kind()),
                             text(&failure.body_text()),
-                        ])
-                        .map_err(store_err)?,
+                        ],
+                    )?,
                 ]
             }
         };
-        self.db.batch(statements).await.map_err(store_err)?;
-        Ok(())
+        self.write_batch(statements).await
     }
 
     async fn record_acknowledgement(
@@ -496,15 +435,14 @@ impl EscalationStore for D1Store {
         args.extend(statuses);
         // Written only while the incident awaits a response; the guarded batch
         // then writes the audit row, and nothing at all otherwise.
-        let entry = self
-            .db
-            .prepare(format!(
+        let entry = self.statement(
+            &format!(
                 "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
                  SELECT ?1, max(?2, updated_at), ?3, ?4, ?5 FROM incidents \
                  WHERE id = ?1 AND status IN ({status_list})"
-            ))
-            .bind(&args)
-            .map_err(store_err)?;
+            ),
+            &args,
+        )?;
         let audit = self.audit_statement(
             acknowledgement.at,
             acknowledgement.actor,
@@ -521,13 +459,11 @@ impl EscalationStore for D1Store {
         let event = TimelineEvent::TeamPaged(pull_in.page.clone());
         let body = event.body_json();
         let mut statements = vec![
-            self.db
-                .prepare(
-                    "INSERT INTO escalation_actions (key, incident_id, due_at, sent_at, sweep, action) \
-                     VALUES (?1, ?2, ?3, ?3, 'manual', ?4)",
-                )
-                .bind(&[text(&pull_in.key), num(id), num(pull_in.at.unix_millis()), json_text(&body)])
-                .map_err(store_err)?,
+            self.statement(
+                "INSERT INTO escalation_actions (key, incident_id, due_at, sent_at, sweep, action) \
+                 VALUES (?1, ?2, ?3, ?3, 'manual', ?4)",
+                &[text(&pull_in.key), num(id), num(pull_in.at.unix_millis()), json_text(&body)],
+            )?,
             self.timeline_insert(id, pull_in.at, &pull_in.actor.name, &event)?,
             self.audit_statement(
                 pull_in.at,
@@ -547,7 +483,6 @@ impl EscalationStore for D1Store {
                 pull_in.at,
             )?);
         }
-        self.db.batch(statements).await.map_err(store_err)?;
-        Ok(())
+        self.write_batch(statements).await
     }
 }

@@ -1,8 +1,8 @@
 //! [`IncidentStore`] on D1: `incidents`, `timeline_entries` and their audit rows.
 
 use super::{
-    batch_first_changed_one, json_text, num, opt_text, parse_err, store_err, text, D1Store, IdRow,
-    NameRow,
+    batch_first_changed_one, first_returned, json_text, num, opt_text, parse_err, parse_optional,
+    text, D1Store, IdRow, NameRow,
 };
 use crate::stores::{
     IncidentChange, IncidentFilter, IncidentRecord, IncidentState, IncidentStore,
@@ -49,19 +49,9 @@ impl TryFrom<IncidentRow> for IncidentRecord {
                 priority: row.priority.parse::<Priority>().map_err(parse_err)?,
                 rules_priority: row.rules_priority.parse::<Priority>().map_err(parse_err)?,
                 status: row.status.parse::<IncidentStatus>().map_err(parse_err)?,
-                category: row
-                    .category
-                    .as_deref()
-                    .map(Category::parse)
-                    .transpose()
-                    .map_err(parse_err)?,
+                category: parse_optional(row.category.as_deref(), Category::parse)?,
                 labels: Labels::try_from(labels).map_err(parse_err)?,
-                owner_group: row
-                    .owner_group
-                    .as_deref()
-                    .map(Name::parse)
-                    .transpose()
-                    .map_err(parse_err)?,
+                owner_group: parse_optional(row.owner_group.as_deref(), Name::parse)?,
                 facts: serde_json::from_str(&row.facts).map_err(parse_err)?,
             },
             created_at: Timestamp::from_unix_millis(row.created_at as i64),
@@ -122,44 +112,35 @@ impl D1Store {
         let s = &incident.state;
         let facts = serde_json::to_string(&s.facts).map_err(parse_err)?;
         let at = num(incident.at.unix_millis());
-        let mut statements = vec![self
-            .db
-            .prepare(
-                "INSERT INTO incidents (title, priority, rules_priority, status, category, labels, owner_group, \
-                 facts, created_by, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) RETURNING id",
-            )
-            .bind(&[
+        let mut statements = vec![self.statement(
+            "INSERT INTO incidents (title, priority, rules_priority, status, category, labels, owner_group, \
+             facts, created_by, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) RETURNING id",
+            &[
                 state_columns(s).as_slice(),
                 &[text(&facts), num(incident.actor.user_id), at.clone()],
             ]
-            .concat())
-            .map_err(store_err)?];
+            .concat(),
+        )?];
         // Later statements find the new id as the newest incident of this batch's transaction.
         for entry in &incident.timeline {
-            statements.push(
-                self.db
-                    .prepare(
-                        "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
-                         SELECT max(id), ?1, ?2, ?3, ?4 FROM incidents",
-                    )
-                    .bind(&[
-                        at.clone(),
-                        text(&incident.actor.name),
-                        text(entry.kind()),
-                        text(&entry.body_text()),
-                    ])
-                    .map_err(store_err)?,
-            );
+            statements.push(self.statement(
+                "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
+                 SELECT max(id), ?1, ?2, ?3, ?4 FROM incidents",
+                &[
+                    at.clone(),
+                    text(&incident.actor.name),
+                    text(entry.kind()),
+                    text(&entry.body_text()),
+                ],
+            )?);
         }
         statements.push(
-            self.db
-                .prepare(
-                    "INSERT INTO audit_log (at, actor_id, actor, action, subject, before, after) \
-                     SELECT ?1, ?2, ?3, 'incident.create', 'incident/' || max(id), NULL, ?4 FROM incidents",
-                )
-                .bind(&[at, num(incident.actor.user_id), text(&incident.actor.name), json_text(&serde_json::json!(s.snapshot()))])
-                .map_err(store_err)?,
+            self.statement(
+                "INSERT INTO audit_log (at, actor_id, actor, action, subject, before, after) \
+                 SELECT ?1, ?2, ?3, 'incident.create', 'incident/' || max(id), NULL, ?4 FROM incidents",
+                &[at, num(incident.actor.user_id), text(&incident.actor.name), json_text(&serde_json::json!(s.snapshot()))],
+            )?,
         );
         Ok(statements)
     }
@@ -168,13 +149,8 @@ impl D1Store {
 impl IncidentStore for D1Store {
     async fn known_categories(&self) -> Result<Vec<Category>, StoreError> {
         let rows = self
-            .db
-            .prepare("SELECT name FROM categories ORDER BY position, name")
-            .all()
-            .await
-            .map_err(store_err)?
-            .results::<NameRow>()
-            .map_err(store_err)?;
+            .all::<NameRow>("SELECT name FROM categories ORDER BY position, name", &[])
+            .await?;
         rows.iter()
             .map(|r| Category::parse(&r.name).map_err(parse_err))
             .collect()
@@ -182,13 +158,9 @@ impl IncidentStore for D1Store {
 
     async fn insert_incident(&self, incident: &NewIncidentRecord) -> Result<i64, StoreError> {
         let statements = self.insert_incident_statements(incident)?;
-        let results = self.db.batch(statements).await.map_err(store_err)?;
-        let id = results
-            .first()
-            .map(|r| r.results::<IdRow>())
-            .transpose()
-            .map_err(store_err)?
-            .and_then(|rows| rows.first().map(|r| r.id))
+        let results = self.batch(statements).await?;
+        let id = first_returned::<IdRow>(&results, 0)?
+            .map(|r| r.id)
             .ok_or_else(|| StoreError::Unavailable("insert returned no id".into()))?;
         Ok(id as i64)
     }
@@ -235,58 +207,36 @@ impl IncidentStore for D1Store {
             sql.push_str(&format!(" AND i.status IN ({})", placeholders.join(", ")));
         }
         sql.push_str(" ORDER BY i.priority ASC, i.created_at ASC, i.id ASC LIMIT 1000");
-        let result = self
-            .db
-            .prepare(sql)
-            .bind(&args)
-            .map_err(store_err)?
-            .all()
-            .await
-            .map_err(store_err)?;
-        result
-            .results::<IncidentRow>()
-            .map_err(store_err)?
+        self.all::<IncidentRow>(&sql, &args)
+            .await?
             .into_iter()
             .map(IncidentRecord::try_from)
             .collect()
     }
 
     async fn get_incident(&self, id: i64) -> Result<Option<IncidentRecord>, StoreError> {
-        let row = self
-            .db
-            .prepare(format!("SELECT {INCIDENT_COLUMNS} FROM incidents i JOIN users u ON u.id = i.created_by WHERE i.id = ?1"))
-            .bind(&[num(id)])
-            .map_err(store_err)?
-            .first::<IncidentRow>(None)
-            .await
-            .map_err(store_err)?;
+        let row = self.first::<IncidentRow>(
+            &format!("SELECT {INCIDENT_COLUMNS} FROM incidents i JOIN users u ON u.id = i.created_by WHERE i.id = ?1"),
+            &[num(id)],
+        ).await?;
         row.map(IncidentRecord::try_from).transpose()
     }
 
     async fn timeline(&self, id: i64) -> Result<Vec<TimelineEntryView>, StoreError> {
-        let rows = self
-            .db
-            .prepare("SELECT id, at, actor, kind, body FROM timeline_entries WHERE incident_id = ?1 ORDER BY at, id")
-            .bind(&[num(id)])
-            .map_err(store_err)?
-            .all()
-            .await
-            .map_err(store_err)?
-            .results::<TimelineRow>()
-            .map_err(store_err)?;
+        let rows = self.all::<TimelineRow>(
+            "SELECT id, at, actor, kind, body FROM timeline_entries WHERE incident_id = ?1 ORDER BY at, id",
+            &[num(id)],
+        ).await?;
         rows.into_iter().map(TimelineRow::into_view).collect()
     }
 
     async fn apply_change(&self, change: &IncidentChange) -> Result<bool, StoreError> {
         let s = &change.state;
         let at = num(change.at.unix_millis());
-        let update = self
-            .db
-            .prepare(
-                "UPDATE incidents SET title = ?1, priority = ?2, rules_priority = ?3, status = ?4, category = ?5, \
-                 labels = ?6, owner_group = ?7, updated_at = ?8 WHERE id = ?9 AND updated_at = ?10",
-            )
-            .bind(&[
+        let update = self.statement(
+            "UPDATE incidents SET title = ?1, priority = ?2, rules_priority = ?3, status = ?4, category = ?5, \
+             labels = ?6, owner_group = ?7, updated_at = ?8 WHERE id = ?9 AND updated_at = ?10",
+            &[
                 state_columns(s).as_slice(),
                 &[
                     at.clone(),
@@ -294,31 +244,25 @@ impl IncidentStore for D1Store {
                     num(change.expected_updated_at.unix_millis()),
                 ],
             ]
-            .concat())
-            .map_err(store_err)?;
+            .concat(),
+        )?;
         // Written only if the UPDATE matched (changes() = 1), so a lost race writes nothing.
-        let timeline = self
-            .db
-            .prepare(
-                "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
-                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE changes() = 1",
-            )
-            .bind(&[
+        let timeline = self.statement(
+            "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE changes() = 1",
+            &[
                 num(change.id),
                 at.clone(),
                 text(&change.actor.name),
                 text(change.timeline.kind()),
                 text(&change.timeline.body_text()),
-            ])
-            .map_err(store_err)?;
+            ],
+        )?;
         let a = &change.audit;
-        let audit = self
-            .db
-            .prepare(
-                "INSERT INTO audit_log (at, actor_id, actor, action, subject, before, after) \
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() = 1",
-            )
-            .bind(&[
+        let audit = self.statement(
+            "INSERT INTO audit_log (at, actor_id, actor, action, subject, before, after) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() = 1",
+            &[
                 at,
                 num(change.actor.user_id),
                 text(&change.actor.name),
@@ -326,8 +270,8 @@ impl IncidentStore for D1Store {
                 text(&a.subject),
                 a.before.as_ref().map_or(JsValue::NULL, json_text),
                 a.after.as_ref().map_or(JsValue::NULL, json_text),
-            ])
-            .map_err(store_err)?;
+            ],
+        )?;
         batch_first_changed_one(&self.db, vec![update, timeline, audit]).await
     }
 }

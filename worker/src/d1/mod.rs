@@ -14,9 +14,10 @@ use crate::auth::Actor;
 use crate::error::ApiError;
 use crate::stores::{NewAuditRecord, StoreError};
 use beacon_shared::Timestamp;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Env};
+use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 
 /// Every store trait on one D1 database.
 pub(crate) struct D1Store {
@@ -57,6 +58,15 @@ pub(crate) fn parse_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::corrupt(e)
 }
 
+/// A nullable column read with `parse`: a value that does not parse is
+/// corrupt, never "none".
+pub(crate) fn parse_optional<T, E: std::fmt::Display>(
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<Option<T>, StoreError> {
+    value.map(parse).transpose().map_err(parse_err)
+}
+
 pub(crate) fn num(v: i64) -> JsValue {
     JsValue::from_f64(v as f64)
 }
@@ -71,6 +81,19 @@ pub(crate) fn opt_text(v: Option<&str>) -> JsValue {
 
 pub(crate) fn json_text(v: &serde_json::Value) -> JsValue {
     JsValue::from_str(&v.to_string())
+}
+
+/// The first row the statement at `index` of a batch returned (`RETURNING`).
+pub(crate) fn first_returned<T: DeserializeOwned>(
+    results: &[D1Result],
+    index: usize,
+) -> Result<Option<T>, StoreError> {
+    let rows = results
+        .get(index)
+        .map(|r| r.results::<T>())
+        .transpose()
+        .map_err(store_err)?;
+    Ok(rows.and_then(|rows| rows.into_iter().next()))
 }
 
 #[derive(Deserialize)]
@@ -108,6 +131,60 @@ pub(crate) async fn batch_first_changed_one(
 }
 
 impl D1Store {
+    /// `sql` with its `?N` parameters bound to `args`.
+    pub(crate) fn statement(
+        &self,
+        sql: &str,
+        args: &[JsValue],
+    ) -> Result<D1PreparedStatement, StoreError> {
+        self.db.prepare(sql).bind(args).map_err(store_err)
+    }
+
+    /// The first row `sql` reads, if any.
+    pub(crate) async fn first<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[JsValue],
+    ) -> Result<Option<T>, StoreError> {
+        self.statement(sql, args)?
+            .first::<T>(None)
+            .await
+            .map_err(store_err)
+    }
+
+    /// Every row `sql` reads.
+    pub(crate) async fn all<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[JsValue],
+    ) -> Result<Vec<T>, StoreError> {
+        let result = self.statement(sql, args)?.all().await.map_err(store_err)?;
+        result.results::<T>().map_err(store_err)
+    }
+
+    /// Runs `sql` for what it writes.
+    pub(crate) async fn run(&self, sql: &str, args: &[JsValue]) -> Result<(), StoreError> {
+        self.statement(sql, args)?.run().await.map_err(store_err)?;
+        Ok(())
+    }
+
+    /// Runs `statements` as one batch.
+    pub(crate) async fn batch(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+    ) -> Result<Vec<D1Result>, StoreError> {
+        self.db.batch(statements).await.map_err(store_err)
+    }
+
+    /// Runs `statements` as one batch for what they write.
+    pub(crate) async fn write_batch(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+    ) -> Result<(), StoreError> {
+        self.batch(statements).await?;
+        Ok(())
+    }
+
     /// The audit INSERT that follows a write, for one batch.
     pub(crate) fn audit_statement(
         &self,

@@ -4,7 +4,7 @@
 //! with the columns the queries need. A revision is the stored `doc`: a
 //! guarded write changes the row only while it still holds what was read.
 
-use super::{batch_first_changed_one, json_text, num, parse_err, store_err, text, D1Store};
+use super::{batch_first_changed_one, json_text, num, parse_err, text, D1Store};
 use crate::stores::{
     ComponentReplacement, PageAudit, PageContents, Publication, RecordedStatus, Revised, Revision,
     StatusLog, StatusPageStore, StoreError, StoredPublicIncident, TicketNote,
@@ -62,13 +62,8 @@ fn revised<T: DeserializeOwned>(doc: String) -> Result<Revised<T>, StoreError> {
 
 impl D1Store {
     async fn docs<T: DeserializeOwned>(&self, sql: &str) -> Result<Vec<T>, StoreError> {
-        self.db
-            .prepare(sql)
-            .all()
-            .await
-            .map_err(store_err)?
-            .results::<DocRow>()
-            .map_err(store_err)?
+        self.all::<DocRow>(sql, &[])
+            .await?
             .iter()
             .map(|row| serde_json::from_str(&row.doc).map_err(parse_err))
             .collect()
@@ -79,13 +74,7 @@ impl D1Store {
         sql: &str,
         id: &str,
     ) -> Result<Option<T>, StoreError> {
-        self.db
-            .prepare(sql)
-            .bind(&[text(id)])
-            .map_err(store_err)?
-            .first::<T>(None)
-            .await
-            .map_err(store_err)
+        self.first::<T>(sql, &[text(id)]).await
     }
 
     async fn history_rows(
@@ -93,15 +82,8 @@ impl D1Store {
         sql: &str,
         from: Timestamp,
     ) -> Result<Vec<HistoryRow>, StoreError> {
-        self.db
-            .prepare(sql)
-            .bind(&[num(from.unix_millis())])
-            .map_err(store_err)?
-            .all()
+        self.all::<HistoryRow>(sql, &[num(from.unix_millis())])
             .await
-            .map_err(store_err)?
-            .results::<HistoryRow>()
-            .map_err(store_err)
     }
 
     fn page_audit_statement(
@@ -121,16 +103,14 @@ impl D1Store {
 
     /// The history row recording `component`'s status at its `updated_at` (L2).
     fn history_statement(&self, component: &Component) -> Result<D1PreparedStatement, StoreError> {
-        self.db
-            .prepare(
-                "INSERT INTO public_component_history (component_id, at, status) VALUES (?1, ?2, ?3)",
-            )
-            .bind(&[
+        self.statement(
+            "INSERT INTO public_component_history (component_id, at, status) VALUES (?1, ?2, ?3)",
+            &[
                 text(component.id.as_str()),
                 num(component.updated_at.unix_millis()),
                 text(component.status.as_str()),
-            ])
-            .map_err(store_err)
+            ],
+        )
     }
 
     /// The statements that store the components a publication changes, each
@@ -141,12 +121,10 @@ impl D1Store {
     ) -> Result<Vec<D1PreparedStatement>, StoreError> {
         let mut statements = Vec::new();
         for component in changed {
-            statements.push(
-                self.db
-                    .prepare("UPDATE public_components SET doc = ?1 WHERE id = ?2")
-                    .bind(&[text(&to_doc(component)?), text(component.id.as_str())])
-                    .map_err(store_err)?,
-            );
+            statements.push(self.statement(
+                "UPDATE public_components SET doc = ?1 WHERE id = ?2",
+                &[text(&to_doc(component)?), text(component.id.as_str())],
+            )?);
             statements.push(self.history_statement(component)?);
         }
         Ok(statements)
@@ -245,25 +223,21 @@ impl StatusPageStore for D1Store {
         component: &Component,
         audit: &PageAudit<'_>,
     ) -> Result<(), StoreError> {
-        let insert = self
-            .db
-            .prepare(
-                "INSERT INTO public_components (id, name, doc, position) VALUES (?1, ?2, ?3, ?4)",
-            )
-            .bind(&[
+        let insert = self.statement(
+            "INSERT INTO public_components (id, name, doc, position) VALUES (?1, ?2, ?3, ?4)",
+            &[
                 text(component.id.as_str()),
                 text(component.name.as_str()),
                 text(&to_doc(component)?),
                 num(i64::from(component.position)),
-            ])
-            .map_err(store_err)?;
+            ],
+        )?;
         let statements = vec![
             insert,
             self.history_statement(component)?,
             self.page_audit_statement(audit)?,
         ];
-        self.db.batch(statements).await.map_err(store_err)?;
-        Ok(())
+        self.write_batch(statements).await
     }
 
     async fn replace_component(
@@ -271,18 +245,15 @@ impl StatusPageStore for D1Store {
         replacement: &ComponentReplacement<'_>,
     ) -> Result<bool, StoreError> {
         let component = &replacement.component;
-        let mut statements = vec![self
-            .db
-            .prepare(
-                "UPDATE public_components SET doc = ?1, position = ?2 WHERE id = ?3 AND doc = ?4",
-            )
-            .bind(&[
+        let mut statements = vec![self.statement(
+            "UPDATE public_components SET doc = ?1, position = ?2 WHERE id = ?3 AND doc = ?4",
+            &[
                 text(&to_doc(component)?),
                 num(i64::from(component.position)),
                 text(component.id.as_str()),
                 text(&replacement.replaces.0),
-            ])
-            .map_err(store_err)?];
+            ],
+        )?];
         if replacement.keep_in_history {
             statements.push(self.history_statement(component)?);
         }
@@ -295,20 +266,16 @@ impl StatusPageStore for D1Store {
         group: &ComponentGroup,
         audit: &PageAudit<'_>,
     ) -> Result<(), StoreError> {
-        let insert = self
-            .db
-            .prepare("INSERT INTO public_component_groups (id, doc, position) VALUES (?1, ?2, ?3)")
-            .bind(&[
+        let insert = self.statement(
+            "INSERT INTO public_component_groups (id, doc, position) VALUES (?1, ?2, ?3)",
+            &[
                 text(group.id.as_str()),
                 text(&to_doc(group)?),
                 num(i64::from(group.position)),
-            ])
-            .map_err(store_err)?;
-        self.db
-            .batch(vec![insert, self.page_audit_statement(audit)?])
+            ],
+        )?;
+        self.write_batch(vec![insert, self.page_audit_statement(audit)?])
             .await
-            .map_err(store_err)?;
-        Ok(())
     }
 
     async fn publish_incident(
@@ -321,44 +288,35 @@ impl StatusPageStore for D1Store {
         let doc = to_doc(incident)?;
         let id = text(incident.id().as_str());
         let write = match &publication.replaces {
-            None => self
-                .db
-                .prepare(
-                    "INSERT INTO public_incidents (id, doc, internal_incident_id, created_at, updated_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?4)",
-                )
-                .bind(&[
+            None => self.statement(
+                "INSERT INTO public_incidents (id, doc, internal_incident_id, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?4)",
+                &[
                     id,
                     text(&doc),
                     note.map_or(JsValue::NULL, |n| num(n.incident)),
                     at,
-                ]),
-            Some(expected) => self
-                .db
-                .prepare(
-                    "UPDATE public_incidents SET doc = ?1, updated_at = ?2 WHERE id = ?3 AND doc = ?4",
-                )
-                .bind(&[text(&doc), at, id, text(&expected.0)]),
-        }
-        .map_err(store_err)?;
+                ],
+            )?,
+            Some(expected) => self.statement(
+                "UPDATE public_incidents SET doc = ?1, updated_at = ?2 WHERE id = ?3 AND doc = ?4",
+                &[text(&doc), at, id, text(&expected.0)],
+            )?,
+        };
         let mut statements = vec![write];
         statements.extend(self.changed_component_statements(&publication.changed_components)?);
         if let Some(note) = note {
-            statements.push(
-                self.db
-                    .prepare(
-                        "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
-                         SELECT ?1, max(?2, updated_at), ?3, ?4, ?5 FROM incidents WHERE id = ?1",
-                    )
-                    .bind(&[
-                        num(note.incident),
-                        num(publication.audit.at.unix_millis()),
-                        text(&publication.audit.actor.name),
-                        text(note.event.kind()),
-                        json_text(&note.event.body_json()),
-                    ])
-                    .map_err(store_err)?,
-            );
+            statements.push(self.statement(
+                "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
+                 SELECT ?1, max(?2, updated_at), ?3, ?4, ?5 FROM incidents WHERE id = ?1",
+                &[
+                    num(note.incident),
+                    num(publication.audit.at.unix_millis()),
+                    text(&publication.audit.actor.name),
+                    text(note.event.kind()),
+                    json_text(&note.event.body_json()),
+                ],
+            )?);
         }
         statements.push(self.page_audit_statement(&publication.audit)?);
         batch_first_changed_one(&self.db, statements).await
@@ -372,18 +330,15 @@ impl StatusPageStore for D1Store {
         let doc = to_doc(maintenance)?;
         let id = text(maintenance.id().as_str());
         let write = match &publication.replaces {
-            None => self
-                .db
-                .prepare(
-                    "INSERT INTO scheduled_maintenances (id, doc, created_at) VALUES (?1, ?2, ?3)",
-                )
-                .bind(&[id, text(&doc), num(maintenance.created_at().unix_millis())]),
-            Some(expected) => self
-                .db
-                .prepare("UPDATE scheduled_maintenances SET doc = ?1 WHERE id = ?2 AND doc = ?3")
-                .bind(&[text(&doc), id, text(&expected.0)]),
-        }
-        .map_err(store_err)?;
+            None => self.statement(
+                "INSERT INTO scheduled_maintenances (id, doc, created_at) VALUES (?1, ?2, ?3)",
+                &[id, text(&doc), num(maintenance.created_at().unix_millis())],
+            )?,
+            Some(expected) => self.statement(
+                "UPDATE scheduled_maintenances SET doc = ?1 WHERE id = ?2 AND doc = ?3",
+                &[text(&doc), id, text(&expected.0)],
+            )?,
+        };
         let mut statements = vec![write];
         statements.extend(self.changed_component_statements(&publication.changed_components)?);
         statements.push(self.page_audit_statement(&publication.audit)?);

@@ -1,6 +1,6 @@
 //! [`UserStore`] on D1: `users`, `api_tokens` and the append-only `audit_log`.
 
-use super::{num, parse_err, store_err, text, D1Store};
+use super::{first_returned, num, parse_err, text, D1Store};
 use crate::auth::Actor;
 use crate::stores::{NewTokenRecord, NewUserRecord, StoreError, UserStore};
 use beacon_shared::api::{AuditEntryView, UserView};
@@ -48,22 +48,14 @@ impl UserStore for D1Store {
 
     async fn actor_for_token_hash(&self, token_hash: &str) -> Result<Option<Actor>, StoreError> {
         let row = self
-            .db
-            .prepare(
+            .first::<UserRow>(
                 "SELECT u.id, u.name, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id \
                  WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
+                &[text(token_hash)],
             )
-            .bind(&[text(token_hash)])
-            .map_err(store_err)?
-            .first::<UserRow>(None)
-            .await
-            .map_err(store_err)?;
+            .await?;
         let user = row.map(UserView::try_from).transpose()?;
-        Ok(user.map(|u| Actor {
-            user_id: u.id,
-            name: u.name,
-            role: u.role,
-        }))
+        Ok(user.map(Actor::from))
     }
 
     async fn create_user(&self, user: &NewUserRecord<'_>) -> Result<UserView, StoreError> {
@@ -73,11 +65,10 @@ impl UserStore for D1Store {
             at,
             actor,
         } = *user;
-        let insert = self
-            .db
-            .prepare("INSERT INTO users (name, role, created_at) VALUES (?1, ?2, ?3) RETURNING id, name, role")
-            .bind(&[text(name.as_str()), text(role.as_str()), num(at.unix_millis())])
-            .map_err(store_err)?;
+        let insert = self.statement(
+            "INSERT INTO users (name, role, created_at) VALUES (?1, ?2, ?3) RETURNING id, name, role",
+            &[text(name.as_str()), text(role.as_str()), num(at.unix_millis())],
+        )?;
         let after = serde_json::json!({ "name": name, "role": role });
         let audit = self.audit_statement(
             at,
@@ -87,85 +78,48 @@ impl UserStore for D1Store {
             None,
             Some(&after),
         )?;
-        let results = self
-            .db
-            .batch(vec![insert, audit])
-            .await
-            .map_err(store_err)?;
-        let row = results
-            .first()
-            .map(|r| r.results::<UserRow>())
-            .transpose()
-            .map_err(store_err)?
-            .and_then(|rows| rows.into_iter().next())
+        let results = self.batch(vec![insert, audit]).await?;
+        let row = first_returned::<UserRow>(&results, 0)?
             .ok_or_else(|| StoreError::Unavailable("insert returned no user".into()))?;
         UserView::try_from(row)
     }
 
     async fn get_user(&self, id: i64) -> Result<Option<UserView>, StoreError> {
         let row = self
-            .db
-            .prepare("SELECT id, name, role FROM users WHERE id = ?1")
-            .bind(&[num(id)])
-            .map_err(store_err)?
-            .first::<UserRow>(None)
-            .await
-            .map_err(store_err)?;
+            .first::<UserRow>("SELECT id, name, role FROM users WHERE id = ?1", &[num(id)])
+            .await?;
         row.map(UserView::try_from).transpose()
     }
 
     async fn role_of(&self, name: &str) -> Result<Option<Role>, StoreError> {
         let row = self
-            .db
-            .prepare("SELECT id, name, role FROM users WHERE name = ?1")
-            .bind(&[text(name)])
-            .map_err(store_err)?
-            .first::<UserRow>(None)
-            .await
-            .map_err(store_err)?;
+            .first::<UserRow>(
+                "SELECT id, name, role FROM users WHERE name = ?1",
+                &[text(name)],
+            )
+            .await?;
         Ok(row.map(UserView::try_from).transpose()?.map(|u| u.role))
     }
 
     async fn create_token(&self, token: &NewTokenRecord<'_>) -> Result<(), StoreError> {
-        let NewTokenRecord {
-            user_id,
-            token_hash,
-            label,
-            at,
-            actor,
-        } = *token;
-        let insert = self
-            .db
-            .prepare("INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES (?1, ?2, ?3, ?4)")
-            .bind(&[num(user_id), text(token_hash), text(label), num(at.unix_millis())])
-            .map_err(store_err)?;
-        let after = serde_json::json!({ "label": label });
-        let audit = self.audit_statement(
-            at,
-            actor,
-            "token.create",
-            &format!("user/{user_id}"),
-            None,
-            Some(&after),
+        let insert = self.statement(
+            "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES (?1, ?2, ?3, ?4)",
+            &[
+                num(token.user_id),
+                text(token.token_hash),
+                text(token.label),
+                num(token.at.unix_millis()),
+            ],
         )?;
-        self.db
-            .batch(vec![insert, audit])
-            .await
-            .map_err(store_err)?;
-        Ok(())
+        let audit = self.audit_record_statement(token.at, token.actor, &token.audit_record())?;
+        self.write_batch(vec![insert, audit]).await
     }
 
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntryView>, StoreError> {
-        let rows = self
-            .db
-            .prepare("SELECT id, at, actor, action, subject, before, after FROM audit_log ORDER BY id DESC LIMIT ?1")
-            .bind(&[num(i64::from(limit))])
-            .map_err(store_err)?
-            .all()
-            .await
-            .map_err(store_err)?
-            .results::<AuditRow>()
-            .map_err(store_err)?;
+        let rows = self.all::<AuditRow>(
+            "SELECT id, at, actor, action, subject, before, after FROM audit_log ORDER BY id DESC LIMIT ?1",
+            &[num(i64::from(limit))],
+        ).await?;
         rows.into_iter()
             .map(|r| {
                 let parse = |v: Option<String>| {

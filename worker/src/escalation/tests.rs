@@ -133,6 +133,27 @@ impl Team {
             .bodies_to(&format!("https://hooks.example/{owner}"))
     }
 
+    /// The incidents paged to `owner`, in order.
+    fn paged_ids(&self, owner: &str) -> Vec<i64> {
+        self.to(owner)
+            .iter()
+            .map(|b| b["incident"]["id"].as_i64().unwrap())
+            .collect()
+    }
+
+    /// The signed link's page for `request` on incident `id`, `minutes` after `NOW`.
+    fn link_page(&self, request: AckLinkRequest, id: i64, query: &str, minutes: i64) -> AckPage {
+        block_on(ack_link(
+            &self.store,
+            request,
+            id,
+            query,
+            later(minutes),
+            "k",
+        ))
+        .unwrap()
+    }
+
     fn view(&self, id: i64, minutes: i64) -> EscalationView {
         block_on(escalation_view(
             &self.store,
@@ -149,6 +170,14 @@ fn ic_team() -> Team {
         ("ic-alice", Role::IncidentCommander),
         ("ic-bob", Role::IncidentCommander),
     ])
+}
+
+/// The IC team, the SRE sam and the P1 "Checkout 502s" he filed.
+fn checkout_p1() -> (Team, Actor, i64) {
+    let team = ic_team();
+    let sre = actor(&team.store, "sam", Role::Sre);
+    let id = team.create(&sre, "Checkout 502s", "Payments", "P1");
+    (team, sre, id)
 }
 
 /// An IC rota of ic-alice (no clearance for Security incidents) then
@@ -172,9 +201,7 @@ fn link_query(body: &serde_json::Value) -> String {
 /// delivered and carries the title and an acknowledgement link.
 #[test]
 fn a_p1_pages_the_duty_ic_once() {
-    let team = ic_team();
-    let sre = actor(&team.store, "sam", Role::Sre);
-    let id = team.create(&sre, "Checkout 502s", "Payments", "P1");
+    let (team, _, id) = checkout_p1();
     let report = team.sweep(0);
     assert_eq!(
         (report.incidents, report.actions, report.delivered),
@@ -198,9 +225,7 @@ fn a_p1_pages_the_duty_ic_once() {
 /// attempt it is given up and the timeline says so.
 #[test]
 fn failed_deliveries_are_retried_then_recorded() {
-    let team = ic_team();
-    let sre = actor(&team.store, "sam", Role::Sre);
-    let id = team.create(&sre, "Checkout 502s", "Payments", "P1");
+    let (team, _, id) = checkout_p1();
     team.sender.failing.set(true);
     assert_eq!(team.sweep(0).retrying, 1);
     assert_eq!(team.sweep(0).retrying, 0, "not before the back-off");
@@ -277,7 +302,7 @@ fn the_acknowledgement_page_shows_a_security_title_only_with_clearance() {
     team.sweep(15);
     let page = |owner: &str, request| {
         let query = link_query(&team.to(owner)[0]);
-        block_on(ack_link(&team.store, request, id, &query, later(16), "k")).unwrap()
+        team.link_page(request, id, &query, 16)
     };
     let alice = page("ic-alice", AckLinkRequest::Show);
     assert_eq!(alice.status, 200);
@@ -295,43 +320,17 @@ fn the_acknowledgement_page_shows_a_security_title_only_with_clearance() {
 /// SPEC E3: a changed or expired link is refused with 403 and changes nothing.
 #[test]
 fn a_changed_link_is_refused() {
-    let team = ic_team();
-    let sre = actor(&team.store, "sam", Role::Sre);
-    let id = team.create(&sre, "Checkout 502s", "Payments", "P1");
+    let (team, _, id) = checkout_p1();
     team.sweep(0);
     let query = link_query(&team.to("ic-alice")[0]);
     let audits = team.store.audit_count();
     let tampered = query.replace("ic-alice", "ic-bob");
-    let page = block_on(ack_link(
-        &team.store,
-        AckLinkRequest::Confirm,
-        id,
-        &tampered,
-        later(1),
-        "k",
-    ))
-    .unwrap();
+    let page = team.link_page(AckLinkRequest::Confirm, id, &tampered, 1);
     assert_eq!(page.status, 403);
-    let late = block_on(ack_link(
-        &team.store,
-        AckLinkRequest::Confirm,
-        id,
-        &query,
-        later(25 * 60),
-        "k",
-    ))
-    .unwrap();
+    let late = team.link_page(AckLinkRequest::Confirm, id, &query, 25 * 60);
     assert_eq!(late.status, 403);
     assert_eq!(team.store.audit_count(), audits);
-    let shown = block_on(ack_link(
-        &team.store,
-        AckLinkRequest::Show,
-        id,
-        &query,
-        later(1),
-        "k",
-    ))
-    .unwrap();
+    let shown = team.link_page(AckLinkRequest::Show, id, &query, 1);
     assert!(shown.html.contains(&format!("Acknowledge incident #{id}?")));
     assert!(shown.html.contains("Checkout 502s") && shown.html.contains("ic-alice"));
     assert_eq!(team.store.audit_count(), audits, "showing changes nothing");
@@ -343,9 +342,7 @@ fn a_changed_link_is_refused() {
 /// otherwise 409 and nothing is written.
 #[test]
 fn a_resolved_incident_cannot_be_acknowledged() {
-    let team = ic_team();
-    let sre = actor(&team.store, "sam", Role::Sre);
-    let id = team.create(&sre, "Checkout 502s", "Payments", "P1");
+    let (team, sre, id) = checkout_p1();
     team.sweep(0);
     let query = link_query(&team.to("ic-alice")[0]);
     for body in [
@@ -358,15 +355,7 @@ fn a_resolved_incident_cannot_be_acknowledged() {
     let entries = block_on(team.store.timeline(id)).unwrap().len();
     let err = block_on(acknowledge(&team.store, &sre, id, later(2))).unwrap_err();
     assert_eq!(err.status(), 409);
-    let page = block_on(ack_link(
-        &team.store,
-        AckLinkRequest::Confirm,
-        id,
-        &query,
-        later(2),
-        "k",
-    ))
-    .unwrap();
+    let page = team.link_page(AckLinkRequest::Confirm, id, &query, 2);
     assert_eq!(page.status, 409);
     assert!(page.html.contains("resolved") && page.html.contains("nothing was done"));
     assert!(!page.html.contains("Escalation stops"), "{}", page.html);
@@ -390,11 +379,7 @@ fn an_acknowledgement_stops_the_pages() {
     ));
     assert_eq!(team.view(id, 4).acknowledged_by.as_deref(), Some("alice"));
     team.sweep(16);
-    let bob: Vec<i64> = team
-        .to("ic-bob")
-        .iter()
-        .map(|b| b["incident"]["id"].as_i64().unwrap())
-        .collect();
+    let bob = team.paged_ids("ic-bob");
     assert_eq!(bob, [ignored]);
     let viewer = actor(&team.store, "vic", Role::Viewer);
     assert_eq!(
@@ -411,9 +396,7 @@ fn an_acknowledgement_stops_the_pages() {
 /// offers the acknowledgement; acknowledging again acknowledges it.
 #[test]
 fn an_upgrade_needs_a_new_acknowledgement() {
-    let team = ic_team();
-    let sre = actor(&team.store, "sam", Role::Sre);
-    let id = team.create(&sre, "Checkout 502s", "Payments", "P1");
+    let (team, sre, id) = checkout_p1();
     team.sweep(0);
     block_on(acknowledge(&team.store, &sre, id, later(1))).unwrap();
     assert_eq!(team.view(id, 2).acknowledged_by.as_deref(), Some("sam"));
@@ -458,11 +441,7 @@ fn a_corrupt_ticket_is_skipped_and_the_others_are_paged() {
         "{:?}",
         report.skipped
     );
-    let paged: Vec<i64> = team
-        .to("ic-alice")
-        .iter()
-        .map(|b| b["incident"]["id"].as_i64().unwrap())
-        .collect();
+    let paged = team.paged_ids("ic-alice");
     assert_eq!(paged, [sound]);
     let err = block_on(escalation_view(&team.store, &team.admin, corrupt, later(1))).unwrap_err();
     assert_eq!(err.status(), 500);

@@ -18,13 +18,19 @@ fn actor(store: &MemoryStore, name: &str, role: Role) -> Actor {
     block_on(authenticate(store, Some(&format!("Bearer {token}")))).unwrap()
 }
 
+/// An empty store and the SRE sam.
+fn store_with_sre() -> (MemoryStore, Actor) {
+    let store = MemoryStore::default();
+    let sre = actor(&store, "sam", Role::Sre);
+    (store, sre)
+}
+
 const P0_EU: &[u8] = br#"{"title":"EU checkout down","category":"Payments","facts":{"measurements":{"availability_by_region":[{"region":"eu-west","percent":97.5}]}}}"#;
 
 /// SPEC P0, P5: the edge computes the priority from the facts.
 #[test]
 fn create_classifies_and_stores() {
-    let store = MemoryStore::default();
-    let sre = actor(&store, "sam", Role::Sre);
+    let (store, sre) = store_with_sre();
     let view = block_on(create_incident(&store, &sre, P0_EU, NOW)).unwrap();
     assert_eq!(view.priority, Priority::P0);
     assert_eq!(view.status, IncidentStatus::Triage);
@@ -37,8 +43,7 @@ fn create_classifies_and_stores() {
 /// SPEC K1: a P0 without a category is refused, and nothing is stored.
 #[test]
 fn p0_without_category_is_refused() {
-    let store = MemoryStore::default();
-    let sre = actor(&store, "sam", Role::Sre);
+    let (store, sre) = store_with_sre();
     let body = br#"{"title":"down","facts":{"measurements":{"complete_loss_of_access":true}}}"#;
     let err = block_on(create_incident(&store, &sre, body, NOW)).unwrap_err();
     assert_eq!(err.status(), 422);
@@ -49,8 +54,7 @@ fn p0_without_category_is_refused() {
 /// SPEC P6: an SRE may raise but not lower below the rules; management may lower with a reason.
 #[test]
 fn priority_overrides_follow_p6() {
-    let store = MemoryStore::default();
-    let sre = actor(&store, "sam", Role::Sre);
+    let (store, sre) = store_with_sre();
     let boss = actor(&store, "max", Role::Management);
     let lowered = br#"{"title":"x","category":"Payments","priority":"P2","facts":{"measurements":{"major_function_lost":true}}}"#;
     let err = block_on(create_incident(&store, &sre, lowered, NOW)).unwrap_err();
@@ -91,18 +95,19 @@ fn priority_overrides_follow_p6() {
 /// SPEC V10, V11: transitions follow the lifecycle; invalid ones store nothing.
 #[test]
 fn lifecycle_transitions_are_checked_and_recorded() {
-    let store = MemoryStore::default();
-    let sre = actor(&store, "sam", Role::Sre);
+    let (store, sre) = store_with_sre();
     let view = block_on(create_incident(&store, &sre, P0_EU, NOW)).unwrap();
+    let resolve = |minutes| {
+        block_on(transition(
+            &store,
+            &sre,
+            view.id,
+            br#"{"action":"resolve"}"#,
+            later(minutes),
+        ))
+    };
     let audit_before = store.audit_count();
-    let err = block_on(transition(
-        &store,
-        &sre,
-        view.id,
-        br#"{"action":"resolve"}"#,
-        later(1),
-    ))
-    .unwrap_err();
+    let err = resolve(1).unwrap_err();
     assert_eq!(err.status(), 409);
     assert_eq!(store.audit_count(), audit_before);
 
@@ -118,14 +123,7 @@ fn lifecycle_transitions_are_checked_and_recorded() {
         422
     );
 
-    let detail = block_on(transition(
-        &store,
-        &sre,
-        view.id,
-        br#"{"action":"resolve"}"#,
-        later(3),
-    ))
-    .unwrap();
+    let detail = resolve(3).unwrap();
     assert_eq!(detail.incident.status, IncidentStatus::Resolved);
     let events: Vec<&TimelineEvent> = detail.timeline.iter().map(|e| &e.event).collect();
     assert!(
@@ -145,8 +143,7 @@ fn lifecycle_transitions_are_checked_and_recorded() {
 /// SPEC V10: a transition body's bad field is named, not reported as "body".
 #[test]
 fn transition_errors_name_the_field() {
-    let store = MemoryStore::default();
-    let sre = actor(&store, "sam", Role::Sre);
+    let (store, sre) = store_with_sre();
     let view = block_on(create_incident(&store, &sre, P0_EU, NOW)).unwrap();
     let audit_before = store.audit_count();
     for (body, field) in [
@@ -170,14 +167,22 @@ fn transition_errors_name_the_field() {
     assert_eq!(store.audit_count(), audit_before);
 }
 
-/// SPEC K3: Security incidents are invisible to roles without clearance.
-#[test]
-fn security_incidents_are_hidden() {
+const SECURITY_INCIDENT: &[u8] = br#"{"title":"credential stuffing","category":"Security"}"#;
+
+/// A store with the security engineer sec, the SRE sam, and a Security
+/// incident filed by sec.
+fn security_incident() -> (MemoryStore, Actor, Actor, IncidentView) {
     let store = MemoryStore::default();
     let sec = actor(&store, "sec", Role::Security);
     let sre = actor(&store, "sam", Role::Sre);
-    let body = br#"{"title":"credential stuffing","category":"Security"}"#;
-    let view = block_on(create_incident(&store, &sec, body, NOW)).unwrap();
+    let view = block_on(create_incident(&store, &sec, SECURITY_INCIDENT, NOW)).unwrap();
+    (store, sec, sre, view)
+}
+
+/// SPEC K3: Security incidents are invisible to roles without clearance.
+#[test]
+fn security_incidents_are_hidden() {
+    let (store, sec, sre, view) = security_incident();
     assert!(block_on(list_incidents(&store, &sre, ""))
         .unwrap()
         .incidents
@@ -195,7 +200,7 @@ fn security_incidents_are_hidden() {
             .len(),
         1
     );
-    let err = block_on(create_incident(&store, &sre, body, NOW)).unwrap_err();
+    let err = block_on(create_incident(&store, &sre, SECURITY_INCIDENT, NOW)).unwrap_err();
     assert_eq!(err.status(), 403);
 }
 
@@ -204,11 +209,7 @@ fn security_incidents_are_hidden() {
 /// incident that does not exist, for reads and writes alike.
 #[test]
 fn security_timelines_need_clearance() {
-    let store = MemoryStore::default();
-    let sec = actor(&store, "sec", Role::Security);
-    let sre = actor(&store, "sam", Role::Sre);
-    let body = br#"{"title":"credential stuffing","category":"Security"}"#;
-    let view = block_on(create_incident(&store, &sec, body, NOW)).unwrap();
+    let (store, sec, sre, view) = security_incident();
     let log = br#"{"kind":"work_log","text":"rotated the keys"}"#;
     block_on(add_timeline_entry(&store, &sec, view.id, log, later(1))).unwrap();
     let missing = block_on(get_incident(&store, &sre, 999)).unwrap_err();
@@ -223,8 +224,7 @@ fn security_timelines_need_clearance() {
 /// SPEC Q1: the list filters by priority, status, category, owner and open/closed.
 #[test]
 fn list_filters() {
-    let store = MemoryStore::default();
-    let sre = actor(&store, "sam", Role::Sre);
+    let (store, sre) = store_with_sre();
     block_on(create_incident(&store, &sre, P0_EU, NOW)).unwrap();
     let p3 = block_on(create_incident(
         &store,
@@ -254,8 +254,7 @@ fn list_filters() {
 /// SPEC T7, I3: work logs and links land in the timeline and the audit log.
 #[test]
 fn timeline_entries_and_audit() {
-    let store = MemoryStore::default();
-    let sre = actor(&store, "sam", Role::Sre);
+    let (store, sre) = store_with_sre();
     let view = block_on(create_incident(&store, &sre, P0_EU, NOW)).unwrap();
     let log = br#"{"kind":"work_log","text":"failed over to eu-central"}"#;
     block_on(add_timeline_entry(&store, &sre, view.id, log, later(1))).unwrap();
@@ -277,8 +276,7 @@ fn timeline_entries_and_audit() {
 /// SPEC I4: a store outage is a 503 without internals.
 #[test]
 fn store_outage_is_503() {
-    let store = MemoryStore::default();
-    let sre = actor(&store, "sam", Role::Sre);
+    let (store, sre) = store_with_sre();
     store.failing.set(true);
     let err = block_on(create_incident(&store, &sre, br#"{"title":"x"}"#, NOW)).unwrap_err();
     assert_eq!(err.status(), 503);

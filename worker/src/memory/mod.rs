@@ -92,12 +92,7 @@ impl MemoryStore {
     pub fn add_actor(&self, name: &str, role: Role) -> Actor {
         self.add_user(name, role);
         let users = self.users.borrow();
-        let user = users.last().expect("just added");
-        Actor {
-            user_id: user.id,
-            name: user.name.clone(),
-            role: user.role,
-        }
+        Actor::from(users.last().expect("just added").clone())
     }
 
     pub fn incident_count(&self) -> usize {

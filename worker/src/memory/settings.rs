@@ -15,14 +15,7 @@ impl SettingsStore for MemoryStore {
         self.settings
             .borrow_mut()
             .insert(change.setting, change.value.clone());
-        self.push_audit(
-            change.at,
-            change.actor,
-            change.action,
-            format!("settings/{}", change.setting.name()),
-            change.before.clone(),
-            change.after.clone(),
-        );
+        self.push_audit_record(change.at, change.actor, &change.audit_record());
         Ok(())
     }
 

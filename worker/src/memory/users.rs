@@ -24,41 +24,32 @@ impl UserStore for MemoryStore {
                 .borrow()
                 .iter()
                 .find(|u| u.id == id)
-                .map(|u| Actor {
-                    user_id: u.id,
-                    name: u.name.clone(),
-                    role: u.role,
-                })
+                .map(|u| Actor::from(u.clone()))
         }))
     }
 
     async fn create_user(&self, user: &NewUserRecord<'_>) -> Result<UserView, StoreError> {
-        let NewUserRecord {
-            name,
-            role,
-            at,
-            actor,
-        } = *user;
+        let NewUserRecord { name, role, .. } = *user;
         self.check()?;
         if self.users.borrow().iter().any(|u| u.name == name.as_str()) {
             return Err(StoreError::UniqueViolation("users.name".into()));
         }
         let id = self.users.borrow().len() as i64 + 1;
-        let user = UserView {
+        let created = UserView {
             id,
             name: name.to_string(),
             role,
         };
-        self.users.borrow_mut().push(user.clone());
+        self.users.borrow_mut().push(created.clone());
         self.push_audit(
-            at,
-            actor,
+            user.at,
+            user.actor,
             "user.create",
             format!("user/{id}"),
             None,
-            serde_json::to_value(&user).ok(),
+            serde_json::to_value(&created).ok(),
         );
-        Ok(user)
+        Ok(created)
     }
 
     async fn get_user(&self, id: i64) -> Result<Option<UserView>, StoreError> {
@@ -77,25 +68,11 @@ impl UserStore for MemoryStore {
     }
 
     async fn create_token(&self, token: &NewTokenRecord<'_>) -> Result<(), StoreError> {
-        let NewTokenRecord {
-            user_id,
-            token_hash,
-            label,
-            at,
-            actor,
-        } = *token;
         self.check()?;
         self.tokens
             .borrow_mut()
-            .push((token_hash.to_owned(), user_id));
-        self.push_audit(
-            at,
-            actor,
-            "token.create",
-            format!("user/{user_id}"),
-            None,
-            Some(serde_json::json!({ "label": label })),
-        );
+            .push((token.token_hash.to_owned(), token.user_id));
+        self.push_audit_record(token.at, token.actor, &token.audit_record());
         Ok(())
     }
 

@@ -96,8 +96,36 @@ pub(crate) fn page(
     .unwrap()
 }
 
-fn render(page: &StatusPage, histories: &BTreeMap<ComponentId, StatusHistory>) -> String {
-    render_status(&PageView {
+/// A page on which Payments is partly out because of incident `inc1`,
+/// called `name`, whose first update says `body`.
+pub(crate) fn payments_outage_page(
+    name: &str,
+    body: &str,
+    maintenances: Vec<ScheduledMaintenance>,
+) -> StatusPage {
+    page(
+        vec![component(
+            "payments",
+            "Payments",
+            ComponentStatus::PartialOutage,
+        )],
+        vec![incident(
+            "inc1",
+            name,
+            PublicIncidentStatus::Investigating,
+            body,
+        )],
+        maintenances,
+    )
+}
+
+/// `show` applied to `page` as seen at `NOW` with a 99.9 % target.
+fn with_view<R>(
+    page: &StatusPage,
+    histories: &BTreeMap<ComponentId, StatusHistory>,
+    show: impl FnOnce(&PageView) -> R,
+) -> R {
+    show(&PageView {
         page,
         histories,
         slo: &SloPolicy::new(Slo::from_percent(99.9).unwrap()),
@@ -106,37 +134,27 @@ fn render(page: &StatusPage, histories: &BTreeMap<ComponentId, StatusHistory>) -
     })
 }
 
+fn render(page: &StatusPage, histories: &BTreeMap<ComponentId, StatusHistory>) -> String {
+    with_view(page, histories, render_status)
+}
+
 /// SPEC M3: a title with markup is shown as text on every public HTML page.
 #[test]
 fn markup_in_titles_and_updates_is_escaped() {
-    let page = page(
-        vec![component(
-            "payments",
-            "Payments",
-            ComponentStatus::PartialOutage,
-        )],
-        vec![incident(
-            "inc1",
-            "<script>alert(1)</script> & <b>bold</b>",
-            PublicIncidentStatus::Investigating,
-            "<img src=x onerror=alert(2)>",
-        )],
+    let page = payments_outage_page(
+        "<script>alert(1)</script> & <b>bold</b>",
+        "<img src=x onerror=alert(2)>",
         vec![],
     );
-    let histories = BTreeMap::new();
-    let view = PageView {
-        page: &page,
-        histories: &histories,
-        slo: &SloPolicy::new(Slo::from_percent(99.9).unwrap()),
-        weights: &DowntimeWeights::default(),
-        now: at(NOW),
-    };
     let id = IncidentId::parse("inc1").unwrap();
-    for html in [
-        render_status(&view),
-        render_history(&view),
-        render_incident(&view, &id).unwrap(),
-    ] {
+    let pages = with_view(&page, &BTreeMap::new(), |view| {
+        [
+            render_status(view),
+            render_history(view),
+            render_incident(view, &id).unwrap(),
+        ]
+    });
+    for html in pages {
         assert!(!html.contains("<script>alert"), "{html}");
         assert!(!html.contains("<img src=x"), "{html}");
         assert!(!html.contains("<b>bold"), "{html}");
@@ -256,15 +274,11 @@ fn components_shown_only_when_degraded_are_hidden_while_operational() {
 #[test]
 fn an_unknown_incident_has_no_page() {
     let page = page(vec![], vec![], vec![]);
-    let histories = BTreeMap::new();
-    let view = PageView {
-        page: &page,
-        histories: &histories,
-        slo: &SloPolicy::new(Slo::from_percent(99.9).unwrap()),
-        weights: &DowntimeWeights::default(),
-        now: at(NOW),
-    };
-    assert!(render_incident(&view, &IncidentId::parse("nope").unwrap()).is_none());
+    let unknown = IncidentId::parse("nope").unwrap();
+    assert!(with_view(&page, &BTreeMap::new(), |view| render_incident(
+        view, &unknown
+    ))
+    .is_none());
 }
 
 #[test]

@@ -229,11 +229,8 @@ async fn api(
                 &public_url(env),
             )
             .await?;
-            if !published.published {
-                return json_ok(&published, 200);
-            }
-            public_page_cache::refresh(env, store, &[&published.incident.id]).await;
-            json_ok(&published, 201)
+            let entry = &published.incident.id;
+            published_response(env, store, &published, published.published, entry, true).await
         }
         (Method::Post, ["status", "incidents", id, "updates"]) => {
             let body = read_body(req).await?;
@@ -247,10 +244,7 @@ async fn api(
                 &public_url(env),
             )
             .await?;
-            if published.published {
-                public_page_cache::refresh(env, store, &[id]).await;
-            }
-            json_ok(&published, 200)
+            published_response(env, store, &published, published.published, id, false).await
         }
         (Method::Post, ["status", "maintenances"]) => {
             let body = read_body(req).await?;
@@ -263,11 +257,8 @@ async fn api(
                 &public_url(env),
             )
             .await?;
-            if !published.published {
-                return json_ok(&published, 200);
-            }
-            public_page_cache::refresh(env, store, &[&published.scheduled_maintenance.id]).await;
-            json_ok(&published, 201)
+            let entry = &published.scheduled_maintenance.id;
+            published_response(env, store, &published, published.published, entry, true).await
         }
         (Method::Post, ["status", "maintenances", id, "updates"]) => {
             let body = read_body(req).await?;
@@ -281,10 +272,7 @@ async fn api(
                 &public_url(env),
             )
             .await?;
-            if published.published {
-                public_page_cache::refresh(env, store, &[id]).await;
-            }
-            json_ok(&published, 200)
+            published_response(env, store, &published, published.published, id, false).await
         }
         (Method::Get, ["on-call"]) => {
             json_ok(&crate::escalation::on_call(store, now()).await?, 200)
@@ -413,6 +401,23 @@ async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
     req.bytes()
         .await
         .map_err(|e| ApiError::MalformedJson(e.to_string()))
+}
+
+/// The answer to a publishing request: once published, the public outputs are
+/// rendered again for `entry`, and a `created` entry is 201; otherwise 200.
+async fn published_response<T: serde::Serialize>(
+    env: &Env,
+    store: &D1Store,
+    answer: &T,
+    published: bool,
+    entry: &str,
+    created: bool,
+) -> Result<Response, ApiError> {
+    if !published {
+        return json_ok(answer, 200);
+    }
+    public_page_cache::refresh(env, store, &[entry]).await;
+    json_ok(answer, if created { 201 } else { 200 })
 }
 
 fn json_ok<T: serde::Serialize>(value: &T, status: u16) -> Result<Response, ApiError> {

@@ -35,6 +35,20 @@ impl Desk {
         }
     }
 
+    /// A desk and one customer support agent.
+    fn with_support() -> (Self, Actor) {
+        let desk = Desk::new();
+        let csup = desk.actor(Role::CustomerSupport);
+        (desk, csup)
+    }
+
+    /// A desk, one customer support agent and the API component they added.
+    fn with_api() -> (Self, Actor, Component) {
+        let (desk, csup) = Desk::with_support();
+        let api = desk.component(&csup, "API");
+        (desk, csup, api)
+    }
+
     fn actor(&self, role: Role) -> Actor {
         let token = self.store.add_user(role.as_str(), role);
         block_on(authenticate(&self.store, Some(&format!("Bearer {token}")))).unwrap()
@@ -173,9 +187,7 @@ fn field(err: &ApiError) -> Option<String> {
 /// anyone else gets 403 and nothing is stored.
 #[test]
 fn only_publishers_edit_the_page() {
-    let desk = Desk::new();
-    let csup = desk.actor(Role::CustomerSupport);
-    let api = desk.component(&csup, "API");
+    let (desk, _, api) = Desk::with_api();
     let audits = desk.store.audit_count();
     for role in [
         Role::Sre,
@@ -209,9 +221,7 @@ fn only_publishers_edit_the_page() {
 /// SPEC K1, K3: a component is a known category, once; Security never is.
 #[test]
 fn components_are_public_categories() {
-    let desk = Desk::new();
-    let csup = desk.actor(Role::CustomerSupport);
-    let api = desk.component(&csup, "API");
+    let (desk, csup, api) = Desk::with_api();
     assert_eq!(api.status, ComponentStatus::Operational);
     assert_eq!(desk.store.status_history_len(), 1);
     assert_eq!(desk.audit_actions(), ["status.component.create"]);
@@ -231,9 +241,7 @@ fn components_are_public_categories() {
 /// display settings are not a status change; an unknown group names its field.
 #[test]
 fn component_status_and_settings() {
-    let desk = Desk::new();
-    let csup = desk.actor(Role::CustomerSupport);
-    let api = desk.component(&csup, "API");
+    let (desk, csup, api) = Desk::with_api();
     let status = body(json!({ "status": "partial_outage" }));
     let changed = desk
         .set_status(&csup, api.id.as_str(), &status, later(5))
@@ -294,9 +302,7 @@ fn component_status_and_settings() {
 /// timeline notes the customer update, all with their audit record.
 #[test]
 fn csup_publishes_from_a_ticket() {
-    let desk = Desk::new();
-    let csup = desk.actor(Role::CustomerSupport);
-    let api = desk.component(&csup, "API");
+    let (desk, csup, api) = Desk::with_api();
     let ticket = desk.ticket("Payments");
     let request = body(json!({
         "from_incident": ticket,
@@ -337,8 +343,7 @@ fn csup_publishes_from_a_ticket() {
 /// "no incident" to them); management, who may see it, can.
 #[test]
 fn security_tickets_are_published_only_by_those_cleared() {
-    let desk = Desk::new();
-    let csup = desk.actor(Role::CustomerSupport);
+    let (desk, csup) = Desk::with_support();
     let ticket = desk.ticket("Security");
     let request = body(json!({ "from_incident": ticket, "body": "We are investigating." }));
     let err = desk.publish(&csup, &request, NOW).unwrap_err();
@@ -358,9 +363,7 @@ fn security_tickets_are_published_only_by_those_cleared() {
 /// SPEC M2: a preview shows what would be published and stores nothing.
 #[test]
 fn a_preview_stores_nothing() {
-    let desk = Desk::new();
-    let csup = desk.actor(Role::CustomerSupport);
-    let api = desk.component(&csup, "API");
+    let (desk, csup, api) = Desk::with_api();
     let ticket = desk.ticket("Payments");
     let audits = desk.store.audit_count();
     let request = body(json!({
@@ -396,8 +399,7 @@ fn a_preview_stores_nothing() {
 /// stores nothing.
 #[test]
 fn updates_only_move_forward() {
-    let desk = Desk::new();
-    let csup = desk.actor(Role::CustomerSupport);
+    let (desk, csup) = Desk::with_support();
     let request = body(json!({ "name": "Slow pages", "status": "monitoring", "body": "Fix out." }));
     let published = desk.publish(&csup, &request, NOW).unwrap();
     let audits = desk.store.audit_count();
@@ -416,9 +418,7 @@ fn updates_only_move_forward() {
 /// progress and gives them back when completed; going back is refused.
 #[test]
 fn a_maintenance_moves_its_components() {
-    let desk = Desk::new();
-    let csup = desk.actor(Role::CustomerSupport);
-    let api = desk.component(&csup, "API");
+    let (desk, csup, api) = Desk::with_api();
     let web = desk.component(&csup, "Web application");
     let request = body(json!({
         "name": "Database upgrade",
@@ -462,9 +462,7 @@ fn a_maintenance_moves_its_components() {
 /// entry, no component status, no history, no ticket note, no audit record.
 #[test]
 fn a_lost_race_writes_nothing() {
-    let desk = Desk::new();
-    let csup = desk.actor(Role::CustomerSupport);
-    let api = desk.component(&csup, "API");
+    let (desk, csup, api) = Desk::with_api();
     let ticket = desk.ticket("Payments");
     let request = body(json!({ "from_incident": ticket, "body": "Looking into it." }));
     let published = desk.publish(&csup, &request, NOW).unwrap();
@@ -528,9 +526,7 @@ fn a_lost_race_writes_nothing() {
 /// SPEC L1: only management and admins set the SLOs, for components on the page.
 #[test]
 fn slos_are_set_by_management() {
-    let desk = Desk::new();
-    let csup = desk.actor(Role::CustomerSupport);
-    let api = desk.component(&csup, "API");
+    let (desk, csup, api) = Desk::with_api();
     assert_eq!(
         block_on(slo_policy(&desk.store)).unwrap(),
         crate::public_page::default_slo_policy()
@@ -559,8 +555,7 @@ fn slos_are_set_by_management() {
 /// Bad input names its field, and stores nothing.
 #[test]
 fn bad_input_names_its_field() {
-    let desk = Desk::new();
-    let csup = desk.actor(Role::CustomerSupport);
+    let (desk, csup) = Desk::with_support();
     desk.component(&csup, "API");
     let audits = desk.store.audit_count();
     let cases: Vec<(Value, &str)> = vec![

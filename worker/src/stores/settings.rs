@@ -1,7 +1,7 @@
 //! The settings store: the team's configuration that is one value each
 //! (time limits, service-level objectives, the link-signing key, the test clock).
 
-use super::StoreError;
+use super::{NewAuditRecord, StoreError};
 use crate::auth::Actor;
 use beacon_shared::Timestamp;
 
@@ -41,6 +41,18 @@ pub struct SettingChange<'a> {
     pub action: &'a str,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+}
+
+impl SettingChange<'_> {
+    /// What the audit log records of this change, under `settings/{name}`.
+    pub fn audit_record(&self) -> NewAuditRecord {
+        NewAuditRecord {
+            action: self.action.to_owned(),
+            subject: format!("settings/{}", self.setting.name()),
+            before: self.before.clone(),
+            after: self.after.clone(),
+        }
+    }
 }
 
 /// One value per [`Setting`].

@@ -1,6 +1,6 @@
 //! The user store: people, their hashed API tokens, and the append-only audit log.
 
-use super::StoreError;
+use super::{NewAuditRecord, StoreError};
 use crate::auth::Actor;
 use beacon_shared::api::{AuditEntryView, UserView};
 use beacon_shared::role::Role;
@@ -24,6 +24,18 @@ pub struct NewTokenRecord<'a> {
     pub label: &'a str,
     pub at: Timestamp,
     pub actor: &'a Actor,
+}
+
+impl NewTokenRecord<'_> {
+    /// What the audit log records of the new token: its label, never the token.
+    pub fn audit_record(&self) -> NewAuditRecord {
+        NewAuditRecord {
+            action: "token.create".into(),
+            subject: format!("user/{}", self.user_id),
+            before: None,
+            after: Some(serde_json::json!({ "label": self.label })),
+        }
+    }
 }
 
 /// People, tokens and the audit log.
