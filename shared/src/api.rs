@@ -129,6 +129,25 @@ pub struct TransitionFieldError {
     pub message: String,
 }
 
+impl std::fmt::Display for TransitionFieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` {}", self.field, self.message)
+    }
+}
+
+impl TryFrom<TransitionRequest> for Transition {
+    type Error = TransitionFieldError;
+    fn try_from(request: TransitionRequest) -> Result<Self, Self::Error> {
+        request.into_transition()
+    }
+}
+
+impl From<Transition> for TransitionRequest {
+    fn from(transition: Transition) -> Self {
+        TransitionRequest::from_transition(&transition)
+    }
+}
+
 impl TransitionRequest {
     /// The request for a transition; the inverse of [`TransitionRequest::into_transition`].
     pub fn from_transition(transition: &Transition) -> Self {

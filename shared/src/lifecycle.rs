@@ -153,9 +153,13 @@ pub enum ClosingConfirmation {
 }
 
 /// An action on an incident, with what it needs. Sent as
-/// `{"action": "discard", "reason": "..."}`.
+/// `{"action": "discard", "reason": "..."}`: the JSON of
+/// [`crate::api::TransitionRequest`], which is its one reader and writer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    try_from = "crate::api::TransitionRequest",
+    into = "crate::api::TransitionRequest"
+)]
 pub enum Transition {
     StartTriage,
     /// Triage outcome: an event without impact (SPEC V10). The reason must not be blank.
