@@ -2,7 +2,7 @@
 //! format ends in, and the documented mapping from an alert onto triage facts.
 
 use crate::timestamp::Timestamp;
-use crate::triage::{Hostname, Measurements, Name, Source, Title, TriageFacts};
+use crate::triage::{parsed_text_type, Hostname, Measurements, Name, Source, Title, TriageFacts};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -60,11 +60,12 @@ pub enum DedupKeyError {
     TooLong { max: usize, got: usize },
 }
 
-/// What makes two deliveries the same alert within one integration (SPEC V2, I2):
-/// Alertmanager's and Grafana's fingerprint, PagerDuty's `dedup_key`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct DedupKey(String);
+parsed_text_type!(
+    /// What makes two deliveries the same alert within one integration (SPEC V2, I2):
+    /// Alertmanager's and Grafana's fingerprint, PagerDuty's `dedup_key`.
+    DedupKey,
+    DedupKeyError
+);
 
 impl DedupKey {
     /// PagerDuty's limit, used for every format.
@@ -82,29 +83,6 @@ impl DedupKey {
         } else {
             Ok(Self(value.to_owned()))
         }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for DedupKey {
-    type Error = DedupKeyError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<DedupKey> for String {
-    fn from(value: DedupKey) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Display for DedupKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
