@@ -16,6 +16,7 @@
 //! - A person may appear more than once in the list (uneven turns); the
 //!   escalation order names each person once.
 
+use crate::measure::number_conversions;
 use crate::role::Role;
 use crate::timestamp::Timestamp;
 use crate::triage::Name;
@@ -125,18 +126,7 @@ impl ShiftLength {
     }
 }
 
-impl TryFrom<u32> for ShiftLength {
-    type Error = RotaError;
-    fn try_from(minutes: u32) -> Result<Self, Self::Error> {
-        Self::minutes(minutes)
-    }
-}
-
-impl From<ShiftLength> for u32 {
-    fn from(shift: ShiftLength) -> u32 {
-        shift.0
-    }
-}
+number_conversions!(ShiftLength, RotaError, u32 => minutes, as_minutes => u32);
 
 /// Someone covering a rota over `[from, until)`, in place of whoever is scheduled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
