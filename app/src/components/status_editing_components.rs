@@ -2,6 +2,7 @@
 //! component and setting each component's public status by hand.
 
 use crate::api;
+use crate::components::choice_options::choice_options;
 use crate::status_editing_draft::{
     available_categories, category_to_add, COMPONENT_STATUS_CHOICES,
 };
@@ -159,11 +160,8 @@ fn ComponentRow(
                     status.set(next);
                 }
             }>
-                {COMPONENT_STATUS_CHOICES.iter().map(|&choice| view! {
-                    <option value=choice.as_str() prop:selected=move || status.get() == choice>
-                        {choice.label()}
-                    </option>
-                }).collect::<Vec<_>>()}
+                {choice_options(&COMPONENT_STATUS_CHOICES, ComponentStatus::as_str, ComponentStatus::label,
+                    move |choice| status.get() == choice)}
             </select>
             <button type="button" class="save-component-status secondary" disabled=move || request.busy.get() on:click=save>
                 "Save status"
