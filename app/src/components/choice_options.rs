@@ -22,3 +22,26 @@ pub fn choice_options<T: Copy + Send + Sync + 'static>(
         })
         .collect::<Vec<_>>()
 }
+
+/// A `<select>` over `choices` that sets `chosen` to the option picked.
+pub fn choice_select<T>(
+    id: String,
+    class: &'static str,
+    chosen: RwSignal<T>,
+    choices: &[T],
+    value: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> impl IntoView
+where
+    T: Copy + PartialEq + std::str::FromStr + Send + Sync + 'static,
+{
+    view! {
+        <select id=id class=class on:change=move |ev| {
+            if let Ok(next) = event_target_value(&ev).parse::<T>() {
+                chosen.set(next);
+            }
+        }>
+            {choice_options(choices, value, label, move |choice| chosen.get() == choice)}
+        </select>
+    }
+}

@@ -4,7 +4,7 @@
 //! `completed` makes them operational again).
 
 use crate::api;
-use crate::components::choice_options::choice_options;
+use crate::components::choice_options::choice_select;
 use crate::status_editing_draft::{
     maintenance_update, next_maintenance_status, MaintenanceDraft, MAINTENANCE_UPDATE_CHOICES,
 };
@@ -248,14 +248,8 @@ fn MaintenanceItem(
         view! {
             <div class="update-form">
                 <label for=select_id.clone()>"Next status"</label>
-                <select id=select_id class="maintenance-status" on:change=move |ev| {
-                    if let Ok(next) = event_target_value(&ev).parse::<MaintenanceStatus>() {
-                        status.set(next);
-                    }
-                }>
-                    {choice_options(&MAINTENANCE_UPDATE_CHOICES, MaintenanceStatus::as_str, MaintenanceStatus::label,
-                        move |choice| status.get() == choice)}
-                </select>
+                {choice_select(select_id, "maintenance-status", status, &MAINTENANCE_UPDATE_CHOICES,
+                    MaintenanceStatus::as_str, MaintenanceStatus::label)}
                 <label for=body_id.clone()>"Your own text " <span class="muted">"(optional)"</span></label>
                 <textarea id=body_id class="maintenance-update-body" rows="2"
                     prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea>
