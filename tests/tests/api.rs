@@ -1,6 +1,6 @@
 //! The JSON API and the status page over plain HTTP.
 
-use crate::{check, json_of, send, Env, TestFn};
+use crate::{check, get, get_json, json_of, send, Env, TestFn};
 use libtest_mimic::Failed;
 use reqwest::blocking::Response;
 use serde_json::{json, Value};
@@ -39,12 +39,17 @@ pub const TESTS: &[(&str, TestFn)] = &[
     ("api::lifecycle_and_audit_log", lifecycle_and_audit_log),
 ];
 
-fn incident_count(env: &Env) -> Result<usize, Failed> {
+/// How many rows `table` holds.
+fn row_count(env: &Env, table: &str) -> Result<usize, Failed> {
     let rows = env
         .worker
-        .query("SELECT count(*) AS n FROM incidents")
+        .query(&format!("SELECT count(*) AS n FROM {table}"))
         .map_err(|e| e.to_string())?;
     Ok(rows[0]["n"].as_u64().ok_or("count missing")? as usize)
+}
+
+fn incident_count(env: &Env) -> Result<usize, Failed> {
+    row_count(env, "incidents")
 }
 
 fn post_incident(env: &Env, token: Option<&str>, body: &str) -> Result<Response, Failed> {
@@ -217,12 +222,7 @@ fn created_incident_is_listed_and_escaped_on_status(env: &Env) -> Result<(), Fai
     check(created["priority"] == "P0", created.to_string())?;
     let id = created["id"].as_i64().ok_or("id")?;
 
-    let (status, list) = json_of(
-        env.http
-            .get(env.worker.url("/api/incidents"))
-            .bearer_auth(env.worker.token("viewer"))
-            .send()?,
-    )?;
+    let (status, list) = get(env, "viewer", "/api/incidents")?;
     check(status == 200, "viewer may list")?;
     let found = list["incidents"]
         .as_array()
@@ -249,11 +249,7 @@ fn created_incident_is_listed_and_escaped_on_status(env: &Env) -> Result<(), Fai
 }
 
 fn audit_count(env: &Env) -> Result<usize, Failed> {
-    let rows = env
-        .worker
-        .query("SELECT count(*) AS n FROM audit_log")
-        .map_err(|e| e.to_string())?;
-    Ok(rows[0]["n"].as_u64().ok_or("count missing")? as usize)
+    row_count(env, "audit_log")
 }
 
 /// SPEC P6, K1, I3, I4: each refusal gets 4xx with the field named and stores nothing.
@@ -314,12 +310,7 @@ fn security_incidents_are_hidden_from_sres(env: &Env) -> Result<(), Failed> {
         format!("security creates: {status} {created}"),
     )?;
     let id = created["id"].as_i64().ok_or("id")?;
-    let list: Value = env
-        .http
-        .get(env.worker.url("/api/incidents"))
-        .bearer_auth(env.worker.token("sre"))
-        .send()?
-        .json()?;
+    let list = get_json(env, "sre", "/api/incidents")?;
     let listed = list["incidents"]
         .as_array()
         .ok_or("list")?
@@ -394,12 +385,7 @@ fn lifecycle_and_audit_log(env: &Env) -> Result<(), Failed> {
         format!("timeline kinds {kinds:?}"),
     )?;
 
-    let (status, log) = json_of(
-        env.http
-            .get(env.worker.url("/api/audit"))
-            .bearer_auth(env.worker.token("management"))
-            .send()?,
-    )?;
+    let (status, log) = get(env, "management", "/api/audit")?;
     check(status == 200, format!("audit: {status}"))?;
     let subject = format!("incident/{id}");
     let entries: Vec<&Value> = log["entries"]
@@ -418,12 +404,7 @@ fn lifecycle_and_audit_log(env: &Env) -> Result<(), Failed> {
             .all(|e| e["actor"] == "sam-sre" && e["at"].as_str().is_some()),
         "actor and time on each",
     )?;
-    let (status, _) = json_of(
-        env.http
-            .get(env.worker.url("/api/audit"))
-            .bearer_auth(env.worker.token("sre"))
-            .send()?,
-    )?;
+    let (status, _) = get(env, "sre", "/api/audit")?;
     check(status == 403, "an SRE cannot read the audit log")?;
     for method in [
         reqwest::Method::DELETE,

@@ -1,6 +1,6 @@
 //! Real-browser flows: headless Chromium through chromedriver against the served app.
 
-use crate::{Env, TestFn};
+use crate::{get_json, timeline_kinds, Env, TestFn};
 use beacon_e2e::browser::{wait_for, wait_until_source};
 use beacon_e2e::BoxError;
 use fantoccini::Locator;
@@ -133,12 +133,7 @@ fn triage_form_classifies_live_submits_and_shows_on_status(env: &Env) -> Result<
         result.map_err(|e| e.to_string())
     })?;
 
-    let list: serde_json::Value = env
-        .http
-        .get(env.worker.url("/api/incidents"))
-        .bearer_auth(env.worker.token("sre"))
-        .send()?
-        .json()?;
+    let list = get_json(env, "sre", "/api/incidents")?;
     let incident = list["incidents"]
         .as_array()
         .ok_or("list")?
@@ -149,18 +144,8 @@ fn triage_form_classifies_live_submits_and_shows_on_status(env: &Env) -> Result<
     if incident["priority"] != "P0" || incident["title"] != title.as_str() {
         return Err(format!("stored incident: {incident}").into());
     }
-    let detail: serde_json::Value = env
-        .http
-        .get(env.worker.url(&format!("/api/incidents/{id}")))
-        .bearer_auth(env.worker.token("sre"))
-        .send()?
-        .json()?;
-    let kinds: Vec<&str> = detail["timeline"]
-        .as_array()
-        .ok_or("timeline")?
-        .iter()
-        .filter_map(|e| e["kind"].as_str())
-        .collect();
+    let detail = get_json(env, "sre", &format!("/api/incidents/{id}"))?;
+    let kinds = timeline_kinds(&detail)?;
     if kinds != ["created", "status_changed", "work_log"] {
         return Err(format!("timeline kinds {kinds:?} in {detail}").into());
     }
@@ -461,13 +446,9 @@ fn on_call_now_and_next_and_the_incident_countdown(env: &Env) -> Result<(), Fail
 /// SPEC E4: an incident commander changes the P1 acknowledgement limit on the
 /// time-limits page; the edge stores it (read back through the API).
 fn time_limits_page_saves_the_teams_limits(env: &Env) -> Result<(), Failed> {
-    let config_url = env.worker.url("/api/escalation/config");
-    let defaults: serde_json::Value = env
-        .http
-        .get(&config_url)
-        .bearer_auth(env.worker.token("sre"))
-        .send()?
-        .json()?;
+    let config_path = "/api/escalation/config";
+    let config_url = env.worker.url(config_path);
+    let defaults = get_json(env, "sre", config_path)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -501,12 +482,7 @@ fn time_limits_page_saves_the_teams_limits(env: &Env) -> Result<(), Failed> {
         let _ = client.close().await;
         result.map_err(|e| e.to_string())
     });
-    let saved: serde_json::Value = env
-        .http
-        .get(&config_url)
-        .bearer_auth(env.worker.token("sre"))
-        .send()?
-        .json()?;
+    let saved = get_json(env, "sre", config_path)?;
     let restored = env
         .http
         .put(&config_url)

@@ -1,7 +1,7 @@
 //! Monitoring ingestion against the real worker: PagerDuty Events v2 semantics,
 //! Alertmanager deliveries, retries and concurrency, and bad input on every endpoint.
 
-use crate::{check, Env, TestFn};
+use crate::{check, get_json, Env, TestFn};
 use beacon_e2e::{free_port, GroupChild};
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
@@ -104,12 +104,7 @@ pub(crate) fn integration(env: &Env, name: &str, format: &str) -> Result<String,
 
 /// `GET /api/incidents/{id}` as the SRE.
 pub(crate) fn incident_detail(env: &Env, id: i64) -> Result<Value, Failed> {
-    Ok(env
-        .http
-        .get(env.worker.url(&format!("/api/incidents/{id}")))
-        .bearer_auth(env.worker.token("sre"))
-        .send()?
-        .json()?)
+    get_json(env, "sre", &format!("/api/incidents/{id}"))
 }
 
 pub(crate) fn enqueue(env: &Env, event: &Value) -> Result<(u16, Value), Failed> {
@@ -329,22 +324,12 @@ fn alertmanager_resolve_before_triage_is_short_lived(env: &Env) -> Result<(), Fa
             && i["labels"] == json!(["short-lived"]),
         format!("incident from the alert: {detail}"),
     )?;
-    let kinds: Vec<&str> = detail["timeline"]
-        .as_array()
-        .ok_or("timeline")?
-        .iter()
-        .filter_map(|e| e["kind"].as_str())
-        .collect();
+    let kinds = crate::timeline_kinds(&detail)?;
     check(
         kinds == ["created", "alert_triggered", "alert_resolved"],
         format!("timeline: {kinds:?}"),
     )?;
-    let queue: Value = env
-        .http
-        .get(env.worker.url("/api/alerts"))
-        .bearer_auth(env.worker.token("sre"))
-        .send()?
-        .json()?;
+    let queue = get_json(env, "sre", "/api/alerts")?;
     check(
         queue["alerts"].as_array().is_some_and(|a| {
             a.iter()
@@ -982,12 +967,7 @@ fn alert_queue_open_discard_attach(env: &Env) -> Result<(), Failed> {
         return Err("three alerts".into());
     };
 
-    let queue: Value = env
-        .http
-        .get(env.worker.url("/api/alerts"))
-        .bearer_auth(env.worker.token("sre"))
-        .send()?
-        .json()?;
+    let queue = get_json(env, "sre", "/api/alerts")?;
     let first_untriaged = queue["alerts"]
         .as_array()
         .map(|list| {
