@@ -1,6 +1,7 @@
 //! The JSON API and the status page over plain HTTP.
 
 use crate::{check, get, get_json, json_of, send, Env, TestFn};
+use beacon_e2e::header_text;
 use libtest_mimic::Failed;
 use reqwest::blocking::Response;
 use serde_json::{json, Value};
@@ -104,12 +105,7 @@ fn status_page_is_html_without_javascript(env: &Env) -> Result<(), Failed> {
     check(response.status().as_u16() == 200, "GET /status is 200")?;
     let content_type = response.headers()["content-type"].to_str()?.to_owned();
     check(content_type.starts_with("text/html"), content_type)?;
-    let csp = response
-        .headers()
-        .get("content-security-policy")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let csp = header_text(&response, "content-security-policy");
     check(csp.starts_with("default-src 'none'"), format!("CSP: {csp}"))?;
     let html = response.text()?;
     check(html.contains("<h1>Beacon status</h1>"), "status heading")?;

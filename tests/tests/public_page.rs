@@ -3,6 +3,7 @@
 //! components, and D1 failing still leaves the public the last page.
 
 use crate::{check, send, Env, TestFn};
+use beacon_e2e::header_text;
 use libtest_mimic::Failed;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -411,12 +412,7 @@ fn status_is_served_from_the_last_copy_when_d1_fails(env: &Env) -> Result<(), Fa
             .header("x-beacon-test-fault", "d1")
             .send()?;
         let status = response.status().as_u16();
-        let cache = response
-            .headers()
-            .get("x-beacon-cache")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let cache = header_text(&response, "x-beacon-cache");
         Ok((status, cache, response.text()?))
     };
     let (status, cache, html) = faulty("/status")?;
@@ -449,12 +445,7 @@ fn status_is_served_from_the_last_copy_when_d1_fails(env: &Env) -> Result<(), Fa
         format!("a write with D1 down: {}", response.status()),
     )?;
     let response = env.http.get(env.worker.url("/status")).send()?;
-    let cache = response
-        .headers()
-        .get("x-beacon-cache")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let cache = header_text(&response, "x-beacon-cache");
     let html = response.text()?;
     check(
         cache == "miss" && !html.contains("Written while D1 is down"),
