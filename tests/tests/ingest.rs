@@ -1031,30 +1031,29 @@ fn alert_queue_open_discard_attach(env: &Env) -> Result<(), Failed> {
         format!("open: {status} {body}"),
     )?;
 
-    let (status, body) = alert_action(
-        env,
-        "sre",
-        same,
-        "attach",
-        &json!({"incident_id": noise_incident}),
-    )?;
-    check(
-        status == 422 && body["error"]["field"] == "incident_id",
-        format!("attaching to a discarded incident is refused: {status} {body}"),
-    )?;
-    let (status, body) =
-        alert_action(env, "sre", same, "attach", &json!({"incident_id": 999_999}))?;
-    check(
-        status == 422 && body["error"]["field"] == "incident_id",
-        format!("attaching to a missing incident is refused: {status} {body}"),
-    )?;
-    let (status, body) = alert_action(
-        env,
-        "sre",
-        same,
-        "attach",
-        &json!({"incident_id": real_incident}),
-    )?;
+    let attach_same = |incident_id: Value| {
+        alert_action(
+            env,
+            "sre",
+            same,
+            "attach",
+            &json!({ "incident_id": incident_id }),
+        )
+    };
+    for (incident_id, refused) in [
+        (
+            json!(noise_incident),
+            "attaching to a discarded incident is refused",
+        ),
+        (json!(999_999), "attaching to a missing incident is refused"),
+    ] {
+        let (status, body) = attach_same(incident_id)?;
+        check(
+            status == 422 && body["error"]["field"] == "incident_id",
+            format!("{refused}: {status} {body}"),
+        )?;
+    }
+    let (status, body) = attach_same(json!(real_incident))?;
     check(
         status == 200 && body["incident"]["id"] == real_incident,
         format!("attach: {status} {body}"),
