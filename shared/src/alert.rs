@@ -5,7 +5,6 @@ use crate::timestamp::Timestamp;
 use crate::triage::{parsed_text_type, Hostname, Measurements, Name, Source, Title, TriageFacts};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// The webhook formats Beacon accepts (SPEC I1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -35,11 +34,7 @@ impl IngestFormat {
     }
 }
 
-impl fmt::Display for IngestFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(IngestFormat);
 
 impl std::str::FromStr for IngestFormat {
     type Err = String;

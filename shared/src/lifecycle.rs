@@ -36,7 +36,6 @@
 use crate::priority::Priority;
 use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::str::FromStr;
 
 /// Where an incident stands. Stored and sent as snake_case (`investigating`).
@@ -114,11 +113,7 @@ impl IncidentStatus {
     }
 }
 
-impl fmt::Display for IncidentStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(IncidentStatus);
 
 /// A string that names no incident status.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -253,11 +248,7 @@ impl TransitionKind {
     }
 }
 
-impl fmt::Display for TransitionKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(TransitionKind);
 
 /// Why a transition was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -6,7 +6,6 @@
 
 use crate::triage::{DataCenterImpact, TriageFacts};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::str::FromStr;
 
 /// Incident priority. `Ord` follows urgency: `P0 < P1 < P2 < P3`, so sorting
@@ -42,11 +41,7 @@ impl Priority {
     }
 }
 
-impl fmt::Display for Priority {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(Priority);
 
 /// A string that is not one of `P0`..`P3`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -21,7 +21,6 @@ use crate::role::Role;
 use crate::timestamp::Timestamp;
 use crate::triage::Name;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 const MILLIS_PER_MINUTE: i64 = 60_000;
 
@@ -70,11 +69,7 @@ impl RotaRole {
     }
 }
 
-impl fmt::Display for RotaRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(RotaRole);
 
 /// Why a rota, a shift length or an override was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -37,7 +37,6 @@ use crate::triage::{bounded_text_type, parsed_text_type, LinkUrl, Name, TextErro
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
-use std::fmt;
 use std::str::FromStr;
 
 // ---- Identifiers -------------------------------------------------------
@@ -146,11 +145,7 @@ macro_rules! closed_set {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
+        display_as_str!($name);
 
         impl FromStr for $name {
             type Err = UnknownValue;
@@ -1021,11 +1016,7 @@ impl PageDescription {
     }
 }
 
-impl fmt::Display for PageDescription {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(PageDescription);
 
 /// The page-wide status: `status.json`'s `{indicator, description}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
