@@ -364,12 +364,14 @@ mod tests {
     /// SPEC V3, E3
     #[test]
     fn open_and_awaiting_response_are_defined_once() {
-        let open: Vec<_> = IncidentStatus::ALL
-            .into_iter()
-            .filter(|s| s.is_open())
-            .collect();
+        let statuses_where = |holds: fn(IncidentStatus) -> bool| -> Vec<IncidentStatus> {
+            IncidentStatus::ALL
+                .into_iter()
+                .filter(|&s| holds(s))
+                .collect()
+        };
         assert_eq!(
-            open,
+            statuses_where(IncidentStatus::is_open),
             [
                 Reported,
                 Triage,
@@ -379,19 +381,14 @@ mod tests {
                 Resolved
             ]
         );
-        let waiting: Vec<_> = IncidentStatus::ALL
-            .into_iter()
-            .filter(|s| s.awaits_response())
-            .collect();
         assert_eq!(
-            waiting,
+            statuses_where(IncidentStatus::awaits_response),
             [Reported, Triage, Investigating, Identified, Monitoring]
         );
-        let untriaged: Vec<_> = IncidentStatus::ALL
-            .into_iter()
-            .filter(|s| s.is_untriaged())
-            .collect();
-        assert_eq!(untriaged, [Reported, Triage]);
+        assert_eq!(
+            statuses_where(IncidentStatus::is_untriaged),
+            [Reported, Triage]
+        );
     }
 
     fn sample(kind: TransitionKind) -> Transition {
