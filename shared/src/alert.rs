@@ -367,34 +367,36 @@ mod tests {
         let mapping = AlertMapping::default();
         let name = Name::parse("prod").unwrap();
         let at = Timestamp::from_unix_millis(0);
-        let p0 = mapping.map(
-            &signal(&[("beacon_availability_global", "97.5%")], None),
-            IngestFormat::Alertmanager,
-            &name,
-            at,
-        );
-        assert_eq!(classify_priority(&p0.facts).priority, Priority::P0);
-        let critical = mapping.map(
-            &signal(&[], Some(Severity::Critical)),
-            IngestFormat::Pagerduty,
-            &name,
-            at,
-        );
-        assert_eq!(classify_priority(&critical.facts).priority, Priority::P0);
-        let warning = mapping.map(
-            &signal(&[], Some(Severity::Warning)),
-            IngestFormat::Pagerduty,
-            &name,
-            at,
-        );
-        assert_eq!(classify_priority(&warning.facts).priority, Priority::P2);
-        let info = mapping.map(
-            &signal(&[], Some(Severity::Info)),
-            IngestFormat::Pagerduty,
-            &name,
-            at,
-        );
-        assert_eq!(classify_priority(&info.facts).priority, Priority::P3);
+        let cases = [
+            (
+                signal(&[("beacon_availability_global", "97.5%")], None),
+                IngestFormat::Alertmanager,
+                Priority::P0,
+            ),
+            (
+                signal(&[], Some(Severity::Critical)),
+                IngestFormat::Pagerduty,
+                Priority::P0,
+            ),
+            (
+                signal(&[], Some(Severity::Warning)),
+                IngestFormat::Pagerduty,
+                Priority::P2,
+            ),
+            (
+                signal(&[], Some(Severity::Info)),
+                IngestFormat::Pagerduty,
+                Priority::P3,
+            ),
+        ];
+        for (signal, format, priority) in cases {
+            let mapped = mapping.map(&signal, format, &name, at);
+            assert_eq!(
+                classify_priority(&mapped.facts).priority,
+                priority,
+                "{signal:?}"
+            );
+        }
         let bad = mapping.map(
             &signal(
                 &[
