@@ -1,6 +1,6 @@
 //! The JSON API and the status page over plain HTTP.
 
-use crate::{check, get, get_json, json_of, send, Env, TestFn};
+use crate::{check, get, get_json, get_text, json_of, send, Env, TestFn};
 use beacon_e2e::header_text;
 use libtest_mimic::Failed;
 use reqwest::blocking::Response;
@@ -87,11 +87,7 @@ fn root_serves_the_app(env: &Env) -> Result<(), Failed> {
         format!("app shell: {html}"),
     )?;
     // Client-side routes fall back to the app too.
-    let deep = env
-        .http
-        .get(env.worker.url("/incidents/new"))
-        .send()?
-        .text()?;
+    let deep = get_text(env, "/incidents/new")?;
     check(
         deep.contains("<title>Beacon</title>"),
         "SPA fallback for /incidents/new",

@@ -1,6 +1,6 @@
 //! Real-browser flows: headless Chromium through chromedriver against the served app.
 
-use crate::{get_json, timeline_kinds, Env, TestFn};
+use crate::{get_json, get_text, timeline_kinds, Env, TestFn};
 use beacon_e2e::browser::{wait_for, wait_until_source};
 use beacon_e2e::BoxError;
 use fantoccini::Locator;
@@ -815,11 +815,7 @@ fn csup_publishes_updates_and_resolves_a_public_incident(env: &Env) -> Result<()
                 && resolved.month_availability("Checkout") != "100.00 %",
             "today's bar and the month keep the outage",
         )?;
-        let history = env
-            .http
-            .get(env.worker.url("/status/history"))
-            .send()?
-            .text()?;
+        let history = get_text(env, "/status/history")?;
         crate::check(
             history.contains(&title),
             "the incident is in /status/history",

@@ -41,6 +41,11 @@ pub fn json_of(response: reqwest::blocking::Response) -> Result<(u16, serde_json
     Ok((status, value))
 }
 
+/// `GET path` without a token: its body as text, whatever its status.
+pub fn get_text(env: &Env, path: &str) -> Result<String, Failed> {
+    Ok(env.http.get(env.worker.url(path)).send()?.text()?)
+}
+
 /// `GET path` as the seeded user of `role`: its status and JSON body.
 pub fn get(env: &Env, role: &str, path: &str) -> Result<(u16, serde_json::Value), Failed> {
     json_of(

@@ -2,7 +2,7 @@
 //! customer support, served at Statuspage's paths with its field names and values.
 
 use crate::public_page::component_id;
-use crate::{check, send, Env, TestFn};
+use crate::{check, get_text, send, Env, TestFn};
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
 
@@ -418,11 +418,7 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
         status == 422 && body["error"]["field"] == "from_incident",
         format!("customer support cannot publish from a Security ticket (K3): {status} {body}"),
     )?;
-    let everything = env
-        .http
-        .get(env.worker.url("/api/v2/summary.json"))
-        .send()?
-        .text()?;
+    let everything = get_text(env, "/api/v2/summary.json")?;
     check(
         !everything.contains("token leak"),
         "no Security detail in the public JSON",
