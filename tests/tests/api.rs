@@ -1,6 +1,6 @@
 //! The JSON API and the status page over plain HTTP.
 
-use crate::{check, get, get_json, get_text, json_of, send, Env, TestFn};
+use crate::{check, get, get_json, get_text, json_of, post, send, Env, TestFn};
 use beacon_e2e::header_text;
 use libtest_mimic::Failed;
 use reqwest::blocking::Response;
@@ -249,37 +249,19 @@ fn sop_refusals_store_nothing(env: &Env) -> Result<(), Failed> {
     let (incidents, audits) = (incident_count(env)?, audit_count(env)?);
     let lowered = json!({"title": "reporting down", "category": "Reporting", "priority": "P3",
         "facts": {"measurements": {"major_function_lost": true}}});
-    let (status, body) = send(
-        env,
-        reqwest::Method::POST,
-        "sre",
-        "/api/incidents",
-        &lowered,
-    )?;
+    let (status, body) = post(env, "sre", "/api/incidents", &lowered)?;
     check(
         status == 422 && body["error"]["field"] == "priority",
         format!("lowering by an SRE: {status} {body}"),
     )?;
     let no_category =
         json!({"title": "all down", "facts": {"measurements": {"complete_loss_of_access": true}}});
-    let (status, body) = send(
-        env,
-        reqwest::Method::POST,
-        "sre",
-        "/api/incidents",
-        &no_category,
-    )?;
+    let (status, body) = post(env, "sre", "/api/incidents", &no_category)?;
     check(
         status == 422 && body["error"]["field"] == "category",
         format!("P0 without category: {status} {body}"),
     )?;
-    let (status, body) = send(
-        env,
-        reqwest::Method::POST,
-        "viewer",
-        "/api/incidents",
-        &json!({"title": "x"}),
-    )?;
+    let (status, body) = post(env, "viewer", "/api/incidents", &json!({"title": "x"}))?;
     check(status == 403, format!("viewer: {status} {body}"))?;
     check(
         incident_count(env)? == incidents && audit_count(env)? == audits,
@@ -290,13 +272,7 @@ fn sop_refusals_store_nothing(env: &Env) -> Result<(), Failed> {
 /// SPEC K3: a Security incident is not visible to an SRE, in lists or by id.
 fn security_incidents_are_hidden_from_sres(env: &Env) -> Result<(), Failed> {
     let secret = json!({"title": "credential stuffing on login", "category": "Security"});
-    let (status, created) = send(
-        env,
-        reqwest::Method::POST,
-        "security",
-        "/api/incidents",
-        &secret,
-    )?;
+    let (status, created) = post(env, "security", "/api/incidents", &secret)?;
     check(
         status == 201,
         format!("security creates: {status} {created}"),
@@ -336,7 +312,7 @@ fn security_incidents_are_hidden_from_sres(env: &Env) -> Result<(), Failed> {
 /// time; the audit log cannot be edited or deleted.
 fn lifecycle_and_audit_log(env: &Env) -> Result<(), Failed> {
     let new = json!({"title": "API latency", "category": "API", "facts": {"measurements": {"site_wide_degradation": true}}});
-    let (status, created) = send(env, reqwest::Method::POST, "sre", "/api/incidents", &new)?;
+    let (status, created) = post(env, "sre", "/api/incidents", &new)?;
     check(
         status == 201 && created["priority"] == "P1",
         format!("{status} {created}"),
@@ -345,26 +321,20 @@ fn lifecycle_and_audit_log(env: &Env) -> Result<(), Failed> {
     let path = format!("/api/incidents/{id}/transitions");
     let audits = audit_count(env)?;
     let close = json!({"action": "close", "confirmation": {"kind": "submitter_confirmed"}});
-    let (status, body) = send(env, reqwest::Method::POST, "sre", &path, &close)?;
+    let (status, body) = post(env, "sre", &path, &close)?;
     check(
         status == 409,
         format!("triage -> closed must be refused: {status} {body}"),
     )?;
     check(audit_count(env)? == audits, "refused transition audited")?;
     let classify = json!({"action": "classify_as_problem", "priority": "P1"});
-    let (status, body) = send(env, reqwest::Method::POST, "sre", &path, &classify)?;
+    let (status, body) = post(env, "sre", &path, &classify)?;
     check(
         status == 200 && body["incident"]["status"] == "investigating",
         format!("classify: {status} {body}"),
     )?;
     let link = json!({"kind": "link", "title": "chat log", "url": "https://chat.example/r/123"});
-    let (status, body) = send(
-        env,
-        reqwest::Method::POST,
-        "sre",
-        &format!("/api/incidents/{id}/timeline"),
-        &link,
-    )?;
+    let (status, body) = post(env, "sre", &format!("/api/incidents/{id}/timeline"), &link)?;
     check(status == 200, format!("link: {status} {body}"))?;
     let kinds: Vec<String> = body["timeline"]
         .as_array()

@@ -599,9 +599,8 @@ fn csup_publishes_updates_and_resolves_a_public_incident(env: &Env) -> Result<()
          VALUES ('Checkout', 'Commerce', 6)",
     )?;
     let title = format!("Checkout page times out {}", std::process::id());
-    let (status, ticket) = crate::send(
+    let (status, ticket) = crate::post(
         env,
-        reqwest::Method::POST,
         "sre",
         "/api/incidents",
         &serde_json::json!({"title": title, "category": "Checkout", "priority": "P1"}),

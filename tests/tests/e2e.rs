@@ -76,6 +76,16 @@ pub fn timeline_kinds(detail: &serde_json::Value) -> Result<Vec<&str>, Failed> {
         .collect())
 }
 
+/// `POST path` as the seeded user of `role`, with a JSON body.
+pub fn post(
+    env: &Env,
+    role: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> Result<(u16, serde_json::Value), Failed> {
+    send(env, reqwest::Method::POST, role, path, body)
+}
+
 /// `method path` as the seeded user of `role`, with a JSON body.
 pub fn send(
     env: &Env,

@@ -2,10 +2,9 @@
 //! markup stays text, Security incidents stay private, maintenance moves
 //! components, and D1 failing still leaves the public the last page.
 
-use crate::{check, send, Env, TestFn};
+use crate::{check, post, Env, TestFn};
 use beacon_e2e::header_text;
 use libtest_mimic::Failed;
-use reqwest::Method;
 use serde_json::{json, Value};
 
 pub const TESTS: &[(&str, TestFn)] = &[
@@ -61,9 +60,8 @@ pub fn component_id(env: &Env, category: &str) -> Result<String, Failed> {
     {
         return Ok(found["id"].as_str().ok_or("id")?.to_owned());
     }
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "customer_support",
         "/api/status/components",
         &json!({"name": category}),
@@ -78,9 +76,8 @@ fn markup_is_escaped_in_the_html_pages_and_feeds(env: &Env) -> Result<(), Failed
     let api = component_id(env, "API")?;
     let name = "<script>alert(1)</script> API <b>errors</b> & \"quotes\"";
     let body = "Requests fail with <img src=x onerror=alert(2)> in the body";
-    let (status, published) = send(
+    let (status, published) = post(
         env,
-        Method::POST,
         "customer_support",
         "/api/status/incidents",
         &json!({"name": name, "body": body, "impact": "minor",
@@ -126,9 +123,8 @@ fn markup_is_escaped_in_the_html_pages_and_feeds(env: &Env) -> Result<(), Failed
             format!("{feed} has no markup from the incident: {xml}"),
         )?;
     }
-    let (status, resolved) = send(
+    let (status, resolved) = post(
         env,
-        Method::POST,
         "customer_support",
         &format!("/api/status/incidents/{id}/updates"),
         &json!({"status": "resolved", "body": "Fixed.", "components": [{"id": api, "status": "operational"}]}),
@@ -143,18 +139,16 @@ fn markup_is_escaped_in_the_html_pages_and_feeds(env: &Env) -> Result<(), Failed
 fn security_incidents_reach_no_public_output(env: &Env) -> Result<(), Failed> {
     let title = "Credential stuffing against admin accounts from 203.0.113.7";
     let details = "attacker used leaked passwords list xq-7731";
-    let (status, ticket) = send(
+    let (status, ticket) = post(
         env,
-        Method::POST,
         "security",
         "/api/incidents",
         &json!({"title": title, "category": "Security", "priority": "P0"}),
     )?;
     check(status == 201, format!("security P0: {status} {ticket}"))?;
     let ticket_id = ticket["id"].as_i64().ok_or("ticket id")?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "security",
         &format!("/api/incidents/{ticket_id}/timeline"),
         &json!({"kind": "work_log", "text": details}),
@@ -163,9 +157,8 @@ fn security_incidents_reach_no_public_output(env: &Env) -> Result<(), Failed> {
         status == 201 || status == 200,
         format!("work log: {status} {body}"),
     )?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "customer_support",
         "/api/status/incidents",
         &json!({"from_incident": ticket_id, "template": {"template": "identified"}}),
@@ -174,9 +167,8 @@ fn security_incidents_reach_no_public_output(env: &Env) -> Result<(), Failed> {
         status == 422 && body["error"]["field"] == "from_incident",
         format!("customer support cannot publish from a Security ticket: {status} {body}"),
     )?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "customer_support",
         "/api/status/components",
         &json!({"name": "Security"}),
@@ -185,9 +177,8 @@ fn security_incidents_reach_no_public_output(env: &Env) -> Result<(), Failed> {
         status == 422 && body["error"]["field"] == "name",
         format!("Security is never a component: {status} {body}"),
     )?;
-    let (status, published) = send(
+    let (status, published) = post(
         env,
-        Method::POST,
         "management",
         "/api/status/incidents",
         &json!({"from_incident": ticket_id, "name": "Sign-in problems for some administrators",
@@ -213,9 +204,8 @@ fn security_incidents_reach_no_public_output(env: &Env) -> Result<(), Failed> {
         public_text(env, "/status")?.contains("Sign-in problems for some administrators"),
         "the deliberate publication is on the page",
     )?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "management",
         &format!("/api/status/incidents/{id}/updates"),
         &json!({"status": "resolved", "body": "Resolved."}),
@@ -253,9 +243,8 @@ fn listed_ids(env: &Env, path: &str) -> Result<Vec<String>, Failed> {
 fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Failed> {
     let reporting = component_id(env, "Reporting")?;
     let path = "/api/status/maintenances";
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "customer_support",
         path,
         &json!({"name": "Reporting database upgrade", "scheduled_for": "2031-01-02T03:00:00Z",
@@ -265,9 +254,8 @@ fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Faile
         status == 422 && body["error"]["field"] == "scheduled_until",
         format!("a window ending before it starts: {status} {body}"),
     )?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "customer_support",
         path,
         &json!({"name": "Reporting database upgrade", "scheduled_for": "2031-01-02T01:00:00Z",
@@ -277,9 +265,8 @@ fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Faile
         status == 422 && body["error"]["field"] == "components[0]",
         format!("an unknown component: {status} {body}"),
     )?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "sre",
         path,
         &json!({"name": "x", "scheduled_for": "2031-01-02T01:00:00Z", "scheduled_until": "2031-01-02T03:00:00Z"}),
@@ -293,7 +280,7 @@ fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Faile
                          "scheduled_until": "2031-01-02T03:00:00Z", "components": [reporting]});
     let mut preview = request.clone();
     preview["preview"] = json!(true);
-    let (status, previewed) = send(env, Method::POST, "customer_support", path, &preview)?;
+    let (status, previewed) = post(env, "customer_support", path, &preview)?;
     check(
         status == 200 && previewed["published"] == false,
         format!("preview: {status} {previewed}"),
@@ -305,7 +292,7 @@ fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Faile
         !listed_ids(env, "/api/v2/scheduled-maintenances.json")?.contains(&preview_id.to_owned()),
         "a preview publishes nothing",
     )?;
-    let (status, scheduled) = send(env, Method::POST, "customer_support", path, &request)?;
+    let (status, scheduled) = post(env, "customer_support", path, &request)?;
     check(status == 201, format!("schedule: {status} {scheduled}"))?;
     let m = &scheduled["scheduled_maintenance"];
     let id = m["id"].as_str().ok_or("id")?.to_owned();
@@ -333,9 +320,8 @@ fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Faile
     )?;
 
     let updates = format!("/api/status/maintenances/{id}/updates");
-    let (status, started) = send(
+    let (status, started) = post(
         env,
-        Method::POST,
         "customer_support",
         &updates,
         &json!({"status": "in_progress"}),
@@ -354,9 +340,8 @@ fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Faile
         status_json["status"]["indicator"] != "none",
         format!("the page indicator shows the maintenance or worse: {status_json}"),
     )?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "customer_support",
         &updates,
         &json!({"status": "scheduled"}),
@@ -365,9 +350,8 @@ fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Faile
         status == 409,
         format!("maintenance never goes back: {status} {body}"),
     )?;
-    let (status, completed) = send(
+    let (status, completed) = post(
         env,
-        Method::POST,
         "customer_support",
         &updates,
         &json!({"status": "completed", "body": "All done, reports are back."}),
@@ -395,9 +379,8 @@ fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Faile
 /// the page is rendered from D1 again.
 fn status_is_served_from_the_last_copy_when_d1_fails(env: &Env) -> Result<(), Failed> {
     let network = component_id(env, "Network")?;
-    let (status, published) = send(
+    let (status, published) = post(
         env,
-        Method::POST,
         "customer_support",
         "/api/status/incidents",
         &json!({"name": "Packet loss in Frankfurt", "body": "We see packet loss.",
@@ -451,9 +434,8 @@ fn status_is_served_from_the_last_copy_when_d1_fails(env: &Env) -> Result<(), Fa
         cache == "miss" && !html.contains("Written while D1 is down"),
         format!("D1 back: rendered from D1 ({cache}), and nothing was stored"),
     )?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "customer_support",
         &format!("/api/status/incidents/{id}/updates"),
         &json!({"status": "resolved", "body": "Resolved.", "components": [{"id": network, "status": "operational"}]}),

@@ -2,7 +2,7 @@
 //! customer support, served at Statuspage's paths with its field names and values.
 
 use crate::public_page::component_id;
-use crate::{check, get_text, send, Env, TestFn};
+use crate::{check, get_text, post, send, Env, TestFn};
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
 
@@ -49,31 +49,18 @@ fn keys(value: &Value) -> Vec<String> {
 /// field names (the documented example's keys, field by field) and values.
 fn components_are_managed_by_csup_and_served_like_statuspage(env: &Env) -> Result<(), Failed> {
     let path = "/api/status/components";
-    let (status, body) = send(
-        env,
-        reqwest::Method::POST,
-        "sre",
-        path,
-        &json!({"name": "Payments"}),
-    )?;
+    let (status, body) = post(env, "sre", path, &json!({"name": "Payments"}))?;
     check(
         status == 403,
         format!("an SRE may not publish: {status} {body}"),
     )?;
-    let (status, body) = send(
-        env,
-        reqwest::Method::POST,
-        "customer_support",
-        path,
-        &json!({"name": "Security"}),
-    )?;
+    let (status, body) = post(env, "customer_support", path, &json!({"name": "Security"}))?;
     check(
         status == 422 && body["error"]["field"] == "name",
         format!("Security is never a public component (K3): {status} {body}"),
     )?;
-    let (status, payments) = send(
+    let (status, payments) = post(
         env,
-        reqwest::Method::POST,
         "customer_support",
         path,
         &json!({"name": "Payments", "description": "Card and invoice payments", "position": 2}),
@@ -82,9 +69,8 @@ fn components_are_managed_by_csup_and_served_like_statuspage(env: &Env) -> Resul
         status == 201,
         format!("create Payments: {status} {payments}"),
     )?;
-    let (status, web) = send(
+    let (status, web) = post(
         env,
-        reqwest::Method::POST,
         "customer_support",
         path,
         &json!({"name": "Web application", "position": 1}),
@@ -93,13 +79,7 @@ fn components_are_managed_by_csup_and_served_like_statuspage(env: &Env) -> Resul
         status == 201,
         format!("create Web application: {status} {web}"),
     )?;
-    let (status, body) = send(
-        env,
-        reqwest::Method::POST,
-        "customer_support",
-        path,
-        &json!({"name": "Payments"}),
-    )?;
+    let (status, body) = post(env, "customer_support", path, &json!({"name": "Payments"}))?;
     check(
         status == 409,
         format!("a category appears once: {status} {body}"),
@@ -215,9 +195,8 @@ fn listed(list: &Value, key: &str, id: &str) -> Option<Value> {
 /// support cannot publish from a Security ticket it may not see.
 fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Result<(), Failed> {
     let payments = component_id(env, "Payments")?;
-    let (status, ticket) = send(
+    let (status, ticket) = post(
         env,
-        reqwest::Method::POST,
         "sre",
         "/api/incidents",
         &json!({"title": "Card payments <script>alert(1)</script> declined", "category": "Payments", "priority": "P1"}),
@@ -231,9 +210,8 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
     });
     let mut preview_request = open.clone();
     preview_request["preview"] = json!(true);
-    let (status, preview) = send(
+    let (status, preview) = post(
         env,
-        reqwest::Method::POST,
         "customer_support",
         "/api/status/incidents",
         &preview_request,
@@ -262,24 +240,12 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
         "a preview publishes nothing",
     )?;
 
-    let (status, body) = send(
-        env,
-        reqwest::Method::POST,
-        "sre",
-        "/api/status/incidents",
-        &open,
-    )?;
+    let (status, body) = post(env, "sre", "/api/status/incidents", &open)?;
     check(
         status == 403,
         format!("an SRE may not publish: {status} {body}"),
     )?;
-    let (status, published) = send(
-        env,
-        reqwest::Method::POST,
-        "customer_support",
-        "/api/status/incidents",
-        &open,
-    )?;
+    let (status, published) = post(env, "customer_support", "/api/status/incidents", &open)?;
     check(
         status == 201 && published["published"] == true,
         format!("publish: {status} {published}"),
@@ -331,9 +297,8 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
         json!({"status": "resolved", "template": {"template": "resolved", "resolved_at": "2026-11-23T04:30:00Z"}, "components": [{"id": payments, "status": "operational"}]}),
     ];
     for update in &updates {
-        let (status, body) = send(
+        let (status, body) = post(
             env,
-            reqwest::Method::POST,
             "customer_support",
             &format!("/api/status/incidents/{id}/updates"),
             update,
@@ -346,9 +311,8 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
             format!("the public status follows: {shown}"),
         )?;
     }
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        reqwest::Method::POST,
         "customer_support",
         &format!("/api/status/incidents/{id}/updates"),
         &json!({"status": "investigating", "body": "back again"}),
@@ -399,17 +363,15 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
         format!("each update is a customer update on the ticket (M1): {detail}"),
     )?;
 
-    let (status, secret) = send(
+    let (status, secret) = post(
         env,
-        reqwest::Method::POST,
         "security",
         "/api/incidents",
         &json!({"title": "token leak in partner API", "category": "Security", "priority": "P1"}),
     )?;
     check(status == 201, format!("security ticket: {status} {secret}"))?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        reqwest::Method::POST,
         "customer_support",
         "/api/status/incidents",
         &json!({"from_incident": secret["id"], "body": "x"}),
