@@ -128,6 +128,16 @@ pub(crate) fn alert_rows(env: &Env, key: &str) -> Result<Value, Failed> {
     ))
 }
 
+/// The alerts of dedup key `key`, checked to be exactly one.
+fn one_alert(env: &Env, key: &str) -> Result<Value, Failed> {
+    let rows = alert_rows(env, key)?;
+    check(
+        rows.as_array().map(Vec::len) == Some(1),
+        format!("one alert: {rows}"),
+    )?;
+    Ok(rows)
+}
+
 /// SPEC I1, I2, V2: PagerDuty Events v2: trigger, repeat, acknowledge, resolve,
 /// trigger after resolve (new alert), acknowledge after resolve (dropped), a
 /// generated dedup key, missing fields listed, a bad routing key refused.
@@ -655,11 +665,7 @@ fn grafana_notification_opens_and_resolves(env: &Env) -> Result<(), Failed> {
         receipt["alerts"][0]["outcome"] == "opened_with_incident",
         format!("firing opens an incident: {receipt}"),
     )?;
-    let rows = alert_rows(env, "c6eadffa33fcdf37")?;
-    check(
-        rows.as_array().map(Vec::len) == Some(1),
-        format!("one alert: {rows}"),
-    )?;
+    let rows = one_alert(env, "c6eadffa33fcdf37")?;
     let incident_id = rows[0]["incident_id"].as_i64().ok_or("incident id")?;
     let detail = incident_detail(env, incident_id)?;
     let incident = &detail["incident"];
@@ -759,11 +765,7 @@ fn generic_signed_webhook_refuses_stale_replayed_and_forged(env: &Env) -> Result
         status == 200 && receipt["alerts"][0]["outcome"] == "opened_with_incident",
         format!("signed trigger: {status} {receipt}"),
     )?;
-    let rows = alert_rows(env, "nightly-export-failed")?;
-    check(
-        rows.as_array().map(Vec::len) == Some(1),
-        format!("one alert: {rows}"),
-    )?;
+    one_alert(env, "nightly-export-failed")?;
 
     // The raw deliveries are counted in D1: the replay is refused by its
     // signature index (alert_events_signature), and nothing of it is kept.
