@@ -178,12 +178,26 @@ fn components_are_managed_by_csup_and_served_like_statuspage(env: &Env) -> Resul
     Ok(())
 }
 
-/// The id of the public component for `category`, created if the page has none.
+/// The entry `id` of the array `key` in `list`, if there is one.
 fn listed(list: &Value, key: &str, id: &str) -> Option<Value> {
     list[key]
         .as_array()
         .and_then(|l| l.iter().find(|i| i["id"] == id))
         .cloned()
+}
+
+/// The component `id` as the public `/api/v2/components.json` lists it.
+fn public_component(env: &Env, id: &str) -> Result<Option<Value>, Failed> {
+    Ok(listed(
+        &public(env, "/api/v2/components.json")?,
+        "components",
+        id,
+    ))
+}
+
+/// The incident `id` as the public `path` lists it.
+fn public_incident(env: &Env, path: &str, id: &str) -> Result<Option<Value>, Failed> {
+    Ok(listed(&public(env, path)?, "incidents", id))
 }
 
 /// SPEC M1, M2, M3, K3: customer support publishes a public incident from a P1
@@ -231,11 +245,11 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
         format!("the template filled in, the P1's impact: {previewed}"),
     )?;
     check(
-        listed(
-            &public(env, "/api/v2/incidents.json")?,
-            "incidents",
+        public_incident(
+            env,
+            "/api/v2/incidents.json",
             previewed["id"].as_str().unwrap_or(""),
-        )
+        )?
         .is_none(),
         "a preview publishes nothing",
     )?;
@@ -282,12 +296,7 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
         format!("a major incident: {status_json}"),
     )?;
     check(
-        listed(
-            &public(env, "/api/v2/components.json")?,
-            "components",
-            &payments,
-        )
-        .is_some_and(|c| c["status"] == "partial_outage"),
+        public_component(env, &payments)?.is_some_and(|c| c["status"] == "partial_outage"),
         "Payments is in partial outage",
     )?;
 
@@ -304,8 +313,7 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
             update,
         )?;
         check(status == 200, format!("update {update}: {status} {body}"))?;
-        let shown =
-            listed(&public(env, "/api/v2/incidents.json")?, "incidents", &id).ok_or("listed")?;
+        let shown = public_incident(env, "/api/v2/incidents.json", &id)?.ok_or("listed")?;
         check(
             shown["status"] == update["status"],
             format!("the public status follows: {shown}"),
@@ -321,8 +329,7 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
         status == 409 && body["error"]["field"] == "status",
         format!("no going back: {status} {body}"),
     )?;
-    let resolved =
-        listed(&public(env, "/api/v2/incidents.json")?, "incidents", &id).ok_or("listed")?;
+    let resolved = public_incident(env, "/api/v2/incidents.json", &id)?.ok_or("listed")?;
     check(
         resolved["incident_updates"].as_array().map(Vec::len) == Some(4)
             && !resolved["resolved_at"].is_null()
@@ -330,21 +337,11 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
         format!("four timestamped updates, resolved: {resolved}"),
     )?;
     check(
-        listed(
-            &public(env, "/api/v2/incidents/unresolved.json")?,
-            "incidents",
-            &id,
-        )
-        .is_none(),
+        public_incident(env, "/api/v2/incidents/unresolved.json", &id)?.is_none(),
         "no longer unresolved",
     )?;
     check(
-        listed(
-            &public(env, "/api/v2/components.json")?,
-            "components",
-            &payments,
-        )
-        .is_some_and(|c| c["status"] == "operational"),
+        public_component(env, &payments)?.is_some_and(|c| c["status"] == "operational"),
         "Payments is operational again",
     )?;
     let (_, detail) = send(
