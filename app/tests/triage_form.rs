@@ -51,6 +51,16 @@ fn live_priority(container: &web_sys::HtmlElement) -> String {
         .unwrap()
 }
 
+/// The text of the element `css` selects in `container`.
+fn text_of(container: &web_sys::HtmlElement, css: &str) -> String {
+    container
+        .query_selector(css)
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap()
+}
+
 async fn next_tick() {
     let promise = js_sys::Promise::resolve(&wasm_bindgen::JsValue::NULL);
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
@@ -65,12 +75,7 @@ async fn typing_a_regional_availability_shows_p0_with_the_region() {
     type_into(&form, "#availability-region-eu-west", "97.5");
     next_tick().await;
     assert_eq!(live_priority(&form), "P0");
-    let reasons = form
-        .query_selector("#live-reasons")
-        .unwrap()
-        .unwrap()
-        .text_content()
-        .unwrap();
+    let reasons = text_of(&form, "#live-reasons");
     assert!(reasons.contains("eu-west"), "{reasons}");
     assert!(reasons.contains("97.5"), "{reasons}");
     form.remove();
@@ -83,12 +88,7 @@ async fn out_of_range_percentages_are_flagged_not_classified() {
     type_into(&form, "#availability-global", "120");
     next_tick().await;
     assert_eq!(live_priority(&form), "P3");
-    let errors = form
-        .query_selector("#live-errors")
-        .unwrap()
-        .unwrap()
-        .text_content()
-        .unwrap();
+    let errors = text_of(&form, "#live-errors");
     assert!(errors.contains("availability_global"), "{errors}");
     form.remove();
 }

@@ -2,10 +2,9 @@
 //! format ends in, and the documented mapping from an alert onto triage facts.
 
 use crate::timestamp::Timestamp;
-use crate::triage::{Hostname, Measurements, Name, Source, Title, TriageFacts};
+use crate::triage::{parsed_text_type, Hostname, Measurements, Name, Source, Title, TriageFacts};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// The webhook formats Beacon accepts (SPEC I1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -35,11 +34,7 @@ impl IngestFormat {
     }
 }
 
-impl fmt::Display for IngestFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(IngestFormat);
 
 impl std::str::FromStr for IngestFormat {
     type Err = String;
@@ -60,11 +55,12 @@ pub enum DedupKeyError {
     TooLong { max: usize, got: usize },
 }
 
-/// What makes two deliveries the same alert within one integration (SPEC V2, I2):
-/// Alertmanager's and Grafana's fingerprint, PagerDuty's `dedup_key`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct DedupKey(String);
+parsed_text_type!(
+    /// What makes two deliveries the same alert within one integration (SPEC V2, I2):
+    /// Alertmanager's and Grafana's fingerprint, PagerDuty's `dedup_key`.
+    DedupKey,
+    DedupKeyError
+);
 
 impl DedupKey {
     /// PagerDuty's limit, used for every format.
@@ -82,29 +78,6 @@ impl DedupKey {
         } else {
             Ok(Self(value.to_owned()))
         }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for DedupKey {
-    type Error = DedupKeyError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<DedupKey> for String {
-    fn from(value: DedupKey) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Display for DedupKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
@@ -394,34 +367,36 @@ mod tests {
         let mapping = AlertMapping::default();
         let name = Name::parse("prod").unwrap();
         let at = Timestamp::from_unix_millis(0);
-        let p0 = mapping.map(
-            &signal(&[("beacon_availability_global", "97.5%")], None),
-            IngestFormat::Alertmanager,
-            &name,
-            at,
-        );
-        assert_eq!(classify_priority(&p0.facts).priority, Priority::P0);
-        let critical = mapping.map(
-            &signal(&[], Some(Severity::Critical)),
-            IngestFormat::Pagerduty,
-            &name,
-            at,
-        );
-        assert_eq!(classify_priority(&critical.facts).priority, Priority::P0);
-        let warning = mapping.map(
-            &signal(&[], Some(Severity::Warning)),
-            IngestFormat::Pagerduty,
-            &name,
-            at,
-        );
-        assert_eq!(classify_priority(&warning.facts).priority, Priority::P2);
-        let info = mapping.map(
-            &signal(&[], Some(Severity::Info)),
-            IngestFormat::Pagerduty,
-            &name,
-            at,
-        );
-        assert_eq!(classify_priority(&info.facts).priority, Priority::P3);
+        let cases = [
+            (
+                signal(&[("beacon_availability_global", "97.5%")], None),
+                IngestFormat::Alertmanager,
+                Priority::P0,
+            ),
+            (
+                signal(&[], Some(Severity::Critical)),
+                IngestFormat::Pagerduty,
+                Priority::P0,
+            ),
+            (
+                signal(&[], Some(Severity::Warning)),
+                IngestFormat::Pagerduty,
+                Priority::P2,
+            ),
+            (
+                signal(&[], Some(Severity::Info)),
+                IngestFormat::Pagerduty,
+                Priority::P3,
+            ),
+        ];
+        for (signal, format, priority) in cases {
+            let mapped = mapping.map(&signal, format, &name, at);
+            assert_eq!(
+                classify_priority(&mapped.facts).priority,
+                priority,
+                "{signal:?}"
+            );
+        }
         let bad = mapping.map(
             &signal(
                 &[

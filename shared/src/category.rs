@@ -8,43 +8,22 @@
 //! component (K3). Who sees its details is decided by [`crate::clearance`].
 
 use crate::priority::Priority;
-use crate::triage::TextError;
+use crate::triage::{bounded_text_type, parsed_text_type};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
-/// A status-page component or component group name, trimmed, 1 to 80 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Category(String);
+bounded_text_type!(
+    /// A status-page component or component group name, trimmed, 1 to 80 characters.
+    Category,
+    80
+);
 
 impl Category {
-    pub const MAX_CHARS: usize = 80;
     /// The name of the distinguished security category (SPEC K3).
     pub const SECURITY: &'static str = "Security";
-
-    /// Parses a category name, refusing empty and over-long names.
-    pub fn parse(value: &str) -> Result<Self, TextError> {
-        let trimmed = value.trim();
-        let got = trimmed.chars().count();
-        if got == 0 {
-            Err(TextError::Empty)
-        } else if got > Self::MAX_CHARS {
-            Err(TextError::TooLong {
-                max: Self::MAX_CHARS,
-                got,
-            })
-        } else {
-            Ok(Self(trimmed.to_owned()))
-        }
-    }
 
     /// The security category (SPEC K3).
     pub fn security() -> Self {
         Self(Self::SECURITY.to_owned())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 
     /// True for the category *Security*, in any letter case (SPEC K3).
@@ -55,25 +34,6 @@ impl Category {
     /// Whether two names denote the same category; letter case does not matter.
     pub fn same_as(&self, other: &Category) -> bool {
         self.0.to_lowercase() == other.0.to_lowercase()
-    }
-}
-
-impl TryFrom<String> for Category {
-    type Error = TextError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Category> for String {
-    fn from(value: Category) -> String {
-        value.0
-    }
-}
-
-impl fmt::Display for Category {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
@@ -125,11 +85,12 @@ pub enum LabelError {
     TooMany { max: usize, got: usize },
 }
 
-/// A free label any team may put on a ticket (SPEC K2): trimmed and
-/// lower-cased, 1 to 40 characters from `a-z 0-9 - _ .` and space.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Label(String);
+parsed_text_type!(
+    /// A free label any team may put on a ticket (SPEC K2): trimmed and
+    /// lower-cased, 1 to 40 characters from `a-z 0-9 - _ .` and space.
+    Label,
+    LabelError
+);
 
 impl Label {
     pub const MAX_CHARS: usize = 40;
@@ -152,29 +113,6 @@ impl Label {
             Some(found) => Err(LabelError::InvalidCharacter { label, found }),
             None => Ok(Self(label)),
         }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for Label {
-    type Error = LabelError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Label> for String {
-    fn from(value: Label) -> String {
-        value.0
-    }
-}
-
-impl fmt::Display for Label {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
@@ -233,6 +171,7 @@ impl From<Labels> for Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::triage::TextError;
 
     fn category(name: &str) -> Category {
         Category::parse(name).unwrap()

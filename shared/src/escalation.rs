@@ -150,11 +150,7 @@ impl DeadlineKind {
     }
 }
 
-impl fmt::Display for DeadlineKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(DeadlineKind);
 
 /// Why a limit or a policy was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

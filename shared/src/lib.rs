@@ -5,6 +5,18 @@
 //! worker's tests, as wasm in the browser (the triage form) and as wasm at
 //! the edge (the authoritative check).
 
+/// `Display` as the value's `as_str()`: for the closed sets whose text is
+/// their name as stored and sent.
+macro_rules! display_as_str {
+    ($name:ident) => {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 pub mod alert;
 pub mod api;
 pub mod category;

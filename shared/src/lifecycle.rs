@@ -36,7 +36,6 @@
 use crate::priority::Priority;
 use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::str::FromStr;
 
 /// Where an incident stands. Stored and sent as snake_case (`investigating`).
@@ -114,11 +113,7 @@ impl IncidentStatus {
     }
 }
 
-impl fmt::Display for IncidentStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(IncidentStatus);
 
 /// A string that names no incident status.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -257,11 +252,7 @@ impl TransitionKind {
     }
 }
 
-impl fmt::Display for TransitionKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(TransitionKind);
 
 /// Why a transition was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -377,12 +368,14 @@ mod tests {
     /// SPEC V3, E3
     #[test]
     fn open_and_awaiting_response_are_defined_once() {
-        let open: Vec<_> = IncidentStatus::ALL
-            .into_iter()
-            .filter(|s| s.is_open())
-            .collect();
+        let statuses_where = |holds: fn(IncidentStatus) -> bool| -> Vec<IncidentStatus> {
+            IncidentStatus::ALL
+                .into_iter()
+                .filter(|&s| holds(s))
+                .collect()
+        };
         assert_eq!(
-            open,
+            statuses_where(IncidentStatus::is_open),
             [
                 Reported,
                 Triage,
@@ -392,19 +385,14 @@ mod tests {
                 Resolved
             ]
         );
-        let waiting: Vec<_> = IncidentStatus::ALL
-            .into_iter()
-            .filter(|s| s.awaits_response())
-            .collect();
         assert_eq!(
-            waiting,
+            statuses_where(IncidentStatus::awaits_response),
             [Reported, Triage, Investigating, Identified, Monitoring]
         );
-        let untriaged: Vec<_> = IncidentStatus::ALL
-            .into_iter()
-            .filter(|s| s.is_untriaged())
-            .collect();
-        assert_eq!(untriaged, [Reported, Triage]);
+        assert_eq!(
+            statuses_where(IncidentStatus::is_untriaged),
+            [Reported, Triage]
+        );
     }
 
     fn sample(kind: TransitionKind) -> Transition {

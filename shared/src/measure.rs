@@ -12,6 +12,28 @@ pub enum MeasureError {
     NegativeCount(i64),
 }
 
+/// `TryFrom<$raw>` through the checked constructor `$new` and `From<$name>`
+/// for `$out` through the reader `$read`: the conversions serde's `try_from`
+/// and `into` use for a newtype over a checked number; used by other modules
+/// of this crate.
+macro_rules! number_conversions {
+    ($name:ident, $error:ty, $raw:ty => $new:ident, $read:ident => $out:ty) => {
+        impl TryFrom<$raw> for $name {
+            type Error = $error;
+            fn try_from(value: $raw) -> Result<Self, Self::Error> {
+                Self::$new(value)
+            }
+        }
+
+        impl From<$name> for $out {
+            fn from(value: $name) -> $out {
+                value.$read()
+            }
+        }
+    };
+}
+pub(crate) use number_conversions;
+
 /// A percentage in `0.0..=100.0`; NaN and infinities are refused.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
 #[serde(try_from = "f64", into = "f64")]
@@ -32,18 +54,7 @@ impl Percent {
     }
 }
 
-impl TryFrom<f64> for Percent {
-    type Error = MeasureError;
-    fn try_from(value: f64) -> Result<Self, Self::Error> {
-        Self::parse(value)
-    }
-}
-
-impl From<Percent> for f64 {
-    fn from(p: Percent) -> f64 {
-        p.0
-    }
-}
+number_conversions!(Percent, MeasureError, f64 => parse, value => f64);
 
 impl fmt::Display for Percent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -68,18 +79,7 @@ impl Count {
     }
 }
 
-impl TryFrom<i64> for Count {
-    type Error = MeasureError;
-    fn try_from(value: i64) -> Result<Self, Self::Error> {
-        Self::parse(value)
-    }
-}
-
-impl From<Count> for u64 {
-    fn from(c: Count) -> u64 {
-        c.0
-    }
-}
+number_conversions!(Count, MeasureError, i64 => parse, value => u64);
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,6 @@
 
 use crate::triage::{DataCenterImpact, TriageFacts};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::str::FromStr;
 
 /// Incident priority. `Ord` follows urgency: `P0 < P1 < P2 < P3`, so sorting
@@ -42,11 +41,7 @@ impl Priority {
     }
 }
 
-impl fmt::Display for Priority {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(Priority);
 
 /// A string that is not one of `P0`..`P3`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -134,6 +129,17 @@ pub const P0_AVAILABILITY_PERCENT: f64 = 98.0;
 pub const P0_GLOBAL_PACKET_LOSS_PERCENT: f64 = 20.0;
 /// Transit packet loss from a main region at or above this is P0.
 pub const P0_REGIONAL_PACKET_LOSS_PERCENT: f64 = 30.0;
+
+/// The rules matched by the observed flags among `(observed, rule, field of
+/// measurements, reason)`, as `(rule, input, reason)`.
+fn observed_flags<const N: usize>(
+    flags: [(bool, RuleId, &'static str, &'static str); N],
+) -> impl Iterator<Item = (RuleId, String, String)> {
+    flags
+        .into_iter()
+        .filter(|(on, ..)| *on)
+        .map(|(_, rule, field, reason)| (rule, format!("measurements.{field}"), reason.into()))
+}
 
 /// Applies the SOP's priority rules to the triage facts (SPEC P0-P3, P5).
 pub fn classify_priority(facts: &TriageFacts) -> Classification {
@@ -255,11 +261,7 @@ pub fn classify_priority(facts: &TriageFacts) -> Classification {
             "Corruption or loss of customer data",
         ),
     ];
-    for (on, rule, field, reason) in flags_p1 {
-        if on {
-            hit(rule, format!("measurements.{field}"), reason.into());
-        }
-    }
+    observed_flags(flags_p1).for_each(|(rule, input, reason)| hit(rule, input, reason));
     if facts.impact.total_loss_of_access {
         for (i, c) in facts
             .customers
@@ -303,11 +305,7 @@ pub fn classify_priority(facts: &TriageFacts) -> Classification {
             "Operational or procedural problem with little or no end-user impact",
         ),
     ];
-    for (on, rule, field, reason) in flags_lower {
-        if on {
-            hit(rule, format!("measurements.{field}"), reason.into());
-        }
-    }
+    observed_flags(flags_lower).for_each(|(rule, input, reason)| hit(rule, input, reason));
 
     matched.sort_by_key(|r| r.priority);
     let priority = matched.first().map_or(Priority::P3, |r| r.priority);

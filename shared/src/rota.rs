@@ -16,11 +16,11 @@
 //! - A person may appear more than once in the list (uneven turns); the
 //!   escalation order names each person once.
 
+use crate::measure::number_conversions;
 use crate::role::Role;
 use crate::timestamp::Timestamp;
 use crate::triage::Name;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 const MILLIS_PER_MINUTE: i64 = 60_000;
 
@@ -69,11 +69,7 @@ impl RotaRole {
     }
 }
 
-impl fmt::Display for RotaRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(RotaRole);
 
 /// Why a rota, a shift length or an override was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -125,18 +121,7 @@ impl ShiftLength {
     }
 }
 
-impl TryFrom<u32> for ShiftLength {
-    type Error = RotaError;
-    fn try_from(minutes: u32) -> Result<Self, Self::Error> {
-        Self::minutes(minutes)
-    }
-}
-
-impl From<ShiftLength> for u32 {
-    fn from(shift: ShiftLength) -> u32 {
-        shift.0
-    }
-}
+number_conversions!(ShiftLength, RotaError, u32 => minutes, as_minutes => u32);
 
 /// Someone covering a rota over `[from, until)`, in place of whoever is scheduled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

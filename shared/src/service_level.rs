@@ -31,6 +31,7 @@
 //! integer per-mille, so 43 min 12 s of major outage in a 30-day month is
 //! exactly 99.9 %.
 
+use crate::measure::number_conversions;
 use crate::status_page::{calendar_date, ComponentId, ComponentStatus};
 use crate::timestamp::{in_calendar, Timestamp};
 use chrono::{Days, Month, NaiveDate};
@@ -383,18 +384,7 @@ impl DowntimeWeight {
     }
 }
 
-impl TryFrom<u16> for DowntimeWeight {
-    type Error = ServiceLevelError;
-    fn try_from(value: u16) -> Result<Self, Self::Error> {
-        Self::from_per_mille(value)
-    }
-}
-
-impl From<DowntimeWeight> for u16 {
-    fn from(w: DowntimeWeight) -> u16 {
-        w.0
-    }
-}
+number_conversions!(DowntimeWeight, ServiceLevelError, u16 => from_per_mille, per_mille => u16);
 
 /// How much time in each non-operational status counts as down.
 /// `operational` is always up; `under_maintenance` is always excluded.
@@ -521,18 +511,7 @@ impl Slo {
     }
 }
 
-impl TryFrom<f64> for Slo {
-    type Error = ServiceLevelError;
-    fn try_from(value: f64) -> Result<Self, Self::Error> {
-        Self::from_percent(value)
-    }
-}
-
-impl From<Slo> for f64 {
-    fn from(slo: Slo) -> f64 {
-        slo.percent()
-    }
-}
+number_conversions!(Slo, ServiceLevelError, f64 => from_percent, percent => f64);
 
 impl fmt::Display for Slo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -33,11 +33,10 @@ use crate::category::Category;
 use crate::priority::Priority;
 use crate::time_format::format_utc_minutes;
 use crate::timestamp::{in_calendar, Timestamp};
-use crate::triage::{bounded_text_type, LinkUrl, Name, TextError, Title};
+use crate::triage::{bounded_text_type, parsed_text_type, LinkUrl, Name, TextError, Title};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
-use std::fmt;
 use std::str::FromStr;
 
 // ---- Identifiers -------------------------------------------------------
@@ -72,10 +71,7 @@ fn parse_id(value: &str, max: usize) -> Result<String, IdError> {
 
 macro_rules! public_id {
     ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
+        parsed_text_type!($(#[$doc])* $name, IdError);
 
         impl $name {
             /// The longest id accepted.
@@ -84,29 +80,6 @@ macro_rules! public_id {
             /// Parses an id: 1 to 64 ASCII letters, digits, `-` or `_`.
             pub fn parse(value: &str) -> Result<Self, IdError> {
                 parse_id(value, Self::MAX_CHARS).map(Self)
-            }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = IdError;
-            fn try_from(value: String) -> Result<Self, Self::Error> {
-                Self::parse(&value)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(value: $name) -> String {
-                value.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
             }
         }
     };
@@ -172,11 +145,7 @@ macro_rules! closed_set {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
+        display_as_str!($name);
 
         impl FromStr for $name {
             type Err = UnknownValue;
@@ -1047,11 +1016,7 @@ impl PageDescription {
     }
 }
 
-impl fmt::Display for PageDescription {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(PageDescription);
 
 /// The page-wide status: `status.json`'s `{indicator, description}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -34,10 +34,11 @@ pub(crate) fn bounded_text(value: &str, max: usize) -> Result<String, TextError>
     }
 }
 
-/// A newtype over trimmed, non-empty text of at most `$max` characters, with
-/// `parse`, serde and `Display`; used here and by other modules of this crate.
-macro_rules! bounded_text_type {
-    ($(#[$doc:meta])* $name:ident, $max:expr) => {
+/// A newtype over a `String` that only its own `parse` (written next to the
+/// call) makes, with serde through `String` (refusing what `parse` refuses),
+/// `as_str` and `Display`; used here and by other modules of this crate.
+macro_rules! parsed_text_type {
+    ($(#[$doc:meta])* $name:ident, $error:ty) => {
         $(#[$doc])*
         #[derive(
             Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord,
@@ -47,19 +48,13 @@ macro_rules! bounded_text_type {
         pub struct $name(String);
 
         impl $name {
-            pub const MAX_CHARS: usize = $max;
-
-            pub fn parse(value: &str) -> Result<Self, $crate::triage::TextError> {
-                $crate::triage::bounded_text(value, Self::MAX_CHARS).map(Self)
-            }
-
             pub fn as_str(&self) -> &str {
                 &self.0
             }
         }
 
         impl TryFrom<String> for $name {
-            type Error = $crate::triage::TextError;
+            type Error = $error;
             fn try_from(value: String) -> Result<Self, Self::Error> {
                 Self::parse(&value)
             }
@@ -74,6 +69,23 @@ macro_rules! bounded_text_type {
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(&self.0)
+            }
+        }
+    };
+}
+pub(crate) use parsed_text_type;
+
+/// A [`parsed_text_type`] over trimmed, non-empty text of at most `$max`
+/// characters; used here and by other modules of this crate.
+macro_rules! bounded_text_type {
+    ($(#[$doc:meta])* $name:ident, $max:expr) => {
+        $crate::triage::parsed_text_type!($(#[$doc])* $name, $crate::triage::TextError);
+
+        impl $name {
+            pub const MAX_CHARS: usize = $max;
+
+            pub fn parse(value: &str) -> Result<Self, $crate::triage::TextError> {
+                $crate::triage::bounded_text(value, Self::MAX_CHARS).map(Self)
             }
         }
     };
@@ -97,10 +109,11 @@ bounded_text_type!(
     10_000
 );
 
-/// An `http(s)://` link to an attachment, screenshot or chat log (T7).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct LinkUrl(String);
+parsed_text_type!(
+    /// An `http(s)://` link to an attachment, screenshot or chat log (T7).
+    LinkUrl,
+    TextError
+);
 
 impl LinkUrl {
     pub const MAX_CHARS: usize = 2_000;
@@ -117,29 +130,13 @@ impl LinkUrl {
             _ => Err(TextError::NotALink),
         }
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for LinkUrl {
-    type Error = TextError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<LinkUrl> for String {
-    fn from(value: LinkUrl) -> String {
-        value.0
-    }
-}
-
-/// A DNS hostname (RFC 1123 labels), lower-cased.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Hostname(String);
+parsed_text_type!(
+    /// A DNS hostname (RFC 1123 labels), lower-cased.
+    Hostname,
+    TextError
+);
 
 impl Hostname {
     pub fn parse(value: &str) -> Result<Self, TextError> {
@@ -166,23 +163,6 @@ impl Hostname {
         } else {
             Err(TextError::NotAHostname)
         }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for Hostname {
-    type Error = TextError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Hostname> for String {
-    fn from(value: Hostname) -> String {
-        value.0
     }
 }
 

@@ -274,6 +274,19 @@ fn more_impact() -> impl Strategy<Value = MoreImpact> {
     ]
 }
 
+/// Moves the `i`-th region (counting round), if any, towards `bound` with `towards`.
+fn move_region(
+    regions: &mut [RegionalPercent],
+    i: usize,
+    bound: Percent,
+    towards: fn(Percent, Percent) -> Percent,
+) {
+    let len = regions.len();
+    if let Some(r) = regions.get_mut(i % len.max(1)) {
+        r.percent = towards(r.percent, bound);
+    }
+}
+
 fn lower(current: Percent, bound: Percent) -> Percent {
     if bound < current {
         bound
@@ -302,19 +315,13 @@ impl MoreImpact {
                 m.availability_global = Some(m.availability_global.map_or(p, |old| lower(old, p)));
             }
             MoreImpact::LowerRegionalAvailability(i, p) => {
-                let len = m.availability_by_region.len();
-                if let Some(r) = m.availability_by_region.get_mut(i % len.max(1)) {
-                    r.percent = lower(r.percent, p);
-                }
+                move_region(&mut m.availability_by_region, i, p, lower)
             }
             MoreImpact::RaiseGlobalPacketLoss(p) => {
                 m.packet_loss_global = Some(m.packet_loss_global.map_or(p, |old| raise(old, p)));
             }
             MoreImpact::RaiseRegionalPacketLoss(i, p) => {
-                let len = m.packet_loss_by_region.len();
-                if let Some(r) = m.packet_loss_by_region.get_mut(i % len.max(1)) {
-                    r.percent = raise(r.percent, p);
-                }
+                move_region(&mut m.packet_loss_by_region, i, p, raise)
             }
             MoreImpact::SetTier1DataCenter(dc) => m.tier1_datacenter = Some(dc),
             MoreImpact::AddCustomer(c) => facts.customers.push(c),

@@ -44,6 +44,15 @@ fn history(stretches: &[(Timestamp, Timestamp, ComponentStatus)]) -> StatusHisto
     StatusHistory::new(Operational, changes).unwrap()
 }
 
+/// `initial`, then each `(at, status)` change in turn.
+fn history_of(initial: ComponentStatus, changes: &[(Timestamp, ComponentStatus)]) -> StatusHistory {
+    let changes = changes
+        .iter()
+        .map(|&(at, status)| StatusChange { at, status })
+        .collect();
+    StatusHistory::new(initial, changes).unwrap()
+}
+
 fn defaults() -> DowntimeWeights {
     DowntimeWeights::default()
 }
@@ -330,25 +339,15 @@ fn each_component_has_its_own_slo() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn the_current_month_counts_only_up_to_now() {
     let now = t("2026-04-10T12:00:00Z");
-    let h = StatusHistory::new(
+    let h = history_of(
         Operational,
-        vec![
-            StatusChange {
-                at: t("2026-04-03T00:00:00Z"),
-                status: MajorOutage,
-            },
-            StatusChange {
-                at: t("2026-04-03T01:00:00Z"),
-                status: Operational,
-            },
+        &[
+            (t("2026-04-03T00:00:00Z"), MajorOutage),
+            (t("2026-04-03T01:00:00Z"), Operational),
             // Recorded ahead of time (a planned outage); not observed yet.
-            StatusChange {
-                at: t("2026-04-20T00:00:00Z"),
-                status: MajorOutage,
-            },
+            (t("2026-04-20T00:00:00Z"), MajorOutage),
         ],
-    )
-    .unwrap();
+    );
     let report = monthly_availability(&h, 2026, Month::April, now, &defaults()).unwrap();
     let observed = 9 * MILLIS_PER_DAY + 12 * HOUR;
     assert_eq!(report.observed.to(), now);
@@ -376,24 +375,14 @@ fn the_current_month_counts_only_up_to_now() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn ninety_day_bars_end_today() {
     let now = t("2026-03-01T06:00:00Z");
-    let h = StatusHistory::new(
+    let h = history_of(
         Operational,
-        vec![
-            StatusChange {
-                at: t("2026-02-28T23:00:00Z"),
-                status: DegradedPerformance,
-            },
-            StatusChange {
-                at: t("2026-02-28T23:10:00Z"),
-                status: MajorOutage,
-            },
-            StatusChange {
-                at: t("2026-03-01T01:00:00Z"),
-                status: Operational,
-            },
+        &[
+            (t("2026-02-28T23:00:00Z"), DegradedPerformance),
+            (t("2026-02-28T23:10:00Z"), MajorOutage),
+            (t("2026-03-01T01:00:00Z"), Operational),
         ],
-    )
-    .unwrap();
+    );
     let bars = ninety_day_bars(&h, now, &defaults());
     assert_eq!(bars.len(), BAR_DAYS);
     assert_eq!(bars.len(), 90);
@@ -456,24 +445,14 @@ fn histories_and_periods_refuse_disorder() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn time_in_status_covers_the_period_exactly() {
     let at = t("2026-06-01T00:00:00Z");
-    let h = StatusHistory::new(
+    let h = history_of(
         PartialOutage,
-        vec![
-            StatusChange {
-                at: plus(at, HOUR),
-                status: DegradedPerformance,
-            },
-            StatusChange {
-                at: plus(at, HOUR),
-                status: MajorOutage,
-            },
-            StatusChange {
-                at: plus(at, 3 * HOUR),
-                status: Operational,
-            },
+        &[
+            (plus(at, HOUR), DegradedPerformance),
+            (plus(at, HOUR), MajorOutage),
+            (plus(at, 3 * HOUR), Operational),
         ],
-    )
-    .unwrap();
+    );
     assert_eq!(h.status_at(plus(at, -1)), PartialOutage);
     assert_eq!(h.status_at(plus(at, HOUR)), MajorOutage);
     assert_eq!(h.status_at(plus(at, 3 * HOUR)), Operational);

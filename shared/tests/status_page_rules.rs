@@ -147,18 +147,7 @@ fn resolved_incidents_do_not_count_for_the_page_status() {
         PageDescription::AllSystemsOperational
     );
 
-    let mut maintenance = ScheduledMaintenance::announce(
-        IncidentId::parse("mnt1").unwrap(),
-        Title::parse("Database upgrade").unwrap(),
-        window("2026-05-02T01:00:00Z", "2026-05-02T03:00:00Z"),
-        update(
-            "m1",
-            MaintenanceStatus::Scheduled,
-            "2026-04-25T10:00:00Z",
-            vec![],
-        ),
-    )
-    .unwrap();
+    let mut maintenance = maintenance_on("mnt1", &[]);
     assert_eq!(
         page(vec![], vec![maintenance.clone()]).status().indicator,
         Indicator::None
@@ -326,42 +315,48 @@ fn maintenance_transitions_only_move_forward() {
     use MaintenanceStatus::*;
     let at = t("2026-05-02T01:00:00Z");
     let later = t("2026-05-02T02:00:00Z");
-    assert_eq!(
-        check_maintenance_transition(Scheduled, at, InProgress, later),
-        Ok(())
-    );
-    assert_eq!(
-        check_maintenance_transition(InProgress, at, Verifying, later),
-        Ok(())
-    );
-    assert_eq!(
-        check_maintenance_transition(Verifying, at, Completed, later),
-        Ok(())
-    );
-    assert_eq!(
-        check_maintenance_transition(Scheduled, at, Completed, later),
-        Ok(())
-    );
-    assert_eq!(
-        check_maintenance_transition(Verifying, at, InProgress, later),
-        Err(TransitionError::Backwards {
-            from: "verifying",
-            to: "in_progress"
-        })
-    );
-    assert_eq!(
-        check_maintenance_transition(InProgress, later, Verifying, at),
-        Err(TransitionError::BeforePrevious {
-            previous: later,
-            at
-        })
-    );
-    assert_eq!(
-        check_maintenance_transition(Completed, at, Completed, later),
-        Err(TransitionError::Finished {
-            status: "completed"
-        })
-    );
+    let cases = [
+        (Scheduled, at, InProgress, later, Ok(())),
+        (InProgress, at, Verifying, later, Ok(())),
+        (Verifying, at, Completed, later, Ok(())),
+        (Scheduled, at, Completed, later, Ok(())),
+        (
+            Verifying,
+            at,
+            InProgress,
+            later,
+            Err(TransitionError::Backwards {
+                from: "verifying",
+                to: "in_progress",
+            }),
+        ),
+        (
+            InProgress,
+            later,
+            Verifying,
+            at,
+            Err(TransitionError::BeforePrevious {
+                previous: later,
+                at,
+            }),
+        ),
+        (
+            Completed,
+            at,
+            Completed,
+            later,
+            Err(TransitionError::Finished {
+                status: "completed",
+            }),
+        ),
+    ];
+    for (from, previous, to, when, expected) in cases {
+        assert_eq!(
+            check_maintenance_transition(from, previous, to, when),
+            expected,
+            "{from:?} at {previous} to {to:?} at {when}"
+        );
+    }
 
     let start = t("2026-05-02T01:00:00Z");
     assert_eq!(
@@ -369,13 +364,7 @@ fn maintenance_transitions_only_move_forward() {
         Err(PublicEntryError::EmptyWindow { start, end: start })
     );
 
-    let mut m = ScheduledMaintenance::announce(
-        IncidentId::parse("mnt1").unwrap(),
-        Title::parse("Database upgrade").unwrap(),
-        window("2026-05-02T01:00:00Z", "2026-05-02T03:00:00Z"),
-        update("m1", Scheduled, "2026-04-25T10:00:00Z", vec![]),
-    )
-    .unwrap();
+    let mut m = maintenance_on("mnt1", &[]);
     assert!(m.is_upcoming());
     m.add_update(update("m2", InProgress, "2026-05-02T01:00:00Z", vec![]))
         .unwrap();
@@ -568,24 +557,26 @@ fn component(id: &str, status: ComponentStatus) -> Component {
     }
 }
 
+/// A page of `components` only: no groups, incidents or maintenance.
+fn page_with(components: Vec<Component>) -> Result<StatusPage, PageError> {
+    StatusPage::new(page_info(), vec![], components, vec![], vec![])
+}
+
 /// SPEC K1, M3: the page's parts must refer to each other: unique ids,
 /// existing groups, existing components in updates.
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn a_page_refuses_dangling_references() {
-    let dup = StatusPage::new(
-        page_info(),
-        vec![],
-        vec![component("api", Operational), component("api", Operational)],
-        vec![],
-        vec![],
-    );
+    let dup = page_with(vec![
+        component("api", Operational),
+        component("api", Operational),
+    ]);
     assert_eq!(dup, Err(PageError::DuplicateId { id: "api".into() }));
 
     let mut orphan = component("api", Operational);
     orphan.group_id = Some(cid("core"));
     assert_eq!(
-        StatusPage::new(page_info(), vec![], vec![orphan], vec![], vec![]),
+        page_with(vec![orphan]),
         Err(PageError::UnknownGroup {
             component: cid("api"),
             group: cid("core")
@@ -637,8 +628,8 @@ fn maintenance_moves_its_components() {
     }
 }
 
-/// A scheduled maintenance `id` that names `component`.
-fn maintenance_on(id: &str, component: &str) -> ScheduledMaintenance {
+/// A scheduled maintenance `id` that names `components`.
+fn maintenance_on(id: &str, components: &[&str]) -> ScheduledMaintenance {
     ScheduledMaintenance::announce(
         IncidentId::parse(id).unwrap(),
         Title::parse("Database upgrade").unwrap(),
@@ -647,7 +638,10 @@ fn maintenance_on(id: &str, component: &str) -> ScheduledMaintenance {
             "m1",
             MaintenanceStatus::Scheduled,
             "2026-04-25T10:00:00Z",
-            vec![change(component, Operational, Operational)],
+            components
+                .iter()
+                .map(|&component| change(component, Operational, Operational))
+                .collect(),
         ),
     )
     .unwrap()
@@ -659,13 +653,10 @@ fn maintenance_on(id: &str, component: &str) -> ScheduledMaintenance {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn a_publication_gives_the_page_its_next_state() {
-    let base = StatusPage::new(
-        page_info(),
-        vec![],
-        vec![component("api", Operational), component("web", Operational)],
-        vec![],
-        vec![],
-    )
+    let base = page_with(vec![
+        component("api", Operational),
+        component("web", Operational),
+    ])
     .unwrap();
     let changes = vec![
         change("api", Operational, MajorOutage),
@@ -711,10 +702,10 @@ fn a_publication_gives_the_page_its_next_state() {
         Ok(p) if p.component(&cid("api")).unwrap().status == Operational
     ));
 
-    let maintenance = maintenance_on("mnt1", "web");
+    let maintenance = maintenance_on("mnt1", &["web"]);
     let page = base.with_maintenance(&maintenance, &[]).unwrap();
     assert_eq!(page.maintenances(), &[maintenance]);
-    let stray = maintenance_on("mnt2", "mainframe");
+    let stray = maintenance_on("mnt2", &["mainframe"]);
     assert!(matches!(
         base.with_maintenance(&stray, &[]),
         Err(PageError::UnknownComponent { .. })

@@ -255,51 +255,78 @@ fn example_page() -> StatusPage {
         component("api", "API", PartialOutage, Some("core")),
     ];
 
-    let mut open = PublicIncident::open(
-        IncidentId::parse("inc1").unwrap(),
-        Title::parse("Elevated API error rates").unwrap(),
+    let incident =
+        |id: &str,
+         name: &str,
+         impact: Impact,
+         created: &str,
+         updates: Vec<(&str, PublicIncidentStatus, &str, &str, Vec<ComponentChange>)>| {
+            let mut updates = updates
+                .into_iter()
+                .map(|(update_id, status, text, at, affected)| PublicUpdate {
+                    id: UpdateId::parse(update_id).unwrap(),
+                    status,
+                    body: body(text),
+                    at: t(at),
+                    affected,
+                });
+            let mut incident = PublicIncident::open(
+                IncidentId::parse(id).unwrap(),
+                Title::parse(name).unwrap(),
+                impact,
+                t(created),
+                updates.next().unwrap(),
+            )
+            .unwrap();
+            for update in updates {
+                incident.add_update(update).unwrap();
+            }
+            incident
+        };
+    let open = incident(
+        "inc1",
+        "Elevated API error rates",
         Impact::Major,
-        t("2026-05-01T09:55:00Z"),
-        PublicUpdate {
-            id: UpdateId::parse("u1").unwrap(),
-            status: PublicIncidentStatus::Investigating,
-            body: body("We are investigating elevated error rates."),
-            at: t("2026-05-01T10:00:00Z"),
-            affected: vec![change("api", Operational, PartialOutage)],
-        },
-    )
-    .unwrap();
-    open.add_update(PublicUpdate {
-        id: UpdateId::parse("u2").unwrap(),
-        status: PublicIncidentStatus::Identified,
-        body: body("The cause is known."),
-        at: t("2026-05-01T10:30:00Z"),
-        affected: vec![],
-    })
-    .unwrap();
-
-    let mut old = PublicIncident::open(
-        IncidentId::parse("inc0").unwrap(),
-        Title::parse("Slow logins").unwrap(),
+        "2026-05-01T09:55:00Z",
+        vec![
+            (
+                "u1",
+                PublicIncidentStatus::Investigating,
+                "We are investigating elevated error rates.",
+                "2026-05-01T10:00:00Z",
+                vec![change("api", Operational, PartialOutage)],
+            ),
+            (
+                "u2",
+                PublicIncidentStatus::Identified,
+                "The cause is known.",
+                "2026-05-01T10:30:00Z",
+                vec![],
+            ),
+        ],
+    );
+    let old = incident(
+        "inc0",
+        "Slow logins",
         Impact::Minor,
-        t("2026-04-01T08:00:00Z"),
-        PublicUpdate {
-            id: UpdateId::parse("u0").unwrap(),
-            status: PublicIncidentStatus::Monitoring,
-            body: body("A fix is out."),
-            at: t("2026-04-01T08:10:00Z"),
-            affected: vec![change("web", DegradedPerformance, Operational)],
-        },
-    )
-    .unwrap();
-    old.add_update(PublicUpdate {
-        id: UpdateId::parse("u00").unwrap(),
-        status: PublicIncidentStatus::Resolved,
-        body: body("Resolved."),
-        at: t("2026-04-01T09:00:00Z"),
-        affected: vec![],
-    })
-    .unwrap();
+        "2026-04-01T08:00:00Z",
+        vec![
+            (
+                "u0",
+                PublicIncidentStatus::Monitoring,
+                "A fix is out.",
+                "2026-04-01T08:10:00Z",
+                vec![change("web", DegradedPerformance, Operational)],
+            ),
+            (
+                "u00",
+                PublicIncidentStatus::Resolved,
+                "Resolved.",
+                "2026-04-01T09:00:00Z",
+                vec![],
+            ),
+        ],
+    );
 
     let maintenance = |id: &str, start: &str, end: &str, statuses: &[(MaintenanceStatus, &str)]| {
         let mut updates = statuses

@@ -10,7 +10,7 @@
 //! happens. Prints one line:
 //! `status_page_12c_3i_90d: <kB> raw, <kB> gzip; median <ms> ms from KV, <ms> ms rendered from D1 over 50 requests`.
 
-use beacon_e2e::{BoxError, LocalWorker, WorkerOptions};
+use beacon_e2e::{header_text, BoxError, LocalWorker, WorkerOptions};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use serde_json::json;
@@ -154,12 +154,7 @@ fn median_latency(
     for _ in 0..REQUESTS {
         let started = Instant::now();
         let response = http.get(worker.url("/status")).send()?;
-        let cache = response
-            .headers()
-            .get("x-beacon-cache")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let cache = header_text(&response, "x-beacon-cache");
         if response.status() != 200 {
             return Err(format!("/status: {}", response.status()).into());
         }

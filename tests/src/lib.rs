@@ -17,6 +17,16 @@ pub mod receiver;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// A response header's value as text; empty when absent or not text.
+pub fn header_text(response: &reqwest::blocking::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

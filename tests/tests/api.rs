@@ -1,6 +1,7 @@
 //! The JSON API and the status page over plain HTTP.
 
-use crate::{check, json_of, send, Env, TestFn};
+use crate::{check, get, get_json, get_text, json_of, post, send, Env, TestFn};
+use beacon_e2e::header_text;
 use libtest_mimic::Failed;
 use reqwest::blocking::Response;
 use serde_json::{json, Value};
@@ -39,12 +40,17 @@ pub const TESTS: &[(&str, TestFn)] = &[
     ("api::lifecycle_and_audit_log", lifecycle_and_audit_log),
 ];
 
-fn incident_count(env: &Env) -> Result<usize, Failed> {
+/// How many rows `table` holds.
+fn row_count(env: &Env, table: &str) -> Result<usize, Failed> {
     let rows = env
         .worker
-        .query("SELECT count(*) AS n FROM incidents")
+        .query(&format!("SELECT count(*) AS n FROM {table}"))
         .map_err(|e| e.to_string())?;
     Ok(rows[0]["n"].as_u64().ok_or("count missing")? as usize)
+}
+
+fn incident_count(env: &Env) -> Result<usize, Failed> {
+    row_count(env, "incidents")
 }
 
 fn post_incident(env: &Env, token: Option<&str>, body: &str) -> Result<Response, Failed> {
@@ -81,11 +87,7 @@ fn root_serves_the_app(env: &Env) -> Result<(), Failed> {
         format!("app shell: {html}"),
     )?;
     // Client-side routes fall back to the app too.
-    let deep = env
-        .http
-        .get(env.worker.url("/incidents/new"))
-        .send()?
-        .text()?;
+    let deep = get_text(env, "/incidents/new")?;
     check(
         deep.contains("<title>Beacon</title>"),
         "SPA fallback for /incidents/new",
@@ -99,12 +101,7 @@ fn status_page_is_html_without_javascript(env: &Env) -> Result<(), Failed> {
     check(response.status().as_u16() == 200, "GET /status is 200")?;
     let content_type = response.headers()["content-type"].to_str()?.to_owned();
     check(content_type.starts_with("text/html"), content_type)?;
-    let csp = response
-        .headers()
-        .get("content-security-policy")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let csp = header_text(&response, "content-security-policy");
     check(csp.starts_with("default-src 'none'"), format!("CSP: {csp}"))?;
     let html = response.text()?;
     check(html.contains("<h1>Beacon status</h1>"), "status heading")?;
@@ -217,12 +214,7 @@ fn created_incident_is_listed_and_escaped_on_status(env: &Env) -> Result<(), Fai
     check(created["priority"] == "P0", created.to_string())?;
     let id = created["id"].as_i64().ok_or("id")?;
 
-    let (status, list) = json_of(
-        env.http
-            .get(env.worker.url("/api/incidents"))
-            .bearer_auth(env.worker.token("viewer"))
-            .send()?,
-    )?;
+    let (status, list) = get(env, "viewer", "/api/incidents")?;
     check(status == 200, "viewer may list")?;
     let found = list["incidents"]
         .as_array()
@@ -249,11 +241,7 @@ fn created_incident_is_listed_and_escaped_on_status(env: &Env) -> Result<(), Fai
 }
 
 fn audit_count(env: &Env) -> Result<usize, Failed> {
-    let rows = env
-        .worker
-        .query("SELECT count(*) AS n FROM audit_log")
-        .map_err(|e| e.to_string())?;
-    Ok(rows[0]["n"].as_u64().ok_or("count missing")? as usize)
+    row_count(env, "audit_log")
 }
 
 /// SPEC P6, K1, I3, I4: each refusal gets 4xx with the field named and stores nothing.
@@ -261,37 +249,19 @@ fn sop_refusals_store_nothing(env: &Env) -> Result<(), Failed> {
     let (incidents, audits) = (incident_count(env)?, audit_count(env)?);
     let lowered = json!({"title": "reporting down", "category": "Reporting", "priority": "P3",
         "facts": {"measurements": {"major_function_lost": true}}});
-    let (status, body) = send(
-        env,
-        reqwest::Method::POST,
-        "sre",
-        "/api/incidents",
-        &lowered,
-    )?;
+    let (status, body) = post(env, "sre", "/api/incidents", &lowered)?;
     check(
         status == 422 && body["error"]["field"] == "priority",
         format!("lowering by an SRE: {status} {body}"),
     )?;
     let no_category =
         json!({"title": "all down", "facts": {"measurements": {"complete_loss_of_access": true}}});
-    let (status, body) = send(
-        env,
-        reqwest::Method::POST,
-        "sre",
-        "/api/incidents",
-        &no_category,
-    )?;
+    let (status, body) = post(env, "sre", "/api/incidents", &no_category)?;
     check(
         status == 422 && body["error"]["field"] == "category",
         format!("P0 without category: {status} {body}"),
     )?;
-    let (status, body) = send(
-        env,
-        reqwest::Method::POST,
-        "viewer",
-        "/api/incidents",
-        &json!({"title": "x"}),
-    )?;
+    let (status, body) = post(env, "viewer", "/api/incidents", &json!({"title": "x"}))?;
     check(status == 403, format!("viewer: {status} {body}"))?;
     check(
         incident_count(env)? == incidents && audit_count(env)? == audits,
@@ -302,24 +272,13 @@ fn sop_refusals_store_nothing(env: &Env) -> Result<(), Failed> {
 /// SPEC K3: a Security incident is not visible to an SRE, in lists or by id.
 fn security_incidents_are_hidden_from_sres(env: &Env) -> Result<(), Failed> {
     let secret = json!({"title": "credential stuffing on login", "category": "Security"});
-    let (status, created) = send(
-        env,
-        reqwest::Method::POST,
-        "security",
-        "/api/incidents",
-        &secret,
-    )?;
+    let (status, created) = post(env, "security", "/api/incidents", &secret)?;
     check(
         status == 201,
         format!("security creates: {status} {created}"),
     )?;
     let id = created["id"].as_i64().ok_or("id")?;
-    let list: Value = env
-        .http
-        .get(env.worker.url("/api/incidents"))
-        .bearer_auth(env.worker.token("sre"))
-        .send()?
-        .json()?;
+    let list = get_json(env, "sre", "/api/incidents")?;
     let listed = list["incidents"]
         .as_array()
         .ok_or("list")?
@@ -353,7 +312,7 @@ fn security_incidents_are_hidden_from_sres(env: &Env) -> Result<(), Failed> {
 /// time; the audit log cannot be edited or deleted.
 fn lifecycle_and_audit_log(env: &Env) -> Result<(), Failed> {
     let new = json!({"title": "API latency", "category": "API", "facts": {"measurements": {"site_wide_degradation": true}}});
-    let (status, created) = send(env, reqwest::Method::POST, "sre", "/api/incidents", &new)?;
+    let (status, created) = post(env, "sre", "/api/incidents", &new)?;
     check(
         status == 201 && created["priority"] == "P1",
         format!("{status} {created}"),
@@ -362,26 +321,20 @@ fn lifecycle_and_audit_log(env: &Env) -> Result<(), Failed> {
     let path = format!("/api/incidents/{id}/transitions");
     let audits = audit_count(env)?;
     let close = json!({"action": "close", "confirmation": {"kind": "submitter_confirmed"}});
-    let (status, body) = send(env, reqwest::Method::POST, "sre", &path, &close)?;
+    let (status, body) = post(env, "sre", &path, &close)?;
     check(
         status == 409,
         format!("triage -> closed must be refused: {status} {body}"),
     )?;
     check(audit_count(env)? == audits, "refused transition audited")?;
     let classify = json!({"action": "classify_as_problem", "priority": "P1"});
-    let (status, body) = send(env, reqwest::Method::POST, "sre", &path, &classify)?;
+    let (status, body) = post(env, "sre", &path, &classify)?;
     check(
         status == 200 && body["incident"]["status"] == "investigating",
         format!("classify: {status} {body}"),
     )?;
     let link = json!({"kind": "link", "title": "chat log", "url": "https://chat.example/r/123"});
-    let (status, body) = send(
-        env,
-        reqwest::Method::POST,
-        "sre",
-        &format!("/api/incidents/{id}/timeline"),
-        &link,
-    )?;
+    let (status, body) = post(env, "sre", &format!("/api/incidents/{id}/timeline"), &link)?;
     check(status == 200, format!("link: {status} {body}"))?;
     let kinds: Vec<String> = body["timeline"]
         .as_array()
@@ -394,12 +347,7 @@ fn lifecycle_and_audit_log(env: &Env) -> Result<(), Failed> {
         format!("timeline kinds {kinds:?}"),
     )?;
 
-    let (status, log) = json_of(
-        env.http
-            .get(env.worker.url("/api/audit"))
-            .bearer_auth(env.worker.token("management"))
-            .send()?,
-    )?;
+    let (status, log) = get(env, "management", "/api/audit")?;
     check(status == 200, format!("audit: {status}"))?;
     let subject = format!("incident/{id}");
     let entries: Vec<&Value> = log["entries"]
@@ -418,12 +366,7 @@ fn lifecycle_and_audit_log(env: &Env) -> Result<(), Failed> {
             .all(|e| e["actor"] == "sam-sre" && e["at"].as_str().is_some()),
         "actor and time on each",
     )?;
-    let (status, _) = json_of(
-        env.http
-            .get(env.worker.url("/api/audit"))
-            .bearer_auth(env.worker.token("sre"))
-            .send()?,
-    )?;
+    let (status, _) = get(env, "sre", "/api/audit")?;
     check(status == 403, "an SRE cannot read the audit log")?;
     for method in [
         reqwest::Method::DELETE,

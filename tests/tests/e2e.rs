@@ -41,6 +41,51 @@ pub fn json_of(response: reqwest::blocking::Response) -> Result<(u16, serde_json
     Ok((status, value))
 }
 
+/// `GET path` without a token: its body as text, whatever its status.
+pub fn get_text(env: &Env, path: &str) -> Result<String, Failed> {
+    Ok(env.http.get(env.worker.url(path)).send()?.text()?)
+}
+
+/// `GET path` as the seeded user of `role`: its status and JSON body.
+pub fn get(env: &Env, role: &str, path: &str) -> Result<(u16, serde_json::Value), Failed> {
+    json_of(
+        env.http
+            .get(env.worker.url(path))
+            .bearer_auth(env.worker.token(role))
+            .send()?,
+    )
+}
+
+/// `GET path` as the seeded user of `role`: its body read as JSON, whatever its status.
+pub fn get_json(env: &Env, role: &str, path: &str) -> Result<serde_json::Value, Failed> {
+    Ok(env
+        .http
+        .get(env.worker.url(path))
+        .bearer_auth(env.worker.token(role))
+        .send()?
+        .json()?)
+}
+
+/// The kinds of an incident detail's timeline entries, in order.
+pub fn timeline_kinds(detail: &serde_json::Value) -> Result<Vec<&str>, Failed> {
+    Ok(detail["timeline"]
+        .as_array()
+        .ok_or("timeline")?
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect())
+}
+
+/// `POST path` as the seeded user of `role`, with a JSON body.
+pub fn post(
+    env: &Env,
+    role: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> Result<(u16, serde_json::Value), Failed> {
+    send(env, reqwest::Method::POST, role, path, body)
+}
+
 /// `method path` as the seeded user of `role`, with a JSON body.
 pub fn send(
     env: &Env,

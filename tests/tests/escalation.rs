@@ -2,7 +2,7 @@
 //! chosen scheduled time, signed webhook notifications to a local receiver, the
 //! signed acknowledgement link, and priority changes that stop or start pages.
 
-use crate::{check, send, Env, TestFn};
+use crate::{check, post, send, Env, TestFn};
 use beacon_e2e::receiver::{Received, WebhookReceiver};
 use hmac::Mac;
 use libtest_mimic::Failed;
@@ -61,9 +61,8 @@ fn rota_and_channels(
         ("person", Some("ic-bob"), "slack", "/bob"),
         ("management", None, "generic", "/management"),
     ] {
-        let (status, body) = send(
+        let (status, body) = post(
             env,
-            reqwest::Method::POST,
             "admin",
             "/api/notification-channels",
             &json!({"owner_kind": owner_kind, "owner": owner, "format": format, "url": receiver.url(path)}),
@@ -80,9 +79,8 @@ fn rota_and_channels(
 /// A generic channel of the DBA team at `receiver`'s `/dba`, created by the
 /// incident commander; returns its secret.
 fn dba_channel(env: &Env, receiver: &WebhookReceiver) -> Result<String, Failed> {
-    let (status, channel) = send(
+    let (status, channel) = post(
         env,
-        reqwest::Method::POST,
         "incident_commander",
         "/api/notification-channels",
         &json!({"owner_kind": "team", "owner": "dba", "format": "generic", "url": receiver.url("/dba")}),
@@ -107,7 +105,7 @@ fn create(env: &Env, title: &str, priority: &str) -> Result<i64, Failed> {
 
 /// Creates the incident `body` as the seeded user of `role`; returns its id.
 fn create_as(env: &Env, role: &str, body: &serde_json::Value) -> Result<i64, Failed> {
-    let (status, body) = send(env, reqwest::Method::POST, role, "/api/incidents", body)?;
+    let (status, body) = post(env, role, "/api/incidents", body)?;
     check(status == 201, format!("create: {status} {body}"))?;
     body["id"].as_i64().ok_or_else(|| "id".into())
 }
@@ -321,9 +319,8 @@ fn the_ic_pulls_in_an_engineering_team(env: &Env) -> Result<(), Failed> {
     let receiver = WebhookReceiver::start()?;
     let secret = dba_channel(env, &receiver)?;
     let id = create(env, "Orders database replica lag", "P2")?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        reqwest::Method::POST,
         "incident_commander",
         &format!("/api/incidents/{id}/teams"),
         &json!({"team": "no-such-team", "reason": "help"}),
@@ -332,9 +329,8 @@ fn the_ic_pulls_in_an_engineering_team(env: &Env) -> Result<(), Failed> {
         status == 422 && body["error"]["field"] == "team",
         format!("a team without a channel is refused: {status} {body}"),
     )?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        reqwest::Method::POST,
         "incident_commander",
         &format!("/api/incidents/{id}/teams"),
         &json!({"team": "dba", "reason": "replica 3 is 40 minutes behind"}),
@@ -452,9 +448,8 @@ fn security_incidents_reach_only_cleared_readers_in_full(env: &Env) -> Result<()
     };
     let p1 = create_security("P1")?;
     let p2 = create_security("P2")?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        reqwest::Method::POST,
         "security",
         &format!("/api/incidents/{p1}/teams"),
         &json!({"team": "dba", "reason": "snapshot the payroll vault's database"}),

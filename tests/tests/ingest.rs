@@ -1,7 +1,7 @@
 //! Monitoring ingestion against the real worker: PagerDuty Events v2 semantics,
 //! Alertmanager deliveries, retries and concurrency, and bad input on every endpoint.
 
-use crate::{check, Env, TestFn};
+use crate::{check, get_json, Env, TestFn};
 use beacon_e2e::{free_port, GroupChild};
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
@@ -104,12 +104,7 @@ pub(crate) fn integration(env: &Env, name: &str, format: &str) -> Result<String,
 
 /// `GET /api/incidents/{id}` as the SRE.
 pub(crate) fn incident_detail(env: &Env, id: i64) -> Result<Value, Failed> {
-    Ok(env
-        .http
-        .get(env.worker.url(&format!("/api/incidents/{id}")))
-        .bearer_auth(env.worker.token("sre"))
-        .send()?
-        .json()?)
+    get_json(env, "sre", &format!("/api/incidents/{id}"))
 }
 
 pub(crate) fn enqueue(env: &Env, event: &Value) -> Result<(u16, Value), Failed> {
@@ -131,6 +126,16 @@ pub(crate) fn alert_rows(env: &Env, key: &str) -> Result<Value, Failed> {
             .filter(|a| a["dedup_key"] == key)
             .collect(),
     ))
+}
+
+/// The alerts of dedup key `key`, checked to be exactly one.
+fn one_alert(env: &Env, key: &str) -> Result<Value, Failed> {
+    let rows = alert_rows(env, key)?;
+    check(
+        rows.as_array().map(Vec::len) == Some(1),
+        format!("one alert: {rows}"),
+    )?;
+    Ok(rows)
 }
 
 /// SPEC I1, I2, V2: PagerDuty Events v2: trigger, repeat, acknowledge, resolve,
@@ -329,22 +334,12 @@ fn alertmanager_resolve_before_triage_is_short_lived(env: &Env) -> Result<(), Fa
             && i["labels"] == json!(["short-lived"]),
         format!("incident from the alert: {detail}"),
     )?;
-    let kinds: Vec<&str> = detail["timeline"]
-        .as_array()
-        .ok_or("timeline")?
-        .iter()
-        .filter_map(|e| e["kind"].as_str())
-        .collect();
+    let kinds = crate::timeline_kinds(&detail)?;
     check(
         kinds == ["created", "alert_triggered", "alert_resolved"],
         format!("timeline: {kinds:?}"),
     )?;
-    let queue: Value = env
-        .http
-        .get(env.worker.url("/api/alerts"))
-        .bearer_auth(env.worker.token("sre"))
-        .send()?
-        .json()?;
+    let queue = get_json(env, "sre", "/api/alerts")?;
     check(
         queue["alerts"].as_array().is_some_and(|a| {
             a.iter()
@@ -670,11 +665,7 @@ fn grafana_notification_opens_and_resolves(env: &Env) -> Result<(), Failed> {
         receipt["alerts"][0]["outcome"] == "opened_with_incident",
         format!("firing opens an incident: {receipt}"),
     )?;
-    let rows = alert_rows(env, "c6eadffa33fcdf37")?;
-    check(
-        rows.as_array().map(Vec::len) == Some(1),
-        format!("one alert: {rows}"),
-    )?;
+    let rows = one_alert(env, "c6eadffa33fcdf37")?;
     let incident_id = rows[0]["incident_id"].as_i64().ok_or("incident id")?;
     let detail = incident_detail(env, incident_id)?;
     let incident = &detail["incident"];
@@ -774,11 +765,7 @@ fn generic_signed_webhook_refuses_stale_replayed_and_forged(env: &Env) -> Result
         status == 200 && receipt["alerts"][0]["outcome"] == "opened_with_incident",
         format!("signed trigger: {status} {receipt}"),
     )?;
-    let rows = alert_rows(env, "nightly-export-failed")?;
-    check(
-        rows.as_array().map(Vec::len) == Some(1),
-        format!("one alert: {rows}"),
-    )?;
+    one_alert(env, "nightly-export-failed")?;
 
     // The raw deliveries are counted in D1: the replay is refused by its
     // signature index (alert_events_signature), and nothing of it is kept.
@@ -982,12 +969,7 @@ fn alert_queue_open_discard_attach(env: &Env) -> Result<(), Failed> {
         return Err("three alerts".into());
     };
 
-    let queue: Value = env
-        .http
-        .get(env.worker.url("/api/alerts"))
-        .bearer_auth(env.worker.token("sre"))
-        .send()?
-        .json()?;
+    let queue = get_json(env, "sre", "/api/alerts")?;
     let first_untriaged = queue["alerts"]
         .as_array()
         .map(|list| {
@@ -1051,30 +1033,29 @@ fn alert_queue_open_discard_attach(env: &Env) -> Result<(), Failed> {
         format!("open: {status} {body}"),
     )?;
 
-    let (status, body) = alert_action(
-        env,
-        "sre",
-        same,
-        "attach",
-        &json!({"incident_id": noise_incident}),
-    )?;
-    check(
-        status == 422 && body["error"]["field"] == "incident_id",
-        format!("attaching to a discarded incident is refused: {status} {body}"),
-    )?;
-    let (status, body) =
-        alert_action(env, "sre", same, "attach", &json!({"incident_id": 999_999}))?;
-    check(
-        status == 422 && body["error"]["field"] == "incident_id",
-        format!("attaching to a missing incident is refused: {status} {body}"),
-    )?;
-    let (status, body) = alert_action(
-        env,
-        "sre",
-        same,
-        "attach",
-        &json!({"incident_id": real_incident}),
-    )?;
+    let attach_same = |incident_id: Value| {
+        alert_action(
+            env,
+            "sre",
+            same,
+            "attach",
+            &json!({ "incident_id": incident_id }),
+        )
+    };
+    for (incident_id, refused) in [
+        (
+            json!(noise_incident),
+            "attaching to a discarded incident is refused",
+        ),
+        (json!(999_999), "attaching to a missing incident is refused"),
+    ] {
+        let (status, body) = attach_same(incident_id)?;
+        check(
+            status == 422 && body["error"]["field"] == "incident_id",
+            format!("{refused}: {status} {body}"),
+        )?;
+    }
+    let (status, body) = attach_same(json!(real_incident))?;
     check(
         status == 200 && body["incident"]["id"] == real_incident,
         format!("attach: {status} {body}"),

@@ -2,9 +2,9 @@
 //! markup stays text, Security incidents stay private, maintenance moves
 //! components, and D1 failing still leaves the public the last page.
 
-use crate::{check, send, Env, TestFn};
+use crate::{check, post, Env, TestFn};
+use beacon_e2e::header_text;
 use libtest_mimic::Failed;
-use reqwest::Method;
 use serde_json::{json, Value};
 
 pub const TESTS: &[(&str, TestFn)] = &[
@@ -60,9 +60,8 @@ pub fn component_id(env: &Env, category: &str) -> Result<String, Failed> {
     {
         return Ok(found["id"].as_str().ok_or("id")?.to_owned());
     }
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "customer_support",
         "/api/status/components",
         &json!({"name": category}),
@@ -77,9 +76,8 @@ fn markup_is_escaped_in_the_html_pages_and_feeds(env: &Env) -> Result<(), Failed
     let api = component_id(env, "API")?;
     let name = "<script>alert(1)</script> API <b>errors</b> & \"quotes\"";
     let body = "Requests fail with <img src=x onerror=alert(2)> in the body";
-    let (status, published) = send(
+    let (status, published) = post(
         env,
-        Method::POST,
         "customer_support",
         "/api/status/incidents",
         &json!({"name": name, "body": body, "impact": "minor",
@@ -125,14 +123,12 @@ fn markup_is_escaped_in_the_html_pages_and_feeds(env: &Env) -> Result<(), Failed
             format!("{feed} has no markup from the incident: {xml}"),
         )?;
     }
-    let (status, resolved) = send(
+    resolve_public_incident(
         env,
-        Method::POST,
         "customer_support",
-        &format!("/api/status/incidents/{id}/updates"),
+        &id,
         &json!({"status": "resolved", "body": "Fixed.", "components": [{"id": api, "status": "operational"}]}),
-    )?;
-    check(status == 200, format!("resolve: {status} {resolved}"))
+    )
 }
 
 /// SPEC K3: a Security incident's title and details reach no public output,
@@ -142,18 +138,16 @@ fn markup_is_escaped_in_the_html_pages_and_feeds(env: &Env) -> Result<(), Failed
 fn security_incidents_reach_no_public_output(env: &Env) -> Result<(), Failed> {
     let title = "Credential stuffing against admin accounts from 203.0.113.7";
     let details = "attacker used leaked passwords list xq-7731";
-    let (status, ticket) = send(
+    let (status, ticket) = post(
         env,
-        Method::POST,
         "security",
         "/api/incidents",
         &json!({"title": title, "category": "Security", "priority": "P0"}),
     )?;
     check(status == 201, format!("security P0: {status} {ticket}"))?;
     let ticket_id = ticket["id"].as_i64().ok_or("ticket id")?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "security",
         &format!("/api/incidents/{ticket_id}/timeline"),
         &json!({"kind": "work_log", "text": details}),
@@ -162,9 +156,8 @@ fn security_incidents_reach_no_public_output(env: &Env) -> Result<(), Failed> {
         status == 201 || status == 200,
         format!("work log: {status} {body}"),
     )?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "customer_support",
         "/api/status/incidents",
         &json!({"from_incident": ticket_id, "template": {"template": "identified"}}),
@@ -173,9 +166,8 @@ fn security_incidents_reach_no_public_output(env: &Env) -> Result<(), Failed> {
         status == 422 && body["error"]["field"] == "from_incident",
         format!("customer support cannot publish from a Security ticket: {status} {body}"),
     )?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "customer_support",
         "/api/status/components",
         &json!({"name": "Security"}),
@@ -184,9 +176,8 @@ fn security_incidents_reach_no_public_output(env: &Env) -> Result<(), Failed> {
         status == 422 && body["error"]["field"] == "name",
         format!("Security is never a component: {status} {body}"),
     )?;
-    let (status, published) = send(
+    let (status, published) = post(
         env,
-        Method::POST,
         "management",
         "/api/status/incidents",
         &json!({"from_incident": ticket_id, "name": "Sign-in problems for some administrators",
@@ -212,12 +203,21 @@ fn security_incidents_reach_no_public_output(env: &Env) -> Result<(), Failed> {
         public_text(env, "/status")?.contains("Sign-in problems for some administrators"),
         "the deliberate publication is on the page",
     )?;
-    let (status, body) = send(
+    resolve_public_incident(
         env,
-        Method::POST,
         "management",
-        &format!("/api/status/incidents/{id}/updates"),
+        &id,
         &json!({"status": "resolved", "body": "Resolved."}),
+    )
+}
+
+/// The seeded user of `role` resolves the public incident `id` with `update`.
+fn resolve_public_incident(env: &Env, role: &str, id: &str, update: &Value) -> Result<(), Failed> {
+    let (status, body) = post(
+        env,
+        role,
+        &format!("/api/status/incidents/{id}/updates"),
+        update,
     )?;
     check(status == 200, format!("resolve: {status} {body}"))
 }
@@ -252,9 +252,8 @@ fn listed_ids(env: &Env, path: &str) -> Result<Vec<String>, Failed> {
 fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Failed> {
     let reporting = component_id(env, "Reporting")?;
     let path = "/api/status/maintenances";
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "customer_support",
         path,
         &json!({"name": "Reporting database upgrade", "scheduled_for": "2031-01-02T03:00:00Z",
@@ -264,9 +263,8 @@ fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Faile
         status == 422 && body["error"]["field"] == "scheduled_until",
         format!("a window ending before it starts: {status} {body}"),
     )?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "customer_support",
         path,
         &json!({"name": "Reporting database upgrade", "scheduled_for": "2031-01-02T01:00:00Z",
@@ -276,9 +274,8 @@ fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Faile
         status == 422 && body["error"]["field"] == "components[0]",
         format!("an unknown component: {status} {body}"),
     )?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "sre",
         path,
         &json!({"name": "x", "scheduled_for": "2031-01-02T01:00:00Z", "scheduled_until": "2031-01-02T03:00:00Z"}),
@@ -292,7 +289,7 @@ fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Faile
                          "scheduled_until": "2031-01-02T03:00:00Z", "components": [reporting]});
     let mut preview = request.clone();
     preview["preview"] = json!(true);
-    let (status, previewed) = send(env, Method::POST, "customer_support", path, &preview)?;
+    let (status, previewed) = post(env, "customer_support", path, &preview)?;
     check(
         status == 200 && previewed["published"] == false,
         format!("preview: {status} {previewed}"),
@@ -304,7 +301,7 @@ fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Faile
         !listed_ids(env, "/api/v2/scheduled-maintenances.json")?.contains(&preview_id.to_owned()),
         "a preview publishes nothing",
     )?;
-    let (status, scheduled) = send(env, Method::POST, "customer_support", path, &request)?;
+    let (status, scheduled) = post(env, "customer_support", path, &request)?;
     check(status == 201, format!("schedule: {status} {scheduled}"))?;
     let m = &scheduled["scheduled_maintenance"];
     let id = m["id"].as_str().ok_or("id")?.to_owned();
@@ -332,9 +329,8 @@ fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Faile
     )?;
 
     let updates = format!("/api/status/maintenances/{id}/updates");
-    let (status, started) = send(
+    let (status, started) = post(
         env,
-        Method::POST,
         "customer_support",
         &updates,
         &json!({"status": "in_progress"}),
@@ -353,9 +349,8 @@ fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Faile
         status_json["status"]["indicator"] != "none",
         format!("the page indicator shows the maintenance or worse: {status_json}"),
     )?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        Method::POST,
         "customer_support",
         &updates,
         &json!({"status": "scheduled"}),
@@ -364,9 +359,8 @@ fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Faile
         status == 409,
         format!("maintenance never goes back: {status} {body}"),
     )?;
-    let (status, completed) = send(
+    let (status, completed) = post(
         env,
-        Method::POST,
         "customer_support",
         &updates,
         &json!({"status": "completed", "body": "All done, reports are back."}),
@@ -394,9 +388,8 @@ fn maintenance_is_scheduled_started_and_completed(env: &Env) -> Result<(), Faile
 /// the page is rendered from D1 again.
 fn status_is_served_from_the_last_copy_when_d1_fails(env: &Env) -> Result<(), Failed> {
     let network = component_id(env, "Network")?;
-    let (status, published) = send(
+    let (status, published) = post(
         env,
-        Method::POST,
         "customer_support",
         "/api/status/incidents",
         &json!({"name": "Packet loss in Frankfurt", "body": "We see packet loss.",
@@ -411,12 +404,7 @@ fn status_is_served_from_the_last_copy_when_d1_fails(env: &Env) -> Result<(), Fa
             .header("x-beacon-test-fault", "d1")
             .send()?;
         let status = response.status().as_u16();
-        let cache = response
-            .headers()
-            .get("x-beacon-cache")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let cache = header_text(&response, "x-beacon-cache");
         Ok((status, cache, response.text()?))
     };
     let (status, cache, html) = faulty("/status")?;
@@ -449,23 +437,16 @@ fn status_is_served_from_the_last_copy_when_d1_fails(env: &Env) -> Result<(), Fa
         format!("a write with D1 down: {}", response.status()),
     )?;
     let response = env.http.get(env.worker.url("/status")).send()?;
-    let cache = response
-        .headers()
-        .get("x-beacon-cache")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let cache = header_text(&response, "x-beacon-cache");
     let html = response.text()?;
     check(
         cache == "miss" && !html.contains("Written while D1 is down"),
         format!("D1 back: rendered from D1 ({cache}), and nothing was stored"),
     )?;
-    let (status, body) = send(
+    resolve_public_incident(
         env,
-        Method::POST,
         "customer_support",
-        &format!("/api/status/incidents/{id}/updates"),
+        &id,
         &json!({"status": "resolved", "body": "Resolved.", "components": [{"id": network, "status": "operational"}]}),
-    )?;
-    check(status == 200, format!("resolve: {status} {body}"))
+    )
 }

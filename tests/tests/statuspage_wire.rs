@@ -2,7 +2,7 @@
 //! customer support, served at Statuspage's paths with its field names and values.
 
 use crate::public_page::component_id;
-use crate::{check, send, Env, TestFn};
+use crate::{check, get_text, post, send, Env, TestFn};
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
 
@@ -49,31 +49,18 @@ fn keys(value: &Value) -> Vec<String> {
 /// field names (the documented example's keys, field by field) and values.
 fn components_are_managed_by_csup_and_served_like_statuspage(env: &Env) -> Result<(), Failed> {
     let path = "/api/status/components";
-    let (status, body) = send(
-        env,
-        reqwest::Method::POST,
-        "sre",
-        path,
-        &json!({"name": "Payments"}),
-    )?;
+    let (status, body) = post(env, "sre", path, &json!({"name": "Payments"}))?;
     check(
         status == 403,
         format!("an SRE may not publish: {status} {body}"),
     )?;
-    let (status, body) = send(
-        env,
-        reqwest::Method::POST,
-        "customer_support",
-        path,
-        &json!({"name": "Security"}),
-    )?;
+    let (status, body) = post(env, "customer_support", path, &json!({"name": "Security"}))?;
     check(
         status == 422 && body["error"]["field"] == "name",
         format!("Security is never a public component (K3): {status} {body}"),
     )?;
-    let (status, payments) = send(
+    let (status, payments) = post(
         env,
-        reqwest::Method::POST,
         "customer_support",
         path,
         &json!({"name": "Payments", "description": "Card and invoice payments", "position": 2}),
@@ -82,9 +69,8 @@ fn components_are_managed_by_csup_and_served_like_statuspage(env: &Env) -> Resul
         status == 201,
         format!("create Payments: {status} {payments}"),
     )?;
-    let (status, web) = send(
+    let (status, web) = post(
         env,
-        reqwest::Method::POST,
         "customer_support",
         path,
         &json!({"name": "Web application", "position": 1}),
@@ -93,13 +79,7 @@ fn components_are_managed_by_csup_and_served_like_statuspage(env: &Env) -> Resul
         status == 201,
         format!("create Web application: {status} {web}"),
     )?;
-    let (status, body) = send(
-        env,
-        reqwest::Method::POST,
-        "customer_support",
-        path,
-        &json!({"name": "Payments"}),
-    )?;
+    let (status, body) = post(env, "customer_support", path, &json!({"name": "Payments"}))?;
     check(
         status == 409,
         format!("a category appears once: {status} {body}"),
@@ -198,12 +178,26 @@ fn components_are_managed_by_csup_and_served_like_statuspage(env: &Env) -> Resul
     Ok(())
 }
 
-/// The id of the public component for `category`, created if the page has none.
+/// The entry `id` of the array `key` in `list`, if there is one.
 fn listed(list: &Value, key: &str, id: &str) -> Option<Value> {
     list[key]
         .as_array()
         .and_then(|l| l.iter().find(|i| i["id"] == id))
         .cloned()
+}
+
+/// The component `id` as the public `/api/v2/components.json` lists it.
+fn public_component(env: &Env, id: &str) -> Result<Option<Value>, Failed> {
+    Ok(listed(
+        &public(env, "/api/v2/components.json")?,
+        "components",
+        id,
+    ))
+}
+
+/// The incident `id` as the public `path` lists it.
+fn public_incident(env: &Env, path: &str, id: &str) -> Result<Option<Value>, Failed> {
+    Ok(listed(&public(env, path)?, "incidents", id))
 }
 
 /// SPEC M1, M2, M3, K3: customer support publishes a public incident from a P1
@@ -215,9 +209,8 @@ fn listed(list: &Value, key: &str, id: &str) -> Option<Value> {
 /// support cannot publish from a Security ticket it may not see.
 fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Result<(), Failed> {
     let payments = component_id(env, "Payments")?;
-    let (status, ticket) = send(
+    let (status, ticket) = post(
         env,
-        reqwest::Method::POST,
         "sre",
         "/api/incidents",
         &json!({"title": "Card payments <script>alert(1)</script> declined", "category": "Payments", "priority": "P1"}),
@@ -231,9 +224,8 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
     });
     let mut preview_request = open.clone();
     preview_request["preview"] = json!(true);
-    let (status, preview) = send(
+    let (status, preview) = post(
         env,
-        reqwest::Method::POST,
         "customer_support",
         "/api/status/incidents",
         &preview_request,
@@ -253,33 +245,21 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
         format!("the template filled in, the P1's impact: {previewed}"),
     )?;
     check(
-        listed(
-            &public(env, "/api/v2/incidents.json")?,
-            "incidents",
+        public_incident(
+            env,
+            "/api/v2/incidents.json",
             previewed["id"].as_str().unwrap_or(""),
-        )
+        )?
         .is_none(),
         "a preview publishes nothing",
     )?;
 
-    let (status, body) = send(
-        env,
-        reqwest::Method::POST,
-        "sre",
-        "/api/status/incidents",
-        &open,
-    )?;
+    let (status, body) = post(env, "sre", "/api/status/incidents", &open)?;
     check(
         status == 403,
         format!("an SRE may not publish: {status} {body}"),
     )?;
-    let (status, published) = send(
-        env,
-        reqwest::Method::POST,
-        "customer_support",
-        "/api/status/incidents",
-        &open,
-    )?;
+    let (status, published) = post(env, "customer_support", "/api/status/incidents", &open)?;
     check(
         status == 201 && published["published"] == true,
         format!("publish: {status} {published}"),
@@ -316,12 +296,7 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
         format!("a major incident: {status_json}"),
     )?;
     check(
-        listed(
-            &public(env, "/api/v2/components.json")?,
-            "components",
-            &payments,
-        )
-        .is_some_and(|c| c["status"] == "partial_outage"),
+        public_component(env, &payments)?.is_some_and(|c| c["status"] == "partial_outage"),
         "Payments is in partial outage",
     )?;
 
@@ -331,24 +306,21 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
         json!({"status": "resolved", "template": {"template": "resolved", "resolved_at": "2026-11-23T04:30:00Z"}, "components": [{"id": payments, "status": "operational"}]}),
     ];
     for update in &updates {
-        let (status, body) = send(
+        let (status, body) = post(
             env,
-            reqwest::Method::POST,
             "customer_support",
             &format!("/api/status/incidents/{id}/updates"),
             update,
         )?;
         check(status == 200, format!("update {update}: {status} {body}"))?;
-        let shown =
-            listed(&public(env, "/api/v2/incidents.json")?, "incidents", &id).ok_or("listed")?;
+        let shown = public_incident(env, "/api/v2/incidents.json", &id)?.ok_or("listed")?;
         check(
             shown["status"] == update["status"],
             format!("the public status follows: {shown}"),
         )?;
     }
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        reqwest::Method::POST,
         "customer_support",
         &format!("/api/status/incidents/{id}/updates"),
         &json!({"status": "investigating", "body": "back again"}),
@@ -357,8 +329,7 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
         status == 409 && body["error"]["field"] == "status",
         format!("no going back: {status} {body}"),
     )?;
-    let resolved =
-        listed(&public(env, "/api/v2/incidents.json")?, "incidents", &id).ok_or("listed")?;
+    let resolved = public_incident(env, "/api/v2/incidents.json", &id)?.ok_or("listed")?;
     check(
         resolved["incident_updates"].as_array().map(Vec::len) == Some(4)
             && !resolved["resolved_at"].is_null()
@@ -366,21 +337,11 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
         format!("four timestamped updates, resolved: {resolved}"),
     )?;
     check(
-        listed(
-            &public(env, "/api/v2/incidents/unresolved.json")?,
-            "incidents",
-            &id,
-        )
-        .is_none(),
+        public_incident(env, "/api/v2/incidents/unresolved.json", &id)?.is_none(),
         "no longer unresolved",
     )?;
     check(
-        listed(
-            &public(env, "/api/v2/components.json")?,
-            "components",
-            &payments,
-        )
-        .is_some_and(|c| c["status"] == "operational"),
+        public_component(env, &payments)?.is_some_and(|c| c["status"] == "operational"),
         "Payments is operational again",
     )?;
     let (_, detail) = send(
@@ -399,17 +360,15 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
         format!("each update is a customer update on the ticket (M1): {detail}"),
     )?;
 
-    let (status, secret) = send(
+    let (status, secret) = post(
         env,
-        reqwest::Method::POST,
         "security",
         "/api/incidents",
         &json!({"title": "token leak in partner API", "category": "Security", "priority": "P1"}),
     )?;
     check(status == 201, format!("security ticket: {status} {secret}"))?;
-    let (status, body) = send(
+    let (status, body) = post(
         env,
-        reqwest::Method::POST,
         "customer_support",
         "/api/status/incidents",
         &json!({"from_incident": secret["id"], "body": "x"}),
@@ -418,11 +377,7 @@ fn csup_publishes_an_incident_from_a_p1_ticket_with_templates(env: &Env) -> Resu
         status == 422 && body["error"]["field"] == "from_incident",
         format!("customer support cannot publish from a Security ticket (K3): {status} {body}"),
     )?;
-    let everything = env
-        .http
-        .get(env.worker.url("/api/v2/summary.json"))
-        .send()?
-        .text()?;
+    let everything = get_text(env, "/api/v2/summary.json")?;
     check(
         !everything.contains("token leak"),
         "no Security detail in the public JSON",

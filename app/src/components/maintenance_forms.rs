@@ -4,6 +4,7 @@
 //! `completed` makes them operational again).
 
 use crate::api;
+use crate::components::choice_options::choice_select;
 use crate::status_editing_draft::{
     maintenance_update, next_maintenance_status, MaintenanceDraft, MAINTENANCE_UPDATE_CHOICES,
 };
@@ -15,6 +16,25 @@ use beacon_shared::status_page::{
     maintenance_update_text, Component, MaintenanceStatus, ScheduledMaintenance,
 };
 use leptos::prelude::*;
+
+/// A `datetime-local` input for one end of the window, read as UTC.
+fn window_input(
+    draft: RwSignal<MaintenanceDraft>,
+    id: &'static str,
+    label: &'static str,
+    get: fn(&MaintenanceDraft) -> &String,
+    field: fn(&mut MaintenanceDraft) -> &mut String,
+) -> impl IntoView {
+    view! {
+        <div>
+            <label for=id>{label} <span class="muted">"(UTC)"</span></label>
+            <input id=id type="datetime-local"
+                prop:value=move || draft.with(|d| get(d).clone())
+                on:input=move |ev| draft.update(|d| *field(d) = event_target_value(&ev))
+                on:change=move |ev| draft.update(|d| *field(d) = event_target_value(&ev)) />
+        </div>
+    }
+}
 
 /// The form announcing a maintenance.
 #[component]
@@ -54,20 +74,8 @@ pub fn ScheduleMaintenanceForm(state: StatusEditingState) -> impl IntoView {
                         prop:value=move || draft.with(|d| d.name.clone())
                         on:input=move |ev| draft.update(|d| d.name = event_target_value(&ev)) />
                 </div>
-                <div>
-                    <label for="maintenance-start">"Starts " <span class="muted">"(UTC)"</span></label>
-                    <input id="maintenance-start" type="datetime-local"
-                        prop:value=move || draft.with(|d| d.start.clone())
-                        on:input=move |ev| draft.update(|d| d.start = event_target_value(&ev))
-                        on:change=move |ev| draft.update(|d| d.start = event_target_value(&ev)) />
-                </div>
-                <div>
-                    <label for="maintenance-end">"Ends " <span class="muted">"(UTC)"</span></label>
-                    <input id="maintenance-end" type="datetime-local"
-                        prop:value=move || draft.with(|d| d.end.clone())
-                        on:input=move |ev| draft.update(|d| d.end = event_target_value(&ev))
-                        on:change=move |ev| draft.update(|d| d.end = event_target_value(&ev)) />
-                </div>
+                {window_input(draft, "maintenance-start", "Starts ", |d| &d.start, |d| &mut d.start)}
+                {window_input(draft, "maintenance-end", "Ends ", |d| &d.end, |d| &mut d.end)}
             </div>
             {move || component_checkboxes(draft, state.components())}
             <label for="maintenance-body">"Your own text " <span class="muted">"(optional; without it the announcement below is used)"</span></label>
@@ -240,17 +248,8 @@ fn MaintenanceItem(
         view! {
             <div class="update-form">
                 <label for=select_id.clone()>"Next status"</label>
-                <select id=select_id class="maintenance-status" on:change=move |ev| {
-                    if let Ok(next) = event_target_value(&ev).parse::<MaintenanceStatus>() {
-                        status.set(next);
-                    }
-                }>
-                    {MAINTENANCE_UPDATE_CHOICES.iter().map(|&choice| view! {
-                        <option value=choice.as_str() prop:selected=move || status.get() == choice>
-                            {choice.label()}
-                        </option>
-                    }).collect::<Vec<_>>()}
-                </select>
+                {choice_select(select_id, "maintenance-status", status, &MAINTENANCE_UPDATE_CHOICES,
+                    MaintenanceStatus::as_str, MaintenanceStatus::label)}
                 <label for=body_id.clone()>"Your own text " <span class="muted">"(optional)"</span></label>
                 <textarea id=body_id class="maintenance-update-body" rows="2"
                     prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea>

@@ -1,5 +1,6 @@
 //! Widgets shared by the pages.
 
+pub mod choice_options;
 pub mod escalation_panel;
 pub mod incident_actions;
 pub mod live_classification;

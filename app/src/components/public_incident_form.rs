@@ -4,6 +4,7 @@
 //! what customers would see without publishing anything.
 
 use crate::api;
+use crate::components::choice_options::choice_options;
 use crate::components::public_message::{
     AffectedSelects, IncidentStatusSelect, MessageText, TextFieldIds,
 };
@@ -110,11 +111,8 @@ fn impact_select(ticket: RwSignal<TicketFields>) -> impl IntoView {
             <option value="" prop:selected=move || ticket.with(|t| t.impact.is_none())>
                 "from the ticket's priority"
             </option>
-            {Impact::ALL.iter().map(|&impact| view! {
-                <option value=impact.as_str() prop:selected=move || ticket.with(|t| t.impact == Some(impact))>
-                    {impact.label()}
-                </option>
-            }).collect::<Vec<_>>()}
+            {choice_options(Impact::ALL, Impact::as_str, Impact::label,
+                move |impact| ticket.with(|t| t.impact == Some(impact)))}
         </select>
     }
 }

@@ -2,6 +2,7 @@
 //! (SPEC M2, M3): its status, its text (a template, shown live as customers
 //! will read it, or written text) and the components it changes.
 
+use crate::components::choice_options::choice_options;
 use crate::status_editing_draft::{MessageDraft, TextChoice, COMPONENT_STATUS_CHOICES};
 use crate::status_editing_state::{now, StatusEditingState};
 use beacon_shared::status_page::{Component, ComponentId, ComponentStatus, PublicIncidentStatus};
@@ -22,11 +23,8 @@ pub fn IncidentStatusSelect(
     view! {
         <label for=id.clone()>"Status"</label>
         <select id=id class=class on:change=choose>
-            {PublicIncidentStatus::ALL.iter().map(|&status| view! {
-                <option value=status.as_str() prop:selected=move || message.with(|m| m.status == status)>
-                    {status.label()}
-                </option>
-            }).collect::<Vec<_>>()}
+            {choice_options(PublicIncidentStatus::ALL, PublicIncidentStatus::as_str, PublicIncidentStatus::label,
+                move |status| message.with(|m| m.status == status))}
         </select>
     }
 }
@@ -57,11 +55,8 @@ pub fn MessageText(
     view! {
         <label for=ids.select_id.clone()>"Text"</label>
         <select id=ids.select_id class=ids.select_class on:change=choose>
-            {TextChoice::ALL.iter().map(|&choice| view! {
-                <option value=choice.value() prop:selected=move || message.with(|m| m.text == choice)>
-                    {choice.label()}
-                </option>
-            }).collect::<Vec<_>>()}
+            {choice_options(&TextChoice::ALL, TextChoice::value, TextChoice::label,
+                move |choice| message.with(|m| m.text == choice))}
         </select>
         <div id=ids.rendered_id class="template-text" aria-live="polite">
             {move || rendered_text(state, message)}

@@ -2,6 +2,7 @@
 //! component and setting each component's public status by hand.
 
 use crate::api;
+use crate::components::choice_options::choice_select;
 use crate::status_editing_draft::{
     available_categories, category_to_add, COMPONENT_STATUS_CHOICES,
 };
@@ -154,17 +155,8 @@ fn ComponentRow(
         };
         view! {
             <label for=select_id.clone() class="sr-only">{format!("New status of {name}")}</label>
-            <select id=select_id class="component-status" on:change=move |ev| {
-                if let Ok(next) = event_target_value(&ev).parse::<ComponentStatus>() {
-                    status.set(next);
-                }
-            }>
-                {COMPONENT_STATUS_CHOICES.iter().map(|&choice| view! {
-                    <option value=choice.as_str() prop:selected=move || status.get() == choice>
-                        {choice.label()}
-                    </option>
-                }).collect::<Vec<_>>()}
-            </select>
+            {choice_select(select_id, "component-status", status, &COMPONENT_STATUS_CHOICES,
+                ComponentStatus::as_str, ComponentStatus::label)}
             <button type="button" class="save-component-status secondary" disabled=move || request.busy.get() on:click=save>
                 "Save status"
             </button>

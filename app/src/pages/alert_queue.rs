@@ -113,6 +113,8 @@ fn AlertRow(
         });
     };
     let token = move || credentials.token.get_untracked().unwrap_or_default();
+    let refuse = move |why: &str| failure.set(Some(why.into()));
+    let reload_queue = move |_: i64| reload.update(|n| *n += 1);
     let open = move |_| {
         let navigate = navigate.clone();
         let token = token();
@@ -127,10 +129,7 @@ fn AlertRow(
     let discard = move |_| {
         let text = reason.get_untracked();
         if text.trim().is_empty() {
-            failure.set(Some(
-                "Say why this alert has no impact before discarding it.".into(),
-            ));
-            return;
+            return refuse("Say why this alert has no impact before discarding it.");
         }
         let token = token();
         run(
@@ -138,15 +137,12 @@ fn AlertRow(
             Box::pin(async move {
                 api::discard_alert(&token, id, &DiscardAlert { reason: text }).await
             }),
-            Box::new(move |_| reload.update(|n| *n += 1)),
+            Box::new(reload_queue),
         );
     };
     let attach = move |_| {
         let Some(incident_id) = parse_incident_number(&target.get_untracked()) else {
-            failure.set(Some(
-                "Type the number of the incident to attach this alert to.".into(),
-            ));
-            return;
+            return refuse("Type the number of the incident to attach this alert to.");
         };
         let token = token();
         run(
@@ -154,7 +150,7 @@ fn AlertRow(
             Box::pin(
                 async move { api::attach_alert(&token, id, &AttachAlert { incident_id }).await },
             ),
-            Box::new(move |_| reload.update(|n| *n += 1)),
+            Box::new(reload_queue),
         );
     };
     let incident = alert.incident_id.map(|incident_id| {
