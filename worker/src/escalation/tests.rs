@@ -191,6 +191,21 @@ fn security_team() -> (Team, Actor) {
     (team, security)
 }
 
+/// SPEC K3: the escalation view of a Security incident goes through the
+/// clearance function: an SRE without clearance gets exactly the answer for
+/// a missing incident, a security engineer the view.
+#[test]
+fn the_escalation_view_of_a_security_incident_needs_clearance() {
+    let (team, security) = security_team();
+    let id = team.create(&security, SECRET_TITLE, "Security", "P1");
+    let sre = actor(&team.store, "sam", Role::Sre);
+    let hidden = block_on(escalation_view(&team.store, &sre, id, later(1))).unwrap_err();
+    let missing = block_on(escalation_view(&team.store, &sre, 999, later(1))).unwrap_err();
+    assert_eq!(hidden.body(), missing.body());
+    assert_eq!(hidden.status(), 404);
+    assert!(block_on(escalation_view(&team.store, &security, id, later(1))).is_ok());
+}
+
 /// The query of the acknowledgement link in a generic body.
 fn link_query(body: &serde_json::Value) -> String {
     let url = body["acknowledge_url"].as_str().expect("acknowledge_url");
