@@ -24,22 +24,16 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             limit: MAX_BODY_BYTES,
         });
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+    // Parse once into a generic value, then read `T` from it: every request
+    // type shares the one JSON parser, and only the value's reader is
+    // instantiated per type, which keeps the worker small.
+    let json: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    serde_path_to_error::deserialize(json).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let field = if path == "." { "body".to_owned() } else { path };
-                ApiError::invalid(field, strip_position(&inner.to_string()))
-            }
-            _ => ApiError::MalformedJson(inner.to_string()),
-        }
-    })?;
-    deserializer
-        .end()
-        .map_err(|e| ApiError::MalformedJson(e.to_string()))?;
-    Ok(value)
+        let field = if path == "." { "body".to_owned() } else { path };
+        ApiError::invalid(field, strip_position(&err.into_inner().to_string()))
+    })
 }
 
 /// serde_json appends " at line 1 column 42"; the field path already says where.
