@@ -143,7 +143,7 @@ fn evaluation_of(
 /// The team's time limits and policies (SPEC E4: configurable), or the defaults.
 async fn load_config<S: SettingsStore>(store: &S) -> Result<EscalationConfig, StoreError> {
     match store.setting(Setting::EscalationConfig).await? {
-        Some(value) => serde_json::from_str(&value).map_err(StoreError::corrupt),
+        Some(value) => crate::stores::parse_stored(&value),
         None => Ok(EscalationConfig::default()),
     }
 }

@@ -127,7 +127,7 @@ pub fn default_slo_policy() -> SloPolicy {
 /// until management sets them.
 pub async fn slo_policy<S: SettingsStore>(store: &S) -> Result<SloPolicy, ApiError> {
     match store.setting(Setting::ServiceLevels).await? {
-        Some(json) => Ok(serde_json::from_str(&json).map_err(StoreError::corrupt)?),
+        Some(json) => Ok(crate::stores::parse_stored(&json)?),
         None => Ok(default_slo_policy()),
     }
 }

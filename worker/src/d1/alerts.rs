@@ -11,6 +11,7 @@ use super::{
 };
 use crate::auth::Actor;
 use crate::ingest::{AlertPlan, DeliveryPlan, IncidentTarget, LabelChange};
+use crate::stores::parse_stored;
 use crate::stores::{
     integration_user_name, AlertAttachment, AlertFilter, AlertIncident, AlertRecord, AlertStatus,
     AlertStore, Integration, KeyHistory, LinkedIncident, NewIncidentRecord, NewIntegrationRecord,
@@ -45,7 +46,7 @@ impl IntegrationRow {
             owner_group: parse_optional(self.owner_group.as_deref(), Name::parse)?,
             user_id: self.user_id as i64,
             mapping: match self.mapping {
-                Some(m) => serde_json::from_str(&m).map_err(parse_err)?,
+                Some(m) => parse_stored(&m)?,
                 None => Default::default(),
             },
         };
@@ -356,7 +357,7 @@ impl AlertStore for D1Store {
             (Some(id), Some(status), Some(labels)) => Some(LinkedIncident {
                 id: id as i64,
                 status: incident_status(&status)?,
-                labels: serde_json::from_str::<Labels>(&labels).map_err(parse_err)?,
+                labels: parse_stored::<Labels>(&labels)?,
             }),
             _ => None,
         };

@@ -7,6 +7,7 @@ use super::{
 };
 use crate::auth::Actor;
 use crate::paging::{ChannelFormat, ChannelOwner};
+use crate::stores::parse_stored;
 use crate::stores::{
     AcknowledgementRecord, ChannelRecord, DeliveryOutcome, DeliveryResult, DueAction,
     EscalationStore, NewChannel, OpenTicket, OutboxItem, StoreError, TeamPullIn, SWEEP_ACTOR,
@@ -193,7 +194,7 @@ impl EscalationStore for D1Store {
             .await?;
         let rotas = rows
             .iter()
-            .map(|r| serde_json::from_str::<Rota>(&r.rota).map_err(parse_err))
+            .map(|r| parse_stored::<Rota>(&r.rota))
             .collect::<Result<Vec<_>, _>>()?;
         Rotas::new(rotas).map_err(parse_err)
     }

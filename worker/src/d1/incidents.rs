@@ -4,6 +4,7 @@ use super::{
     batch_first_changed_one, first_returned, json_text, num, opt_text, parse_err, parse_optional,
     text, D1Store, IdRow, NameRow,
 };
+use crate::stores::parse_stored;
 use crate::stores::{
     IncidentChange, IncidentFilter, IncidentRecord, IncidentState, IncidentStore,
     NewIncidentRecord, StoreError,
@@ -41,7 +42,7 @@ pub(crate) struct IncidentRow {
 impl TryFrom<IncidentRow> for IncidentRecord {
     type Error = StoreError;
     fn try_from(row: IncidentRow) -> Result<Self, StoreError> {
-        let labels: Vec<String> = serde_json::from_str(&row.labels).map_err(parse_err)?;
+        let labels: Vec<String> = parse_stored(&row.labels)?;
         Ok(IncidentRecord {
             id: row.id as i64,
             state: IncidentState {
@@ -52,7 +53,7 @@ impl TryFrom<IncidentRow> for IncidentRecord {
                 category: parse_optional(row.category.as_deref(), Category::parse)?,
                 labels: Labels::try_from(labels).map_err(parse_err)?,
                 owner_group: parse_optional(row.owner_group.as_deref(), Name::parse)?,
-                facts: serde_json::from_str(&row.facts).map_err(parse_err)?,
+                facts: parse_stored(&row.facts)?,
             },
             created_at: Timestamp::from_unix_millis(row.created_at as i64),
             updated_at: Timestamp::from_unix_millis(row.updated_at as i64),

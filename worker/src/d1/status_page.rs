@@ -5,6 +5,7 @@
 //! guarded write changes the row only while it still holds what was read.
 
 use super::{batch_first_changed_one, json_text, num, parse_err, text, D1Store};
+use crate::stores::parse_stored;
 use crate::stores::{
     ComponentReplacement, PageAudit, PageContents, Publication, RecordedStatus, Revised, Revision,
     StatusLog, StatusPageStore, StoreError, StoredPublicIncident, TicketNote,
@@ -55,7 +56,7 @@ fn to_doc<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
 
 fn revised<T: DeserializeOwned>(doc: String) -> Result<Revised<T>, StoreError> {
     Ok(Revised {
-        value: serde_json::from_str(&doc).map_err(parse_err)?,
+        value: parse_stored(&doc)?,
         revision: Revision(doc),
     })
 }
@@ -65,7 +66,7 @@ impl D1Store {
         self.all::<DocRow>(sql, &[])
             .await?
             .iter()
-            .map(|row| serde_json::from_str(&row.doc).map_err(parse_err))
+            .map(|row| parse_stored(&row.doc))
             .collect()
     }
 

@@ -49,6 +49,14 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// Reads a stored JSON text (a column or a setting) as `T`. Every stored
+/// text is parsed into a generic value first, the same path request bodies
+/// take, so that the worker carries one JSON parser rather than one per type.
+pub fn parse_stored<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(StoreError::corrupt)?;
+    serde_json::from_value(value).map_err(StoreError::corrupt)
+}
+
 impl StoreError {
     /// A stored value that failed to parse.
     pub fn corrupt(err: impl std::fmt::Display) -> Self {
