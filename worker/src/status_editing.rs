@@ -434,8 +434,11 @@ pub async fn create_public_incident<S: StatusPageStore + IncidentStore>(
         Some(id) => Some(
             incidents::get_incident(store, actor, id)
                 .await
-                .map_err(|_| {
-                    ApiError::invalid("from_incident", format!("there is no incident {id}"))
+                .map_err(|err| match err {
+                    ApiError::NotFound { .. } => {
+                        ApiError::invalid("from_incident", format!("there is no incident {id}"))
+                    }
+                    other => other,
                 })?
                 .incident,
         ),

@@ -339,6 +339,18 @@ fn csup_publishes_from_a_ticket() {
     assert_eq!(desk.page().unresolved_incidents().len(), 0);
 }
 
+/// SPEC M4: a ticket that cannot be read because storage is down is a 503,
+/// not "there is no incident".
+#[test]
+fn an_unreadable_ticket_is_a_storage_failure() {
+    let (desk, csup) = Desk::with_support();
+    let ticket = desk.ticket("API");
+    desk.store.failing.set(true);
+    let request = body(json!({ "from_incident": ticket, "body": "We are investigating." }));
+    let err = desk.publish(&csup, &request, NOW).unwrap_err();
+    assert_eq!(err.status(), 503);
+}
+
 /// SPEC K3: customer support cannot publish from a Security ticket (it is
 /// "no incident" to them); management, who may see it, can.
 #[test]
