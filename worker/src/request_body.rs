@@ -29,11 +29,101 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     // instantiated per type, which keeps the worker small.
     let json: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    // A value keeps the last of repeated keys; the body must not repeat one.
+    if let Some((field, key)) = repeated_key(body) {
+        return Err(ApiError::invalid(field, format!("duplicate field `{key}`")));
+    }
     serde_path_to_error::deserialize(json).map_err(|err| {
         let path = err.path().to_string();
         let field = if path == "." { "body".to_owned() } else { path };
         ApiError::invalid(field, strip_position(&err.into_inner().to_string()))
     })
+}
+
+/// The first key repeated within one object of `body` (well-formed JSON), as
+/// its path (`facts.scope`, `alerts[1].labels.job`) and the key itself.
+fn repeated_key(body: &[u8]) -> Option<(String, String)> {
+    /// An open object (its path, the keys seen, whether a key comes next) or array.
+    enum Open {
+        Object {
+            path: String,
+            keys: Vec<String>,
+            key_next: bool,
+        },
+        Array {
+            path: String,
+            index: usize,
+        },
+    }
+    /// The path of a value opened inside `parent`.
+    fn child_path(parent: Option<&Open>) -> String {
+        let join = |path: &str, key: &str| {
+            if path.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{path}.{key}")
+            }
+        };
+        match parent {
+            Some(Open::Object { path, keys, .. }) => join(path, keys.last().map_or("", |k| k)),
+            Some(Open::Array { path, index }) => format!("{path}[{index}]"),
+            None => String::new(),
+        }
+    }
+    let mut open: Vec<Open> = Vec::new();
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < body.len() && body[i] != b'"' {
+                    i += if body[i] == b'\\' { 2 } else { 1 };
+                }
+                if let Some(Open::Object {
+                    path,
+                    keys,
+                    key_next: key_next @ true,
+                }) = open.last_mut()
+                {
+                    let key = String::from_utf8_lossy(&body[start..i.min(body.len())]).into_owned();
+                    if keys.contains(&key) {
+                        let field = if path.is_empty() {
+                            key.clone()
+                        } else {
+                            format!("{path}.{key}")
+                        };
+                        return Some((field, key));
+                    }
+                    keys.push(key);
+                    *key_next = false;
+                }
+            }
+            b'{' => {
+                let path = child_path(open.last());
+                open.push(Open::Object {
+                    path,
+                    keys: Vec::new(),
+                    key_next: true,
+                });
+            }
+            b'[' => {
+                let path = child_path(open.last());
+                open.push(Open::Array { path, index: 0 });
+            }
+            b'}' | b']' => {
+                open.pop();
+            }
+            b',' => match open.last_mut() {
+                Some(Open::Object { key_next, .. }) => *key_next = true,
+                Some(Open::Array { index, .. }) => *index += 1,
+                None => {}
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// serde_json appends " at line 1 column 42"; the field path already says where.
@@ -79,6 +169,39 @@ mod tests {
         );
         assert!(check_declared_length(Some("1048576")).is_err());
         assert!(check_declared_length(Some("10")).is_ok());
+    }
+
+    /// Bad input: a repeated key is refused with its path, not silently
+    /// resolved to the last value.
+    #[test]
+    fn repeated_keys_are_refused_by_path() {
+        /// A body, and the path and key it repeats, if any.
+        type Case = (&'static [u8], Option<(&'static str, &'static str)>);
+        let cases: [Case; 6] = [
+            (br#"{"title":"a","title":"b"}"#, Some(("title", "title"))),
+            (
+                br#"{"title":"x","facts":{"scope":{"users":1,"users":2}}}"#,
+                Some(("facts.scope.users", "users")),
+            ),
+            (
+                br#"{"alerts":[{"labels":{"a":"1"}},{"labels":{"job":"x","job":"y"}}]}"#,
+                Some(("alerts[1].labels.job", "job")),
+            ),
+            (br#"{"a":{"b":1},"b":{"b":2}}"#, None),
+            (br#"{"a":""b":1,"a":2"}"#, None),
+            (br#"[{"a":1},{"a":2}]"#, None),
+        ];
+        for (body, expected) in cases {
+            let found = repeated_key(body);
+            assert_eq!(
+                found.as_ref().map(|(f, k)| (f.as_str(), k.as_str())),
+                expected,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let err = decode_json::<NewIncident>(br#"{"title":"a","title":"b"}"#).unwrap_err();
+        assert_eq!(err, ApiError::invalid("title", "duplicate field `title`"));
     }
 
     #[test]
