@@ -164,27 +164,6 @@ impl D1Store {
             &[text(key), num(incident), num(channel), text(body), num(at.unix_millis())],
         )
     }
-
-    /// A timeline entry on `incident`, never before its last change.
-    fn timeline_insert(
-        &self,
-        incident: i64,
-        at: Timestamp,
-        actor: &str,
-        event: &TimelineEvent,
-    ) -> Result<D1PreparedStatement, StoreError> {
-        self.statement(
-            "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
-             SELECT ?1, max(?2, updated_at), ?3, ?4, ?5 FROM incidents WHERE id = ?1",
-            &[
-                num(incident),
-                num(at.unix_millis()),
-                text(actor),
-                text(event.kind()),
-                text(&event.body_text()),
-            ],
-        )
-    }
 }
 
 impl EscalationStore for D1Store {

@@ -185,6 +185,27 @@ impl D1Store {
         Ok(())
     }
 
+    /// A timeline entry on `incident`, never before its last change.
+    pub(crate) fn timeline_insert(
+        &self,
+        incident: i64,
+        at: Timestamp,
+        actor: &str,
+        event: &beacon_shared::timeline::TimelineEvent,
+    ) -> Result<worker::D1PreparedStatement, StoreError> {
+        self.statement(
+            "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
+             SELECT ?1, max(?2, updated_at), ?3, ?4, ?5 FROM incidents WHERE id = ?1",
+            &[
+                num(incident),
+                num(at.unix_millis()),
+                text(actor),
+                text(event.kind()),
+                text(&event.body_text()),
+            ],
+        )
+    }
+
     /// The audit INSERT that follows a write, for one batch.
     pub(crate) fn audit_statement(
         &self,

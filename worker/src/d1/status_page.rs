@@ -4,7 +4,7 @@
 //! with the columns the queries need. A revision is the stored `doc`: a
 //! guarded write changes the row only while it still holds what was read.
 
-use super::{batch_first_changed_one, json_text, num, parse_err, text, D1Store};
+use super::{batch_first_changed_one, num, parse_err, text, D1Store};
 use crate::stores::parse_stored;
 use crate::stores::{
     ComponentReplacement, PageAudit, PageContents, Publication, RecordedStatus, Revised, Revision,
@@ -307,16 +307,11 @@ impl StatusPageStore for D1Store {
         let mut statements = vec![write];
         statements.extend(self.changed_component_statements(&publication.changed_components)?);
         if let Some(note) = note {
-            statements.push(self.statement(
-                "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
-                 SELECT ?1, max(?2, updated_at), ?3, ?4, ?5 FROM incidents WHERE id = ?1",
-                &[
-                    num(note.incident),
-                    num(publication.audit.at.unix_millis()),
-                    text(&publication.audit.actor.name),
-                    text(note.event.kind()),
-                    json_text(&note.event.body_json()),
-                ],
+            statements.push(self.timeline_insert(
+                note.incident,
+                publication.audit.at,
+                &publication.audit.actor.name,
+                &note.event,
             )?);
         }
         statements.push(self.page_audit_statement(&publication.audit)?);
