@@ -1243,6 +1243,17 @@ impl StatusPage {
         self.components.iter().find(|c| &c.id == id)
     }
 
+    /// The page's components with these ids, in the ids' order; an id the
+    /// page no longer has is left out.
+    pub fn components_of<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a ComponentId>,
+    ) -> Vec<&Component> {
+        ids.into_iter()
+            .filter_map(|id| self.component(id))
+            .collect()
+    }
+
     /// The members of a group, in position order.
     pub fn members(&self, group: &ComponentId) -> Vec<&Component> {
         let mut members: Vec<&Component> = self

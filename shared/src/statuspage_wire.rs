@@ -366,8 +366,8 @@ fn affected_json<'a>(
     page: &StatusPage,
     ids: impl IntoIterator<Item = &'a crate::status_page::ComponentId>,
 ) -> Vec<ComponentJson> {
-    ids.into_iter()
-        .filter_map(|id| page.component(id))
+    page.components_of(ids)
+        .into_iter()
         .map(|c| component_json(page, c))
         .collect()
 }

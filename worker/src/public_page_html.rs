@@ -119,8 +119,8 @@ fn layout(view: &PageView, title: &str, content: Markup) -> String {
 }
 
 fn component_names(page: &StatusPage, ids: &[&ComponentId]) -> String {
-    ids.iter()
-        .filter_map(|id| page.component(id))
+    page.components_of(ids.iter().copied())
+        .into_iter()
         .map(|c| c.name.as_str())
         .collect::<Vec<_>>()
         .join(", ")

@@ -502,10 +502,9 @@ pub async fn add_public_update<S: StatusPageStore>(
     let (changes, mut names) = component_changes(&page, &request.components)?;
     if names.is_empty() {
         // A template in an update that changes nothing names what the incident affects.
-        names = incident
-            .components()
+        names = page
+            .components_of(incident.components())
             .into_iter()
-            .filter_map(|id| page.component(id))
             .map(|c| c.name.clone())
             .collect();
     }
@@ -668,11 +667,7 @@ pub async fn add_maintenance_update<S: StatusPageStore>(
     })?;
     let mut maintenance = stored.value.clone();
     let page = load_page(store, base_url).await?;
-    let components: Vec<&Component> = maintenance
-        .components()
-        .into_iter()
-        .filter_map(|id| page.component(id))
-        .collect();
+    let components = page.components_of(maintenance.components());
     let names: Vec<Category> = components.iter().map(|c| c.name.clone()).collect();
     let changes = maintenance_changes(request.status, &components);
     let update = MaintenanceUpdate {
