@@ -11,6 +11,8 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod dev_inbox;
+pub mod dev_seed;
 pub mod error;
 pub mod escalation;
 pub mod incidents;

@@ -4,6 +4,7 @@
 //! classification of D1's errors into [`StoreError`], and the guarded batch.
 
 mod alerts;
+mod dev_inbox;
 mod escalation;
 mod incidents;
 mod settings;

@@ -3,6 +3,7 @@
 //! implementing that concept's trait.
 
 mod alerts;
+mod dev_inbox;
 mod escalation;
 mod incidents;
 mod settings;
@@ -10,7 +11,9 @@ mod status_page;
 mod users;
 
 use crate::auth::{hash_token, Actor};
-use crate::stores::{IncidentRecord, Integration, NewAuditRecord, Setting, StoreError};
+use crate::stores::{
+    InboxMessage, IncidentRecord, Integration, NewAuditRecord, Setting, StoreError,
+};
 use beacon_shared::api::{AuditEntryView, TimelineEntryView, UserView};
 use beacon_shared::category::Category;
 use beacon_shared::role::Role;
@@ -41,6 +44,8 @@ pub struct MemoryStore {
     /// Tickets whose stored row reads as corrupt (see [`MemoryStore::corrupt_ticket`]).
     pub(super) corrupt_tickets: RefCell<BTreeSet<i64>>,
     pub(super) status_page: RefCell<status_page::MemoryStatusPage>,
+    /// The local inbox (development only), in arrival order.
+    pub(super) inbox: RefCell<Vec<InboxMessage>>,
     /// A write made by "someone else" just before the next guarded write.
     pub(super) rival_write: RefCell<Option<RivalWrite>>,
     /// When set, every call fails as if the database were down.
@@ -67,6 +72,7 @@ impl Default for MemoryStore {
             escalation: RefCell::default(),
             corrupt_tickets: RefCell::default(),
             status_page: RefCell::default(),
+            inbox: RefCell::default(),
             rival_write: RefCell::default(),
             failing: Cell::new(false),
         }

@@ -10,7 +10,7 @@ use crate::d1::D1Store;
 use crate::error::ApiError;
 use crate::request_body::check_declared_length;
 use crate::stores::StoreError;
-use crate::{alerts, incidents, public_page, status_editing, users};
+use crate::{alerts, dev_inbox, dev_seed, incidents, public_page, status_editing, users};
 use beacon_shared::alert::IngestFormat;
 use beacon_shared::Timestamp;
 use worker::{console_error, event, Context, Env, Headers, Method, Request, Response};
@@ -34,6 +34,14 @@ async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::Schedu
 /// cron trigger "16 minutes later" without waiting.
 fn test_mode(env: &Env) -> bool {
     env.var("BEACON_ENV").is_ok_and(|v| v.to_string() == "test")
+}
+
+/// `BEACON_ENV=development` (`wrangler.toml`, what `cargo xtask dev` runs)
+/// enables the demo seed (`POST /api/dev/seed`) and the local inbox
+/// (`/dev/inbox`); with any other value they answer 404.
+fn development_mode(env: &Env) -> bool {
+    env.var("BEACON_ENV")
+        .is_ok_and(|v| v.to_string() == "development")
 }
 
 #[event(fetch)]
@@ -82,6 +90,15 @@ async fn route(
         }
         (Method::Post, ["api", "webhooks", "generic", name]) => {
             webhooks::generic_webhook(req, &store, name).await
+        }
+        (Method::Get, ["dev", "inbox"]) if development_mode(env) => {
+            let html = dev_inbox::inbox_page(&store).await?;
+            Ok(html_response(html)?.with_headers(no_store()?))
+        }
+        (Method::Post, ["dev", "inbox", channel]) if development_mode(env) => {
+            let body = read_body(req).await?;
+            dev_inbox::receive(&store, channel, &body, now()).await?;
+            json_ok(&serde_json::json!({ "ok": true }), 200)
         }
         (_, ["api", ..]) => api(req, env, &store, method, &segments[1..], &query).await,
         _ => Err(ApiError::NotFound { what: "route" }),
@@ -163,6 +180,20 @@ async fn api(
             json_ok(&created, 201)
         }
         (Method::Get, ["audit"]) => json_ok(&users::audit_log(store, &actor).await?, 200),
+        (Method::Post, ["dev", "seed"]) if development_mode(env) => {
+            let base_url = public_url(env);
+            let inbox_url = format!("{base_url}/dev/inbox");
+            let run = dev_seed::SeedRun {
+                now: now(),
+                base_url: &base_url,
+                inbox_url: &inbox_url,
+            };
+            let mut fresh = std::iter::from_fn(|| escalation::random_hex().ok());
+            let team =
+                dev_seed::seed_demo(store, &actor, &run, &mut fresh, &mut fresh_ids()).await?;
+            public_page_cache::refresh(env, store, &[]).await;
+            json_ok(&team, 201)
+        }
         (Method::Put, ["test", "clock"]) if test_mode(env) => {
             let body = read_body(req).await?;
             crate::escalation::set_test_clock(store, &actor, &body, now()).await?;
@@ -433,6 +464,23 @@ fn json_response<T: serde::Serialize>(value: &T, status: u16) -> worker::Result<
             headers.set("content-type", "application/json; charset=utf-8")?;
             headers
         }))
+}
+
+/// Headers that keep a response out of every cache.
+fn no_store() -> Result<Headers, ApiError> {
+    let headers = Headers::new();
+    let set = |name: &str, value: &str| {
+        headers
+            .set(name, value)
+            .map_err(|e| ApiError::Internal(e.to_string()))
+    };
+    set("content-type", "text/html; charset=utf-8")?;
+    set("cache-control", "no-store")?;
+    set(
+        "content-security-policy",
+        "default-src 'none'; style-src 'unsafe-inline'",
+    )?;
+    Ok(headers)
 }
 
 fn html_response(html: String) -> Result<Response, ApiError> {

@@ -3,6 +3,7 @@
 //! native tests of the handlers).
 
 pub mod alerts;
+pub mod dev_inbox;
 pub mod escalation;
 pub mod incidents;
 pub mod settings;
@@ -13,6 +14,7 @@ pub use alerts::{
     integration_user_name, AlertAttachment, AlertFilter, AlertIncident, AlertRecord, AlertStatus,
     AlertStore, Integration, KeyHistory, LinkedIncident, NewIntegrationRecord, REPLAYED_SIGNATURE,
 };
+pub use dev_inbox::{DevInboxStore, InboxMessage};
 pub use escalation::{
     AcknowledgementRecord, ChannelRecord, DeliveryOutcome, DeliveryResult, DueAction,
     EscalationStore, NewChannel, OpenTicket, OutboxItem, QueuedNotification, TeamPullIn,
