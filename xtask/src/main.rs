@@ -5,8 +5,10 @@
 //!   chromedriver for tests).
 //! - `build`: build the app (trunk, release, wasm-opt -Oz) and the worker
 //!   (worker-build, release, wasm-opt).
-//! - `dev`: setup + build + local D1 migrations + first admin token, then
-//!   `wrangler dev` on http://127.0.0.1:8787.
+//! - `dev`: setup + build + local D1 migrations + admin token, then
+//!   `wrangler dev` on http://127.0.0.1:8787 with the demo team seeded on an
+//!   empty database and the cron trigger fired every minute
+//!   (`--port N`, `--persist-to DIR`, `--empty`, `--reset`, `--no-build`, `--verbose`).
 //! - `test`: setup + every check: fmt, clippy (native and wasm32), native
 //!   tests, browser tests in headless Chromium, end-to-end tests.
 //! - `e2e`: setup + build + only the end-to-end tests (the slow part of `test`).
@@ -32,7 +34,7 @@ fn main() -> ExitCode {
         Some("e2e") => test::end_to_end_only(),
         Some("bench") => bench::run(),
         _ => {
-            eprintln!("usage: cargo xtask <setup | build | dev [--port N] | test | e2e | bench>");
+            eprintln!("usage: cargo xtask <setup | build | dev [--port N] [--persist-to DIR] [--empty] [--reset] [--no-build] [--verbose] | test | e2e | bench>");
             return ExitCode::from(2);
         }
     };

@@ -2,7 +2,20 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
+
+/// Quiet output (`cargo xtask dev` without `--verbose`): one line per step,
+/// a tool's own output only when it fails.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+pub fn is_quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
 
 pub type Result<T = ()> = std::result::Result<T, String>;
 
@@ -54,8 +67,12 @@ fn find_on_path(program: &str, path: &std::ffi::OsStr) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Runs `cmd` with inherited output; an error names the step.
+/// Runs `cmd` with inherited output (in quiet mode: captured, and shown only
+/// if it fails); an error names the step.
 pub fn run_step(step: &str, cmd: &mut Command) -> Result {
+    if is_quiet() {
+        return captured_step(step, cmd).map(|_| ());
+    }
     let status = cmd
         .status()
         .map_err(|e| format!("{step}: could not start {:?}: {e}", cmd.get_program()))?;
@@ -63,6 +80,25 @@ pub fn run_step(step: &str, cmd: &mut Command) -> Result {
         Ok(())
     } else {
         Err(format!("{step} failed ({status})"))
+    }
+}
+
+/// Runs `cmd` with its output captured and returns its stdout; on failure
+/// the error carries everything it printed.
+pub fn captured_step(step: &str, cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("{step}: could not start {:?}: {e}", cmd.get_program()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if out.status.success() {
+        Ok(stdout)
+    } else {
+        Err(format!(
+            "{step} failed ({})\n{stdout}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ))
     }
 }
 
@@ -74,7 +110,8 @@ pub fn output(cmd: &mut Command) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-/// Prints a step header and, when dropped, how long the step took.
+/// Prints a step header and, when dropped, how long the step took; in quiet
+/// mode only the one closing line.
 pub struct Step {
     name: String,
     started: Instant,
@@ -83,18 +120,26 @@ pub struct Step {
 impl Step {
     pub fn start(name: impl Into<String>) -> Self {
         let name = name.into();
-        eprintln!("\n==> {name}");
+        if !is_quiet() {
+            eprintln!("\n==> {name}");
+        }
         Self {
             name,
             started: Instant::now(),
         }
     }
+
+    /// Names what the step did, for its closing line ("migrations: 9 applied").
+    pub fn outcome(&mut self, outcome: impl std::fmt::Display) {
+        self.name = format!("{}: {outcome}", self.name);
+    }
 }
 
 impl Drop for Step {
     fn drop(&mut self) {
+        let indent = if is_quiet() { "" } else { "    " };
         eprintln!(
-            "    {} ({:.1} s)",
+            "{indent}{} ({:.1} s)",
             self.name,
             self.started.elapsed().as_secs_f64()
         );

@@ -1,6 +1,8 @@
-//! Sign in with an API token (shown once when it was created).
+//! Sign in with an API token (shown once when it was created), typed in or
+//! carried by a sign-in link's fragment (`/sign-in#token=...`, what
+//! `cargo xtask dev` prints for each demo person).
 
-use crate::credentials::use_credentials;
+use crate::credentials::{token_from_fragment, use_credentials};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -9,6 +11,12 @@ pub fn SignIn() -> impl IntoView {
     let credentials = use_credentials();
     let token = RwSignal::new(String::new());
     let navigate = use_navigate();
+    if let Some(linked) = linked_token() {
+        credentials.sign_in(linked);
+        let go = navigate.clone();
+        // After the first render: the router must be ready to navigate.
+        request_animation_frame(move || go("/", Default::default()));
+    }
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let value = token.get_untracked().trim().to_owned();
@@ -40,4 +48,15 @@ pub fn SignIn() -> impl IntoView {
             </p>
         </form>
     }
+}
+
+/// The token of a sign-in link, taken out of the address bar (and the
+/// history) at once so that it is not left behind for the next person.
+fn linked_token() -> Option<String> {
+    let window = web_sys::window()?;
+    let token = token_from_fragment(&window.location().hash().ok()?)?;
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/sign-in"));
+    }
+    Some(token)
 }
