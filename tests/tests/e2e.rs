@@ -5,6 +5,7 @@
 
 mod api;
 mod browser_flows;
+mod dev_command;
 mod escalation;
 mod ingest;
 mod public_page;
@@ -114,6 +115,7 @@ fn main() {
         .chain(escalation::TESTS.iter())
         .chain(statuspage_wire::TESTS.iter())
         .chain(public_page::TESTS.iter())
+        .chain(dev_command::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {
