@@ -259,6 +259,7 @@ impl Wrangler {
             .args(["--inspector-port", &inspector.to_string()])
             .args(["--persist-to", options.state_arg()?])
             .args(["--show-interactive-dev-session=false", "--test-scheduled"])
+            .args(["--var", "BEACON_ENV:development"])
             .args([
                 "--var",
                 &format!("BEACON_PUBLIC_URL:{}", options.base_url()),

@@ -36,8 +36,8 @@ fn test_mode(env: &Env) -> bool {
     env.var("BEACON_ENV").is_ok_and(|v| v.to_string() == "test")
 }
 
-/// `BEACON_ENV=development` (`wrangler.toml`, what `cargo xtask dev` runs)
-/// enables the demo seed (`POST /api/dev/seed`) and the local inbox
+/// `BEACON_ENV=development` (set by `cargo xtask dev` only; `wrangler.toml`
+/// says `production`) enables the demo seed (`POST /api/dev/seed`) and the local inbox
 /// (`/dev/inbox`); with any other value they answer 404.
 fn development_mode(env: &Env) -> bool {
     env.var("BEACON_ENV")
