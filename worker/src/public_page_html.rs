@@ -58,9 +58,11 @@ ol,ul{list-style:none;padding:0;margin:0}
 .range{display:flex;justify-content:space-between;width:100%;color:var(--muted);font-size:.8rem}
 table{width:100%;border-collapse:collapse;font-size:.95rem}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line)}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.over{color:var(--major);font-weight:600}
-.table{overflow-x:auto}nav.links{margin-top:2rem;display:flex;flex-wrap:wrap;gap:.5rem 1.25rem}
+.table{max-width:100%;overflow-x:auto}nav.links{margin-top:2rem;display:flex;flex-wrap:wrap;gap:.5rem 1.25rem}
 footer{margin-top:1rem;color:var(--muted);font-size:.85rem}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+@media (max-width:40rem){main{padding:1rem .75rem 2rem}a{display:inline-flex;align-items:center;min-height:2.75rem}
+.card{padding:.75rem}table{font-size:.85rem}th,td{padding:.35rem .3rem}}
 "#;
 
 fn time_tag(at: Timestamp) -> Markup {
