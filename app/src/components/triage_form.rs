@@ -194,57 +194,66 @@ fn alert_time_input(draft: RwSignal<TriageDraft>) -> impl IntoView {
     }
 }
 
-/// The affected customers (T2), one row each with its enterprise / partner
-/// flag; rows are added and removed without losing what the others hold.
+/// One affected customer's row (T2): its name, its enterprise / partner flag
+/// and a button that removes it.
+fn customer_row(draft: RwSignal<TriageDraft>, key: u32) -> impl IntoView {
+    let name = draft.with_untracked(|d| {
+        d.customers
+            .iter()
+            .find(|c| c.key == key)
+            .map(|c| c.name.clone())
+            .unwrap_or_default()
+    });
+    view! {
+        <li class="customer-row" data-key=key>
+            <label>
+                "Affected customer"
+                <input
+                    id=format!("customer-name-{key}")
+                    class="customer-name"
+                    type="text"
+                    autocomplete="off"
+                    prop:defaultValue=name
+                    on:input=move |ev| {
+                        let value = event_target_value(&ev);
+                        draft.update(|d| if let Some(c) = d.customer_mut(key) { c.name = value; })
+                    }
+                />
+            </label>
+            <label class="check">
+                <input
+                    id=format!("customer-enterprise-{key}")
+                    class="customer-enterprise"
+                    type="checkbox"
+                    prop:checked=move || draft.with(|d| d.customers.iter().any(|c| c.key == key && c.enterprise_or_partner))
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        draft.update(|d| if let Some(c) = d.customer_mut(key) { c.enterprise_or_partner = on; })
+                    }
+                />
+                "Enterprise customer or distribution partner"
+            </label>
+            <button
+                type="button"
+                id=format!("remove-customer-{key}")
+                class="secondary remove-customer"
+                on:click=move |_| draft.update(|d| d.remove_customer(key))
+            >
+                "Remove"
+            </button>
+        </li>
+    }
+}
+
+/// The affected customers (T2), one row each. The rows are drawn again only
+/// when one is added or removed; what each holds lives in the draft, so
+/// nothing typed is lost.
 fn customer_rows(draft: RwSignal<TriageDraft>) -> impl IntoView {
+    let keys =
+        Memo::new(move |_| draft.with(|d| d.customers.iter().map(|c| c.key).collect::<Vec<_>>()));
     view! {
         <ul id="customers" class="customers">
-            <For
-                each=move || draft.with(|d| d.customers.iter().map(|c| c.key).collect::<Vec<_>>())
-                key=|key| *key
-                children=move |key| {
-                    let name = draft.with_untracked(|d| d.customers.iter().find(|c| c.key == key).map(|c| c.name.clone()).unwrap_or_default());
-                    view! {
-                        <li class="customer-row" data-key=key>
-                            <label>
-                                "Affected customer"
-                                <input
-                                    id=format!("customer-name-{key}")
-                                    class="customer-name"
-                                    type="text"
-                                    autocomplete="off"
-                                    prop:defaultValue=name
-                                    on:input=move |ev| {
-                                        let value = event_target_value(&ev);
-                                        draft.update(|d| if let Some(c) = d.customer_mut(key) { c.name = value; })
-                                    }
-                                />
-                            </label>
-                            <label class="check">
-                                <input
-                                    id=format!("customer-enterprise-{key}")
-                                    class="customer-enterprise"
-                                    type="checkbox"
-                                    prop:checked=move || draft.with(|d| d.customers.iter().any(|c| c.key == key && c.enterprise_or_partner))
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        draft.update(|d| if let Some(c) = d.customer_mut(key) { c.enterprise_or_partner = on; })
-                                    }
-                                />
-                                "Enterprise customer or distribution partner"
-                            </label>
-                            <button
-                                type="button"
-                                id=format!("remove-customer-{key}")
-                                class="secondary remove-customer"
-                                on:click=move |_| draft.update(|d| d.remove_customer(key))
-                            >
-                                "Remove"
-                            </button>
-                        </li>
-                    }
-                }
-            />
+            {move || keys.get().into_iter().map(|key| customer_row(draft, key)).collect::<Vec<_>>()}
         </ul>
         <button type="button" id="add-customer" class="secondary" on:click=move |_| draft.update(TriageDraft::add_customer)>
             "Add a customer"
