@@ -51,13 +51,10 @@ pub fn NewIncident() -> impl IntoView {
         if let Err(err) = check_alert_time(facts.alerted_at, now()) {
             return local_error.set(Some(format!("alerted_at: {err}")));
         }
-        let parts = draft.with_untracked(|d| Ok((d.category()?, d.labels()?)));
+        let parts = draft.with_untracked(|d| d.category().and_then(|c| Ok((c, d.labels()?))));
         let (category, labels) = match parts {
             Ok(parts) => parts,
-            Err(err) => {
-                let err: crate::triage_draft::FieldError = err;
-                return local_error.set(Some(format!("{}: {}", err.field, err.message)));
-            }
+            Err(err) => return local_error.set(Some(format!("{}: {}", err.field, err.message))),
         };
         match Title::parse(&draft.with_untracked(|d| d.title.clone())) {
             Ok(title) => {
