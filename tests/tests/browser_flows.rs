@@ -878,12 +878,12 @@ return at.toISOString().replace('.000Z', 'Z');
 /// with 44 px tap targets. The stored incident (read through the API) has
 /// both customers with their flags, the alert time and the category.
 fn phone_triage_form_records_customers_alert_time_and_category(env: &Env) -> Result<(), Failed> {
-    let tag = std::process::id();
-    let title = format!("Checkout fails on phones {tag}");
-    let (globex, initech) = (format!("Globex {tag}"), format!("Initech {tag}"));
+    // Plain names: the screenshot shows them, and the ticket is found by its id.
+    let title = "Checkout fails for EU customers";
+    let (globex, initech) = ("Globex Corp", "Initech");
     let (id, alerted_at) = signed_in_session_on(env, Screen::Phone, "sre", async |client| {
         client.goto(&env.worker.url("/incidents/new")).await?;
-        wait_for(client, "#title").await?.send_keys(&title).await?;
+        wait_for(client, "#title").await?.send_keys(title).await?;
         check_phone_layout(client, "the empty triage form").await?;
         wait_for(client, "#category option[value='Web application']").await?;
         choose(client, "#category", "Web application").await?;
@@ -899,13 +899,13 @@ fn phone_triage_form_records_customers_alert_time_and_category(env: &Env) -> Res
             .await?;
         wait_for(client, "#customer-name-0")
             .await?
-            .send_keys(&globex)
+            .send_keys(globex)
             .await?;
         click(client, "#customer-enterprise-0").await?;
         click(client, "#add-customer").await?;
         wait_for(client, "#customer-name-1")
             .await?
-            .send_keys(&initech)
+            .send_keys(initech)
             .await?;
         click(client, "#impact-total-loss").await?;
         wait_until_source(client, "live P0 with the enterprise customer's P1", |s| {
@@ -937,7 +937,7 @@ fn phone_triage_form_records_customers_alert_time_and_category(env: &Env) -> Res
             && incident["facts"]["alerted_at"] == alerted_at.as_str()
             && incident["category"] == "Web application"
             && incident["priority"] == "P0"
-            && incident["title"] == title.as_str(),
+            && incident["title"] == title,
         format!("stored: customers {customers}, alert time {alerted_at}, Web application, P0; got {incident}"),
     )
 }
@@ -949,10 +949,10 @@ fn phone_triage_form_records_customers_alert_time_and_category(env: &Env) -> Res
 /// README's screenshots.
 fn phone_queue_incident_alerts_and_status_page_fit_360_px(env: &Env) -> Result<(), Failed> {
     let tag = std::process::id();
-    for component in ["API", "Web application", "Payments"] {
-        crate::public_page::component_id(env, component)?;
-    }
-    let title = format!("Card payments declined for EU customers {tag}");
+    // API is on the page whatever ran before; the other categories are left
+    // for the tests that put them there themselves.
+    crate::public_page::component_id(env, "API")?;
+    let title = "Card payments declined for EU customers";
     let (status, created) = crate::post(
         env,
         "sre",
