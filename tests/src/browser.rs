@@ -5,6 +5,10 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The time zone the browser runs in: not UTC, so that a time typed on the
+/// reader's wall clock (SPEC T4) cannot pass for UTC by accident.
+pub const BROWSER_TIME_ZONE: &str = "America/New_York";
+
 /// The width of a [`ChromeDriver::phone_session`], in CSS pixels.
 pub const PHONE_WIDTH: u32 = 360;
 /// The height of a [`ChromeDriver::phone_session`], in CSS pixels.
@@ -25,6 +29,7 @@ impl ChromeDriver {
             "chromedriver",
             Command::new(driver)
                 .arg(format!("--port={port}"))
+                .env("TZ", BROWSER_TIME_ZONE)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null()),
         )?;

@@ -1,7 +1,7 @@
 //! Real-browser flows: headless Chromium through chromedriver against the served app.
 
 use crate::{get_json, get_text, timeline_kinds, Env, TestFn};
-use beacon_e2e::browser::{wait_for, wait_until_source, PHONE_WIDTH};
+use beacon_e2e::browser::{wait_for, wait_until_source, BROWSER_TIME_ZONE, PHONE_WIDTH};
 use beacon_e2e::BoxError;
 use fantoccini::Locator;
 use libtest_mimic::Failed;
@@ -891,6 +891,18 @@ fn phone_triage_form_records_customers_alert_time_and_category(env: &Env) -> Res
         let alerted_at = alerted_at.as_str().ok_or("the alert time")?.to_owned();
         let shown_utc = format!("{} {} UTC", &alerted_at[..10], &alerted_at[11..16]);
         wait_until_source(client, "the alert time in UTC", |s| s.contains(&shown_utc)).await?;
+        // New York is behind UTC, whether on daylight saving time or not.
+        let label = client
+            .find(Locator::Css("label:has(#alerted-at)"))
+            .await?
+            .text()
+            .await?;
+        if !label.contains("your time, UTC\u{2212}0") {
+            return Err(format!(
+                "the alert time is typed in the browser's zone ({BROWSER_TIME_ZONE}): {label:?}"
+            )
+            .into());
+        }
 
         client
             .find(Locator::Css("#availability-region-eu-west"))
