@@ -19,8 +19,12 @@ fn mount_form() -> web_sys::HtmlElement {
         document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&container).unwrap();
     let handle = leptos::mount::mount_to(container.clone(), || {
-        let draft = RwSignal::new(TriageDraft::default());
-        view! { <TriageForm draft=draft /> <LiveClassification draft=draft /> }
+        let draft = RwSignal::new(TriageDraft::starting_at(
+            beacon_shared::Timestamp::from_unix_millis(js_sys::Date::now() as i64),
+            0,
+        ));
+        let categories = Signal::stored(vec!["API".to_owned(), "Payments".to_owned()]);
+        view! { <TriageForm draft=draft categories=categories /> <LiveClassification draft=draft /> }
     });
     handle.forget();
     container
@@ -78,6 +82,72 @@ async fn typing_a_regional_availability_shows_p0_with_the_region() {
     let reasons = text_of(&form, "#live-reasons");
     assert!(reasons.contains("eu-west"), "{reasons}");
     assert!(reasons.contains("97.5"), "{reasons}");
+    form.remove();
+}
+
+/// Ticks or clears a checkbox in `container` as a click would.
+fn set_checked(container: &web_sys::HtmlElement, css: &str, on: bool) {
+    let input: web_sys::HtmlInputElement = container
+        .query_selector(css)
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    input.set_checked(on);
+    input
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+}
+
+/// Clicks the button `css` selects in `container`.
+fn click(container: &web_sys::HtmlElement, css: &str) {
+    let button: web_sys::HtmlElement = container
+        .query_selector(css)
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    button.click();
+}
+
+/// SPEC T2, P1, K1: adding a second customer marked enterprise with a total
+/// loss of access turns the live priority to P1 and asks for a category;
+/// removing that customer turns it back to P3 at once.
+#[wasm_bindgen_test]
+async fn adding_and_removing_an_enterprise_customer_updates_the_priority() {
+    let form = mount_form();
+    set_checked(&form, "#impact-total-loss", true);
+    type_into(&form, "#customer-name-0", "Initech");
+    click(&form, "#add-customer");
+    next_tick().await;
+    type_into(&form, "#customer-name-1", "Globex");
+    set_checked(&form, "#customer-enterprise-1", true);
+    next_tick().await;
+    assert_eq!(live_priority(&form), "P1");
+    let reasons = text_of(&form, "#live-reasons");
+    assert!(reasons.contains("Globex"), "{reasons}");
+    assert!(text_of(&form, "#live-category-needed").contains("category"));
+    click(&form, "#remove-customer-1");
+    next_tick().await;
+    assert_eq!(live_priority(&form), "P3");
+    assert!(form.query_selector("#customer-name-1").unwrap().is_none());
+    assert!(form
+        .query_selector("#live-category-needed")
+        .unwrap()
+        .is_none());
+    form.remove();
+}
+
+/// SPEC T4: the alert time shows its UTC time beside it as it is typed.
+#[wasm_bindgen_test]
+async fn the_alert_time_shows_its_utc_time() {
+    let form = mount_form();
+    type_into(&form, "#alerted-at", "2026-11-23T03:12");
+    next_tick().await;
+    let utc = text_of(&form, "#alerted-at-utc");
+    let offset = -(js_sys::Date::new(&"2026-11-23T03:12".into()).get_timezone_offset() as i64);
+    let expected = beacon_shared::format_utc_minutes(beacon_shared::Timestamp::from_unix_millis(
+        1_795_403_520_000 - offset * 60_000,
+    ));
+    assert!(utc.contains(&expected), "{utc} should show {expected}");
     form.remove();
 }
 

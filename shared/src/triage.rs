@@ -295,6 +295,32 @@ pub struct TriageFacts {
     pub measurements: Measurements,
 }
 
+/// How far an alert time (T4) may lie ahead of the clock that checks it:
+/// senders' clocks and the reader's differ by a little, not by more.
+pub const ALERT_TIME_SKEW_MILLIS: i64 = 5 * 60_000;
+
+/// An alert time (T4) refused against the clock.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the alert time {alerted_at} is in the future (now is {now}); give when the alert fired or the report came in")]
+pub struct AlertTimeInFuture {
+    pub alerted_at: Timestamp,
+    pub now: Timestamp,
+}
+
+/// SPEC T4: an alert time may not lie ahead of `now` by more than
+/// [`ALERT_TIME_SKEW_MILLIS`]; no alert time at all is fine (not recorded yet).
+pub fn check_alert_time(
+    alerted_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<(), AlertTimeInFuture> {
+    match alerted_at {
+        Some(alerted_at) if alerted_at.millis_since(now) > ALERT_TIME_SKEW_MILLIS => {
+            Err(AlertTimeInFuture { alerted_at, now })
+        }
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,5 +357,45 @@ mod tests {
             serde_json::from_str::<TriageFacts>("{}").unwrap(),
             TriageFacts::default()
         );
+    }
+
+    /// SPEC T4: an alert time a few minutes ahead (clock skew) is accepted, later ones are not.
+    #[test]
+    fn alert_times_may_not_lie_in_the_future() {
+        let now = Timestamp::parse("2026-11-23T03:12:00Z").unwrap();
+        let at = |minutes: i64| {
+            Some(Timestamp::from_unix_millis(
+                now.unix_millis() + minutes * 60_000,
+            ))
+        };
+        assert_eq!(check_alert_time(None, now), Ok(()));
+        assert_eq!(check_alert_time(at(-600), now), Ok(()));
+        assert_eq!(check_alert_time(at(5), now), Ok(()));
+        let err = check_alert_time(at(6), now).unwrap_err();
+        assert_eq!(err.alerted_at, at(6).unwrap());
+        assert!(
+            err.to_string()
+                .contains("2026-11-23T03:18:00Z is in the future"),
+            "{err}"
+        );
+    }
+
+    /// SPEC T2: several customers, each with its own enterprise / partner flag;
+    /// a customer without a name is refused, naming where it is.
+    #[test]
+    fn several_affected_customers_each_with_their_flag() {
+        let facts: TriageFacts = serde_json::from_str(
+            r#"{"customers":[{"name":"Globex","enterprise_or_partner":true},{"name":" Initech "}]}"#,
+        )
+        .unwrap();
+        assert_eq!(facts.customers.len(), 2);
+        assert!(facts.customers[0].enterprise_or_partner);
+        assert_eq!(facts.customers[1].name.as_str(), "Initech");
+        assert!(!facts.customers[1].enterprise_or_partner);
+        let err = serde_json::from_str::<TriageFacts>(
+            r#"{"customers":[{"name":"Globex"},{"name":"  "}]}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("must not be empty"), "{err}");
     }
 }

@@ -5,6 +5,15 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The time zone the browser runs in: not UTC, so that a time typed on the
+/// reader's wall clock (SPEC T4) cannot pass for UTC by accident.
+pub const BROWSER_TIME_ZONE: &str = "America/New_York";
+
+/// The width of a [`ChromeDriver::phone_session`], in CSS pixels.
+pub const PHONE_WIDTH: u32 = 360;
+/// The height of a [`ChromeDriver::phone_session`], in CSS pixels.
+pub const PHONE_HEIGHT: u32 = 760;
+
 /// A chromedriver process; each test opens its own [`Client`] session on it.
 pub struct ChromeDriver {
     pub url: String,
@@ -20,6 +29,7 @@ impl ChromeDriver {
             "chromedriver",
             Command::new(driver)
                 .arg(format!("--port={port}"))
+                .env("TZ", BROWSER_TIME_ZONE)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null()),
         )?;
@@ -37,20 +47,40 @@ impl ChromeDriver {
         })
     }
 
-    /// A new headless browser session.
+    /// A new headless browser session, 1280 px wide.
     pub async fn session(&self) -> Result<Client, BoxError> {
+        self.session_with(serde_json::json!({})).await
+    }
+
+    /// A new headless session that emulates a phone [`PHONE_WIDTH`] px wide
+    /// (a touch screen, pixel ratio 1, the page's viewport meta honoured).
+    pub async fn phone_session(&self) -> Result<Client, BoxError> {
+        self.session_with(serde_json::json!({
+            "mobileEmulation": {
+                "deviceMetrics": {
+                    "width": PHONE_WIDTH, "height": PHONE_HEIGHT, "pixelRatio": 1.0,
+                    "touch": true, "mobile": true
+                }
+            }
+        }))
+        .await
+    }
+
+    /// A new headless session with `extra` Chrome options beside the usual ones.
+    async fn session_with(&self, extra: serde_json::Value) -> Result<Client, BoxError> {
+        let mut options = serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--disable-quic", "--window-size=1280,1000"
+            ]
+        });
+        if let (Some(options), Some(extra)) = (options.as_object_mut(), extra.as_object()) {
+            options.extend(extra.clone());
+        }
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({
-                "binary": "/usr/bin/chromium",
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--no-first-run", "--disable-quic", "--window-size=1280,1000"
-                ]
-            }),
-        );
+        caps.insert("goog:chromeOptions".into(), options);
         let client = ClientBuilder::rustls()?
             .capabilities(caps)
             .connect(&self.url)

@@ -145,12 +145,27 @@ fn viewer_cannot_create(env: &Env) -> Result<(), Failed> {
     check(incident_count(env)? == before, "nothing stored")
 }
 
-/// SPEC I4: each bad input gets 4xx naming the field; nothing is stored.
+/// SPEC I4, T2, T4: each bad input gets 4xx naming the field (an alert time
+/// an hour ahead, a customer without a name among several); nothing is stored.
 fn bad_input_is_refused_with_the_field_named(env: &Env) -> Result<(), Failed> {
     let before = incident_count(env)?;
     let sre = Some(env.worker.token("sre"));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+    let in_an_hour = chrono::DateTime::from_timestamp(now.as_secs() as i64 + 3600, 0)
+        .ok_or("the clock is out of range")?
+        .format("%Y-%m-%dT%H:%M:%SZ");
     let cases: Vec<(String, u16, Option<&str>)> = vec![
         (r#"{"title":""}"#.into(), 422, Some("title")),
+        (
+            format!(r#"{{"title":"x","facts":{{"alerted_at":"{in_an_hour}"}}}}"#),
+            422,
+            Some("facts.alerted_at"),
+        ),
+        (
+            r#"{"title":"x","facts":{"customers":[{"name":"Globex"},{"name":"  ","enterprise_or_partner":true}]}}"#.into(),
+            422,
+            Some("facts.customers[1].name"),
+        ),
         (
             r#"{"title":"x","facts":{"measurements":{"availability_global":120}}}"#.into(),
             422,

@@ -23,7 +23,7 @@ use beacon_shared::timeline::{
     CategoryChanged, Created, Link, OwnerChanged, PriorityChangeKind, PriorityChanged,
     StatusChanged, TimelineEvent, WorkLog,
 };
-use beacon_shared::triage::Name;
+use beacon_shared::triage::{check_alert_time, Name};
 use beacon_shared::{classify_priority, Priority, Timestamp};
 use serde_json::json;
 
@@ -119,8 +119,8 @@ async fn decide_category<S: IncidentStore>(
         .map_err(|e| ApiError::invalid("labels", e.to_string()))
 }
 
-/// `POST /api/incidents`: classifies with the SOP's rules, checks P6 and K1,
-/// and stores the ticket in triage with its first timeline entries.
+/// `POST /api/incidents`: checks the alert time (T4), classifies with the
+/// SOP's rules, checks P6 and K1, and stores the ticket in triage with its first timeline entries.
 pub async fn create_incident<S: IncidentStore>(
     store: &S,
     actor: &Actor,
@@ -129,6 +129,8 @@ pub async fn create_incident<S: IncidentStore>(
 ) -> Result<IncidentView, ApiError> {
     require_writer(actor)?;
     let request: NewIncident = decode_json(body)?;
+    check_alert_time(request.facts.alerted_at, now)
+        .map_err(|e| ApiError::invalid("facts.alerted_at", e.to_string()))?;
     let classification = classify_priority(&request.facts);
     let rules = classification.priority;
     let requested = request.priority.unwrap_or(rules);

@@ -58,9 +58,16 @@ ol,ul{list-style:none;padding:0;margin:0}
 .range{display:flex;justify-content:space-between;width:100%;color:var(--muted);font-size:.8rem}
 table{width:100%;border-collapse:collapse;font-size:.95rem}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line)}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.over{color:var(--major);font-weight:600}
-.table{overflow-x:auto}nav.links{margin-top:2rem;display:flex;flex-wrap:wrap;gap:.5rem 1.25rem}
+.table{max-width:100%;overflow-x:auto}nav.links{margin-top:2rem;display:flex;flex-wrap:wrap;gap:.5rem 1.25rem}
 footer{margin-top:1rem;color:var(--muted);font-size:.85rem}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+@media (max-width:40rem){main{padding:1rem .75rem 2rem}a{display:inline-flex;align-items:center;min-height:2.75rem}
+.card{padding:.75rem}
+.availability thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.availability table,.availability tbody{display:block}
+.availability tr{display:grid;grid-template-columns:1fr 1fr;gap:.35rem 1rem;padding:.6rem 0;border-bottom:1px solid var(--line)}
+.availability th,.availability td{border:0;padding:0;text-align:left}.availability th{grid-column:1/-1}
+.availability td::before{content:attr(data-label);display:block;color:var(--muted);font-size:.8rem;font-weight:400}}
 "#;
 
 fn time_tag(at: Timestamp) -> Markup {
@@ -330,6 +337,7 @@ fn month_of(at: Timestamp) -> (Month, i32) {
 
 fn availability_section(view: &PageView) -> Markup {
     let (month, year) = month_of(view.now);
+    let month_label = format!("{} {year}", month.name());
     let rows: Vec<Markup> = view
         .page
         .components()
@@ -344,13 +352,14 @@ fn availability_section(view: &PageView) -> Markup {
             let year_report = availability(&history, clip(Period::year(year).ok()?), view.now, view.weights);
             let slo = view.slo.slo_for(&component.id);
             let budget = error_budget(&month_report, slo);
+            // `data-label` names each cell where phones show the rows stacked.
             Some(html! {
                 tr {
                     th scope="row" { (component.name.as_str()) }
-                    td.num { (percent(month_report.percent())) }
-                    td.num { (percent(year_report.percent())) }
-                    td.num { (slo.to_string()) }
-                    td.num class=[budget.is_exceeded().then_some("over")] {
+                    td.num data-label=(month_label) { (percent(month_report.percent())) }
+                    td.num data-label=(year) { (percent(year_report.percent())) }
+                    td.num data-label="Target" { (slo.to_string()) }
+                    td.num class=[budget.is_exceeded().then_some("over")] data-label="Error budget this month" {
                         @if budget.is_exceeded() { "exceeded by " (format_duration(-budget.remaining_millis, DurationStyle::Short)) }
                         @else { (format_duration(budget.remaining_millis, DurationStyle::Short)) " left" }
                     }
@@ -364,12 +373,12 @@ fn availability_section(view: &PageView) -> Markup {
             @if rows.is_empty() {
                 p.meta { "No components are listed yet." }
             } @else {
-                div.table {
+                div.table.availability {
                     table {
                         caption.sr { "Availability per component for " (month.name()) " " (year) " and the year " (year) }
                         thead { tr {
                             th scope="col" { "Component" }
-                            th.num scope="col" { (month.name()) " " (year) }
+                            th.num scope="col" { (month_label) }
                             th.num scope="col" { (year) }
                             th.num scope="col" { "Target" }
                             th.num scope="col" { "Error budget this month" }

@@ -1,7 +1,10 @@
-//! The triage form's fields (SPEC T1-T6), grouped for speed under stress.
+//! The triage form's fields (SPEC T1-T6, K1, K2), grouped for speed under stress.
 
-use crate::triage_draft::{TriageDraft, MAIN_REGIONS, OBSERVATIONS};
+use crate::triage_draft::{utc_offset_name, TriageDraft, MAIN_REGIONS, OBSERVATIONS};
+use beacon_shared::category::Category;
+use beacon_shared::format_utc_minutes;
 use leptos::prelude::*;
+use wasm_bindgen::JsValue;
 
 type Getter = fn(&TriageDraft) -> &String;
 type Setter = fn(&mut TriageDraft, String);
@@ -114,14 +117,164 @@ fn regional_inputs(
         .collect::<Vec<_>>()
 }
 
-/// Every triage field; the live classification sits beside it.
+/// The reader's offset from UTC in minutes (east positive) on the wall-clock
+/// time `local` (`2026-11-23T04:12`), which the browser reads in its own time
+/// zone; the offset of now when `local` is not a time.
+fn reader_offset_minutes(local: &str) -> i32 {
+    let minutes_west = js_sys::Date::new(&JsValue::from_str(local)).get_timezone_offset();
+    let minutes_west = if minutes_west.is_finite() {
+        minutes_west
+    } else {
+        js_sys::Date::new_0().get_timezone_offset()
+    };
+    -(minutes_west as i32)
+}
+
+/// The category, chosen from the status page's components (K1): none (P2/P3
+/// only), one of `categories`, or Security (K3).
+fn category_select(draft: RwSignal<TriageDraft>, categories: Signal<Vec<String>>) -> impl IntoView {
+    view! {
+        <label>
+            "Category (status-page component; required for P0/P1)"
+            <select
+                id="category"
+                on:change=move |ev| draft.update(|d| d.category = event_target_value(&ev))
+            >
+                <option value="">"none yet (P2/P3 only)"</option>
+                {move || {
+                    categories
+                        .get()
+                        .into_iter()
+                        .chain(std::iter::once(Category::SECURITY.to_owned()))
+                        .map(|name| {
+                            let (value, chosen) = (name.clone(), name.clone());
+                            view! {
+                                <option value=value prop:selected=move || draft.with(|d| d.category == chosen)>
+                                    {name}
+                                </option>
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                }}
+            </select>
+        </label>
+    }
+}
+
+/// The alert time (T4) on the reader's wall clock, with its UTC time beside it.
+fn alert_time_input(draft: RwSignal<TriageDraft>) -> impl IntoView {
+    let utc = move || {
+        draft.with(|d| match d.alerted_at() {
+            Ok(Some(at)) => format!("= {}", format_utc_minutes(at)),
+            Ok(None) => "not recorded".to_owned(),
+            Err(_) => "not a time".to_owned(),
+        })
+    };
+    view! {
+        <div class="alert-time">
+            <label>
+                {move || format!("Time of the alert (your time, {})", draft.with(|d| utc_offset_name(d.utc_offset_minutes)))}
+                <input
+                    id="alerted-at"
+                    name="alerted-at"
+                    type="datetime-local"
+                    prop:defaultValue=draft.with_untracked(|d| d.alerted_at_local.clone())
+                    on:input=move |ev| {
+                        let local = event_target_value(&ev);
+                        let offset = reader_offset_minutes(&local);
+                        draft.update(|d| {
+                            d.alerted_at_local = local;
+                            d.utc_offset_minutes = offset;
+                        })
+                    }
+                />
+            </label>
+            <output id="alerted-at-utc" for="alerted-at">{utc}</output>
+        </div>
+    }
+}
+
+/// One affected customer's row (T2): its name, its enterprise / partner flag
+/// and a button that removes it.
+fn customer_row(draft: RwSignal<TriageDraft>, key: u32) -> impl IntoView {
+    let name = draft.with_untracked(|d| {
+        d.customers
+            .iter()
+            .find(|c| c.key == key)
+            .map(|c| c.name.clone())
+            .unwrap_or_default()
+    });
+    view! {
+        <li class="customer-row" data-key=key>
+            <label>
+                "Affected customer"
+                <input
+                    id=format!("customer-name-{key}")
+                    class="customer-name"
+                    type="text"
+                    autocomplete="off"
+                    prop:defaultValue=name
+                    on:input=move |ev| {
+                        let value = event_target_value(&ev);
+                        draft.update(|d| if let Some(c) = d.customer_mut(key) { c.name = value; })
+                    }
+                />
+            </label>
+            <label class="check">
+                <input
+                    id=format!("customer-enterprise-{key}")
+                    class="customer-enterprise"
+                    type="checkbox"
+                    prop:checked=move || draft.with(|d| d.customers.iter().any(|c| c.key == key && c.enterprise_or_partner))
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        draft.update(|d| if let Some(c) = d.customer_mut(key) { c.enterprise_or_partner = on; })
+                    }
+                />
+                "Enterprise customer or distribution partner"
+            </label>
+            <button
+                type="button"
+                id=format!("remove-customer-{key}")
+                class="secondary remove-customer"
+                on:click=move |_| draft.update(|d| d.remove_customer(key))
+            >
+                "Remove"
+            </button>
+        </li>
+    }
+}
+
+/// The affected customers (T2), one row each. The rows are drawn again only
+/// when one is added or removed; what each holds lives in the draft, so
+/// nothing typed is lost.
+fn customer_rows(draft: RwSignal<TriageDraft>) -> impl IntoView {
+    let keys =
+        Memo::new(move |_| draft.with(|d| d.customers.iter().map(|c| c.key).collect::<Vec<_>>()));
+    view! {
+        <ul id="customers" class="customers">
+            {move || keys.get().into_iter().map(|key| customer_row(draft, key)).collect::<Vec<_>>()}
+        </ul>
+        <button type="button" id="add-customer" class="secondary" on:click=move |_| draft.update(TriageDraft::add_customer)>
+            "Add a customer"
+        </button>
+    }
+}
+
+/// Every triage field; the live classification sits beside it. `categories`
+/// are the status page's components (K1), as the worker serves them.
 #[component]
-pub fn TriageForm(draft: RwSignal<TriageDraft>) -> impl IntoView {
+pub fn TriageForm(
+    draft: RwSignal<TriageDraft>,
+    #[prop(into)] categories: Signal<Vec<String>>,
+) -> impl IntoView {
     view! {
         <fieldset>
             <legend>"What is happening"</legend>
             {text_input(draft, "title", "Title", "text", |d| &d.title, |d, v| d.title = v)}
-            {text_input(draft, "category", "Category (status-page component; required for P0/P1)", "text", |d| &d.category, |d, v| d.category = v)}
+            {alert_time_input(draft)}
+            {category_select(draft, categories)}
+            {text_input(draft, "labels", "Labels (free, any team; separated by commas)", "text", |d| &d.labels, |d, v| d.labels = v)}
             <div class="grid">
                 {text_input(draft, "system", "System or application", "text", |d| &d.system, |d, v| d.system = v)}
                 {text_input(draft, "hostname", "Hostname", "text", |d| &d.hostname, |d, v| d.hostname = v)}
@@ -184,9 +337,8 @@ pub fn TriageForm(draft: RwSignal<TriageDraft>) -> impl IntoView {
                 {select_input(draft, "source-kind", "Source", |d| &d.source_kind, |d, v| d.source_kind = v,
                     &[("", "not recorded"), ("monitoring", "monitoring system"), ("person", "person"), ("customer", "customer"), ("third_party", "third party")])}
                 {text_input(draft, "source-name", "Source name", "text", |d| &d.source_name, |d, v| d.source_name = v)}
-                {text_input(draft, "customer-name", "Affected customer", "text", |d| &d.customer_name, |d, v| d.customer_name = v)}
-                {check_input(draft, "customer-enterprise", "Enterprise customer or distribution partner", |d| d.customer_enterprise, |d, v| d.customer_enterprise = v)}
             </div>
+            {customer_rows(draft)}
         </fieldset>
     }
 }

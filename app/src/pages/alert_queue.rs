@@ -53,7 +53,7 @@ pub fn AlertQueue() -> impl IntoView {
                 Ok(Some(list)) => {
                     let now = Timestamp::from_unix_millis(js_sys::Date::now() as i64);
                     view! {
-                        <table id="alert-queue">
+                        <table id="alert-queue" class="stacked">
                             <thead><tr>
                                 <th>"Alert"</th><th>"Severity"</th><th>"From"</th><th>"Seen"</th>
                                 <th>"State"</th><th>"Incident"</th><th>"Decide"</th>
@@ -168,14 +168,14 @@ fn AlertRow(
                 {alert.summary.clone()}
                 <div class="muted">{alert.dedup_key.clone()}</div>
             </td>
-            <td>{severity}</td>
-            <td>{alert.integration.clone()}</td>
-            <td>
+            <td data-label="Severity">{severity}</td>
+            <td data-label="From">{alert.integration.clone()}</td>
+            <td data-label="Seen">
                 {format!("{} ago", format_duration(now.millis_since(alert.first_seen).max(0), DurationStyle::Short))}
                 {(alert.deliveries > 1).then(|| view! { <div class="muted">{format!("{} deliveries", alert.deliveries)}</div> })}
             </td>
-            <td>{alert.status.clone()}</td>
-            <td>{incident}</td>
+            <td data-label="State">{alert.status.clone()}</td>
+            <td data-label="Incident">{incident}</td>
             <td class="alert-actions">
                 {pending.then(|| view! {
                     <button id=format!("alert-open-{id}") on:click=open disabled=move || busy.get()>"Open incident"</button>

@@ -163,18 +163,18 @@ pub fn IncidentQueue() -> impl IntoView {
                 Ok(Some(list)) => {
                     let now = Timestamp::from_unix_millis(js_sys::Date::now() as i64);
                     view! {
-                        <table id="incident-queue">
+                        <table id="incident-queue" class="stacked">
                             <thead><tr><th>"#"</th><th>"Priority"</th><th>"Title"</th><th>"Status"</th><th>"Category"</th><th>"Group"</th><th>"Age"</th></tr></thead>
                             <tbody>
                                 {list.incidents.into_iter().map(|i| view! {
                                     <tr data-incident-id=i.id>
-                                        <td>{i.id}</td>
-                                        <td><PriorityBadge priority=i.priority /></td>
-                                        <td><A href=format!("/incidents/{}", i.id)>{i.title}</A></td>
-                                        <td>{i.status.as_str().replace('_', " ")}</td>
-                                        <td>{i.category.unwrap_or_default()}</td>
-                                        <td>{i.owner_group.unwrap_or_default()}</td>
-                                        <td>{format_duration(now.millis_since(i.created_at).max(0), DurationStyle::Short)}</td>
+                                        <td data-label="#">{i.id}</td>
+                                        <td data-label="Priority"><PriorityBadge priority=i.priority /></td>
+                                        <td data-label="Title"><A href=format!("/incidents/{}", i.id)>{i.title}</A></td>
+                                        <td data-label="Status">{i.status.as_str().replace('_', " ")}</td>
+                                        <td data-label="Category">{i.category.unwrap_or_default()}</td>
+                                        <td data-label="Group">{i.owner_group.unwrap_or_default()}</td>
+                                        <td data-label="Age">{format_duration(now.millis_since(i.created_at).max(0), DurationStyle::Short)}</td>
                                     </tr>
                                 }).collect::<Vec<_>>()}
                             </tbody>

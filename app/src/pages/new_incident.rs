@@ -6,15 +6,35 @@ use crate::components::triage_form::TriageForm;
 use crate::credentials::use_credentials;
 use crate::triage_draft::TriageDraft;
 use beacon_shared::api::NewIncident as NewIncidentRequest;
-use beacon_shared::category::Category;
-use beacon_shared::triage::Title;
+use beacon_shared::triage::{check_alert_time, Title};
+use beacon_shared::Timestamp;
 use leptos::prelude::*;
 use leptos_router::components::A;
+
+/// The browser's clock.
+fn now() -> Timestamp {
+    Timestamp::from_unix_millis(js_sys::Date::now() as i64)
+}
 
 #[component]
 pub fn NewIncident() -> impl IntoView {
     let credentials = use_credentials();
-    let draft = RwSignal::new(TriageDraft::default());
+    let utc_offset_minutes = -(js_sys::Date::new_0().get_timezone_offset() as i32);
+    let draft = RwSignal::new(TriageDraft::starting_at(now(), utc_offset_minutes));
+    // The status page's components, the categories of K1.
+    let categories = LocalResource::new(move || {
+        let token = credentials.token.get();
+        async move {
+            match token {
+                Some(token) => api::categories(&token)
+                    .await
+                    .map(|l| l.categories)
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            }
+        }
+    });
+    let categories = Signal::derive(move || categories.get().unwrap_or_default());
     let submit = Action::new_local(move |request: &NewIncidentRequest| {
         let request = request.clone();
         let token = credentials.token.get_untracked().unwrap_or_default();
@@ -28,13 +48,13 @@ pub fn NewIncident() -> impl IntoView {
             local_error.set(Some(format!("{}: {}", first.field, first.message)));
             return;
         }
-        let category_text = draft.with_untracked(|d| d.category.trim().to_owned());
-        let category = match category_text.as_str() {
-            "" => None,
-            text => match Category::parse(text) {
-                Ok(category) => Some(category),
-                Err(err) => return local_error.set(Some(format!("category: {err}"))),
-            },
+        if let Err(err) = check_alert_time(facts.alerted_at, now()) {
+            return local_error.set(Some(format!("alerted_at: {err}")));
+        }
+        let parts = draft.with_untracked(|d| d.category().and_then(|c| Ok((c, d.labels()?))));
+        let (category, labels) = match parts {
+            Ok(parts) => parts,
+            Err(err) => return local_error.set(Some(format!("{}: {}", err.field, err.message))),
         };
         match Title::parse(&draft.with_untracked(|d| d.title.clone())) {
             Ok(title) => {
@@ -43,7 +63,7 @@ pub fn NewIncident() -> impl IntoView {
                     title,
                     facts,
                     category,
-                    labels: Vec::new(),
+                    labels: labels.as_slice().to_vec(),
                     priority: None,
                     priority_reason: None,
                     owner_group: None,
@@ -56,7 +76,7 @@ pub fn NewIncident() -> impl IntoView {
         <h1>"New incident"</h1>
         <form class="triage" on:submit=on_submit novalidate>
             <div>
-                <TriageForm draft=draft />
+                <TriageForm draft=draft categories=categories />
                 <p>
                     <button id="submit-incident" type="submit" disabled=move || submit.pending().get()>
                         "Record incident"

@@ -51,6 +51,73 @@ fn p0_without_category_is_refused() {
     assert_eq!(store.incident_count(), 0);
 }
 
+/// SPEC T2, T4, K1: several affected customers, each with its enterprise /
+/// partner flag, the alert time and a status-page category are stored as
+/// sent; the enterprise customer's outage gives P1 (the P rules).
+#[test]
+fn customers_alert_time_and_category_are_stored() {
+    let (store, sre) = store_with_sre();
+    let body = br#"{"title":"Logins fail","category":"Web application","facts":{
+        "alerted_at":"2026-11-23T03:05:00Z","impact":{"total_loss_of_access":true},
+        "customers":[{"name":"Globex","enterprise_or_partner":true},{"name":"Initech"}]}}"#;
+    let view = block_on(create_incident(&store, &sre, body, NOW)).unwrap();
+    let stored = block_on(get_incident(&store, &sre, view.id))
+        .unwrap()
+        .incident;
+    assert_eq!(
+        stored.facts.alerted_at,
+        Some(Timestamp::parse("2026-11-23T03:05:00Z").unwrap())
+    );
+    let customers: Vec<(&str, bool)> = stored
+        .facts
+        .customers
+        .iter()
+        .map(|c| (c.name.as_str(), c.enterprise_or_partner))
+        .collect();
+    assert_eq!(customers, [("Globex", true), ("Initech", false)]);
+    assert_eq!(stored.category.as_deref(), Some("Web application"));
+    assert_eq!(stored.priority, Priority::P1);
+    assert_eq!(stored.classification.matched[0].input, "customers[0]");
+}
+
+/// SPEC T2, T4, I4: an alert time more than the allowed skew ahead of the
+/// clock, or a customer without a name, is a 422 naming the field; nothing is stored.
+#[test]
+fn future_alert_times_and_nameless_customers_are_refused() {
+    let (store, sre) = store_with_sre();
+    let skewed = br#"{"title":"x","facts":{"alerted_at":"2026-11-23T03:16:00Z"}}"#;
+    let future = br#"{"title":"x","facts":{"alerted_at":"2026-11-23T03:18:00Z"}}"#;
+    let nameless = br#"{"title":"x","facts":{"customers":[{"name":"Globex"},{"name":" "}]}}"#;
+    for (body, field) in [
+        (&future[..], "facts.alerted_at"),
+        (&nameless[..], "facts.customers[1].name"),
+    ] {
+        let err = block_on(create_incident(&store, &sre, body, NOW)).unwrap_err();
+        assert_eq!(err.status(), 422);
+        assert_eq!(err.body().error.field.as_deref(), Some(field));
+    }
+    assert_eq!(store.incident_count(), 0);
+    assert_eq!(store.audit_count(), 0);
+    block_on(create_incident(&store, &sre, skewed, NOW)).unwrap();
+    assert_eq!(store.incident_count(), 1);
+}
+
+/// SPEC K1, K2: a P2 may go without a category and carry free labels; a
+/// category that is not on the status page is refused, naming the field.
+#[test]
+fn low_priorities_take_labels_and_only_known_categories() {
+    let (store, sre) = store_with_sre();
+    let labelled = br#"{"title":"CPU high on db1","labels":["DBA"," night shift "],"facts":{"measurements":{"not_visible_to_clients":true}}}"#;
+    let view = block_on(create_incident(&store, &sre, labelled, NOW)).unwrap();
+    assert_eq!(view.priority, Priority::P2);
+    assert_eq!(view.category, None);
+    assert_eq!(view.labels, ["dba", "night shift"]);
+    let unknown = br#"{"title":"x","category":"Mainframe"}"#;
+    let err = block_on(create_incident(&store, &sre, unknown, NOW)).unwrap_err();
+    assert_eq!(err.body().error.field.as_deref(), Some("category"));
+    assert_eq!(store.incident_count(), 1);
+}
+
 /// SPEC P6: an SRE may raise but not lower below the rules; management may lower with a reason.
 #[test]
 fn priority_overrides_follow_p6() {
