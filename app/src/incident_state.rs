@@ -16,6 +16,8 @@ pub struct IncidentState {
     pub detail: RwSignal<Option<IncidentDetail>>,
     /// The signed-in user's role, once `/api/me` answered.
     pub role: RwSignal<Option<Role>>,
+    /// The signed-in user's name, once `/api/me` answered (E3: only the submitter confirms).
+    pub reader: RwSignal<Option<String>>,
     /// The last change's error, shown in one place with the field it names.
     pub failure: RwSignal<Option<String>>,
     pub busy: RwSignal<bool>,
@@ -28,6 +30,7 @@ impl IncidentState {
             credentials,
             detail: RwSignal::new(None),
             role: RwSignal::new(None),
+            reader: RwSignal::new(None),
             failure: RwSignal::new(None),
             busy: RwSignal::new(false),
         }

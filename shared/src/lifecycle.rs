@@ -27,13 +27,14 @@
 //!   resolved or closed problem keeps its priority and goes back to
 //!   investigating.
 //! - Closing needs the submitter's confirmation, or the incident commander's
-//!   override with a reason (E3).
+//!   override with a reason (E3); [`check_closing`] says who may give which.
 //!
 //! Priority and category checks for `classify_as_problem` live in
 //! [`crate::priority`] and [`crate::category`]; recording the change in the
 //! timeline (V11) is the caller's job.
 
 use crate::priority::Priority;
+use crate::role::Role;
 use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -357,6 +358,48 @@ pub fn apply_transition(
     Ok(next)
 }
 
+/// Who is closing a resolved incident, as far as E3 cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closer {
+    /// The closer's role.
+    pub role: Role,
+    /// Whether the closer is the person who submitted the incident.
+    pub is_submitter: bool,
+}
+
+/// Why a closing confirmation was refused to this closer (SPEC E3).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClosingRefusal {
+    #[error(
+        "only the original submitter can confirm the case is resolved; \
+         anyone else needs the incident commander's override with a reason"
+    )]
+    NotTheSubmitter,
+    #[error("the {0} role may not close without the submitter's confirmation")]
+    NoOverrideRight(Role),
+}
+
+/// Whether `closer` may close with `confirmation` (SPEC E3): "the submitter
+/// confirmed" only from the submitter; an override only from a role that
+/// [`Role::may_close_without_confirmation`] (its reason is checked by
+/// [`apply_transition`]).
+pub fn check_closing(
+    confirmation: &ClosingConfirmation,
+    closer: Closer,
+) -> Result<(), ClosingRefusal> {
+    match confirmation {
+        ClosingConfirmation::SubmitterConfirmed if !closer.is_submitter => {
+            Err(ClosingRefusal::NotTheSubmitter)
+        }
+        ClosingConfirmation::CommanderOverride { .. }
+            if !closer.role.may_close_without_confirmation() =>
+        {
+            Err(ClosingRefusal::NoOverrideRight(closer.role))
+        }
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -602,6 +645,40 @@ mod tests {
             ),
             Ok(Closed)
         );
+    }
+
+    /// SPEC E3: only the submitter confirms; anyone else needs an override,
+    /// which only the roles that may close without confirmation can give.
+    #[test]
+    fn only_the_submitter_confirms_and_only_commanders_override() {
+        use crate::role::Role;
+        let confirmed = ClosingConfirmation::SubmitterConfirmed;
+        let overridden = ClosingConfirmation::CommanderOverride {
+            reason: "submitter unreachable".into(),
+        };
+        for role in Role::ALL {
+            let submitter = Closer {
+                role,
+                is_submitter: true,
+            };
+            let someone_else = Closer {
+                role,
+                is_submitter: false,
+            };
+            assert_eq!(check_closing(&confirmed, submitter), Ok(()));
+            assert_eq!(
+                check_closing(&confirmed, someone_else),
+                Err(ClosingRefusal::NotTheSubmitter),
+                "{role}"
+            );
+            let expected = if role.may_close_without_confirmation() {
+                Ok(())
+            } else {
+                Err(ClosingRefusal::NoOverrideRight(role))
+            };
+            assert_eq!(check_closing(&overridden, someone_else), expected);
+            assert_eq!(check_closing(&overridden, submitter), expected);
+        }
     }
 
     /// SPEC V11

@@ -10,6 +10,7 @@ mod escalation;
 mod ingest;
 mod public_page;
 mod statuspage_wire;
+mod trust;
 
 use beacon_e2e::browser::ChromeDriver;
 use beacon_e2e::LocalWorker;
@@ -116,6 +117,7 @@ fn main() {
         .chain(statuspage_wire::TESTS.iter())
         .chain(public_page::TESTS.iter())
         .chain(dev_command::TESTS.iter())
+        .chain(trust::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

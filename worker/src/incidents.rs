@@ -17,7 +17,9 @@ use beacon_shared::api::{
 };
 use beacon_shared::category::{check_category, Category, CategoryError, Label, Labels};
 use beacon_shared::clearance::may_see_incident;
-use beacon_shared::lifecycle::{allowed_transitions, apply_transition, IncidentStatus, Transition};
+use beacon_shared::lifecycle::{
+    allowed_transitions, apply_transition, check_closing, Closer, IncidentStatus, Transition,
+};
 use beacon_shared::priority_override::{check_priority_change, OverrideError, PriorityDecision};
 use beacon_shared::timeline::{
     CategoryChanged, Created, Link, OwnerChanged, PriorityChangeKind, PriorityChanged,
@@ -336,15 +338,13 @@ pub async fn transition<S: IncidentStore>(
                 message: e.to_string(),
             }
         })?;
-    if let Transition::Close {
-        confirmation: beacon_shared::lifecycle::ClosingConfirmation::CommanderOverride { .. },
-    } = &request
-    {
-        if !actor.role.may_close_without_confirmation() {
-            return Err(ApiError::Forbidden(
-                "only an incident commander may close without the submitter's confirmation".into(),
-            ));
-        }
+    if let Transition::Close { confirmation } = &request {
+        // User names are unique, so the submitter's name identifies them (E3).
+        let closer = Closer {
+            role: actor.role,
+            is_submitter: record.created_by == actor.name,
+        };
+        check_closing(confirmation, closer).map_err(|e| ApiError::Forbidden(e.to_string()))?;
     }
     let mut state = record.state.clone();
     state.status = status;

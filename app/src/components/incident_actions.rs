@@ -86,13 +86,16 @@ pub fn TransitionActions(state: IncidentState) -> impl IntoView {
                 }.into_any(),
                 TransitionKind::Close => {
                     let commander = role.is_some_and(Role::may_close_without_confirmation);
+                    let submitter = state.reader.get().as_deref() == Some(detail.incident.created_by.as_str());
                     view! {
                         <div class="action">
-                            <button id="action-close" disabled=move || state.busy.get()
-                                on:click=move |_| send_transition(state, TransitionRequest {
-                                    confirmation: Some(ClosingConfirmation::SubmitterConfirmed),
-                                    ..bare(TransitionKind::Close)
-                                })>"Close: submitter confirmed"</button>
+                            <Show when=move || submitter>
+                                <button id="action-close" disabled=move || state.busy.get()
+                                    on:click=move |_| send_transition(state, TransitionRequest {
+                                        confirmation: Some(ClosingConfirmation::SubmitterConfirmed),
+                                        ..bare(TransitionKind::Close)
+                                    })>"Close: I submitted this and confirm it is resolved"</button>
+                            </Show>
                             <Show when=move || commander>
                                 <label>"Or close without confirmation, because"
                                     <input id="close-reason" type="text" prop:value=move || close_reason.get()

@@ -50,6 +50,7 @@ pub fn IncidentPage() -> impl IntoView {
             }
             if let Ok(me) = api::me(&token).await {
                 state.role.set(Some(me.role));
+                state.reader.set(Some(me.name));
             }
             if let Ok(list) = api::categories(&token).await {
                 categories.set(Some(list.categories));

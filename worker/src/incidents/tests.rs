@@ -207,6 +207,64 @@ fn lifecycle_transitions_are_checked_and_recorded() {
     assert!(detail.timeline.windows(2).all(|w| w[0].at <= w[1].at));
 }
 
+/// SPEC E3: only the original submitter closes a resolved incident as "the
+/// submitter confirmed"; another SRE is refused (403, nothing stored) and an
+/// incident commander closes only with a recorded override and its reason.
+#[test]
+fn only_the_submitter_confirms_the_closing() {
+    let (store, submitter) = store_with_sre();
+    let other_sre = actor(&store, "olga", Role::Sre);
+    let commander = actor(&store, "ines", Role::IncidentCommander);
+    let resolved = || {
+        let view = block_on(create_incident(&store, &submitter, P0_EU, NOW)).unwrap();
+        for (step, body) in [
+            (
+                1,
+                &br#"{"action":"classify_as_problem","priority":"P0"}"#[..],
+            ),
+            (2, br#"{"action":"resolve"}"#),
+        ] {
+            block_on(transition(&store, &submitter, view.id, body, later(step))).unwrap();
+        }
+        view.id
+    };
+    let confirmed = br#"{"action":"close","confirmation":{"kind":"submitter_confirmed"}}"#;
+    let close =
+        |who: &Actor, id: i64, body: &[u8]| block_on(transition(&store, who, id, body, later(3)));
+
+    let id = resolved();
+    let audits = store.audit_count();
+    for who in [&other_sre, &commander] {
+        let err = close(who, id, confirmed).unwrap_err();
+        assert_eq!(err.status(), 403, "{}", who.name);
+        assert!(err.body().error.message.contains("submitter"), "{err:?}");
+    }
+    let overridden = br#"{"action":"close","confirmation":{"kind":"commander_override","reason":"submitter on leave"}}"#;
+    assert_eq!(close(&other_sre, id, overridden).unwrap_err().status(), 403);
+    assert_eq!(
+        store.audit_count(),
+        audits,
+        "a refused close stored something"
+    );
+    let still = block_on(get_incident(&store, &submitter, id)).unwrap();
+    assert_eq!(still.incident.status, IncidentStatus::Resolved);
+
+    let by_commander = close(&commander, id, overridden).unwrap();
+    assert_eq!(by_commander.incident.status, IncidentStatus::Closed);
+    let Some(TimelineEvent::StatusChanged(change)) = by_commander.timeline.last().map(|e| &e.event)
+    else {
+        panic!("{:?}", by_commander.timeline.last());
+    };
+    assert!(
+        matches!(&change.transition, Transition::Close { confirmation: beacon_shared::lifecycle::ClosingConfirmation::CommanderOverride { reason } } if reason == "submitter on leave"),
+        "{change:?}"
+    );
+
+    let second = resolved();
+    let by_submitter = close(&submitter, second, confirmed).unwrap();
+    assert_eq!(by_submitter.incident.status, IncidentStatus::Closed);
+}
+
 /// SPEC V10: a transition body's bad field is named, not reported as "body".
 #[test]
 fn transition_errors_name_the_field() {
