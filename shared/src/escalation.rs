@@ -1003,6 +1003,17 @@ impl Sweep<'_> {
     }
 }
 
+/// When the ticket's current episode started, as of `now`: its creation, its
+/// latest upgrade to a paging priority or its latest reopening. A page and
+/// the acknowledgement link it carries belong to one episode (SPEC E1, E3).
+pub fn episode_start(
+    history: &TicketHistory,
+    config: &EscalationConfig,
+    now: Timestamp,
+) -> Timestamp {
+    ticket_state(history, config, now).episode_start
+}
+
 /// What is due for the ticket at `now` and when the next thing falls due
 /// (SPEC E1, E4, M1). Rota targets are resolved at `now`. See the module
 /// documentation for the rules.

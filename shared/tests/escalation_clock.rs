@@ -5,9 +5,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use beacon_shared::escalation::{
-    evaluate_escalation, Action, ActionKind, DeadlineKind, EscalationConfig, EscalationPolicy,
-    EscalationStep, EscalationTarget, Minutes, PageReason, PriorityRules, Recipient, TicketEvent,
-    TicketHistory, TimeLimits,
+    episode_start, evaluate_escalation, Action, ActionKind, DeadlineKind, EscalationConfig,
+    EscalationPolicy, EscalationStep, EscalationTarget, Minutes, PageReason, PriorityRules,
+    Recipient, TicketEvent, TicketHistory, TimeLimits,
 };
 use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::rota::{Rota, RotaRole, Rotas, ShiftLength};
@@ -455,6 +455,45 @@ fn upgrades_and_reopens_start_a_new_episode() {
             (90, "page alice: reopened P0"),
             (95, "page bob: not acknowledged"),
         ]
+    );
+}
+
+/// SPEC E1, E3: the episode a page (and its acknowledgement link) belongs to
+/// starts at creation, moves to an upgrade to a paging priority and to a
+/// reopening, and stays put for a downgrade or an acknowledgement.
+#[test]
+fn the_episode_starts_at_creation_upgrade_and_reopening() {
+    let mut history = TicketHistory::new(TICKET, minute(0), Priority::P1);
+    let config = EscalationConfig::default();
+    let events = [
+        TicketEvent::Acknowledged {
+            at: minute(2),
+            by: name("alice"),
+        },
+        TicketEvent::PriorityChanged {
+            at: minute(20),
+            to: Priority::P0,
+        },
+        TicketEvent::PriorityChanged {
+            at: minute(30),
+            to: Priority::P1,
+        },
+        TicketEvent::StatusChanged {
+            at: minute(60),
+            to: IncidentStatus::Resolved,
+        },
+        TicketEvent::StatusChanged {
+            at: minute(90),
+            to: IncidentStatus::Investigating,
+        },
+    ];
+    for event in events {
+        history.record(event).unwrap();
+    }
+    let episode_at = |m| minute_of(episode_start(&history, &config, minute(m)));
+    assert_eq!(
+        [1, 19, 20, 45, 89, 90, 100].map(episode_at),
+        [0, 0, 20, 20, 20, 90, 90]
     );
 }
 

@@ -29,6 +29,10 @@ pub const TESTS: &[(&str, TestFn)] = &[
         "escalation::security_incidents_reach_only_cleared_readers_in_full",
         security_incidents_reach_only_cleared_readers_in_full,
     ),
+    (
+        "escalation::a_signed_link_works_once_and_only_for_its_episode",
+        a_signed_link_works_once_and_only_for_its_episode,
+    ),
 ];
 
 const MINUTE_MS: i64 = 60_000;
@@ -524,6 +528,112 @@ fn security_incidents_reach_only_cleared_readers_in_full(env: &Env) -> Result<()
     check(
         !html.contains(SECRET) && html.contains(&restricted(p1, "P1")),
         format!("the acknowledgement page shows only the restricted headline: {html}"),
+    )?;
+    Ok(())
+}
+
+/// The path (with query) of the acknowledgement link in a generic page.
+fn ack_path(env: &Env, page: &Received) -> Result<String, Failed> {
+    let body = page.json();
+    let url = body["acknowledge_url"].as_str().ok_or("acknowledge_url")?;
+    Ok(url
+        .strip_prefix(&env.worker.base_url)
+        .ok_or_else(|| format!("the link points at this Beacon: {url}"))?
+        .to_owned())
+}
+
+/// SPEC E1, E3: an acknowledgement link is served `no-store`, works once
+/// (the second click is 409 and writes nothing), and belongs to its
+/// escalation episode: a P1's link clicked after the upgrade to P0
+/// acknowledges nothing and the P0 goes on paging the next IC, while the P0
+/// page's own link acknowledges it.
+fn a_signed_link_works_once_and_only_for_its_episode(env: &Env) -> Result<(), Failed> {
+    let receiver = WebhookReceiver::start()?;
+    rota_and_channels(env, &receiver)?;
+    let once = create(env, "Card payments declined", "P1")?;
+    let raised = create(env, "Image uploads failing", "P1")?;
+    env.worker.run_scheduled(now_ms())?;
+    let page_of = |id: i64| -> Result<Received, Failed> {
+        about(&receiver, id, "/alice")
+            .into_iter()
+            .rfind(|r| r.json()["event"] == "page")
+            .ok_or_else(|| format!("alice's page about #{id}").into())
+    };
+
+    let path = ack_path(env, &page_of(once)?)?;
+    let shown = env.http.get(env.worker.url(&path)).send()?;
+    let cache = shown
+        .headers()
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    check(
+        shown.status() == 200 && cache.contains("no-store") && !cache.contains("public"),
+        format!(
+            "the link's page is not cacheable: {} {cache}",
+            shown.status()
+        ),
+    )?;
+    let first = env.http.post(env.worker.url(&path)).send()?;
+    check(
+        first.status() == 200,
+        format!("first click: {}", first.status()),
+    )?;
+    let entries = timeline_count(env, once, "acknowledged")?;
+    check(entries == 1, format!("one acknowledgement: {entries}"))?;
+    let second = env.http.post(env.worker.url(&path)).send()?;
+    let status = second.status().as_u16();
+    let html = second.text()?;
+    check(
+        status == 409 && html.contains("used already"),
+        format!("the second click is refused: {status} {html}"),
+    )?;
+    check(
+        timeline_count(env, once, "acknowledged")? == 1,
+        "the second click wrote nothing",
+    )?;
+
+    let p1_path = ack_path(env, &page_of(raised)?)?;
+    let (status, body) = send(
+        env,
+        reqwest::Method::PUT,
+        "sre",
+        &format!("/api/incidents/{raised}/priority"),
+        &json!({"priority": "P0"}),
+    )?;
+    check(status == 200, format!("upgrade: {status} {body}"))?;
+    let upgraded_at = now_ms();
+    env.worker.run_scheduled(upgraded_at)?;
+    let p0_page = page_of(raised)?;
+    check(
+        p0_page.json()["incident"]["priority"] == "P0",
+        format!("the P0 pages: {:?}", p0_page.json()),
+    )?;
+    let stale = env.http.post(env.worker.url(&p1_path)).send()?;
+    let status = stale.status().as_u16();
+    let html = stale.text()?;
+    check(
+        status == 409 && html.contains("earlier page"),
+        format!("the P1's link must not acknowledge the P0: {status} {html}"),
+    )?;
+    check(
+        timeline_count(env, raised, "acknowledged")? == 0,
+        "the P1's link wrote nothing",
+    )?;
+    env.worker.run_scheduled(upgraded_at + 20 * MINUTE_MS)?;
+    check(
+        !about(&receiver, raised, "/bob").is_empty(),
+        "the P0 escalates to the next IC",
+    )?;
+    let p0_path = ack_path(env, &p0_page)?;
+    let confirmed = env.http.post(env.worker.url(&p0_path)).send()?;
+    check(
+        confirmed.status() == 200 && timeline_count(env, raised, "acknowledged")? == 1,
+        format!(
+            "the P0 page's own link acknowledges it: {}",
+            confirmed.status()
+        ),
     )?;
     Ok(())
 }

@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::incidents;
 use crate::paging::{
     action_word, notification_body, recipient, retry_after_ms, team_page_body, ticket_history,
-    AckLink, ChannelFormat, ChannelOwner, NotifiedIncident, ACK_LINK_VALID_MS,
+    AckLink, AckLinkError, ChannelFormat, ChannelOwner, NotifiedIncident, ACK_LINK_VALID_MS,
 };
 use crate::request_body::decode_json;
 use crate::stores::{
@@ -24,7 +24,9 @@ use crate::stores::{
 };
 use beacon_shared::api::{EscalationView, IncidentDetail, OnCallList, OnCallView, RotaRequest};
 use beacon_shared::clearance::{clearance, Reader, RestrictedIncident};
-use beacon_shared::escalation::{evaluate_escalation, ActionKind, EscalationConfig, Recipient};
+use beacon_shared::escalation::{
+    episode_start, evaluate_escalation, ActionKind, EscalationConfig, Recipient, TicketHistory,
+};
 use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::role::Role;
 use beacon_shared::rota::{Rota, RotaRole};
@@ -124,20 +126,23 @@ fn notified_record(record: &IncidentRecord, base_url: &str) -> NotifiedIncident 
     }
 }
 
+fn history_of(ticket: &OpenTicket) -> TicketHistory {
+    ticket_history(
+        ticket.id,
+        ticket.created_at,
+        ticket.priority,
+        &ticket.timeline,
+        ticket.sent.iter().cloned(),
+    )
+}
+
 fn evaluation_of(
     ticket: &OpenTicket,
     config: &EscalationConfig,
     rotas: &beacon_shared::rota::Rotas,
     at: Timestamp,
 ) -> beacon_shared::escalation::Evaluation {
-    let history = ticket_history(
-        ticket.id,
-        ticket.created_at,
-        ticket.priority,
-        &ticket.timeline,
-        ticket.sent.iter().cloned(),
-    );
-    evaluate_escalation(&history, config, rotas, at)
+    evaluate_escalation(&history_of(ticket), config, rotas, at)
 }
 
 /// The team's time limits and policies (SPEC E4: configurable), or the defaults.
@@ -183,6 +188,7 @@ where
             }
         };
         let evaluation = evaluation_of(&ticket, &config, &rotas, run.at);
+        let episode = episode_start(&history_of(&ticket), &config, run.at);
         let incident = notified_ticket(&ticket, run.base_url);
         for action in &evaluation.actions {
             let to = recipient(action);
@@ -194,6 +200,7 @@ where
                 let link = AckLink {
                     incident: ticket.id,
                     by,
+                    episode,
                     expires: Timestamp::from_unix_millis(run.now.unix_millis() + ACK_LINK_VALID_MS),
                 };
                 format!("{}/ack/{}?{}", run.base_url, ticket.id, link.query(&key))
@@ -386,18 +393,10 @@ fn nothing_to_acknowledge(id: i64, status: IncidentStatus) -> ApiError {
 /// a response meanwhile, `Err` with the status it has now.
 async fn record_acknowledgement<S: IncidentStore + EscalationStore>(
     store: &S,
-    id: i64,
-    now: Timestamp,
-    actor: &Actor,
-    acknowledgement: Acknowledgement,
+    record: AcknowledgementRecord<'_>,
     seen: IncidentStatus,
 ) -> Result<Result<(), IncidentStatus>, StoreError> {
-    let record = AcknowledgementRecord {
-        incident: id,
-        at: now,
-        actor,
-        acknowledgement,
-    };
+    let id = record.incident;
     if store.record_acknowledgement(&record).await? {
         return Ok(Ok(()));
     }
@@ -428,7 +427,14 @@ pub async fn acknowledge<S: IncidentStore + EscalationStore>(
         by: actor.name.clone(),
         via: AcknowledgedVia::Api,
     };
-    record_acknowledgement(store, id, now, actor, acknowledgement, status)
+    let record = AcknowledgementRecord {
+        incident: id,
+        at: now,
+        actor,
+        acknowledgement,
+        link_key: None,
+    };
+    record_acknowledgement(store, record, status)
         .await?
         .map_err(|status| nothing_to_acknowledge(id, status))?;
     incidents::get_incident(store, actor, id).await
@@ -481,35 +487,34 @@ impl AckPage {
     }
 }
 
-/// `GET /ack/{id}?by&exp&sig` shows what the link acknowledges, with a button;
-/// `POST` (the button) records it, only while the incident awaits a response.
-/// A GET never changes anything, so chat link previews cannot acknowledge a
-/// page by themselves. The page shows a Security incident's title only if
-/// the linked person has clearance (SPEC K3).
+/// `GET /ack/{id}?by&ep&exp&sig` shows what the link acknowledges, with a
+/// button; `POST` (the button) records it, only while the incident awaits a
+/// response (SPEC E1, E3). A link works once, until it expires, and only for
+/// the escalation episode whose page carried it: a P1's link cannot silence
+/// the pages of a later P0 episode. Nothing is written before the signature is
+/// valid (a missing link key is not created here). A GET never changes
+/// anything, so chat link previews cannot acknowledge a page by themselves.
+/// The page shows a Security incident's title only if the linked person has
+/// clearance (SPEC K3).
 pub async fn ack_link<S>(
     store: &S,
     request: AckLinkRequest,
     id: i64,
     query: &str,
     now: Timestamp,
-    link_key_candidate: &str,
 ) -> Result<AckPage, ApiError>
 where
     S: IncidentStore + EscalationStore + SettingsStore + UserStore,
 {
-    let key = store
-        .setting_or_init(Setting::AckLinkKey, link_key_candidate)
-        .await?;
+    let refused =
+        |error: AckLinkError| AckPage::new(403, "Link not accepted", &error.to_string(), None);
+    // Without a key no link was ever signed; reading it writes nothing.
+    let Some(key) = store.setting(Setting::AckLinkKey).await? else {
+        return Ok(refused(AckLinkError::BadSignature));
+    };
     let link = match AckLink::verify(id, query, &key, now) {
         Ok(link) => link,
-        Err(error) => {
-            return Ok(AckPage::new(
-                403,
-                "Link not accepted",
-                &error.to_string(),
-                None,
-            ))
-        }
+        Err(error) => return Ok(refused(error)),
     };
     let record = store
         .get_incident(id)
@@ -527,13 +532,13 @@ where
         }
         .headline()
     };
+    let refusal_code = match request {
+        AckLinkRequest::Show => 200,
+        AckLinkRequest::Confirm => 409,
+    };
     let nothing_done = |status: IncidentStatus| {
-        let code = match request {
-            AckLinkRequest::Show => 200,
-            AckLinkRequest::Confirm => 409,
-        };
         AckPage::new(
-            code,
+            refusal_code,
             "Nothing to acknowledge",
             &format!("Incident #{id} is {status} already; nothing was done."),
             None,
@@ -541,6 +546,25 @@ where
     };
     if !state.status.awaits_response() {
         return Ok(nothing_done(state.status));
+    }
+    let ticket = store.open_tickets(Some(id)).await?.into_iter().next();
+    let current_episode = match ticket {
+        Some(ticket) => {
+            let config = load_config(store).await?;
+            Some(episode_start(&history_of(&ticket?), &config, now))
+        }
+        None => None,
+    };
+    if current_episode != Some(link.episode) {
+        return Ok(AckPage::new(
+            refusal_code,
+            "This link belongs to an earlier page",
+            &format!(
+                "{what} was upgraded or reopened since this link was sent, and paged again; \
+                 acknowledge from the newest page or in Beacon. Nothing was done."
+            ),
+            None,
+        ));
     }
     match request {
         AckLinkRequest::Show => Ok(AckPage::new(
@@ -558,13 +582,27 @@ where
                 name: format!("{} (signed link)", link.by),
                 role: Role::Viewer,
             };
-            let acknowledgement = Acknowledgement {
-                by: link.by.to_string(),
-                via: AcknowledgedVia::SignedLink,
+            let record = AcknowledgementRecord {
+                incident: id,
+                at: now,
+                actor: &actor,
+                acknowledgement: Acknowledgement {
+                    by: link.by.to_string(),
+                    via: AcknowledgedVia::SignedLink,
+                },
+                link_key: Some(link.one_time_key()),
             };
-            let recorded =
-                record_acknowledgement(store, id, now, &actor, acknowledgement, state.status)
-                    .await?;
+            let recorded = match record_acknowledgement(store, record, state.status).await {
+                Err(StoreError::UniqueViolation(_)) => {
+                    return Ok(AckPage::new(
+                        409,
+                        "Link already used",
+                        "This acknowledgement link was used already; each link works once. Nothing was done.",
+                        None,
+                    ))
+                }
+                other => other?,
+            };
             if let Err(status) = recorded {
                 return Ok(nothing_done(status));
             }

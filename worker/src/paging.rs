@@ -350,11 +350,14 @@ pub enum AckLinkError {
     BadSignature,
 }
 
-/// A signed "acknowledge incident `incident` as `by`" link, valid until `expires`.
+/// A signed "acknowledge incident `incident` as `by`" link, valid until
+/// `expires`, once, and only for the escalation episode whose page carried it
+/// (`episode`, its start: see [`beacon_shared::escalation::episode_start`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AckLink {
     pub incident: i64,
     pub by: Name,
+    pub episode: Timestamp,
     pub expires: Timestamp,
 }
 
@@ -364,9 +367,10 @@ impl AckLink {
             Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes keys of any length");
         mac.update(
             format!(
-                "ack.{}.{}.{}",
+                "ack.{}.{}.{}.{}",
                 self.incident,
                 self.by,
+                self.episode.unix_millis(),
                 self.expires.unix_millis()
             )
             .as_bytes(),
@@ -374,10 +378,11 @@ impl AckLink {
         mac
     }
 
-    /// The query string of the link: `by=..&exp=..&sig=..`.
+    /// The query string of the link: `by=..&ep=..&exp=..&sig=..`.
     pub fn query(&self, key: &str) -> String {
         form_urlencoded::Serializer::new(String::new())
             .append_pair("by", self.by.as_str())
+            .append_pair("ep", &self.episode.unix_millis().to_string())
             .append_pair("exp", &self.expires.unix_millis().to_string())
             .append_pair("sig", &hex::encode(self.mac(key).finalize().into_bytes()))
             .finish()
@@ -398,16 +403,21 @@ impl AckLink {
         let by = param("by")
             .and_then(|b| Name::parse(&b).ok())
             .ok_or(AckLinkError::Incomplete)?;
-        let expires = param("exp")
-            .and_then(|e| e.parse::<i64>().ok())
-            .map(Timestamp::from_unix_millis)
-            .ok_or(AckLinkError::Incomplete)?;
+        let millis = |name: &str| {
+            param(name)
+                .and_then(|e| e.parse::<i64>().ok())
+                .map(Timestamp::from_unix_millis)
+                .ok_or(AckLinkError::Incomplete)
+        };
+        let episode = millis("ep")?;
+        let expires = millis("exp")?;
         let signature = param("sig")
             .and_then(|s| hex::decode(s).ok())
             .ok_or(AckLinkError::Incomplete)?;
         let link = AckLink {
             incident,
             by,
+            episode,
             expires,
         };
         link.mac(key)
@@ -417,6 +427,17 @@ impl AckLink {
             return Err(AckLinkError::Expired);
         }
         Ok(link)
+    }
+
+    /// The key claimed when the link is used, so that it works once.
+    pub fn one_time_key(&self) -> IdempotencyKey {
+        IdempotencyKey::from_stored(format!(
+            "incident/{}/ack-link/{}/{}/{}",
+            self.incident,
+            self.episode.unix_millis(),
+            self.expires.unix_millis(),
+            self.by
+        ))
     }
 }
 
@@ -629,14 +650,16 @@ mod tests {
         );
     }
 
-    /// SPEC E3: the acknowledgement link is bound to the incident, the person
-    /// and its expiry; any change or a late click is refused.
+    /// SPEC E1, E3: the acknowledgement link is bound to the incident, the
+    /// person, the escalation episode and its expiry; any change or a late
+    /// click is refused, and each link has its own one-time key.
     #[test]
     fn ack_links_are_signed_and_expire() {
         let key = "link-key";
         let link = AckLink {
             incident: 7,
             by: Name::parse("ic-alice").unwrap(),
+            episode: at(0),
             expires: at(60),
         };
         let query = link.query(key);
@@ -661,5 +684,26 @@ mod tests {
             AckLink::verify(7, "by=ic-alice", key, at(1)),
             Err(AckLinkError::Incomplete)
         );
+        let later_episode = format!("ep={}", at(20).unix_millis());
+        let moved = query.replace(&format!("ep={}", at(0).unix_millis()), &later_episode);
+        assert_ne!(moved, query);
+        assert_eq!(
+            AckLink::verify(7, &moved, key, at(21)),
+            Err(AckLinkError::BadSignature)
+        );
+        let without_episode: String = query
+            .split('&')
+            .filter(|pair| !pair.starts_with("ep="))
+            .collect::<Vec<_>>()
+            .join("&");
+        assert_eq!(
+            AckLink::verify(7, &without_episode, key, at(1)),
+            Err(AckLinkError::Incomplete)
+        );
+        let next = AckLink {
+            episode: at(20),
+            ..link.clone()
+        };
+        assert_ne!(link.one_time_key(), next.one_time_key());
     }
 }

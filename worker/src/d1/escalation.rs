@@ -431,7 +431,16 @@ impl EscalationStore for D1Store {
             None,
             Some(&event.body_json()),
         )?;
-        batch_first_changed_one(&self.db, vec![entry, audit]).await
+        let mut statements = vec![entry, audit];
+        if let Some(key) = &acknowledgement.link_key {
+            // The primary key refuses a second use of the link, and with it the batch.
+            statements.push(self.statement(
+                "INSERT INTO escalation_actions (key, incident_id, due_at, sent_at, sweep, action) \
+                 VALUES (?1, ?2, ?3, ?3, 'ack-link', '{}')",
+                &[text(key.as_str()), num(id), num(acknowledgement.at.unix_millis())],
+            )?);
+        }
+        batch_first_changed_one(&self.db, statements).await
     }
 
     async fn pull_in_team(&self, pull_in: &TeamPullIn<'_>) -> Result<(), StoreError> {

@@ -143,15 +143,7 @@ impl Team {
 
     /// The signed link's page for `request` on incident `id`, `minutes` after `NOW`.
     fn link_page(&self, request: AckLinkRequest, id: i64, query: &str, minutes: i64) -> AckPage {
-        block_on(ack_link(
-            &self.store,
-            request,
-            id,
-            query,
-            later(minutes),
-            "k",
-        ))
-        .unwrap()
+        block_on(ack_link(&self.store, request, id, query, later(minutes))).unwrap()
     }
 
     fn view(&self, id: i64, minutes: i64) -> EscalationView {
@@ -349,6 +341,93 @@ fn a_changed_link_is_refused() {
     assert!(shown.html.contains(&format!("Acknowledge incident #{id}?")));
     assert!(shown.html.contains("Checkout 502s") && shown.html.contains("ic-alice"));
     assert_eq!(team.store.audit_count(), audits, "showing changes nothing");
+}
+
+/// SPEC E3: an acknowledgement link works once: the second click is 409,
+/// says so, and writes nothing.
+#[test]
+fn a_link_works_once() {
+    let (team, _, id) = checkout_p1();
+    team.sweep(0);
+    let query = link_query(&team.to("ic-alice")[0]);
+    let first = team.link_page(AckLinkRequest::Confirm, id, &query, 1);
+    assert_eq!(first.status, 200, "{}", first.html);
+    assert_eq!(
+        team.view(id, 2).acknowledged_by.as_deref(),
+        Some("ic-alice")
+    );
+    let audits = team.store.audit_count();
+    let entries = block_on(team.store.timeline(id)).unwrap().len();
+    let second = team.link_page(AckLinkRequest::Confirm, id, &query, 2);
+    assert_eq!(second.status, 409);
+    assert!(second.html.contains("used already"), "{}", second.html);
+    assert!(!second.html.contains("Escalation stops"), "{}", second.html);
+    assert_eq!(team.store.audit_count(), audits);
+    assert_eq!(block_on(team.store.timeline(id)).unwrap().len(), entries);
+}
+
+/// SPEC E1, E3: a link is bound to its escalation episode. The P1's link,
+/// clicked after the incident was raised to P0, acknowledges nothing (409,
+/// nothing written) and the P0's pages go on; the P0 page's own link works.
+#[test]
+fn a_p1_link_does_not_stop_a_later_p0_episode() {
+    let (team, sre, id) = checkout_p1();
+    team.sweep(0);
+    let p1_link = link_query(&team.to("ic-alice")[0]);
+    block_on(change_priority(
+        &team.store,
+        &sre,
+        id,
+        br#"{"priority":"P0"}"#,
+        later(5),
+    ))
+    .unwrap();
+    team.sweep(6);
+    let pages = team.to("ic-alice");
+    assert_eq!(pages.len(), 2, "the P0 pages again");
+    let audits = team.store.audit_count();
+    let shown = team.link_page(AckLinkRequest::Show, id, &p1_link, 7);
+    assert!(!shown.html.contains("<form"), "{}", shown.html);
+    let old = team.link_page(AckLinkRequest::Confirm, id, &p1_link, 7);
+    assert_eq!(old.status, 409);
+    assert!(old.html.contains("earlier page"), "{}", old.html);
+    assert_eq!(team.store.audit_count(), audits);
+    assert_eq!(team.view(id, 8).acknowledged_by, None);
+    team.sweep(21);
+    assert_eq!(
+        team.paged_ids("ic-bob"),
+        [id],
+        "the P0 escalates to the next IC"
+    );
+
+    let p0_link = link_query(&pages[1]);
+    let page = team.link_page(AckLinkRequest::Confirm, id, &p0_link, 22);
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert_eq!(
+        team.view(id, 23).acknowledged_by.as_deref(),
+        Some("ic-alice")
+    );
+}
+
+/// SPEC E3, I4: a link checked before any was signed writes nothing, not
+/// even the signing key.
+#[test]
+fn an_unsigned_link_writes_nothing() {
+    let (team, _, id) = checkout_p1();
+    let audits = team.store.audit_count();
+    let forged = format!(
+        "by=ic-alice&ep={}&exp={}&sig=00",
+        NOW.unix_millis(),
+        later(60).unix_millis()
+    );
+    for request in [AckLinkRequest::Show, AckLinkRequest::Confirm] {
+        assert_eq!(team.link_page(request, id, &forged, 1).status, 403);
+    }
+    assert_eq!(
+        block_on(team.store.setting(Setting::AckLinkKey)).unwrap(),
+        None
+    );
+    assert_eq!(team.store.audit_count(), audits);
 }
 
 /// SPEC E3 (defect: a resolved incident's acknowledgement answered 200 with

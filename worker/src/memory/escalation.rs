@@ -300,6 +300,13 @@ impl EscalationStore for MemoryStore {
         let Some(updated_at) = self.last_change(id, |s| s.awaits_response()) else {
             return Ok(false);
         };
+        if let Some(key) = &acknowledgement.link_key {
+            let mut tables = self.escalation.borrow_mut();
+            if tables.actions.iter().any(|(k, _)| k == key) {
+                return Err(StoreError::UniqueViolation("escalation_actions.key".into()));
+            }
+            tables.actions.push((key.clone(), id));
+        }
         let ack = &acknowledgement.acknowledgement;
         self.push_timeline(
             id,

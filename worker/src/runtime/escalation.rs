@@ -2,7 +2,7 @@
 //! POSTs with fetch, fresh randomness, and the acknowledgement link's
 //! response. Everything that decides is in [`crate::escalation`].
 
-use super::{html_response, incident_id, now, public_url, test_mode, D1Store};
+use super::{html_response, incident_id, no_store, now, public_url, test_mode, D1Store};
 use crate::error::ApiError;
 use crate::escalation::{self, AckLinkRequest, NotificationSender, SweepRun};
 use crate::stores::StoreError;
@@ -78,7 +78,7 @@ pub(super) async fn scheduled(env: &Env, scheduled_at: Timestamp) {
     }
 }
 
-/// `GET|POST /ack/{id}?by&exp&sig`: the signed acknowledgement link's page.
+/// `GET|POST /ack/{id}?by&ep&exp&sig`: the signed acknowledgement link's page.
 pub(super) async fn ack_link(
     store: &D1Store,
     method: &Method,
@@ -89,14 +89,9 @@ pub(super) async fn ack_link(
         Method::Post => AckLinkRequest::Confirm,
         _ => AckLinkRequest::Show,
     };
-    let page = escalation::ack_link(
-        store,
-        request,
-        incident_id(raw_id)?,
-        query,
-        now(),
-        &random_hex()?,
-    )
-    .await?;
-    Ok(html_response(page.html)?.with_status(page.status))
+    let page = escalation::ack_link(store, request, incident_id(raw_id)?, query, now()).await?;
+    // A personal, single-use page: never kept by a cache.
+    Ok(html_response(page.html)?
+        .with_headers(no_store()?)
+        .with_status(page.status))
 }

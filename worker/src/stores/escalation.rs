@@ -126,6 +126,9 @@ pub struct AcknowledgementRecord<'a> {
     pub at: Timestamp,
     pub actor: &'a Actor,
     pub acknowledgement: Acknowledgement,
+    /// A signed link's one-time key, claimed in the same write: a key claimed
+    /// before refuses the whole write ([`StoreError::UniqueViolation`]).
+    pub link_key: Option<IdempotencyKey>,
 }
 
 /// A team pulled into an incident (SPEC E5): its action key, timeline entry,
@@ -170,6 +173,7 @@ pub trait EscalationStore {
     /// Writes the acknowledgement's timeline entry and audit record, only
     /// while the incident awaits a response
     /// ([`IncidentStatus::awaits_response`]); `false` (nothing written) otherwise.
+    /// A used link key is a [`StoreError::UniqueViolation`] (nothing written).
     async fn record_acknowledgement(
         &self,
         acknowledgement: &AcknowledgementRecord<'_>,
