@@ -280,6 +280,9 @@ pub struct NewUser {
 pub struct NewToken {
     #[serde(default)]
     pub label: Option<Name>,
+    /// Days until it expires: 1 to 365, 90 when absent (see [`crate::access`]).
+    #[serde(default)]
+    pub expires_in_days: Option<u32>,
 }
 
 /// A freshly created token: the only time it is shown.
@@ -287,6 +290,36 @@ pub struct NewToken {
 pub struct TokenCreated {
     pub user_id: i64,
     pub token: String,
+    pub expires_at: Timestamp,
+}
+
+/// A token as the admin sees it: never the token itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenView {
+    pub id: i64,
+    pub label: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    /// When it last opened the API (recorded at most once a minute).
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+    pub status: crate::access::TokenStatus,
+}
+
+/// A person with their tokens, for `GET /api/users` (admin only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonView {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub disabled_at: Option<Timestamp>,
+    pub tokens: Vec<TokenView>,
+}
+
+/// `GET /api/users`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeopleList {
+    pub people: Vec<PersonView>,
 }
 
 /// A user as the API returns it.

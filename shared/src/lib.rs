@@ -17,6 +17,7 @@ macro_rules! display_as_str {
     };
 }
 
+pub mod access;
 pub mod alert;
 pub mod api;
 pub mod category;

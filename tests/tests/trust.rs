@@ -1,14 +1,20 @@
 //! Trust: who may do what, links that cannot be replayed, bodies that cannot
 //! outgrow their limit, and the headers every page carries.
 
-use crate::{check, get, post, Env, TestFn};
+use crate::{check, get, json_of, post, Env, TestFn};
 use libtest_mimic::Failed;
 use serde_json::json;
 
-pub const TESTS: &[(&str, TestFn)] = &[(
-    "trust::only_the_submitter_confirms_the_closing",
-    only_the_submitter_confirms_the_closing,
-)];
+pub const TESTS: &[(&str, TestFn)] = &[
+    (
+        "trust::only_the_submitter_confirms_the_closing",
+        only_the_submitter_confirms_the_closing,
+    ),
+    (
+        "trust::revoked_expired_and_disabled_access_stops_at_once",
+        revoked_expired_and_disabled_access_stops_at_once,
+    ),
+];
 
 /// How many rows `table` holds.
 fn row_count(env: &Env, table: &str) -> Result<u64, Failed> {
@@ -96,5 +102,175 @@ fn only_the_submitter_confirms_the_closing(env: &Env) -> Result<(), Failed> {
         let (status, body) = post(env, "sre", &path, &step)?;
         check(status == 200, format!("{step}: {status} {body}"))?;
     }
+    Ok(())
+}
+
+/// `GET /api/me` with `token`: its status.
+fn me_with(env: &Env, token: &str) -> Result<u16, Failed> {
+    Ok(env
+        .http
+        .get(env.worker.url("/api/me"))
+        .bearer_auth(token)
+        .send()?
+        .status()
+        .as_u16())
+}
+
+/// SPEC I3: an admin issues tokens (90 days by default), lists them with
+/// their last use and never the token, revokes one and disables a person;
+/// each stops the token at the next request and is audited. An expired
+/// token is refused. Only admins may; a refusal stores nothing.
+fn revoked_expired_and_disabled_access_stops_at_once(env: &Env) -> Result<(), Failed> {
+    let (status, person) = post(
+        env,
+        "admin",
+        "/api/users",
+        &json!({"name": "temp-contractor", "role": "sre"}),
+    )?;
+    check(status == 201, format!("create user: {status} {person}"))?;
+    let user = person["id"].as_i64().ok_or("id")?;
+    let issue = |label: &str| -> Result<(String, serde_json::Value), Failed> {
+        let (status, body) = post(
+            env,
+            "admin",
+            &format!("/api/users/{user}/tokens"),
+            &json!({"label": label}),
+        )?;
+        check(status == 201, format!("issue: {status} {body}"))?;
+        Ok((body["token"].as_str().ok_or("token")?.to_owned(), body))
+    };
+    let (laptop, issued) = issue("laptop")?;
+    let (phone, _) = issue("phone")?;
+    let (old, _) = issue("old")?;
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(issued["expires_at"].as_str().ok_or("expires_at")?)?;
+    let days = (expires.timestamp()
+        - (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_secs() as i64))
+        / 86_400;
+    check(
+        (89..=90).contains(&days),
+        format!("90 days by default: {issued}"),
+    )?;
+    for token in [&laptop, &phone, &old] {
+        check(me_with(env, token)? == 200, "a fresh token works")?;
+    }
+
+    let (status, list) = get(env, "admin", "/api/users")?;
+    check(status == 200, format!("list: {status}"))?;
+    check(
+        !list.to_string().contains(&laptop),
+        "the list never shows a token",
+    )?;
+    let tokens = list["people"]
+        .as_array()
+        .ok_or("people")?
+        .iter()
+        .find(|p| p["id"] == user)
+        .ok_or("the new person is listed")?["tokens"]
+        .clone();
+    let token_id = |label: &str| -> Result<i64, Failed> {
+        tokens
+            .as_array()
+            .and_then(|t| t.iter().find(|t| t["label"] == label))
+            .and_then(|t| t["id"].as_i64())
+            .ok_or_else(|| format!("token {label} in {tokens}").into())
+    };
+    check(
+        tokens.as_array().is_some_and(|t| {
+            t.iter()
+                .all(|t| t["last_used_at"].is_string() && t["status"] == "active")
+        }),
+        format!("each token's last use is listed: {tokens}"),
+    )?;
+
+    let audits = row_count(env, "audit_log")?;
+    let (status, _) = get(env, "incident_commander", "/api/users")?;
+    check(status == 403, format!("only admins list people: {status}"))?;
+    for path in [
+        format!("/api/tokens/{}/revoke", token_id("laptop")?),
+        format!("/api/users/{user}/disable"),
+    ] {
+        let (status, body) = post(env, "management", &path, &json!({}))?;
+        check(
+            status == 403,
+            format!("{path} by management: {status} {body}"),
+        )?;
+    }
+    check(
+        row_count(env, "audit_log")? == audits,
+        "refusals store nothing",
+    )?;
+
+    let (status, body) = post(
+        env,
+        "admin",
+        &format!("/api/tokens/{}/revoke", token_id("laptop")?),
+        &json!({}),
+    )?;
+    check(status == 200, format!("revoke: {status} {body}"))?;
+    check(
+        me_with(env, &laptop)? == 401,
+        "a revoked token stops at once",
+    )?;
+    check(
+        me_with(env, &phone)? == 200,
+        "the person's other tokens still work",
+    )?;
+
+    env.worker
+        .query(&format!(
+            "UPDATE api_tokens SET expires_at = 1000 WHERE id = {}",
+            token_id("old")?
+        ))
+        .map_err(|e| e.to_string())?;
+    check(me_with(env, &old)? == 401, "an expired token is refused")?;
+
+    let (status, body) = post(
+        env,
+        "admin",
+        &format!("/api/users/{user}/disable"),
+        &json!({}),
+    )?;
+    check(status == 200, format!("disable: {status} {body}"))?;
+    check(
+        me_with(env, &phone)? == 401,
+        "a disabled person's tokens all stop at once",
+    )?;
+    let write = env
+        .http
+        .post(env.worker.url("/api/incidents"))
+        .bearer_auth(&phone)
+        .json(&json!({"title": "should not be stored"}))
+        .send()?;
+    let (status, _) = json_of(write)?;
+    check(
+        status == 401,
+        format!("a disabled person cannot write: {status}"),
+    )?;
+
+    let (_, log) = get(env, "admin", "/api/audit")?;
+    let actions: Vec<String> = log["entries"]
+        .as_array()
+        .ok_or("entries")?
+        .iter()
+        .take(2)
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["action"].as_str().unwrap_or(""),
+                e["subject"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    check(
+        actions
+            == [
+                format!("user.disable user/{user}"),
+                format!("token.revoke token/{}", token_id("laptop")?),
+            ],
+        format!("both changes are audited: {actions:?}"),
+    )?;
     Ok(())
 }

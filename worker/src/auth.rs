@@ -4,6 +4,7 @@ use crate::error::ApiError;
 use crate::stores::UserStore;
 use beacon_shared::api::UserView;
 use beacon_shared::role::Role;
+use beacon_shared::Timestamp;
 use sha2::{Digest, Sha256};
 
 /// The authenticated user behind a request.
@@ -40,17 +41,31 @@ pub fn bearer_token(header: Option<&str>) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// Resolves the `Authorization` header to an actor, or 401.
+/// How often a token's last use is written: at most once a minute.
+const LAST_USE_PRECISION_MS: i64 = 60_000;
+
+/// Resolves the `Authorization` header to an actor at `now`, or 401: an
+/// unknown, revoked or expired token, or one of a disabled user
+/// ([`beacon_shared::access::TokenFacts::opens`]). The token is read from the store on every
+/// request, so a revocation or a disabled user takes effect at once.
 pub async fn authenticate<S: UserStore>(
     store: &S,
     authorization: Option<&str>,
+    now: Timestamp,
 ) -> Result<Actor, ApiError> {
     let token = bearer_token(authorization).ok_or(ApiError::Unauthorized)?;
-    store
-        .actor_for_token_hash(&hash_token(token))
-        .await
-        .map_err(ApiError::from)?
-        .ok_or(ApiError::Unauthorized)
+    let holder = store
+        .token_holder(&hash_token(token))
+        .await?
+        .filter(|holder| holder.facts.opens(now))
+        .ok_or(ApiError::Unauthorized)?;
+    let stale = holder.last_used_at.is_none_or(|last| {
+        now.unix_millis().saturating_sub(last.unix_millis()) >= LAST_USE_PRECISION_MS
+    });
+    if stale {
+        store.record_token_use(holder.token_id, now).await?;
+    }
+    Ok(holder.actor)
 }
 
 /// `Forbidden` ("the {role} role may not {what}") unless the actor's role `may`.

@@ -238,7 +238,8 @@ where
             store,
             admin,
             user.id,
-            &bytes(&json!({"label": "demo (cargo xtask dev)"})),
+            // Issued with the backdated history, so given the longest lifetime.
+            &bytes(&json!({"label": "demo (cargo xtask dev)", "expires_in_days": 365})),
             start,
             format!("bkn_{}", next_fresh(fresh)?),
         )

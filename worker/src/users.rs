@@ -3,9 +3,11 @@
 use crate::auth::{hash_token, Actor};
 use crate::error::ApiError;
 use crate::request_body::decode_json;
-use crate::stores::{NewTokenRecord, NewUserRecord, StoreError, UserStore};
+use crate::stores::{AccessChange, NewTokenRecord, NewUserRecord, StoreError, UserStore};
+use beacon_shared::access::{token_expiry, TokenFacts};
 use beacon_shared::api::{
-    AuditEntryView, AuditLog, Health, NewToken, NewUser, TokenCreated, UserView,
+    AuditEntryView, AuditLog, Health, NewToken, NewUser, PeopleList, PersonView, TokenCreated,
+    TokenView, UserView,
 };
 use beacon_shared::category::Category;
 use beacon_shared::clearance::may_see_incident;
@@ -78,10 +80,15 @@ pub async fn create_token<S: UserStore>(
 ) -> Result<TokenCreated, ApiError> {
     require_admin(actor)?;
     let request: NewToken = if body.is_empty() {
-        NewToken { label: None }
+        NewToken {
+            label: None,
+            expires_in_days: None,
+        }
     } else {
         decode_json(body)?
     };
+    let expires_at = token_expiry(now, request.expires_in_days)
+        .map_err(|e| ApiError::invalid("expires_in_days", e.to_string()))?;
     store
         .get_user(user_id)
         .await?
@@ -92,6 +99,7 @@ pub async fn create_token<S: UserStore>(
             user_id,
             token_hash: &hash_token(&fresh_token),
             label: &label,
+            expires_at,
             at: now,
             actor,
         })
@@ -99,7 +107,100 @@ pub async fn create_token<S: UserStore>(
     Ok(TokenCreated {
         user_id,
         token: fresh_token,
+        expires_at,
     })
+}
+
+/// `GET /api/users` (admin): every person, disabled or not, with their
+/// tokens' labels, expiry, last use and status at `now`; never a token.
+pub async fn people<S: UserStore>(
+    store: &S,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<PeopleList, ApiError> {
+    require_admin(actor)?;
+    let (people, tokens) = store.people().await?;
+    let people = people
+        .into_iter()
+        .map(|person| PersonView {
+            id: person.user.id,
+            tokens: tokens
+                .iter()
+                .filter(|t| t.user_id == person.user.id)
+                .map(|t| TokenView {
+                    id: t.id,
+                    label: t.label.clone(),
+                    created_at: t.created_at,
+                    expires_at: t.expires_at,
+                    last_used_at: t.last_used_at,
+                    revoked_at: t.revoked_at,
+                    status: TokenFacts {
+                        revoked_at: t.revoked_at,
+                        expires_at: t.expires_at,
+                        user_disabled_at: person.disabled_at,
+                    }
+                    .status(now),
+                })
+                .collect(),
+            name: person.user.name,
+            role: person.user.role,
+            disabled_at: person.disabled_at,
+        })
+        .collect();
+    Ok(PeopleList { people })
+}
+
+/// `POST /api/tokens/{id}/revoke` (admin): the token stops working at the
+/// next request (no cache holds tokens). 404 for an unknown or already
+/// revoked token; audited.
+pub async fn revoke_token<S: UserStore>(
+    store: &S,
+    actor: &Actor,
+    token_id: i64,
+    now: Timestamp,
+) -> Result<PeopleList, ApiError> {
+    require_admin(actor)?;
+    let change = AccessChange {
+        id: token_id,
+        at: now,
+        actor,
+    };
+    if !store.revoke_token(&change).await? {
+        return Err(ApiError::NotFound {
+            what: "unrevoked token",
+        });
+    }
+    people(store, actor, now).await
+}
+
+/// `POST /api/users/{id}/disable` (admin): every token of the person stops
+/// working at the next request. An admin cannot disable themselves (409), so
+/// someone is always left to undo a mistake; 404 for an unknown or already
+/// disabled user; audited.
+pub async fn disable_user<S: UserStore>(
+    store: &S,
+    actor: &Actor,
+    user_id: i64,
+    now: Timestamp,
+) -> Result<PeopleList, ApiError> {
+    require_admin(actor)?;
+    if user_id == actor.user_id {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: "you cannot disable yourself; ask another admin".into(),
+        });
+    }
+    let change = AccessChange {
+        id: user_id,
+        at: now,
+        actor,
+    };
+    if !store.disable_user(&change).await? {
+        return Err(ApiError::NotFound {
+            what: "enabled user",
+        });
+    }
+    people(store, actor, now).await
 }
 
 /// `GET /api/audit`: read-only, for management, security and admins. There is
@@ -150,7 +251,7 @@ mod tests {
 
     fn actor(store: &MemoryStore, name: &str, role: Role) -> Actor {
         let token = store.add_user(name, role);
-        block_on(authenticate(store, Some(&format!("Bearer {token}")))).unwrap()
+        block_on(authenticate(store, Some(&format!("Bearer {token}")), NOW)).unwrap()
     }
 
     /// SPEC I3: only admins create people and tokens; a token works once made.
@@ -178,11 +279,190 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(created.token, "bkn_fresh");
-        let signed_in = block_on(authenticate(&store, Some("Bearer bkn_fresh"))).unwrap();
+        let signed_in = block_on(authenticate(&store, Some("Bearer bkn_fresh"), NOW)).unwrap();
         assert_eq!(signed_in.name, "ic-alice");
         let missing =
             block_on(create_token(&store, &admin, 999, b"", NOW, "bkn_x".into())).unwrap_err();
         assert_eq!(missing.status(), 404);
+    }
+
+    fn later(minutes: i64) -> Timestamp {
+        Timestamp::from_unix_millis(NOW.unix_millis() + minutes * 60_000)
+    }
+
+    fn signs_in(store: &MemoryStore, token: &str, at: Timestamp) -> Result<Actor, ApiError> {
+        block_on(authenticate(store, Some(&format!("Bearer {token}")), at))
+    }
+
+    /// SPEC I3: tokens expire after 90 days unless the admin chooses 1 to
+    /// 365; a bad lifetime is refused with the field named, storing nothing.
+    #[test]
+    fn tokens_expire() {
+        let store = MemoryStore::default();
+        let admin = actor(&store, "root", Role::Admin);
+        let sam = actor(&store, "sam", Role::Sre);
+        let issue = |body: &[u8], token: &str| {
+            block_on(create_token(
+                &store,
+                &admin,
+                sam.user_id,
+                body,
+                NOW,
+                token.into(),
+            ))
+        };
+        let default = issue(b"", "bkn_default").unwrap();
+        assert_eq!(default.expires_at, later(90 * 24 * 60));
+        let day = issue(br#"{"expires_in_days":1}"#, "bkn_day").unwrap();
+        assert_eq!(day.expires_at, later(24 * 60));
+        assert!(signs_in(&store, "bkn_day", later(24 * 60 - 1)).is_ok());
+        assert_eq!(
+            signs_in(&store, "bkn_day", later(24 * 60))
+                .unwrap_err()
+                .status(),
+            401
+        );
+        let audits = store.audit_count();
+        let err = issue(br#"{"expires_in_days":400}"#, "bkn_long").unwrap_err();
+        assert_eq!(err.status(), 422);
+        assert_eq!(err.body().error.field.as_deref(), Some("expires_in_days"));
+        assert_eq!(store.audit_count(), audits);
+        assert_eq!(signs_in(&store, "bkn_long", NOW).unwrap_err().status(), 401);
+    }
+
+    /// SPEC I3: an admin lists people and tokens (with last use, never the
+    /// token), revokes a token and disables a person; each takes effect on
+    /// the very next request and is audited. Others may not; refusals and
+    /// repeats store nothing.
+    #[test]
+    fn admins_revoke_tokens_and_disable_people() {
+        let store = MemoryStore::default();
+        let admin = actor(&store, "root", Role::Admin);
+        let sam = actor(&store, "sam", Role::Sre);
+        let issue = |token: &str| {
+            block_on(create_token(
+                &store,
+                &admin,
+                sam.user_id,
+                br#"{"label":"laptop"}"#,
+                NOW,
+                token.into(),
+            ))
+            .unwrap()
+        };
+        issue("bkn_one");
+        issue("bkn_two");
+        signs_in(&store, "bkn_one", later(1)).unwrap();
+        signs_in(&store, "bkn_one", later(1)).unwrap();
+        let list = block_on(people(&store, &admin, later(2))).unwrap();
+        let sams = list.people.iter().find(|p| p.name == "sam").unwrap();
+        let one = sams
+            .tokens
+            .iter()
+            .find(|t| t.label == "laptop")
+            .unwrap()
+            .clone();
+        assert_eq!(one.last_used_at, Some(later(1)));
+        assert_eq!(one.status, beacon_shared::access::TokenStatus::Active);
+        let listed = serde_json::to_string(&list).unwrap();
+        assert!(!listed.contains("bkn_one") && !listed.contains(&hash_token("bkn_one")));
+
+        let audits = store.audit_count();
+        assert_eq!(
+            block_on(people(&store, &sam, NOW)).unwrap_err().status(),
+            403
+        );
+        assert_eq!(
+            block_on(revoke_token(&store, &sam, one.id, NOW))
+                .unwrap_err()
+                .status(),
+            403
+        );
+        assert_eq!(
+            block_on(disable_user(&store, &sam, admin.user_id, NOW))
+                .unwrap_err()
+                .status(),
+            403
+        );
+        assert_eq!(
+            block_on(disable_user(&store, &admin, admin.user_id, NOW))
+                .unwrap_err()
+                .status(),
+            409
+        );
+        assert_eq!(
+            block_on(revoke_token(&store, &admin, 999, NOW))
+                .unwrap_err()
+                .status(),
+            404
+        );
+        assert_eq!(store.audit_count(), audits, "refusals store nothing");
+
+        let after = block_on(revoke_token(&store, &admin, one.id, later(3))).unwrap();
+        let revoked = after
+            .people
+            .iter()
+            .flat_map(|p| &p.tokens)
+            .find(|t| t.id == one.id)
+            .unwrap();
+        assert_eq!(revoked.status, beacon_shared::access::TokenStatus::Revoked);
+        assert_eq!(
+            signs_in(&store, "bkn_one", later(3)).unwrap_err().status(),
+            401
+        );
+        assert!(signs_in(&store, "bkn_two", later(3)).is_ok());
+        assert_eq!(
+            block_on(revoke_token(&store, &admin, one.id, later(4)))
+                .unwrap_err()
+                .status(),
+            404
+        );
+        assert_eq!(store.audit_count(), audits + 1);
+
+        block_on(disable_user(&store, &admin, sam.user_id, later(5))).unwrap();
+        for token in ["bkn_two", "test-token-sam-2"] {
+            assert_eq!(
+                signs_in(&store, token, later(5)).unwrap_err().status(),
+                401,
+                "{token}"
+            );
+        }
+        assert_eq!(
+            block_on(disable_user(&store, &admin, sam.user_id, later(6)))
+                .unwrap_err()
+                .status(),
+            404
+        );
+        let log = block_on(audit_log(&store, &admin)).unwrap();
+        let actions: Vec<(&str, &str)> = log
+            .entries
+            .iter()
+            .take(2)
+            .map(|e| (e.action.as_str(), e.subject.as_str()))
+            .collect();
+        assert_eq!(
+            actions,
+            [("user.disable", "user/2"), ("token.revoke", "token/3")]
+        );
+    }
+
+    /// SPEC I3: the last use is written at most once a minute, so reading
+    /// does not turn every request into a write.
+    #[test]
+    fn last_use_is_recorded_once_a_minute() {
+        let store = MemoryStore::default();
+        let token = store.add_user("sam", Role::Sre);
+        let last_use = || block_on(store.people()).unwrap().1[0].last_used_at;
+        signs_in(&store, &token, NOW).unwrap();
+        signs_in(
+            &store,
+            &token,
+            Timestamp::from_unix_millis(NOW.unix_millis() + 59_999),
+        )
+        .unwrap();
+        assert_eq!(last_use(), Some(NOW));
+        signs_in(&store, &token, later(1)).unwrap();
+        assert_eq!(last_use(), Some(later(1)));
     }
 
     #[test]

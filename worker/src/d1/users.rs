@@ -1,8 +1,12 @@
 //! [`UserStore`] on D1: `users`, `api_tokens` and the append-only `audit_log`.
 
-use super::{first_returned, num, parse_err, text, D1Store};
+use super::{batch_first_changed_one, first_returned, num, parse_err, text, D1Store};
 use crate::auth::Actor;
-use crate::stores::{NewTokenRecord, NewUserRecord, StoreError, UserStore};
+use crate::stores::{
+    AccessChange, NewTokenRecord, NewUserRecord, PersonRecord, StoreError, TokenHolder,
+    TokenRecord, UserStore,
+};
+use beacon_shared::access::TokenFacts;
 use beacon_shared::api::{AuditEntryView, UserView};
 use beacon_shared::role::Role;
 use beacon_shared::Timestamp;
@@ -37,6 +41,41 @@ impl TryFrom<UserRow> for UserView {
     }
 }
 
+#[derive(Deserialize)]
+struct HolderRow {
+    id: f64,
+    name: String,
+    role: String,
+    token_id: f64,
+    revoked_at: Option<f64>,
+    expires_at: Option<f64>,
+    last_used_at: Option<f64>,
+    disabled_at: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct PersonRow {
+    id: f64,
+    name: String,
+    role: String,
+    disabled_at: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct TokenRow {
+    id: f64,
+    user_id: f64,
+    label: String,
+    created_at: f64,
+    expires_at: Option<f64>,
+    last_used_at: Option<f64>,
+    revoked_at: Option<f64>,
+}
+
+fn time(ms: Option<f64>) -> Option<Timestamp> {
+    ms.map(|ms| Timestamp::from_unix_millis(ms as i64))
+}
+
 impl UserStore for D1Store {
     async fn ping(&self) -> bool {
         self.db
@@ -46,16 +85,115 @@ impl UserStore for D1Store {
             .is_ok()
     }
 
-    async fn actor_for_token_hash(&self, token_hash: &str) -> Result<Option<Actor>, StoreError> {
-        let row = self
-            .first::<UserRow>(
-                "SELECT u.id, u.name, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id \
-                 WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
+    async fn token_holder(&self, token_hash: &str) -> Result<Option<TokenHolder>, StoreError> {
+        let Some(row) = self
+            .first::<HolderRow>(
+                "SELECT u.id, u.name, u.role, u.disabled_at, t.id AS token_id, t.revoked_at, \
+                 t.expires_at, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_hash = ?1",
                 &[text(token_hash)],
             )
-            .await?;
-        let user = row.map(UserView::try_from).transpose()?;
-        Ok(user.map(Actor::from))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let user = UserView::try_from(UserRow {
+            id: row.id,
+            name: row.name,
+            role: row.role,
+        })?;
+        Ok(Some(TokenHolder {
+            actor: Actor::from(user),
+            token_id: row.token_id as i64,
+            facts: TokenFacts {
+                revoked_at: time(row.revoked_at),
+                expires_at: time(row.expires_at),
+                user_disabled_at: time(row.disabled_at),
+            },
+            last_used_at: time(row.last_used_at),
+        }))
+    }
+
+    async fn record_token_use(&self, token_id: i64, at: Timestamp) -> Result<(), StoreError> {
+        let update = self.statement(
+            "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1",
+            &[num(token_id), num(at.unix_millis())],
+        )?;
+        self.write_batch(vec![update]).await
+    }
+
+    async fn people(&self) -> Result<(Vec<PersonRecord>, Vec<TokenRecord>), StoreError> {
+        let people = self
+            .all::<PersonRow>(
+                "SELECT id, name, role, disabled_at FROM users ORDER BY id",
+                &[],
+            )
+            .await?
+            .into_iter()
+            .map(|r| {
+                Ok(PersonRecord {
+                    user: UserView::try_from(UserRow {
+                        id: r.id,
+                        name: r.name,
+                        role: r.role,
+                    })?,
+                    disabled_at: time(r.disabled_at),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let tokens = self
+            .all::<TokenRow>(
+                "SELECT id, user_id, label, created_at, expires_at, last_used_at, revoked_at \
+                 FROM api_tokens ORDER BY id",
+                &[],
+            )
+            .await?
+            .into_iter()
+            .map(|r| TokenRecord {
+                id: r.id as i64,
+                user_id: r.user_id as i64,
+                label: r.label,
+                created_at: Timestamp::from_unix_millis(r.created_at as i64),
+                expires_at: time(r.expires_at),
+                last_used_at: time(r.last_used_at),
+                revoked_at: time(r.revoked_at),
+            })
+            .collect();
+        Ok((people, tokens))
+    }
+
+    async fn revoke_token(&self, change: &AccessChange<'_>) -> Result<bool, StoreError> {
+        let update = self.statement(
+            "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            &[num(change.id), num(change.at.unix_millis())],
+        )?;
+        let after = serde_json::json!({ "revoked": true });
+        let audit = self.audit_statement(
+            change.at,
+            change.actor,
+            "token.revoke",
+            &format!("token/{}", change.id),
+            None,
+            Some(&after),
+        )?;
+        batch_first_changed_one(&self.db, vec![update, audit]).await
+    }
+
+    async fn disable_user(&self, change: &AccessChange<'_>) -> Result<bool, StoreError> {
+        let update = self.statement(
+            "UPDATE users SET disabled_at = ?2 WHERE id = ?1 AND disabled_at IS NULL",
+            &[num(change.id), num(change.at.unix_millis())],
+        )?;
+        let after = serde_json::json!({ "disabled": true });
+        let audit = self.audit_statement(
+            change.at,
+            change.actor,
+            "user.disable",
+            &format!("user/{}", change.id),
+            None,
+            Some(&after),
+        )?;
+        batch_first_changed_one(&self.db, vec![update, audit]).await
     }
 
     async fn create_user(&self, user: &NewUserRecord<'_>) -> Result<UserView, StoreError> {
@@ -103,12 +241,14 @@ impl UserStore for D1Store {
 
     async fn create_token(&self, token: &NewTokenRecord<'_>) -> Result<(), StoreError> {
         let insert = self.statement(
-            "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO api_tokens (user_id, token_hash, label, created_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
             &[
                 num(token.user_id),
                 text(token.token_hash),
                 text(token.label),
                 num(token.at.unix_millis()),
+                num(token.expires_at.unix_millis()),
             ],
         )?;
         let audit = self.audit_record_statement(token.at, token.actor, &token.audit_record())?;

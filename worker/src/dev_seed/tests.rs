@@ -15,7 +15,7 @@ const INBOX: &str = "http://127.0.0.1:8787/dev/inbox";
 
 fn admin(store: &MemoryStore) -> Actor {
     let token = store.add_user("admin", Role::Admin);
-    block_on(authenticate(store, Some(&format!("Bearer {token}")))).unwrap()
+    block_on(authenticate(store, Some(&format!("Bearer {token}")), NOW)).unwrap()
 }
 
 fn seed(store: &MemoryStore, actor: &Actor) -> Result<DemoTeam, ApiError> {
@@ -69,6 +69,7 @@ fn the_demo_team_has_one_person_per_role_on_call_with_inbox_channels() {
         let actor = block_on(authenticate(
             &store,
             Some(&format!("Bearer {}", person.token)),
+            NOW,
         ))
         .unwrap();
         assert_eq!(

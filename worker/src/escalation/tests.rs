@@ -18,7 +18,7 @@ fn later(minutes: i64) -> Timestamp {
 
 fn actor(store: &MemoryStore, name: &str, role: Role) -> Actor {
     let token = store.add_user(name, role);
-    block_on(authenticate(store, Some(&format!("Bearer {token}")))).unwrap()
+    block_on(authenticate(store, Some(&format!("Bearer {token}")), NOW)).unwrap()
 }
 
 /// Records every POST; fails them all while `failing` is set.

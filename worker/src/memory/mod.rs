@@ -12,7 +12,7 @@ mod users;
 
 use crate::auth::{hash_token, Actor};
 use crate::stores::{
-    InboxMessage, IncidentRecord, Integration, NewAuditRecord, Setting, StoreError,
+    InboxMessage, IncidentRecord, Integration, NewAuditRecord, Setting, StoreError, TokenRecord,
 };
 use beacon_shared::api::{AuditEntryView, TimelineEntryView, UserView};
 use beacon_shared::category::Category;
@@ -30,7 +30,10 @@ type RivalWrite = Box<dyn FnOnce(&MemoryStore)>;
 /// alerts, escalation and the status page.
 pub struct MemoryStore {
     pub(super) users: RefCell<Vec<UserView>>,
-    pub(super) tokens: RefCell<Vec<(String, i64)>>,
+    /// Each token with its hash.
+    pub(super) tokens: RefCell<Vec<(String, TokenRecord)>>,
+    /// Disabled users and when they were disabled.
+    pub(super) disabled_users: RefCell<HashMap<i64, Timestamp>>,
     pub(super) incidents: RefCell<Vec<IncidentRecord>>,
     pub(super) timeline: RefCell<Vec<(i64, TimelineEntryView)>>,
     pub(super) audit: RefCell<Vec<AuditEntryView>>,
@@ -61,6 +64,7 @@ impl Default for MemoryStore {
         Self {
             users: RefCell::default(),
             tokens: RefCell::default(),
+            disabled_users: RefCell::default(),
             incidents: RefCell::default(),
             timeline: RefCell::default(),
             audit: RefCell::default(),
@@ -90,7 +94,17 @@ impl MemoryStore {
             role,
         });
         let token = format!("test-token-{name}-{id}");
-        self.tokens.borrow_mut().push((hash_token(&token), id));
+        let mut tokens = self.tokens.borrow_mut();
+        let record = TokenRecord {
+            id: tokens.len() as i64 + 1,
+            user_id: id,
+            label: String::new(),
+            created_at: Timestamp::from_unix_millis(0),
+            expires_at: None,
+            last_used_at: None,
+            revoked_at: None,
+        };
+        tokens.push((hash_token(&token), record));
         token
     }
 

@@ -2,30 +2,117 @@
 
 use super::MemoryStore;
 use crate::auth::Actor;
-use crate::stores::{NewTokenRecord, NewUserRecord, StoreError, UserStore};
+use crate::stores::{
+    AccessChange, NewTokenRecord, NewUserRecord, PersonRecord, StoreError, TokenHolder,
+    TokenRecord, UserStore,
+};
+use beacon_shared::access::TokenFacts;
 use beacon_shared::api::{AuditEntryView, UserView};
 use beacon_shared::role::Role;
+use beacon_shared::Timestamp;
 
 impl UserStore for MemoryStore {
     async fn ping(&self) -> bool {
         !self.failing.get()
     }
 
-    async fn actor_for_token_hash(&self, token_hash: &str) -> Result<Option<Actor>, StoreError> {
+    async fn token_holder(&self, token_hash: &str) -> Result<Option<TokenHolder>, StoreError> {
         self.check()?;
-        let user_id = self
+        let tokens = self.tokens.borrow();
+        let Some((_, token)) = tokens.iter().find(|(h, _)| h == token_hash) else {
+            return Ok(None);
+        };
+        let users = self.users.borrow();
+        let Some(user) = users.iter().find(|u| u.id == token.user_id) else {
+            return Ok(None);
+        };
+        Ok(Some(TokenHolder {
+            actor: Actor::from(user.clone()),
+            token_id: token.id,
+            facts: TokenFacts {
+                revoked_at: token.revoked_at,
+                expires_at: token.expires_at,
+                user_disabled_at: self.disabled_users.borrow().get(&user.id).copied(),
+            },
+            last_used_at: token.last_used_at,
+        }))
+    }
+
+    async fn record_token_use(&self, token_id: i64, at: Timestamp) -> Result<(), StoreError> {
+        self.check()?;
+        if let Some((_, token)) = self
+            .tokens
+            .borrow_mut()
+            .iter_mut()
+            .find(|(_, t)| t.id == token_id)
+        {
+            token.last_used_at = Some(at);
+        }
+        Ok(())
+    }
+
+    async fn people(&self) -> Result<(Vec<PersonRecord>, Vec<TokenRecord>), StoreError> {
+        self.check()?;
+        let disabled = self.disabled_users.borrow();
+        let people = self
+            .users
+            .borrow()
+            .iter()
+            .map(|user| PersonRecord {
+                user: user.clone(),
+                disabled_at: disabled.get(&user.id).copied(),
+            })
+            .collect();
+        let tokens = self
             .tokens
             .borrow()
             .iter()
-            .find(|(h, _)| h == token_hash)
-            .map(|(_, id)| *id);
-        Ok(user_id.and_then(|id| {
-            self.users
-                .borrow()
-                .iter()
-                .find(|u| u.id == id)
-                .map(|u| Actor::from(u.clone()))
-        }))
+            .map(|(_, t)| t.clone())
+            .collect();
+        Ok((people, tokens))
+    }
+
+    async fn revoke_token(&self, change: &AccessChange<'_>) -> Result<bool, StoreError> {
+        self.check()?;
+        {
+            let mut tokens = self.tokens.borrow_mut();
+            let Some((_, token)) = tokens
+                .iter_mut()
+                .find(|(_, t)| t.id == change.id && t.revoked_at.is_none())
+            else {
+                return Ok(false);
+            };
+            token.revoked_at = Some(change.at);
+        }
+        self.push_audit(
+            change.at,
+            change.actor,
+            "token.revoke",
+            format!("token/{}", change.id),
+            None,
+            Some(serde_json::json!({ "revoked": true })),
+        );
+        Ok(true)
+    }
+
+    async fn disable_user(&self, change: &AccessChange<'_>) -> Result<bool, StoreError> {
+        self.check()?;
+        let exists = self.users.borrow().iter().any(|u| u.id == change.id);
+        if !exists || self.disabled_users.borrow().contains_key(&change.id) {
+            return Ok(false);
+        }
+        self.disabled_users
+            .borrow_mut()
+            .insert(change.id, change.at);
+        self.push_audit(
+            change.at,
+            change.actor,
+            "user.disable",
+            format!("user/{}", change.id),
+            None,
+            Some(serde_json::json!({ "disabled": true })),
+        );
+        Ok(true)
     }
 
     async fn create_user(&self, user: &NewUserRecord<'_>) -> Result<UserView, StoreError> {
@@ -69,9 +156,21 @@ impl UserStore for MemoryStore {
 
     async fn create_token(&self, token: &NewTokenRecord<'_>) -> Result<(), StoreError> {
         self.check()?;
-        self.tokens
-            .borrow_mut()
-            .push((token.token_hash.to_owned(), token.user_id));
+        let mut tokens = self.tokens.borrow_mut();
+        if tokens.iter().any(|(h, _)| h == token.token_hash) {
+            return Err(StoreError::UniqueViolation("api_tokens.token_hash".into()));
+        }
+        let record = TokenRecord {
+            id: tokens.len() as i64 + 1,
+            user_id: token.user_id,
+            label: token.label.to_owned(),
+            created_at: token.at,
+            expires_at: Some(token.expires_at),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        tokens.push((token.token_hash.to_owned(), record));
+        drop(tokens);
         self.push_audit_record(token.at, token.actor, &token.audit_record());
         Ok(())
     }

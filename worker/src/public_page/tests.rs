@@ -18,7 +18,7 @@ fn later(minutes: i64) -> Timestamp {
 
 fn publisher(store: &MemoryStore) -> Actor {
     let token = store.add_user("casey", Role::CustomerSupport);
-    block_on(authenticate(store, Some(&format!("Bearer {token}")))).unwrap()
+    block_on(authenticate(store, Some(&format!("Bearer {token}")), NOW)).unwrap()
 }
 
 /// A page with the API component, in a major outage since `later(10)`, and

@@ -179,6 +179,19 @@ async fn api(
                 users::create_token(store, &actor, id, &body, now(), fresh_token()?).await?;
             json_ok(&created, 201)
         }
+        (Method::Get, ["users"]) => json_ok(&users::people(store, &actor, now()).await?, 200),
+        (Method::Post, ["users", id, "disable"]) => {
+            let id = id
+                .parse::<i64>()
+                .map_err(|_| ApiError::NotFound { what: "user" })?;
+            json_ok(&users::disable_user(store, &actor, id, now()).await?, 200)
+        }
+        (Method::Post, ["tokens", id, "revoke"]) => {
+            let id = id
+                .parse::<i64>()
+                .map_err(|_| ApiError::NotFound { what: "token" })?;
+            json_ok(&users::revoke_token(store, &actor, id, now()).await?, 200)
+        }
         (Method::Get, ["audit"]) => json_ok(&users::audit_log(store, &actor).await?, 200),
         (Method::Post, ["dev", "seed"]) if development_mode(env) => {
             let base_url = public_url(env);
@@ -411,7 +424,7 @@ async fn read_body_allow_empty(req: &mut Request) -> Result<Vec<u8>, ApiError> {
 
 async fn authorize(req: &Request, store: &D1Store) -> Result<Actor, ApiError> {
     let header = req.headers().get("authorization").ok().flatten();
-    authenticate(store, header.as_deref()).await
+    authenticate(store, header.as_deref(), now()).await
 }
 
 async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {

@@ -51,7 +51,12 @@ impl Desk {
 
     fn actor(&self, role: Role) -> Actor {
         let token = self.store.add_user(role.as_str(), role);
-        block_on(authenticate(&self.store, Some(&format!("Bearer {token}")))).unwrap()
+        block_on(authenticate(
+            &self.store,
+            Some(&format!("Bearer {token}")),
+            NOW,
+        ))
+        .unwrap()
     }
 
     fn ids(&self) -> impl Iterator<Item = String> + '_ {

@@ -29,7 +29,9 @@ pub use status_page::{
     ComponentReplacement, PageAudit, PageContents, Publication, RecordedStatus, Revised, Revision,
     StatusLog, StatusPageStore, StoredPublicIncident, TicketNote,
 };
-pub use users::{NewTokenRecord, NewUserRecord, UserStore};
+pub use users::{
+    AccessChange, NewTokenRecord, NewUserRecord, PersonRecord, TokenHolder, TokenRecord, UserStore,
+};
 
 use crate::error::ApiError;
 

@@ -2,6 +2,7 @@
 
 use super::{NewAuditRecord, StoreError};
 use crate::auth::Actor;
+use beacon_shared::access::TokenFacts;
 use beacon_shared::api::{AuditEntryView, UserView};
 use beacon_shared::role::Role;
 use beacon_shared::triage::Name;
@@ -22,6 +23,44 @@ pub struct NewTokenRecord<'a> {
     pub user_id: i64,
     pub token_hash: &'a str,
     pub label: &'a str,
+    pub expires_at: Timestamp,
+    pub at: Timestamp,
+    pub actor: &'a Actor,
+}
+
+/// A stored token, as the admin's list shows it (never its hash).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRecord {
+    pub id: i64,
+    pub user_id: i64,
+    pub label: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A stored user with the time they were disabled, if they were.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonRecord {
+    pub user: UserView,
+    pub disabled_at: Option<Timestamp>,
+}
+
+/// The holder of a presented token and what decides whether it still opens
+/// the API ([`TokenFacts::opens`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenHolder {
+    pub actor: Actor,
+    pub token_id: i64,
+    pub facts: TokenFacts,
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// A token revoked or a user disabled (`id`) by `actor` at `at`, audited.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessChange<'a> {
+    pub id: i64,
     pub at: Timestamp,
     pub actor: &'a Actor,
 }
@@ -43,8 +82,20 @@ impl NewTokenRecord<'_> {
 pub trait UserStore {
     /// Whether the backing database answers.
     async fn ping(&self) -> bool;
-    /// The active user whose token hashes to `token_hash`.
-    async fn actor_for_token_hash(&self, token_hash: &str) -> Result<Option<Actor>, StoreError>;
+    /// The user whose token hashes to `token_hash`, with the token's facts
+    /// (revoked, expired, user disabled), read fresh on every request: no
+    /// cache can outlive a revocation.
+    async fn token_holder(&self, token_hash: &str) -> Result<Option<TokenHolder>, StoreError>;
+    /// Records that token `token_id` opened the API at `at`.
+    async fn record_token_use(&self, token_id: i64, at: Timestamp) -> Result<(), StoreError>;
+    /// Every user and every token, by id.
+    async fn people(&self) -> Result<(Vec<PersonRecord>, Vec<TokenRecord>), StoreError>;
+    /// Revokes an unrevoked token, with its audit record; `false` (nothing
+    /// written) when no unrevoked token has that id.
+    async fn revoke_token(&self, change: &AccessChange<'_>) -> Result<bool, StoreError>;
+    /// Disables an enabled user, with its audit record; `false` (nothing
+    /// written) when no enabled user has that id.
+    async fn disable_user(&self, change: &AccessChange<'_>) -> Result<bool, StoreError>;
     /// Creates a user (with its audit record).
     async fn create_user(&self, user: &NewUserRecord<'_>) -> Result<UserView, StoreError>;
     async fn get_user(&self, id: i64) -> Result<Option<UserView>, StoreError>;
