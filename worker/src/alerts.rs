@@ -118,7 +118,7 @@ async fn visible_alert<S: AlertStore>(
         .get_alert(id)
         .await?
         .filter(|alert| may_see_incident(actor.role, alert.category()))
-        .ok_or(ApiError::NotFound { what: "alert" })
+        .ok_or(ApiError::NOT_VISIBLE)
 }
 
 /// `POST /api/alerts/{id}/{open|discard|attach}`: the alert queue's actions on

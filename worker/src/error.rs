@@ -38,6 +38,13 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The one answer for an incident or alert that does not exist or that
+    /// the reader may not see (K3): the same 404 body whichever it is, so the
+    /// answer never tells whether a hidden alert or incident exists.
+    pub const NOT_VISIBLE: ApiError = ApiError::NotFound {
+        what: "incident or alert",
+    };
+
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         ApiError::InvalidField {
             field: field.into(),

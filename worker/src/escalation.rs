@@ -516,10 +516,7 @@ where
         Ok(link) => link,
         Err(error) => return Ok(refused(error)),
     };
-    let record = store
-        .get_incident(id)
-        .await?
-        .ok_or(ApiError::NotFound { what: "incident" })?;
+    let record = store.get_incident(id).await?.ok_or(ApiError::NOT_VISIBLE)?;
     let reader = person_reader(store, link.by.as_str()).await?;
     let state = &record.state;
     let what = if clearance(reader, state.category.as_ref()).is_full() {
@@ -651,10 +648,7 @@ pub async fn pull_in_team<S: IncidentStore + EscalationStore>(
             message: format!("incident {id} is {}", detail.incident.status),
         });
     }
-    let record = store
-        .get_incident(id)
-        .await?
-        .ok_or(ApiError::NotFound { what: "incident" })?;
+    let record = store.get_incident(id).await?.ok_or(ApiError::NOT_VISIBLE)?;
     let team = request.team.to_string();
     let owner = ChannelOwner::Team(team.clone());
     let channels: Vec<ChannelRecord> = store

@@ -60,14 +60,11 @@ async fn visible_incident<S: IncidentStore>(
     actor: &Actor,
     id: i64,
 ) -> Result<IncidentRecord, ApiError> {
-    let record = store
-        .get_incident(id)
-        .await?
-        .ok_or(ApiError::NotFound { what: "incident" })?;
+    let record = store.get_incident(id).await?.ok_or(ApiError::NOT_VISIBLE)?;
     if may_see_incident(actor.role, record.state.category.as_ref()) {
         Ok(record)
     } else {
-        Err(ApiError::NotFound { what: "incident" })
+        Err(ApiError::NOT_VISIBLE)
     }
 }
 
@@ -177,10 +174,7 @@ pub async fn create_incident<S: IncidentStore>(
         timeline,
     };
     let id = store.insert_incident(&record).await?;
-    let stored = store
-        .get_incident(id)
-        .await?
-        .ok_or(ApiError::NotFound { what: "incident" })?;
+    let stored = store.get_incident(id).await?.ok_or(ApiError::NOT_VISIBLE)?;
     Ok(stored.to_view())
 }
 

@@ -53,8 +53,9 @@ impl SignedRequest {
         let seconds: i64 = timestamp
             .parse()
             .map_err(|_| SignatureError::BadTimestamp)?;
-        let age_seconds = now.unix_millis().div_euclid(1000) - seconds;
-        if age_seconds.abs() > REPLAY_WINDOW_SECONDS {
+        // Saturating: a timestamp near i64::MIN or i64::MAX cannot overflow.
+        let age_seconds = now.unix_millis().div_euclid(1000).saturating_sub(seconds);
+        if age_seconds.unsigned_abs() > REPLAY_WINDOW_SECONDS.unsigned_abs() {
             return Err(SignatureError::OutsideWindow { age_seconds });
         }
         let signature = signature
@@ -151,6 +152,28 @@ mod tests {
                 Err(SignatureError::OutsideWindow { age_seconds: age })
             );
         }
+    }
+
+    /// SPEC I4: timestamps at the ends of i64 are refused as outside the
+    /// window, never overflowing (the subtraction and its absolute value).
+    #[test]
+    fn extreme_timestamps_do_not_overflow() {
+        for (ts, age) in [
+            (i64::MIN, i64::MAX),
+            (i64::MIN + 1, i64::MAX),
+            (i64::MAX, 1_795_000_000 - i64::MAX),
+        ] {
+            assert_eq!(
+                request(ts, &sign(KEY, &ts.to_string(), BODY)),
+                Err(SignatureError::OutsideWindow { age_seconds: age }),
+                "{ts}"
+            );
+        }
+        let at_the_end = Timestamp::from_unix_millis(i64::MAX);
+        assert!(matches!(
+            SignedRequest::from_headers(Some(&i64::MIN.to_string()), Some("v1=00"), at_the_end),
+            Err(SignatureError::OutsideWindow { .. })
+        ));
     }
 
     #[test]

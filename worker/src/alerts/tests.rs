@@ -810,10 +810,11 @@ fn security_alert(store: &MemoryStore, key: &str) -> [(i64, i64); 3] {
     alerts
 }
 
-/// SPEC K3: an SRE without clearance gets for an alert of a Security incident
-/// exactly the answer for an alert that does not exist, whatever the action
-/// (the read by id, `AlertStore::get_alert`), and nothing changes in either
-/// incident; cleared readers still act on it.
+/// SPEC K3, I4: an SRE without clearance gets for an alert of a Security
+/// incident exactly the answer for an alert that does not exist, whatever the
+/// action (the read by id, `AlertStore::get_alert`), and the same body as for
+/// the hidden incident itself; nothing changes in either incident; cleared
+/// readers still act on it.
 #[test]
 fn alerts_of_security_incidents_are_not_found_without_clearance() {
     let (store, key) = store_with_pagerduty();
@@ -829,7 +830,18 @@ fn alerts_of_security_incidents_are_not_found_without_clearance() {
         store.audit_count(),
     );
     let missing = action(&store, &sre, 999_999, "open", json!({}), later(2)).unwrap_err();
-    assert_eq!(missing, ApiError::NotFound { what: "alert" });
+    assert_eq!(missing, ApiError::NOT_VISIBLE);
+    // The hidden incident itself answers with the same body as the hidden alert.
+    let hidden_incident = block_on(crate::incidents::get_incident(
+        &store,
+        &sre,
+        secret_incident,
+    ))
+    .unwrap_err();
+    assert_eq!(
+        (hidden_incident.status(), hidden_incident.body()),
+        (missing.status(), missing.body())
+    );
     for (what, body) in [
         ("attach", json!({ "incident_id": visible_incident })),
         ("open", json!({})),

@@ -106,8 +106,7 @@ async fn route(
 }
 
 fn incident_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>()
-        .map_err(|_| ApiError::NotFound { what: "incident" })
+    raw.parse::<i64>().map_err(|_| ApiError::NOT_VISIBLE)
 }
 
 /// The authenticated JSON API under `/api/`.
@@ -342,9 +341,7 @@ async fn api(
             json_ok(&alerts::list_alerts(store, &actor, query).await?, 200)
         }
         (Method::Post, ["alerts", id, action]) => {
-            let id = id
-                .parse::<i64>()
-                .map_err(|_| ApiError::NotFound { what: "alert" })?;
+            let id = id.parse::<i64>().map_err(|_| ApiError::NOT_VISIBLE)?;
             let body = read_body_allow_empty(req).await?;
             let detail = alerts::alert_action(store, &actor, id, action, &body, now()).await?;
             json_ok(&detail, 200)
