@@ -12,6 +12,8 @@ use crate::timestamp::Timestamp;
 use crate::triage::{LinkUrl, Name, Title, TriageFacts, WorkLogText};
 use serde::{Deserialize, Serialize};
 
+pub mod post_incident;
+
 /// `POST /api/incidents`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
