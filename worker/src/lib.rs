@@ -16,6 +16,7 @@ pub mod escalation;
 pub mod incidents;
 pub mod ingest;
 pub mod paging;
+pub mod problems;
 pub mod public_page;
 pub mod public_page_feed;
 pub mod public_page_html;

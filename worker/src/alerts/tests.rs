@@ -635,6 +635,7 @@ fn closed_incident(store: &MemoryStore, sre: &Actor) -> i64 {
         sre,
         br#"{"title":"cert renewal"}"#,
         NOW,
+        "https://beacon.test",
     ))
     .unwrap();
     for (step, body) in [

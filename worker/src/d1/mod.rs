@@ -6,6 +6,7 @@
 mod alerts;
 mod escalation;
 mod incidents;
+mod problems;
 mod settings;
 mod status_page;
 mod users;

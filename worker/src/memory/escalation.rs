@@ -77,6 +77,24 @@ impl MemoryStore {
         });
     }
 
+    /// Claims `key` for `incident` and queues `notifications` under it, as a
+    /// problem write does (SPEC R6).
+    pub(super) fn queue_under_key(
+        &self,
+        key: &str,
+        incident: i64,
+        at: Timestamp,
+        notifications: &[crate::stores::QueuedNotification],
+    ) {
+        self.escalation
+            .borrow_mut()
+            .actions
+            .push((IdempotencyKey::from_stored(key.to_owned()), incident));
+        for notification in notifications {
+            self.queue(incident, key, at, notification.channel, &notification.body);
+        }
+    }
+
     /// When incident `id` last changed, if it exists and its status passes `status`.
     fn last_change(&self, id: i64, status: impl Fn(IncidentStatus) -> bool) -> Option<Timestamp> {
         self.incidents

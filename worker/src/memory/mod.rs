@@ -5,6 +5,7 @@
 mod alerts;
 mod escalation;
 mod incidents;
+mod problems;
 mod settings;
 mod status_page;
 mod users;
@@ -41,6 +42,7 @@ pub struct MemoryStore {
     /// Tickets whose stored row reads as corrupt (see [`MemoryStore::corrupt_ticket`]).
     pub(super) corrupt_tickets: RefCell<BTreeSet<i64>>,
     pub(super) status_page: RefCell<status_page::MemoryStatusPage>,
+    pub(super) problems: RefCell<problems::ProblemTables>,
     /// A write made by "someone else" just before the next guarded write.
     pub(super) rival_write: RefCell<Option<RivalWrite>>,
     /// When set, every call fails as if the database were down.
@@ -67,6 +69,7 @@ impl Default for MemoryStore {
             escalation: RefCell::default(),
             corrupt_tickets: RefCell::default(),
             status_page: RefCell::default(),
+            problems: RefCell::default(),
             rival_write: RefCell::default(),
             failing: Cell::new(false),
         }

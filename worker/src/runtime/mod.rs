@@ -10,7 +10,7 @@ use crate::d1::D1Store;
 use crate::error::ApiError;
 use crate::request_body::check_declared_length;
 use crate::stores::StoreError;
-use crate::{alerts, incidents, public_page, status_editing, users};
+use crate::{alerts, incidents, problems, public_page, status_editing, users};
 use beacon_shared::alert::IngestFormat;
 use beacon_shared::Timestamp;
 use worker::{console_error, event, Context, Env, Headers, Method, Request, Response};
@@ -25,6 +25,9 @@ fn now() -> Timestamp {
 async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
     escalation::scheduled(&env, Timestamp::from_unix_millis(event.schedule() as i64)).await;
     if let Ok(store) = D1Store::from_env(&env) {
+        if let Err(error) = problems::open_missing_problems(&store, now()).await {
+            console_error!("problems sweep failed: {error}");
+        }
         public_page_cache::refresh(&env, &store, &[]).await;
     }
 }
@@ -88,6 +91,11 @@ async fn route(
     }
 }
 
+fn problem_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .map_err(|_| ApiError::NotFound { what: "problem" })
+}
+
 fn incident_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
         .map_err(|_| ApiError::NotFound { what: "incident" })
@@ -111,13 +119,74 @@ async fn api(
         }
         (Method::Post, ["incidents"]) => {
             let body = read_body(req).await?;
-            let view = incidents::create_incident(store, &actor, &body, now()).await?;
+            let view =
+                incidents::create_incident(store, &actor, &body, now(), &public_url(env)).await?;
             json_ok(&view, 201)
         }
         (Method::Get, ["incidents", id]) => json_ok(
-            &incidents::get_incident(store, &actor, incident_id(id)?).await?,
+            &incidents::get_incident_with_recurrence(store, &actor, incident_id(id)?, now())
+                .await?,
             200,
         ),
+        (Method::Get, ["problems"]) => {
+            json_ok(&problems::list_problems(store, &actor, now()).await?, 200)
+        }
+        (Method::Post, ["problems"]) => {
+            let body = read_body(req).await?;
+            json_ok(
+                &problems::create_problem(store, &actor, &body, now()).await?,
+                201,
+            )
+        }
+        (Method::Get, ["problems", id]) => json_ok(
+            &problems::get_problem(store, &actor, problem_id(id)?, now()).await?,
+            200,
+        ),
+        (Method::Put, ["problems", id, "rca"]) => {
+            let body = read_body(req).await?;
+            json_ok(
+                &problems::put_rca(store, &actor, problem_id(id)?, &body, now()).await?,
+                200,
+            )
+        }
+        (Method::Post | Method::Put, ["problems", id, action]) => {
+            let id = problem_id(id)?;
+            let body = read_body(req).await?;
+            let (detail, status) = match (method, *action) {
+                (Method::Post, "transitions") => (
+                    problems::transition_problem(store, &actor, id, &body, now()).await?,
+                    200,
+                ),
+                (Method::Put, "signatures") => (
+                    problems::put_signatures(store, &actor, id, &body, now()).await?,
+                    200,
+                ),
+                (Method::Post, "incidents") => (
+                    problems::link_incident(store, &actor, id, &body, now()).await?,
+                    200,
+                ),
+                (Method::Post, "remediation") => (
+                    problems::add_remediation_item(store, &actor, id, &body, now()).await?,
+                    201,
+                ),
+                (Method::Post, "vendor-rcas") => (
+                    problems::add_vendor_rca(store, &actor, id, &body, now()).await?,
+                    201,
+                ),
+                _ => return Err(ApiError::NotFound { what: "route" }),
+            };
+            json_ok(&detail, status)
+        }
+        (Method::Post, ["remediation", id, "transitions"]) => {
+            let id = id.parse::<i64>().map_err(|_| ApiError::NotFound {
+                what: "remediation item",
+            })?;
+            let body = read_body(req).await?;
+            json_ok(
+                &problems::transition_remediation(store, &actor, id, &body, now()).await?,
+                200,
+            )
+        }
         (Method::Post | Method::Put, ["incidents", id, action]) => {
             let id = incident_id(id)?;
             let body = read_body_allow_empty(req).await?;

@@ -5,6 +5,7 @@
 pub mod alerts;
 pub mod escalation;
 pub mod incidents;
+pub mod problems;
 pub mod settings;
 pub mod status_page;
 pub mod users;
@@ -21,6 +22,10 @@ pub use escalation::{
 pub use incidents::{
     IncidentChange, IncidentFilter, IncidentRecord, IncidentState, IncidentStore, NewAuditRecord,
     NewIncidentRecord,
+};
+pub use problems::{
+    lookup_keys, signature_key, ProblemNotifications, ProblemRecord, ProblemRecords, ProblemStore,
+    ProblemWrite,
 };
 pub use settings::{Setting, SettingChange, SettingsStore};
 pub use status_page::{

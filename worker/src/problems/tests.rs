@@ -1,0 +1,1 @@
+//! Native tests of the problem handlers against the in-memory store.
