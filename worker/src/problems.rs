@@ -16,9 +16,9 @@ use crate::error::ApiError;
 use crate::paging::{ChannelFormat, ChannelOwner};
 use crate::request_body::decode_json;
 use crate::stores::{
-    lookup_keys, EscalationStore, IncidentChange, IncidentRecord, IncidentStore, NewAuditRecord,
-    ProblemNotifications, ProblemRecord, ProblemRecords, ProblemStore, ProblemWrite,
-    QueuedNotification, StoreError,
+    lookup_keys, EscalationStore, IncidentChange, IncidentRecord, IncidentState, IncidentStore,
+    NewAuditRecord, ProblemNotifications, ProblemRecord, ProblemRecords, ProblemStore,
+    ProblemWrite, QueuedNotification, StoreError,
 };
 use beacon_shared::api::post_incident::{
     LinkIncidentRequest, NewProblem, NewRemediationItem, NewVendorRca, ProblemDetail, ProblemList,
@@ -47,7 +47,7 @@ use serde_json::json;
 /// from a webhook).
 pub const PROBLEMS_ACTOR: &str = "beacon/problems";
 
-fn system_actor() -> Actor {
+pub fn system_actor() -> Actor {
     Actor {
         user_id: 0,
         name: PROBLEMS_ACTOR.into(),
@@ -166,7 +166,14 @@ async fn answer<S: ProblemStore>(
 /// priority rules that fired and, if an alert opened it, the alert (from its
 /// `created` timeline entry).
 pub fn recurrence_facts(record: &IncidentRecord, alert: Option<AlertIdentity>) -> RecurrenceFacts {
-    let state = &record.state;
+    state_recurrence_facts(&record.state, alert)
+}
+
+/// What recurrence knows of an incident's state (see [`recurrence_facts`]).
+pub fn state_recurrence_facts(
+    state: &IncidentState,
+    alert: Option<AlertIdentity>,
+) -> RecurrenceFacts {
     RecurrenceFacts {
         priority: Some(state.priority),
         alert,

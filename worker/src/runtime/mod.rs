@@ -73,18 +73,18 @@ async fn route(
         .unwrap_or_default();
     match (method, segments.as_slice()) {
         (Method::Get, ["api", "health"]) => json_ok(&users::health(&store).await, 200),
-        (Method::Post, ["v2", "enqueue"]) => webhooks::pagerduty_enqueue(req, &store).await,
+        (Method::Post, ["v2", "enqueue"]) => webhooks::pagerduty_enqueue(req, env, &store).await,
         (Method::Post, ["api", "webhooks", "alertmanager"]) => {
-            webhooks::notification_webhook(req, &store, IngestFormat::Alertmanager).await
+            webhooks::notification_webhook(req, env, &store, IngestFormat::Alertmanager).await
         }
         (Method::Post, ["api", "webhooks", "grafana"]) => {
-            webhooks::notification_webhook(req, &store, IngestFormat::Grafana).await
+            webhooks::notification_webhook(req, env, &store, IngestFormat::Grafana).await
         }
         (Method::Get | Method::Post, ["ack", id]) => {
             escalation::ack_link(&store, method, id, &query).await
         }
         (Method::Post, ["api", "webhooks", "generic", name]) => {
-            webhooks::generic_webhook(req, &store, name).await
+            webhooks::generic_webhook(req, env, &store, name).await
         }
         (_, ["api", ..]) => api(req, env, &store, method, &segments[1..], &query).await,
         _ => Err(ApiError::NotFound { what: "route" }),
