@@ -22,6 +22,7 @@ pub mod api;
 pub mod category;
 pub mod clearance;
 pub mod escalation;
+pub mod incident_report;
 pub mod lifecycle;
 pub mod measure;
 pub mod priority;

@@ -167,7 +167,8 @@ fn check(incident: Incident, expected: &str) {
 
 /// SPEC R6: the same fingerprint after a verified fix: linked, raised,
 /// problem reopened, fix ineffective, management paged.
-#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn same_fingerprint_after_a_verified_fix() {
     check(
         Incident {
@@ -180,7 +181,8 @@ fn same_fingerprint_after_a_verified_fix() {
 }
 
 /// SPEC R6: the strongest signature wins over weaker ones of other problems.
-#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn strongest_signature_first() {
     // Dedup key of #3 beats system+host of #1 and #2.
     check(
@@ -216,7 +218,8 @@ fn strongest_signature_first() {
 }
 
 /// SPEC R6: equally strong matches go to the most recent problem.
-#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn ties_go_to_the_most_recent_problem() {
     check(
         Incident {
@@ -229,7 +232,8 @@ fn ties_go_to_the_most_recent_problem() {
 }
 
 /// SPEC R6: category+rules match when every rule of the signature fired again.
-#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn category_and_rules() {
     check(
         Incident {
@@ -266,7 +270,8 @@ fn category_and_rules() {
 
 /// SPEC R6: near misses do not match: another integration, another service,
 /// another host, a missing label.
-#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn near_misses_do_not_match() {
     for incident in [
         Incident {
@@ -310,7 +315,8 @@ fn near_misses_do_not_match() {
 }
 
 /// SPEC R6: a more urgent new incident keeps its priority.
-#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn priority_never_drops() {
     check(
         Incident {
@@ -324,7 +330,8 @@ fn priority_never_drops() {
 
 /// SPEC R6: the signatures a problem keeps for an incident, strongest first,
 /// match that incident again.
-#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn an_incidents_own_signatures_match_it() {
     let incident = Incident {
         priority: Some(Priority::P1),

@@ -9,6 +9,10 @@
 //! overdue).
 
 use crate::category::Category;
+use crate::incident_report::{
+    allowed_report_actions, CustomerReport, IncidentReport, ReportAction, ReportContent,
+    ToneWarning,
+};
 use crate::priority::Priority;
 use crate::problem::{
     allowed_problem_actions, OpenProblem, Problem, ProblemAction, ProblemError, ProblemOrigin,
@@ -24,6 +28,7 @@ use crate::triage::Title;
 use crate::vendor_rca::VendorRca;
 use serde::{Deserialize, Serialize};
 
+pub use crate::incident_report::ApproveRequest;
 pub use crate::remediation::{NewRemediationItem, RemediationTransitionRequest};
 pub use crate::vendor_rca::NewVendorRca;
 
@@ -265,6 +270,50 @@ impl From<&RecurrenceMatch> for RecurrenceBanner {
             text: found.banner(),
             signature: found.signature.clone(),
             fix_ineffective: found.pages_management(),
+        }
+    }
+}
+
+/// `POST /api/problems/{id}/reports` (a new draft) and
+/// `PUT /api/reports/{id}` (an edit): the whole content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportContentRequest {
+    pub content: ReportContent,
+}
+
+/// `POST /api/reports/{id}/transitions`: `{"action": "submit_for_management_review"}`.
+/// Approving and publishing have their own requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportTransitionRequest {
+    pub action: ReportAction,
+}
+
+/// `GET /api/reports/{id}`: the editor's view (SPEC V5, R5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentReportView {
+    pub report: IncidentReport,
+    /// The current content carries a valid approval.
+    pub approved: bool,
+    /// The tone warnings of the current content, to acknowledge when approving.
+    pub tone_warnings: Vec<ToneWarning>,
+    /// What customers would read of the current content (the live preview).
+    pub customer_preview: CustomerReport,
+    /// What customers read now: the last published version.
+    pub published: Option<CustomerReport>,
+    pub allowed_actions: Vec<ReportAction>,
+}
+
+impl IncidentReportView {
+    pub fn of(report: IncidentReport) -> Self {
+        Self {
+            approved: report.is_approved(),
+            tone_warnings: report.content.tone_warnings(),
+            customer_preview: report.content.customer_view(),
+            published: report.customer_view(),
+            allowed_actions: allowed_report_actions(report.status).to_vec(),
+            report,
         }
     }
 }
