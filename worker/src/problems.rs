@@ -38,7 +38,10 @@ use beacon_shared::recurrence::{
 };
 use beacon_shared::refusal::{Refusal, RefusalKind};
 use beacon_shared::remediation::RemediationItem;
-use beacon_shared::timeline::{PriorityChangeKind, PriorityChanged, TimelineEvent};
+use beacon_shared::timeline::{
+    PriorityChangeKind, PriorityChanged, ProblemLinkNote, ProblemReopenedNote, RecurrenceNote,
+    TimelineEvent,
+};
 use beacon_shared::triage::{Name, Title};
 use beacon_shared::{classify_priority, Priority, Timestamp};
 use serde_json::json;
@@ -124,6 +127,20 @@ fn audit(action: &str, id: i64, before: Option<&Problem>, after: &Problem) -> Ne
         before: before.map(|p| json!(p)),
         after: Some(json!(after)),
     }
+}
+
+/// "Linked to problem #N" on each incident, for a write of `problem` (the
+/// store puts a new problem's id in).
+fn link_notes(problem: i64, incidents: &[i64], reason: LinkReason) -> Vec<(i64, TimelineEvent)> {
+    incidents
+        .iter()
+        .map(|&incident| {
+            (
+                incident,
+                TimelineEvent::LinkedToProblem(ProblemLinkNote { problem, reason }),
+            )
+        })
+        .collect()
 }
 
 fn detail(records: ProblemRecords, now: Timestamp) -> ProblemDetail {
@@ -287,7 +304,10 @@ pub async fn create_problem<S: ProblemStore + IncidentStore>(
         Problem::open(request.into_open(0, priorities), Some(actor.role), now).map_err(refused)?;
     problem.signatures = signatures_of(store, &incidents).await?;
     let audit = audit("problem.create", 0, None, &problem);
-    let id = write(store, &ProblemWrite::of(None, problem, audit, actor, now)).await?;
+    let mut change = ProblemWrite::of(None, problem, audit, actor, now);
+    let linked: Vec<i64> = incidents.iter().map(|r| r.id).collect();
+    change.incident_timeline = link_notes(0, &linked, LinkReason::Origin);
+    let id = write(store, &change).await?;
     answer(store, actor, id, now).await
 }
 
@@ -399,7 +419,8 @@ pub async fn link_incident<S: ProblemStore + IncidentStore>(
     }
     after.last_change = now.max(before.last_change);
     let audit = audit("problem.link_incident", id, Some(before), &after);
-    let change = ProblemWrite::of(Some(records.record.version), after, audit, actor, now);
+    let mut change = ProblemWrite::of(Some(records.record.version), after, audit, actor, now);
+    change.incident_timeline = link_notes(id, &[incident.id], LinkReason::Manual);
     write(store, &change).await?;
     answer(store, actor, id, now).await
 }
@@ -556,6 +577,7 @@ pub async fn open_for_resolved_incident<S: ProblemStore + IncidentStore>(
         now,
     );
     change.auto_origin = Some(incident);
+    change.incident_timeline = link_notes(0, &[incident], LinkReason::Origin);
     match store.write_problem(&change).await {
         Ok(id) => Ok(id),
         Err(StoreError::UniqueViolation(_)) => Ok(None),
@@ -684,6 +706,7 @@ pub async fn apply_recurrence<S: ProblemStore + IncidentStore + EscalationStore>
         .get_incident(incident)
         .await?
         .ok_or(ApiError::NotFound { what: "incident" })?;
+    let own_priority = record.state.priority;
     if found.priority.most_urgent(record.state.priority) != record.state.priority {
         let mut state = record.state.clone();
         state.priority = found.priority;
@@ -736,8 +759,24 @@ pub async fn apply_recurrence<S: ProblemStore + IncidentStore + EscalationStore>
             })
             .map_err(refused)?;
         let mut notifications = None;
+        let mut notes = vec![(
+            incident,
+            TimelineEvent::RecurrenceOfProblem(RecurrenceNote {
+                problem: found.problem,
+                strength: found.strength,
+                fix: found.fix,
+                raised_from: (own_priority != record.state.priority).then_some(own_priority),
+            }),
+        )];
         if found.pages_management() && after.status.fix_verified() {
             after = after.reopen_after_recurrence(incident, now);
+            notes.push((
+                incident,
+                TimelineEvent::ProblemReopened(ProblemReopenedNote {
+                    problem: found.problem,
+                    fix_ineffective: true,
+                }),
+            ));
             let reopened = ProblemRecord {
                 problem: after.clone(),
                 ..records.record.clone()
@@ -772,6 +811,7 @@ pub async fn apply_recurrence<S: ProblemStore + IncidentStore + EscalationStore>
             now,
         );
         change.notifications = notifications;
+        change.incident_timeline = notes;
         if store.write_problem(&change).await?.is_some() {
             return Ok(());
         }

@@ -197,7 +197,24 @@ impl D1Store {
             )?);
         }
         for (incident, event) in &write.incident_timeline {
-            statements.push(self.timeline_insert(*incident, write.at, &write.actor.name, event)?);
+            statements.push(match write.expected_version {
+                Some(_) => self.timeline_insert(*incident, write.at, &write.actor.name, event)?,
+                // A new problem's id is known only inside the batch.
+                None => self.statement(
+                    &format!(
+                        "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
+                         SELECT ?1, max(?2, updated_at), ?3, ?4, json_set(?5, '$.problem', {id}) \
+                         FROM incidents WHERE id = ?1"
+                    ),
+                    &[
+                        num(*incident),
+                        at.clone(),
+                        text(&write.actor.name),
+                        text(event.kind()),
+                        text(&event.body_text()),
+                    ],
+                )?,
+            });
         }
         if let Some(queued) = &write.notifications {
             statements.push(self.statement(

@@ -8,6 +8,7 @@ use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::problem::Problem;
 use beacon_shared::rca::Rca;
 use beacon_shared::remediation::RemediationItem;
+use beacon_shared::timeline::TimelineEvent;
 use beacon_shared::vendor_rca::VendorRca;
 use beacon_shared::Priority;
 
@@ -104,7 +105,11 @@ impl ProblemStore for MemoryStore {
             id
         };
         for (incident, event) in &write.incident_timeline {
-            self.push_timeline(*incident, write.at, &write.actor, event.clone());
+            let mut event = event.clone();
+            if let TimelineEvent::LinkedToProblem(note) = &mut event {
+                note.problem = id;
+            }
+            self.push_timeline(*incident, write.at, &write.actor, event);
         }
         if let Some(queued) = &write.notifications {
             self.queue_under_key(

@@ -160,6 +160,12 @@ fn a_resolved_p1_opens_its_problem() {
     );
     assert!(detail.problem.links(incident));
     assert_eq!(detail.problem.priority, Priority::P1);
+    let timeline = block_on(desk.store.timeline(incident)).unwrap();
+    assert!(timeline.iter().any(|e| e.event
+        == TimelineEvent::LinkedToProblem(ProblemLinkNote {
+            problem: detail.problem.id,
+            reason: LinkReason::Origin,
+        })));
     assert!(detail
         .problem
         .signatures
@@ -384,6 +390,18 @@ fn a_recurrence_after_a_verified_fix_reopens_and_pages_management() {
         &e.event,
         TimelineEvent::PriorityChanged(p) if p.decision == PriorityChangeKind::Raised && p.to == Priority::P1
     )));
+    assert!(incident.timeline.iter().any(|e| e.event
+        == TimelineEvent::RecurrenceOfProblem(RecurrenceNote {
+            problem: 1,
+            strength: beacon_shared::recurrence::MatchStrength::SystemHost,
+            fix: FixStatus::Verified,
+            raised_from: Some(Priority::P3),
+        })));
+    assert!(incident.timeline.iter().any(|e| e.event
+        == TimelineEvent::ProblemReopened(ProblemReopenedNote {
+            problem: 1,
+            fix_ineffective: true,
+        })));
 }
 
 /// SPEC R6: a recurrence while the fix is still under way is linked and
