@@ -19,8 +19,9 @@ fn now() -> Timestamp {
     Timestamp::from_unix_millis(worker::Date::now().as_millis() as i64)
 }
 
-/// The cron trigger: the escalation sweep at the trigger's scheduled time, then
-/// the public status outputs rendered again (their bars and figures move with time).
+/// The cron trigger: the escalation sweep at the trigger's scheduled time, the
+/// problems of resolved P0/P1 incidents that were missed (SPEC R3), then the
+/// public status outputs rendered again (their bars and figures move with time).
 #[event(scheduled)]
 async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
     escalation::scheduled(&env, Timestamp::from_unix_millis(event.schedule() as i64)).await;
