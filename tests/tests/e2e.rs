@@ -7,6 +7,7 @@ mod api;
 mod browser_flows;
 mod escalation;
 mod ingest;
+mod problems;
 mod public_page;
 mod statuspage_wire;
 
@@ -114,6 +115,7 @@ fn main() {
         .chain(escalation::TESTS.iter())
         .chain(statuspage_wire::TESTS.iter())
         .chain(public_page::TESTS.iter())
+        .chain(problems::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {
