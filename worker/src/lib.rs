@@ -13,6 +13,7 @@ pub mod alerts;
 pub mod auth;
 pub mod error;
 pub mod escalation;
+pub mod incident_reports;
 pub mod incidents;
 pub mod ingest;
 pub mod paging;

@@ -65,7 +65,7 @@ pub fn system_actor() -> Actor {
 
 /// The API error for a refusal of a post-incident rule: 403, 422 naming the
 /// field, or 409.
-fn refused(err: impl Refusal) -> ApiError {
+pub(crate) fn refused(err: impl Refusal) -> ApiError {
     let message = err.to_string();
     match err.refusal_kind() {
         RefusalKind::Forbidden => ApiError::Forbidden(message),
@@ -86,7 +86,7 @@ fn changed_meanwhile() -> ApiError {
 
 /// The category a problem is read under (SPEC K3): Security when it is a
 /// Security problem or links a Security incident.
-fn clearance_category(record: &ProblemRecord) -> Option<Category> {
+pub(crate) fn clearance_category(record: &ProblemRecord) -> Option<Category> {
     if record.linked_security || record.problem.is_security() {
         Some(Category::security())
     } else {
@@ -99,7 +99,7 @@ fn may_see(actor: &Actor, record: &ProblemRecord) -> bool {
 }
 
 /// A problem the actor may see; others' Security problems are "not found" (K3).
-async fn visible_problem<S: ProblemStore>(
+pub(crate) async fn visible_problem<S: ProblemStore>(
     store: &S,
     actor: &Actor,
     id: i64,

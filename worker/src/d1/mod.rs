@@ -5,6 +5,7 @@
 
 mod alerts;
 mod escalation;
+mod incident_reports;
 mod incidents;
 mod problems;
 mod settings;

@@ -98,7 +98,7 @@ impl D1Store {
         }
     }
 
-    fn problem_statements(
+    pub(crate) fn problem_statements(
         &self,
         write: &ProblemWrite,
     ) -> Result<Vec<D1PreparedStatement>, StoreError> {

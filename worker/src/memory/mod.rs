@@ -4,6 +4,7 @@
 
 mod alerts;
 mod escalation;
+mod incident_reports;
 mod incidents;
 mod problems;
 mod settings;
@@ -43,6 +44,7 @@ pub struct MemoryStore {
     pub(super) corrupt_tickets: RefCell<BTreeSet<i64>>,
     pub(super) status_page: RefCell<status_page::MemoryStatusPage>,
     pub(super) problems: RefCell<problems::ProblemTables>,
+    pub(super) reports: RefCell<incident_reports::ReportTables>,
     /// A write made by "someone else" just before the next guarded write.
     pub(super) rival_write: RefCell<Option<RivalWrite>>,
     /// When set, every call fails as if the database were down.
@@ -70,6 +72,7 @@ impl Default for MemoryStore {
             corrupt_tickets: RefCell::default(),
             status_page: RefCell::default(),
             problems: RefCell::default(),
+            reports: RefCell::default(),
             rival_write: RefCell::default(),
             failing: Cell::new(false),
         }

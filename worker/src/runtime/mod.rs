@@ -10,7 +10,7 @@ use crate::d1::D1Store;
 use crate::error::ApiError;
 use crate::request_body::check_declared_length;
 use crate::stores::StoreError;
-use crate::{alerts, incidents, problems, public_page, status_editing, users};
+use crate::{alerts, incident_reports, incidents, problems, public_page, status_editing, users};
 use beacon_shared::alert::IngestFormat;
 use beacon_shared::Timestamp;
 use worker::{console_error, event, Context, Env, Headers, Method, Request, Response};
@@ -149,6 +149,51 @@ async fn api(
                 &problems::put_rca(store, &actor, problem_id(id)?, &body, now()).await?,
                 200,
             )
+        }
+        (Method::Get, ["problems", id, "report"]) => json_ok(
+            &incident_reports::get_report(store, &actor, problem_id(id)?).await?,
+            200,
+        ),
+        (Method::Post, ["problems", id, "report", "publish"]) => {
+            let published =
+                incident_reports::publish_report(store, &actor, problem_id(id)?, now()).await?;
+            let touched: Vec<&str> = published
+                .public_incident
+                .iter()
+                .map(String::as_str)
+                .collect();
+            public_page_cache::refresh(env, store, &touched).await;
+            json_ok(&published.page, 200)
+        }
+        (
+            Method::Post | Method::Put,
+            ["problems", id, "report", ..] | ["problems", id, "reviews"],
+        ) => {
+            let id = problem_id(id)?;
+            let body = read_body_allow_empty(req).await?;
+            match (method, &segments[2..]) {
+                (Method::Post, ["report"]) => json_ok(
+                    &incident_reports::draft_report(store, &actor, id, &body, now()).await?,
+                    201,
+                ),
+                (Method::Put, ["report"]) => json_ok(
+                    &incident_reports::edit_report(store, &actor, id, &body, now()).await?,
+                    200,
+                ),
+                (Method::Post, ["report", "transitions"]) => json_ok(
+                    &incident_reports::transition_report(store, &actor, id, &body, now()).await?,
+                    200,
+                ),
+                (Method::Post, ["report", "approve"]) => json_ok(
+                    &incident_reports::approve_report(store, &actor, id, &body, now()).await?,
+                    200,
+                ),
+                (Method::Post, ["reviews"]) => json_ok(
+                    &incident_reports::record_review(store, &actor, id, &body, now()).await?,
+                    201,
+                ),
+                _ => Err(ApiError::NotFound { what: "route" }),
+            }
         }
         (Method::Post | Method::Put, ["problems", id, action]) => {
             let id = problem_id(id)?;

@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod escalation;
+pub mod incident_reports;
 pub mod incidents;
 pub mod problems;
 pub mod settings;
@@ -19,6 +20,7 @@ pub use escalation::{
     EscalationStore, NewChannel, OpenTicket, OutboxItem, QueuedNotification, TeamPullIn,
     SWEEP_ACTOR,
 };
+pub use incident_reports::{IncidentReportStore, PostmortemWrite, ReportRecord, ReportWrite};
 pub use incidents::{
     IncidentChange, IncidentFilter, IncidentRecord, IncidentState, IncidentStore, NewAuditRecord,
     NewIncidentRecord,
