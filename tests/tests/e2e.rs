@@ -6,6 +6,7 @@
 mod api;
 mod browser_flows;
 mod escalation;
+mod incident_reports;
 mod ingest;
 mod problems;
 mod public_page;
@@ -116,6 +117,7 @@ fn main() {
         .chain(statuspage_wire::TESTS.iter())
         .chain(public_page::TESTS.iter())
         .chain(problems::TESTS.iter())
+        .chain(incident_reports::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

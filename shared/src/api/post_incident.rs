@@ -275,15 +275,15 @@ impl From<&RecurrenceMatch> for RecurrenceBanner {
     }
 }
 
-/// `POST /api/problems/{id}/reports` (a new draft) and
-/// `PUT /api/reports/{id}` (an edit): the whole content.
+/// `POST /api/problems/{id}/report` (a new draft) and
+/// `PUT /api/problems/{id}/report` (an edit): the whole content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportContentRequest {
     pub content: ReportContent,
 }
 
-/// `POST /api/reports/{id}/transitions`: `{"action": "submit_for_management_review"}`.
+/// `POST /api/problems/{id}/report/transitions`: `{"action": "submit_for_management_review"}`.
 /// Approving and publishing have their own requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -291,7 +291,8 @@ pub struct ReportTransitionRequest {
     pub action: ReportAction,
 }
 
-/// `GET /api/reports/{id}`: the editor's view (SPEC V5, R5).
+/// `GET /api/problems/{id}/report` (as `report`, beside `reviews`): the
+/// editor's view (SPEC V5, R5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentReportView {
     pub report: IncidentReport,
@@ -319,7 +320,7 @@ impl IncidentReportView {
     }
 }
 
-/// `POST /api/reports/{id}/reviews` answers with the review and the
+/// `POST /api/problems/{id}/reviews` answers with the review and the
 /// remediation items its accepted actions became (SPEC V6, R2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewRecorded {
