@@ -33,7 +33,7 @@
 use crate::category::Category;
 use crate::priority::Priority;
 use crate::rca::Narrative;
-use crate::recurrence::RecurrenceSignature;
+use crate::recurrence::{RecurrenceFacts, RecurrenceMatch, RecurrenceSignature, MAX_SIGNATURES};
 use crate::refusal::{invalid, Refusal, RefusalKind};
 use crate::remediation::Evidence;
 use crate::role::Role;
@@ -322,6 +322,8 @@ pub enum ProblemError {
     AlreadyLinked { incident: i64 },
     #[error("the origin's incident {incident} is not among the incidents given")]
     OriginIncidentMissing { incident: i64 },
+    #[error("the recurrence matched problem {got}, not this problem ({expected})")]
+    OtherProblem { expected: i64, got: i64 },
     #[error("`{field}` is required for the action `{action}`")]
     Missing {
         field: &'static str,
@@ -340,7 +342,8 @@ impl Refusal for ProblemError {
             ProblemError::Forbidden { .. } => RefusalKind::Forbidden,
             ProblemError::NotAllowed { .. }
             | ProblemError::TimeWentBackwards { .. }
-            | ProblemError::AlreadyLinked { .. } => RefusalKind::Conflict,
+            | ProblemError::AlreadyLinked { .. }
+            | ProblemError::OtherProblem { .. } => RefusalKind::Conflict,
             ProblemError::TooFewIncidents
             | ProblemError::IncidentTwice { .. }
             | ProblemError::OriginIncidentMissing { .. } => invalid("origin"),
@@ -489,6 +492,54 @@ impl Problem {
             next.retire_fix(at, Some(incident));
         }
         next
+    }
+
+    /// Records a recurrence found by [`crate::recurrence::match_recurrence`]
+    /// for the new `incident` (SPEC R6): links it (with the priority the
+    /// match gave it) and, when the verified fix did not hold, reopens the
+    /// problem. Refused (409) when the match is for another problem or the
+    /// incident is already linked.
+    pub fn record_recurrence(
+        &self,
+        incident: i64,
+        found: &RecurrenceMatch,
+        at: Timestamp,
+    ) -> Result<Problem, ProblemError> {
+        if found.problem != self.id {
+            return Err(ProblemError::OtherProblem {
+                expected: self.id,
+                got: found.problem,
+            });
+        }
+        let mut next = if found.reopens_problem() {
+            self.reopen_after_recurrence(incident, at)
+        } else {
+            self.clone()
+        };
+        next.link_incident(LinkedIncident {
+            incident,
+            priority: found.priority,
+            linked_at: at,
+            reason: LinkReason::Recurrence,
+        })?;
+        Ok(next)
+    }
+
+    /// Adds the signatures of an incident's `facts` that the problem does
+    /// not keep yet (SPEC R6), up to [`MAX_SIGNATURES`]; returns how many
+    /// were added.
+    pub fn learn_signatures(&mut self, facts: &RecurrenceFacts) -> usize {
+        let mut added = 0;
+        for signature in facts.signatures() {
+            if self.signatures.len() >= MAX_SIGNATURES {
+                break;
+            }
+            if !self.signatures.contains(&signature) {
+                self.signatures.push(signature);
+                added += 1;
+            }
+        }
+        added
     }
 
     /// Links an incident, raising the problem's priority to the incident's

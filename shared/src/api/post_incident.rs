@@ -125,7 +125,8 @@ pub struct LinkIncidentRequest {
     pub incident: i64,
 }
 
-/// `PUT /api/problems/{id}/signatures`: the recurrence signatures (SPEC R6).
+/// `PUT /api/problems/{id}/signatures`: the recurrence signatures (SPEC R6),
+/// checked with [`crate::recurrence::check_signatures`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignaturesUpdate {
