@@ -484,6 +484,7 @@ mod tests {
                 category: None,
                 origin: ProblemOrigin::FromIncident { incident: 1 },
                 incidents: vec![(1, Priority::P1)],
+                owner: None,
             },
             Some(Role::Sre),
             T0,

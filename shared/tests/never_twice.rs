@@ -83,6 +83,7 @@ fn a_verified_fix_that_fails_reopens_the_problem_and_pages_management() {
             category: Some(Category::parse("Checkout").unwrap()),
             origin: ProblemOrigin::ResolvedHighPriority { incident: 42 },
             incidents: vec![(42, Priority::P0)],
+            owner: None,
         },
         None,
         day(0),
