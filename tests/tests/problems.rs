@@ -23,6 +23,10 @@ pub const TESTS: &[(&str, TestFn)] = &[
         security_problems_are_missing_for_readers_without_clearance,
     ),
     (
+        "problems::rca_vendor_rca_and_links_are_stored_with_the_problem",
+        rca_vendor_rca_and_links_are_stored_with_the_problem,
+    ),
+    (
         "problems::an_overdue_item_reminds_its_owner_then_notifies_management",
         an_overdue_item_reminds_its_owner_then_notifies_management,
     ),
@@ -515,4 +519,104 @@ fn an_overdue_item_reminds_its_owner_then_notifies_management(env: &Env) -> Resu
     )?;
     env.worker.run_scheduled(now_ms())?;
     Ok(())
+}
+
+/// SPEC V7, R4, R3: the RCA, a vendor's RCA with its vendor-owned items and
+/// an incident linked by hand are stored with the problem, each change with
+/// its audit record, and the linked incident's timeline says so.
+fn rca_vendor_rca_and_links_are_stored_with_the_problem(env: &Env) -> Result<(), Failed> {
+    let created = post_ok(
+        env,
+        "sre",
+        "/api/problems",
+        json!({"title": "CDN drops EU traffic", "priority": "P2",
+               "origin": {"report_row": {"report": "repeat cases", "row": "cdn eu"}}}),
+        201,
+    )?;
+    let problem = created["problem"]["id"].as_i64().ok_or("problem id")?;
+    let path = format!("/api/problems/{problem}");
+    let audits = count(env, "audit_log")?;
+    let rca = json!({
+        "root_causes": [{"id": 1, "summary": "A BGP filter withdrew our prefixes", "class": "dependency_or_vendor",
+                         "evidence": ["https://status.cdn.example/incidents/77"]}],
+        "contributing_factors": [{"id": 2, "summary": "No second CDN", "class": "process"}],
+        "trigger": "the vendor's filter change", "detection": "synthetic checks after 3 minutes",
+        "resolution": "the vendor rolled back", "went_well": ["fast detection"],
+        "went_wrong": ["no failover"], "lucky": ["low traffic hour"]
+    });
+    let (status, stored) = send(
+        env,
+        reqwest::Method::PUT,
+        "sre",
+        &format!("{path}/rca"),
+        &rca,
+    )?;
+    check(
+        status == 200
+            && stored["root_causes"] == rca["root_causes"]
+            && stored["contributing_factors"][0]["class"] == "process"
+            && stored["trigger"] == rca["trigger"]
+            && stored["lucky"] == rca["lucky"],
+        format!("RCA: {status} {stored}"),
+    )?;
+    let with_vendor = post_ok(
+        env,
+        "sre",
+        &format!("{path}/vendor-rcas"),
+        json!({"vendor": "Acme CDN", "received_at": iso(now_ms() - 60 * MINUTE_MS),
+               "document": {"link": "https://status.cdn.example/rca/77"},
+               "stated_root_cause": "A BGP filter update withdrew customer prefixes",
+               "pending_remediations": [{"title": "Two-person review of filter changes", "kind": "process",
+                                         "contact": "Bob at Acme", "due_at": "2030-01-01T00:00:00Z"}]}),
+        201,
+    )?;
+    let vendor = &with_vendor["vendor_rcas"][0];
+    check(
+        vendor["rca"]["vendor"] == "Acme CDN"
+            && vendor["items"][0]["item"]["owner"]["vendor"]["contact"] == "Bob at Acme"
+            && vendor["items"][0]["item"]["vendor_rca"] == vendor["rca"]["id"]
+            && with_vendor["remediation"]
+                .as_array()
+                .is_some_and(Vec::is_empty),
+        format!("the vendor RCA and its item: {with_vendor}"),
+    )?;
+    let incident = post_ok(
+        env,
+        "sre",
+        "/api/incidents",
+        json!({"title": "EU users see timeouts", "facts": {"system": "cdn-edge", "hostname": "edge-eu-1.example.net"}}),
+        201,
+    )?;
+    let incident = incident["id"].as_i64().ok_or("incident id")?;
+    let linked = post_ok(
+        env,
+        "sre",
+        &format!("{path}/incidents"),
+        json!({"incident": incident}),
+        200,
+    )?;
+    check(
+        linked["problem"]["incidents"][0]["incident"] == incident
+            && linked["problem"]["incidents"][0]["reason"] == "manual"
+            && linked["problem"]["signatures"].as_array().is_some_and(|s| {
+                s.iter()
+                    .any(|s| s["system_host"]["host"] == "edge-eu-1.example.net")
+            }),
+        format!("the link and its signature: {linked}"),
+    )?;
+    let (_, detail) = get(env, "sre", &format!("/api/incidents/{incident}"))?;
+    check(
+        crate::timeline_kinds(&detail)?.contains(&"linked_to_problem"),
+        format!("the incident's timeline: {detail}"),
+    )?;
+    let (_, read) = get(env, "sre", &path)?;
+    check(
+        read["rca"] == stored && read["vendor_rcas"] == with_vendor["vendor_rcas"],
+        format!("read back: {read}"),
+    )?;
+    check(
+        // The RCA, the vendor RCA, the incident's creation and the link.
+        count(env, "audit_log")? == audits + 4,
+        "one audit record per change",
+    )
 }
