@@ -150,6 +150,22 @@ pub fn describe(entry: &TimelineEntryView) -> EntryText {
                 .map(|b| format!(": {b}"))
                 .unwrap_or_default()
         )),
+        TimelineEvent::LinkedToProblem(link) => {
+            plain(format!("Linked to problem #{}", link.problem))
+        }
+        TimelineEvent::RecurrenceOfProblem(note) => plain(format!(
+            "Recurrence of problem #{}, fix: {}{}",
+            note.problem,
+            note.fix.label(),
+            note.raised_from
+                .map(|from| format!(" (priority raised from {from})"))
+                .unwrap_or_default()
+        )),
+        TimelineEvent::ProblemReopened(note) => plain(if note.fix_ineffective {
+            format!("Problem #{} reopened: fix ineffective", note.problem)
+        } else {
+            format!("Problem #{} reopened", note.problem)
+        }),
     }
 }
 
@@ -180,6 +196,42 @@ mod tests {
             title: "chat".into(),
             url: url.into(),
         }))
+    }
+
+    /// SPEC R6: the recurrence lines name the problem and its fix.
+    #[test]
+    fn describes_problem_links_and_recurrences() {
+        use beacon_shared::problem::LinkReason;
+        use beacon_shared::recurrence::{FixStatus, MatchStrength};
+        use beacon_shared::timeline::{ProblemLinkNote, ProblemReopenedNote, RecurrenceNote};
+        let cases = [
+            (
+                TimelineEvent::LinkedToProblem(ProblemLinkNote {
+                    problem: 12,
+                    reason: LinkReason::Manual,
+                }),
+                "Linked to problem #12",
+            ),
+            (
+                TimelineEvent::RecurrenceOfProblem(RecurrenceNote {
+                    problem: 12,
+                    strength: MatchStrength::AlertKey,
+                    fix: FixStatus::Verified,
+                    raised_from: Some(Priority::P2),
+                }),
+                "Recurrence of problem #12, fix: verified (priority raised from P2)",
+            ),
+            (
+                TimelineEvent::ProblemReopened(ProblemReopenedNote {
+                    problem: 12,
+                    fix_ineffective: true,
+                }),
+                "Problem #12 reopened: fix ineffective",
+            ),
+        ];
+        for (event, expected) in cases {
+            assert_eq!(describe(&entry(event)).summary, expected);
+        }
     }
 
     #[test]

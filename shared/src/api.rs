@@ -12,6 +12,8 @@ use crate::timestamp::Timestamp;
 use crate::triage::{LinkUrl, Name, Title, TriageFacts, WorkLogText};
 use serde::{Deserialize, Serialize};
 
+pub mod post_incident;
+
 /// `POST /api/incidents`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,6 +63,10 @@ pub struct IncidentDetail {
     pub incident: IncidentView,
     pub timeline: Vec<TimelineEntryView>,
     pub allowed_transitions: Vec<TransitionKind>,
+    /// "recurrence of problem #N, fix: ..." when the ticket was linked to a
+    /// problem as a recurrence (SPEC R6); only in `GET /api/incidents/{id}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<crate::api::post_incident::RecurrenceBanner>,
 }
 
 /// One line of a ticket's timeline (V11, E3, T7): on the wire

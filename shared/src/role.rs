@@ -105,6 +105,12 @@ impl Role {
         self == Role::Management
     }
 
+    /// Whether this role may decline a remediation item as "won't do" (SPEC V8,
+    /// R3): management, who answers for the risk that stays.
+    pub fn may_decline_remediation(self) -> bool {
+        self == Role::Management
+    }
+
     /// Whether this role may see the details of Security incidents (SPEC K3):
     /// the security team, management and administrators.
     pub fn may_see_security(self) -> bool {
@@ -167,7 +173,7 @@ mod tests {
         Role::ALL.into_iter().filter(|r| permission(*r)).collect()
     }
 
-    /// SPEC I3, K3, M1, E1
+    /// SPEC I3, K3, M1, E1, V8
     #[test]
     fn each_permission_names_its_roles() {
         use Role::*;
@@ -191,6 +197,7 @@ mod tests {
         );
         assert_eq!(holders(Role::may_administer), [Admin]);
         assert_eq!(holders(Role::may_approve), [Management]);
+        assert_eq!(holders(Role::may_decline_remediation), [Management]);
     }
 
     /// SPEC I3

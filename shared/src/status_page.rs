@@ -589,6 +589,19 @@ pub struct PublicIncident {
     impact: Impact,
     started_at: Timestamp,
     updates: Vec<IncidentUpdate>,
+    postmortem: Option<Postmortem>,
+}
+
+/// The postmortem of a public incident (SPEC R5): the text of its approved,
+/// published incident report, as Statuspage carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Postmortem {
+    /// Plain text ([`crate::incident_report::CustomerReport::postmortem_body`]).
+    pub body: String,
+    /// When the body was last replaced.
+    pub body_updated_at: Timestamp,
+    /// When a postmortem was first published.
+    pub published_at: Timestamp,
 }
 
 /// The stored shape of a [`PublicIncident`], checked again when read.
@@ -599,6 +612,8 @@ struct IncidentParts {
     impact: Impact,
     started_at: Timestamp,
     updates: Vec<IncidentUpdate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    postmortem: Option<Postmortem>,
 }
 
 /// Why an incident or maintenance could not be built.
@@ -659,6 +674,7 @@ impl PublicIncident {
             impact,
             started_at,
             updates: vec![first_update],
+            postmortem: None,
         })
     }
 
@@ -670,6 +686,7 @@ impl PublicIncident {
             impact: parts.impact,
             started_at: parts.started_at,
             updates: parts.updates,
+            postmortem: parts.postmortem,
         })
     }
 
@@ -754,6 +771,29 @@ impl PublicIncident {
     pub fn components(&self) -> Vec<&ComponentId> {
         affected_components(&self.updates)
     }
+
+    /// The published postmortem, if any (SPEC R5).
+    pub fn postmortem(&self) -> Option<&Postmortem> {
+        self.postmortem.as_ref()
+    }
+
+    /// Puts `body` up as the postmortem at `at`: the first publication keeps
+    /// its instant, a new body records when it was replaced.
+    pub fn publish_postmortem(&mut self, body: String, at: Timestamp) {
+        self.postmortem = Some(match self.postmortem.take() {
+            Some(previous) if previous.body == body => previous,
+            Some(previous) => Postmortem {
+                body,
+                body_updated_at: at,
+                published_at: previous.published_at,
+            },
+            None => Postmortem {
+                body,
+                body_updated_at: at,
+                published_at: at,
+            },
+        });
+    }
 }
 
 impl TryFrom<IncidentParts> for PublicIncident {
@@ -771,6 +811,7 @@ impl From<PublicIncident> for IncidentParts {
             impact: incident.impact,
             started_at: incident.started_at,
             updates: incident.updates,
+            postmortem: incident.postmortem,
         }
     }
 }

@@ -148,6 +148,10 @@ pub struct IncidentJson {
     /// Newest first.
     pub incident_updates: Vec<IncidentUpdateJson<PublicIncidentStatus>>,
     pub components: Vec<ComponentJson>,
+    /// The approved incident report's customer text (SPEC R5), `null` until published.
+    pub postmortem_body: Option<String>,
+    pub postmortem_body_last_updated_at: Option<Timestamp>,
+    pub postmortem_published_at: Option<Timestamp>,
 }
 
 /// A scheduled maintenance: an incident with a window.
@@ -388,6 +392,9 @@ pub fn incident_json(page: &StatusPage, incident: &PublicIncident) -> IncidentJs
         page_id: page.info().id.to_string(),
         incident_updates: updates_json(page, &id, incident.updates()),
         components: affected_json(page, incident.components()),
+        postmortem_body: incident.postmortem().map(|p| p.body.clone()),
+        postmortem_body_last_updated_at: incident.postmortem().map(|p| p.body_updated_at),
+        postmortem_published_at: incident.postmortem().map(|p| p.published_at),
         id,
     }
 }

@@ -11,6 +11,8 @@ use crate::escalation::{ActionKind, IdempotencyKey, Recipient};
 use crate::lifecycle::{IncidentStatus, Transition};
 use crate::priority::{Classification, Priority};
 use crate::priority_override::PriorityDecision;
+use crate::problem::LinkReason;
+use crate::recurrence::{FixStatus, MatchStrength};
 use crate::status_page::PublicIncidentStatus;
 use crate::Timestamp;
 use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, Visitor};
@@ -101,6 +103,12 @@ timeline_events! {
     NotificationFailed(DeliveryFailure) = "notification_failed",
     /// Customer support published on the status page about this ticket (SPEC M1).
     CustomerUpdate(CustomerUpdate) = "customer_update",
+    /// The incident was linked to a problem ticket (SPEC R3).
+    LinkedToProblem(ProblemLinkNote) = "linked_to_problem",
+    /// The incident was recognised as a recurrence of a problem when it was created (SPEC R6).
+    RecurrenceOfProblem(RecurrenceNote) = "recurrence_of_problem",
+    /// This incident reopened a problem whose verified fix did not hold (SPEC R6).
+    ProblemReopened(ProblemReopenedNote) = "problem_reopened",
 }
 
 impl TimelineEvent {
@@ -458,10 +466,86 @@ pub struct CustomerUpdate {
     pub body: Option<String>,
 }
 
+/// "Linked to problem #N".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProblemLinkNote {
+    pub problem: i64,
+    pub reason: LinkReason,
+}
+
+/// "Recurrence of problem #N, fix: overdue" (SPEC R6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecurrenceNote {
+    pub problem: i64,
+    /// Which kind of signature matched.
+    pub strength: MatchStrength,
+    /// The problem's fix when the incident was created.
+    pub fix: FixStatus,
+    /// The incident's own priority, when the recurrence raised it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raised_from: Option<Priority>,
+}
+
+/// "Problem #N reopened: fix ineffective" (SPEC R6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProblemReopenedNote {
+    pub problem: i64,
+    /// The problem's verified fix did not hold; management was paged.
+    pub fix_ineffective: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// SPEC R3, R6: the post-incident kinds store their problem and round-trip.
+    #[test]
+    fn post_incident_kinds_round_trip() {
+        let events = [
+            TimelineEvent::LinkedToProblem(ProblemLinkNote {
+                problem: 12,
+                reason: LinkReason::Recurrence,
+            }),
+            TimelineEvent::RecurrenceOfProblem(RecurrenceNote {
+                problem: 12,
+                strength: MatchStrength::AlertKey,
+                fix: FixStatus::Verified,
+                raised_from: Some(Priority::P2),
+            }),
+            TimelineEvent::ProblemReopened(ProblemReopenedNote {
+                problem: 12,
+                fix_ineffective: true,
+            }),
+        ];
+        let kinds: Vec<&str> = events.iter().map(TimelineEvent::kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                "linked_to_problem",
+                "recurrence_of_problem",
+                "problem_reopened"
+            ]
+        );
+        for event in events {
+            assert_eq!(event.body_json()["problem"], 12);
+            assert!(!event.shapes_escalation());
+            assert_eq!(
+                TimelineEvent::from_stored(event.kind(), &event.body_text()).unwrap(),
+                event
+            );
+        }
+        let note = TimelineEvent::RecurrenceOfProblem(RecurrenceNote {
+            problem: 3,
+            strength: MatchStrength::SystemHost,
+            fix: FixStatus::Overdue,
+            raised_from: None,
+        });
+        assert_eq!(
+            note.body_text(),
+            r#"{"problem":3,"strength":"system_host","fix":"overdue"}"#
+        );
+    }
 
     /// SPEC T7: the stored shape is `{"kind", "body"}` and round-trips.
     #[test]

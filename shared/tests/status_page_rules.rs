@@ -711,3 +711,30 @@ fn a_publication_gives_the_page_its_next_state() {
         Err(PageError::UnknownComponent { .. })
     ));
 }
+
+/// SPEC R5: a postmortem keeps the instant it was first published; a new
+/// body records when it replaced the old one, the same body changes nothing,
+/// and the postmortem survives the stored form.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn a_postmortem_keeps_its_first_publication() {
+    let mut i = incident(update(
+        "u1",
+        PublicIncidentStatus::Resolved,
+        "2026-05-01T10:00:00Z",
+        vec![],
+    ));
+    assert!(i.postmortem().is_none());
+    i.publish_postmortem("First text".into(), t("2026-05-03T10:00:00Z"));
+    i.publish_postmortem("First text".into(), t("2026-05-04T10:00:00Z"));
+    let first = i.postmortem().unwrap().clone();
+    assert_eq!(first.published_at, t("2026-05-03T10:00:00Z"));
+    assert_eq!(first.body_updated_at, t("2026-05-03T10:00:00Z"));
+    i.publish_postmortem("Second text".into(), t("2026-05-05T10:00:00Z"));
+    let second = i.postmortem().unwrap();
+    assert_eq!(second.body, "Second text");
+    assert_eq!(second.published_at, t("2026-05-03T10:00:00Z"));
+    assert_eq!(second.body_updated_at, t("2026-05-05T10:00:00Z"));
+    let stored: PublicIncident = serde_json::from_str(&serde_json::to_string(&i).unwrap()).unwrap();
+    assert_eq!(stored, i);
+}

@@ -77,6 +77,9 @@ const STATUSPAGE_SUMMARY: &str = r#"{
       "shortlink": "https://stspg.io/abc123",
       "started_at": "2026-05-01T09:55:00.000Z",
       "page_id": "kctbh9vrtdwd",
+      "postmortem_body": null,
+      "postmortem_body_last_updated_at": null,
+      "postmortem_published_at": null,
       "incident_updates": [
         {
           "id": "upd2",

@@ -7,7 +7,9 @@ mod api;
 mod browser_flows;
 mod dev_command;
 mod escalation;
+mod incident_reports;
 mod ingest;
+mod problems;
 mod public_page;
 mod statuspage_wire;
 mod trust;
@@ -118,6 +120,8 @@ fn main() {
         .chain(public_page::TESTS.iter())
         .chain(dev_command::TESTS.iter())
         .chain(trust::TESTS.iter())
+        .chain(problems::TESTS.iter())
+        .chain(incident_reports::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

@@ -124,7 +124,7 @@ async fn visible_alert<S: AlertStore>(
 /// `POST /api/alerts/{id}/{open|discard|attach}`: the alert queue's actions on
 /// the alert's incident (SPEC V10, I2). Each answers with the incident it leaves
 /// the alert on.
-pub async fn alert_action<S: AlertStore + IncidentStore>(
+pub async fn alert_action<S: AlertStore + IncidentStore + crate::stores::ProblemStore>(
     store: &S,
     actor: &Actor,
     alert_id: i64,
@@ -160,7 +160,7 @@ pub async fn alert_action<S: AlertStore + IncidentStore>(
 }
 
 /// Applies `transition` to incident `id` through the same handler as the API.
-async fn apply<S: IncidentStore>(
+async fn apply<S: IncidentStore + crate::stores::ProblemStore>(
     store: &S,
     actor: &Actor,
     id: i64,
@@ -173,7 +173,7 @@ async fn apply<S: IncidentStore>(
 }
 
 /// Takes an untriaged incident into triage; one already past `reported` is left as it is.
-async fn start_triage<S: IncidentStore>(
+async fn start_triage<S: IncidentStore + crate::stores::ProblemStore>(
     store: &S,
     actor: &Actor,
     id: i64,
@@ -188,7 +188,7 @@ async fn start_triage<S: IncidentStore>(
 }
 
 /// Discards an untriaged incident as an event without impact (V10), through triage.
-async fn discard<S: IncidentStore>(
+async fn discard<S: IncidentStore + crate::stores::ProblemStore>(
     store: &S,
     actor: &Actor,
     id: i64,
@@ -213,7 +213,7 @@ async fn discard<S: IncidentStore>(
 
 /// Moves the alert to an open incident; its own incident, if nobody triaged it
 /// and no other alert points at it, is discarded as a duplicate.
-async fn attach<S: AlertStore + IncidentStore>(
+async fn attach<S: AlertStore + IncidentStore + crate::stores::ProblemStore>(
     store: &S,
     actor: &Actor,
     alert: &AlertRecord,

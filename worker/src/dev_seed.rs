@@ -16,7 +16,8 @@ use crate::escalation;
 use crate::incidents;
 use crate::status_editing;
 use crate::stores::{
-    EscalationStore, IncidentFilter, IncidentStore, SettingsStore, StatusPageStore, UserStore,
+    EscalationStore, IncidentFilter, IncidentStore, ProblemStore, SettingsStore, StatusPageStore,
+    UserStore,
 };
 use crate::users;
 use beacon_shared::escalation::EscalationConfig;
@@ -200,7 +201,7 @@ pub async fn seed_demo<S>(
     ids: &mut impl Iterator<Item = String>,
 ) -> Result<DemoTeam, ApiError>
 where
-    S: UserStore + IncidentStore + EscalationStore + StatusPageStore + SettingsStore,
+    S: UserStore + IncidentStore + EscalationStore + StatusPageStore + SettingsStore + ProblemStore,
 {
     if !admin.role.may_administer() {
         return Err(ApiError::Forbidden(
@@ -357,7 +358,7 @@ fn component_for(components: &[(String, String)], n: usize) -> &(String, String)
 
 /// The resolved and closed incidents of the last three months; the
 /// published ones change their component for as long as they lasted.
-async fn write_history<S: IncidentStore + EscalationStore + StatusPageStore>(
+async fn write_history<S: IncidentStore + EscalationStore + StatusPageStore + ProblemStore>(
     store: &S,
     team: &Team,
     components: &[(String, String)],
@@ -378,6 +379,7 @@ async fn write_history<S: IncidentStore + EscalationStore + StatusPageStore>(
             sre,
             &bytes(&json!({"title": title, "category": category, "priority": past.priority})),
             began,
+            run.base_url,
         )
         .await?;
         let id = created.id;
@@ -437,7 +439,7 @@ async fn write_history<S: IncidentStore + EscalationStore + StatusPageStore>(
 /// The live P1: reported six minutes ago, classified and being worked by the
 /// SRE, published on the status page, and not acknowledged: the next sweep
 /// pages the duty IC.
-async fn live_p1<S: IncidentStore + StatusPageStore>(
+async fn live_p1<S: IncidentStore + StatusPageStore + ProblemStore + EscalationStore>(
     store: &S,
     team: &Team,
     components: &[(String, String)],
@@ -451,7 +453,7 @@ async fn live_p1<S: IncidentStore + StatusPageStore>(
         .find(|(name, _)| name == "Payments")
         .unwrap_or(&components[0]);
     let body = json!({"title": LIVE_P1_TITLE, "category": category, "priority": "P1"});
-    let id = incidents::create_incident(store, sre, &bytes(&body), at(run.now, 6))
+    let id = incidents::create_incident(store, sre, &bytes(&body), at(run.now, 6), run.base_url)
         .await?
         .id;
     let classify = json!({"action": "classify_as_problem", "priority": "P1"});

@@ -6,10 +6,11 @@
 
 use crate::auth::{require_writer, Actor};
 use crate::error::ApiError;
+use crate::problems::{apply_recurrence, find_recurrences, open_for_resolved_incident};
 use crate::request_body::decode_json;
 use crate::stores::{
-    IncidentChange, IncidentFilter, IncidentRecord, IncidentState, IncidentStore, NewAuditRecord,
-    NewIncidentRecord,
+    EscalationStore, IncidentChange, IncidentFilter, IncidentRecord, IncidentState, IncidentStore,
+    NewAuditRecord, NewIncidentRecord, ProblemStore,
 };
 use beacon_shared::api::{
     CategoryChange, CategoryList, IncidentDetail, IncidentList, IncidentView, NewIncident,
@@ -119,12 +120,17 @@ async fn decide_category<S: IncidentStore>(
 }
 
 /// `POST /api/incidents`: checks the alert time (T4), classifies with the
-/// SOP's rules, checks P6 and K1, and stores the ticket in triage with its first timeline entries.
-pub async fn create_incident<S: IncidentStore>(
+/// SOP's rules, checks P6 and K1, and stores the ticket in triage with its
+/// first timeline entries. A ticket that recurs a problem is linked to it and
+/// raised to its priority (SPEC R6, see [`crate::problems::apply_recurrence`]);
+/// `base_url` starts the links in management's page when a verified fix did
+/// not hold.
+pub async fn create_incident<S: IncidentStore + ProblemStore + EscalationStore>(
     store: &S,
     actor: &Actor,
     body: &[u8],
     now: Timestamp,
+    base_url: &str,
 ) -> Result<IncidentView, ApiError> {
     require_writer(actor)?;
     let request: NewIncident = decode_json(body)?;
@@ -175,6 +181,12 @@ pub async fn create_incident<S: IncidentStore>(
     };
     let id = store.insert_incident(&record).await?;
     let stored = store.get_incident(id).await?.ok_or(ApiError::NOT_VISIBLE)?;
+    let facts = crate::problems::recurrence_facts(&stored, None);
+    if let Some(Some(found)) = find_recurrences(store, &[facts], now).await?.pop() {
+        apply_recurrence(store, id, &found, actor, now, base_url).await?;
+        let raised = store.get_incident(id).await?.ok_or(ApiError::NOT_VISIBLE)?;
+        return Ok(raised.to_view());
+    }
     Ok(stored.to_view())
 }
 
@@ -273,6 +285,7 @@ pub async fn get_incident<S: IncidentStore>(
         allowed_transitions: allowed_transitions(record.state.status).to_vec(),
         incident: record.to_view(),
         timeline,
+        recurrence: None,
     })
 }
 
@@ -313,7 +326,9 @@ async fn commit<S: IncidentStore>(
 }
 
 /// `POST /api/incidents/{id}/transitions` with a `shared::lifecycle::Transition`.
-pub async fn transition<S: IncidentStore>(
+/// Resolving a P0/P1 that no open problem links opens its problem (SPEC R3);
+/// if that write fails, the sweep opens it ([`crate::problems::open_missing_problems`]).
+pub async fn transition<S: IncidentStore + ProblemStore>(
     store: &S,
     actor: &Actor,
     id: i64,
@@ -356,7 +371,8 @@ pub async fn transition<S: IncidentStore>(
         transition: request,
         priority_decision: decision,
     });
-    commit(
+    let resolved = status == IncidentStatus::Resolved;
+    let detail = commit(
         store,
         actor,
         &record,
@@ -365,7 +381,25 @@ pub async fn transition<S: IncidentStore>(
         "incident.transition",
         event,
     )
-    .await
+    .await?;
+    if resolved {
+        // The resolution is stored; a failure here is caught by the sweep.
+        let _ = open_for_resolved_incident(store, id, now).await;
+    }
+    Ok(detail)
+}
+
+/// `GET /api/incidents/{id}` with the recurrence banner (SPEC R6).
+pub async fn get_incident_with_recurrence<S: IncidentStore + ProblemStore>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+    now: Timestamp,
+) -> Result<IncidentDetail, ApiError> {
+    let mut detail = get_incident(store, actor, id).await?;
+    let record = visible_incident(store, actor, id).await?;
+    detail.recurrence = crate::problems::recurrence_banner(store, actor, &record, now).await?;
+    Ok(detail)
 }
 
 /// `PUT /api/incidents/{id}/priority`: raise freely; lower below the rules only as management with a reason (P6).

@@ -14,13 +14,14 @@ use crate::auth::hash_token;
 use crate::error::ApiError;
 use crate::request_body::decode_json;
 use crate::stores::{
-    AlertStatus, AlertStore, IncidentState, Integration, KeyHistory, LinkedIncident,
-    NewAuditRecord, StoreError, REPLAYED_SIGNATURE,
+    AlertStatus, AlertStore, EscalationStore, IncidentState, IncidentStore, Integration,
+    KeyHistory, LinkedIncident, NewAuditRecord, ProblemStore, StoreError, REPLAYED_SIGNATURE,
 };
 use crate::webhook_signature::{SignatureError, SignedRequest};
 use beacon_shared::alert::{AlertAction, AlertSignal, DedupKey, IngestFormat};
 use beacon_shared::category::Labels;
 use beacon_shared::lifecycle::IncidentStatus;
+use beacon_shared::recurrence::{AlertIdentity, RecurrenceFacts};
 use beacon_shared::timeline::{AlertNote, AlertOrigin, Created, TimelineEvent};
 use beacon_shared::webhooks::{alertmanager, generic, pagerduty};
 use beacon_shared::{classify_priority, Timestamp};
@@ -374,12 +375,13 @@ impl DeliveryPlan<'_> {
 
 /// Plans and stores one delivery as one unit, planning again if a concurrent
 /// delivery got there first (SPEC I2). A signed delivery received before is refused.
-pub async fn ingest<S: AlertStore>(
+pub async fn ingest<S: AlertStore + IncidentStore + ProblemStore + EscalationStore>(
     store: &S,
     integration: &Integration,
     received: ReceivedDelivery<'_>,
     signals: Vec<AlertSignal>,
     now: Timestamp,
+    base_url: &str,
 ) -> Result<Vec<AlertPlan>, ApiError> {
     let signals = last_signal_per_key(signals);
     let mut last_error = None;
@@ -397,7 +399,10 @@ pub async fn ingest<S: AlertStore>(
             at: now,
         };
         match store.store_delivery(&delivery).await {
-            Ok(()) => return Ok(delivery.plans),
+            Ok(()) => {
+                link_recurrences(store, integration, &delivery.plans, now, base_url).await?;
+                return Ok(delivery.plans);
+            }
             Err(StoreError::UniqueViolation(constraint))
                 if constraint.contains(REPLAYED_SIGNATURE) =>
             {
@@ -418,6 +423,55 @@ pub async fn ingest<S: AlertStore>(
         .unwrap_or_else(|| ApiError::StoreUnavailable("delivery not stored".into())))
 }
 
+/// Links the incidents a stored delivery opened that recur a problem (SPEC
+/// R6): one query reads the candidate problems of all of them; only a match
+/// costs more.
+async fn link_recurrences<S: AlertStore + IncidentStore + ProblemStore + EscalationStore>(
+    store: &S,
+    integration: &Integration,
+    plans: &[AlertPlan],
+    now: Timestamp,
+    base_url: &str,
+) -> Result<(), ApiError> {
+    let opened: Vec<(&AlertSignal, &NewAlertIncident)> = plans
+        .iter()
+        .filter_map(|plan| match plan {
+            AlertPlan::Open {
+                signal,
+                incident: IncidentTarget::New(new),
+            } => Some((signal, new.as_ref())),
+            _ => None,
+        })
+        .collect();
+    if opened.is_empty() {
+        return Ok(());
+    }
+    let facts: Vec<RecurrenceFacts> = opened
+        .iter()
+        .map(|(signal, new)| {
+            crate::problems::state_recurrence_facts(
+                &new.state,
+                Some(AlertIdentity::of(&integration.name, signal)),
+            )
+        })
+        .collect();
+    let found = crate::problems::find_recurrences(store, &facts, now).await?;
+    for ((signal, _), found) in opened.iter().zip(found) {
+        let Some(found) = found else { continue };
+        let history = store.key_history(integration.id, &signal.dedup_key).await?;
+        let incident = history
+            .open_alert
+            .and_then(|(_, incident)| incident)
+            .map(|incident| incident.id);
+        if let Some(incident) = incident {
+            let actor = crate::problems::system_actor();
+            crate::problems::apply_recurrence(store, incident, &found, &actor, now, base_url)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 fn receipt(plans: &[AlertPlan]) -> DeliveryReceipt {
     DeliveryReceipt {
         status: "ok".into(),
@@ -434,12 +488,15 @@ fn receipt(plans: &[AlertPlan]) -> DeliveryReceipt {
 /// `POST /api/webhooks/alertmanager` and `/api/webhooks/grafana`: `secret` is
 /// the bearer token Alertmanager's `http_config.authorization` sends; a secret
 /// of another format's integration is as unknown as a wrong one.
-pub async fn notification_delivery<S: AlertStore>(
+pub async fn notification_delivery<
+    S: AlertStore + IncidentStore + ProblemStore + EscalationStore,
+>(
     store: &S,
     format: IngestFormat,
     secret: &str,
     body: &[u8],
     now: Timestamp,
+    base_url: &str,
 ) -> Result<DeliveryReceipt, ApiError> {
     let integration = store
         .integration_for_secret_hash(&hash_token(secret))
@@ -451,19 +508,28 @@ pub async fn notification_delivery<S: AlertStore>(
         body,
         signature: None,
     };
-    let plans = ingest(store, &integration, received, notification.signals(), now).await?;
+    let plans = ingest(
+        store,
+        &integration,
+        received,
+        notification.signals(),
+        now,
+        base_url,
+    )
+    .await?;
     Ok(receipt(&plans))
 }
 
 /// `POST /api/webhooks/generic/{integration}`: Beacon's own format, signed with
 /// HMAC-SHA256 (see [`crate::webhook_signature`]); `signed` holds the checked
 /// signature headers.
-pub async fn generic_delivery<S: AlertStore>(
+pub async fn generic_delivery<S: AlertStore + IncidentStore + ProblemStore + EscalationStore>(
     store: &S,
     integration_name: &str,
     signed: &SignedRequest,
     body: &[u8],
     now: Timestamp,
+    base_url: &str,
 ) -> Result<DeliveryReceipt, ApiError> {
     // An unknown name and a wrong signature get the same answer.
     let mismatch = || ApiError::BadSignature(SignatureError::Mismatch.to_string());
@@ -479,7 +545,15 @@ pub async fn generic_delivery<S: AlertStore>(
         body,
         signature: Some(&fingerprint),
     };
-    let plans = ingest(store, &integration, received, parsed.signals(), now).await?;
+    let plans = ingest(
+        store,
+        &integration,
+        received,
+        parsed.signals(),
+        now,
+        base_url,
+    )
+    .await?;
     Ok(receipt(&plans))
 }
 
@@ -495,11 +569,12 @@ pub enum PagerDutyAnswer {
 /// `POST /v2/enqueue`: a PagerDuty Events API v2 event, authenticated by its
 /// `routing_key`; `generated_key` is the dedup key of an event that has none
 /// (16 random bytes, hex).
-pub async fn pagerduty_event<S: AlertStore>(
+pub async fn pagerduty_event<S: AlertStore + IncidentStore + ProblemStore + EscalationStore>(
     store: &S,
     body: &[u8],
     generated_key: DedupKey,
     now: Timestamp,
+    base_url: &str,
 ) -> Result<PagerDutyAnswer, ApiError> {
     let invalid = |errors| Ok(PagerDutyAnswer::Invalid { errors });
     let value: serde_json::Value = match serde_json::from_slice(body) {
@@ -523,7 +598,7 @@ pub async fn pagerduty_event<S: AlertStore>(
         body,
         signature: None,
     };
-    ingest(store, &integration, received, vec![signal], now).await?;
+    ingest(store, &integration, received, vec![signal], now, base_url).await?;
     Ok(PagerDutyAnswer::Accepted { dedup_key })
 }
 

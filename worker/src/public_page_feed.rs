@@ -6,6 +6,7 @@
 //! entry's content is the updates as HTML rendered by `maud` (escaped once),
 //! then carried as XML text (escaped again), as feed readers expect.
 
+use crate::public_page_html::postmortem_section;
 use beacon_shared::status_page::{PublicUpdate, StatusPage};
 use beacon_shared::statuspage_wire::LIST_LIMIT;
 use beacon_shared::Timestamp;
@@ -42,12 +43,19 @@ fn updates_html<S: Copy>(
 }
 
 fn entries(page: &StatusPage) -> Vec<FeedEntry> {
-    let incidents = page.incidents().iter().map(|i| FeedEntry {
-        id: i.id().as_str().to_owned(),
-        title: i.name().as_str().to_owned(),
-        published: i.created_at(),
-        updated: i.updated_at(),
-        html: updates_html(i.updates(), |s| s.label()),
+    let incidents = page.incidents().iter().map(|i| {
+        let postmortem = i.postmortem();
+        let mut html = postmortem
+            .map(|p| postmortem_section(p).into_string())
+            .unwrap_or_default();
+        html.push_str(&updates_html(i.updates(), |s| s.label()));
+        FeedEntry {
+            id: i.id().as_str().to_owned(),
+            title: i.name().as_str().to_owned(),
+            published: i.created_at(),
+            updated: postmortem.map_or(i.updated_at(), |p| p.body_updated_at.max(i.updated_at())),
+            html,
+        }
     });
     let maintenances = page.maintenances().iter().map(|m| FeedEntry {
         id: m.id().as_str().to_owned(),
@@ -240,6 +248,35 @@ mod tests {
                 assert!(feed.contains(escaped), "{feed}");
             }
         }
+    }
+
+    /// SPEC R5, M3: both feeds carry the postmortem, escaped, and date the
+    /// entry by its last change.
+    #[test]
+    fn feeds_carry_the_postmortem() {
+        let mut page = sample();
+        let mut incident = page.incidents()[0].clone();
+        incident.publish_postmortem("The <i>pool</i> was too small.".into(), at(NOW + 60_000));
+        page = crate::public_page_html::tests::page(
+            vec![crate::public_page_html::tests::component(
+                "payments",
+                "Payments",
+                beacon_shared::status_page::ComponentStatus::PartialOutage,
+            )],
+            vec![incident],
+            vec![],
+        );
+        let atom_feed = atom(&page, "https://s.example", at(NOW + 120_000));
+        let rss_feed = rss(&page, "https://s.example", at(NOW + 120_000));
+        for feed in [&atom_feed, &rss_feed] {
+            assert!(feed.contains("Postmortem"), "{feed}");
+            assert!(
+                feed.contains("The &amp;lt;i&amp;gt;pool&amp;lt;/i&amp;gt; was too small."),
+                "{feed}"
+            );
+            assert!(!feed.contains("<i>pool"));
+        }
+        assert!(atom_feed.contains(&format!("<updated>{}</updated>", at(NOW + 60_000))));
     }
 
     #[test]

@@ -13,8 +13,8 @@ use beacon_shared::service_level::{
     StatusHistory,
 };
 use beacon_shared::status_page::{
-    Component, ComponentId, ComponentStatus, Impact, IncidentId, PublicIncident, PublicUpdate,
-    ScheduledMaintenance, StatusPage,
+    Component, ComponentId, ComponentStatus, Impact, IncidentId, Postmortem, PublicIncident,
+    PublicUpdate, ScheduledMaintenance, StatusPage,
 };
 use beacon_shared::triage::Title;
 use beacon_shared::{format_duration, format_utc_minutes, DurationStyle, Timestamp};
@@ -176,7 +176,35 @@ fn incident_card(page: &StatusPage, incident: &PublicIncident, heading_link: boo
                 "Started " (time_tag(incident.started_at()))
                 @if !affected.is_empty() { " · Affects " (affected) }
             }
+            @if !heading_link {
+                @if let Some(postmortem) = incident.postmortem() {
+                    (postmortem_section(postmortem))
+                }
+            }
             (updates_list(incident.updates(), |s| s.label()))
+        }
+    }
+}
+
+/// The published incident report (SPEC R5), its plain text in paragraphs.
+pub(crate) fn postmortem_section(postmortem: &Postmortem) -> Markup {
+    html! {
+        section.postmortem {
+            h4 { "Postmortem" }
+            p.meta {
+                "Published " (time_tag(postmortem.published_at))
+                @if postmortem.body_updated_at != postmortem.published_at {
+                    " · updated " (time_tag(postmortem.body_updated_at))
+                }
+            }
+            @for paragraph in postmortem.body.split("\n\n") {
+                p {
+                    @for (i, line) in paragraph.lines().enumerate() {
+                        @if i > 0 { br; }
+                        (line)
+                    }
+                }
+            }
         }
     }
 }

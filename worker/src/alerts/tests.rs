@@ -64,6 +64,7 @@ fn enqueue(store: &MemoryStore, routing_key: &str, action: &str, key: &str, at: 
         &event(routing_key, action, key),
         generated(),
         at,
+        "https://beacon.test",
     ))
     .unwrap();
     assert!(
@@ -213,7 +214,14 @@ fn pagerduty_events_follow_the_alert_lifecycle() {
 fn pagerduty_refusals_store_nothing() {
     let (store, key) = store_with_pagerduty();
     let invalid = |body: &[u8]| {
-        let answer = block_on(pagerduty_event(&store, body, generated(), NOW)).unwrap();
+        let answer = block_on(pagerduty_event(
+            &store,
+            body,
+            generated(),
+            NOW,
+            "https://beacon.test",
+        ))
+        .unwrap();
         let PagerDutyAnswer::Invalid { errors } = answer else {
             panic!("expected a refusal, got {answer:?}");
         };
@@ -240,6 +248,7 @@ fn pagerduty_refusals_store_nothing() {
         no_key.to_string().as_bytes(),
         generated(),
         NOW,
+        "https://beacon.test",
     ))
     .unwrap();
     assert_eq!(
@@ -275,7 +284,15 @@ fn notifications_need_their_own_formats_secret() {
         (IngestFormat::Grafana, am.as_str()),
         (IngestFormat::Alertmanager, "bki_nope"),
     ] {
-        let err = block_on(notification_delivery(&store, format, secret, &body, NOW)).unwrap_err();
+        let err = block_on(notification_delivery(
+            &store,
+            format,
+            secret,
+            &body,
+            NOW,
+            "https://beacon.test",
+        ))
+        .unwrap_err();
         assert_eq!(err, ApiError::Unauthorized);
     }
     let wrong_type = br#"{"receiver": "x", "status": "firing", "alerts": "none"}"#;
@@ -286,6 +303,7 @@ fn notifications_need_their_own_formats_secret() {
             &am,
             bad,
             NOW,
+            "https://beacon.test",
         ))
         .unwrap_err();
         assert_eq!(err.status(), status, "{err:?}");
@@ -301,6 +319,7 @@ fn notifications_need_their_own_formats_secret() {
         &am,
         &body,
         NOW,
+        "https://beacon.test",
     ))
     .unwrap();
     assert_eq!(receipt.alerts[0].outcome, "opened_with_incident");
@@ -318,7 +337,16 @@ fn replayed_signed_delivery_is_refused() {
     let timestamp = (NOW.unix_millis() / 1000).to_string();
     let signature = sign(&hash_token(&secret), &timestamp, body);
     let signed = SignedRequest::from_headers(Some(&timestamp), Some(&signature), NOW).unwrap();
-    let deliver = |name: &str| block_on(generic_delivery(&store, name, &signed, body, NOW));
+    let deliver = |name: &str| {
+        block_on(generic_delivery(
+            &store,
+            name,
+            &signed,
+            body,
+            NOW,
+            "https://beacon.test",
+        ))
+    };
     assert_eq!(
         deliver("batch-jobs").unwrap().alerts[0].outcome,
         "opened_with_incident"
@@ -336,8 +364,15 @@ fn replayed_signed_delivery_is_refused() {
         NOW,
     )
     .unwrap();
-    let mismatch =
-        block_on(generic_delivery(&store, "batch-jobs", &forged, body, NOW)).unwrap_err();
+    let mismatch = block_on(generic_delivery(
+        &store,
+        "batch-jobs",
+        &forged,
+        body,
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap_err();
     assert_eq!(unknown, mismatch);
     assert_eq!(unknown.status(), 401);
 }
@@ -357,6 +392,7 @@ fn resolve_before_triage_is_short_lived() {
             &am,
             &body,
             at,
+            "https://beacon.test",
         ))
         .unwrap()
     };
@@ -430,6 +466,7 @@ fn alerts_of_one_incident_clearing_together_label_it_once() {
             &am,
             body,
             at,
+            "https://beacon.test",
         ))
     };
     deliver(&notification("firing", "first"), NOW).unwrap();
@@ -635,6 +672,7 @@ fn closed_incident(store: &MemoryStore, sre: &Actor) -> i64 {
         sre,
         br#"{"title":"cert renewal"}"#,
         NOW,
+        "https://beacon.test",
     ))
     .unwrap();
     for (step, body) in [
@@ -912,6 +950,7 @@ fn store_outage_is_503() {
         &event(&key, "trigger", "k"),
         generated(),
         NOW,
+        "https://beacon.test",
     ))
     .unwrap_err();
     assert_eq!(err.status(), 503);

@@ -6,7 +6,9 @@
 mod alerts;
 mod dev_inbox;
 mod escalation;
+mod incident_reports;
 mod incidents;
+mod problems;
 mod settings;
 mod status_page;
 mod users;

@@ -123,9 +123,15 @@ impl Team {
         let body = format!(
             r#"{{"title":"{title}","category":"{category}","priority":"{priority}","facts":{{}}}}"#
         );
-        block_on(create_incident(&self.store, by, body.as_bytes(), NOW))
-            .unwrap()
-            .id
+        block_on(create_incident(
+            &self.store,
+            by,
+            body.as_bytes(),
+            NOW,
+            "https://beacon.test",
+        ))
+        .unwrap()
+        .id
     }
 
     fn to(&self, owner: &str) -> Vec<serde_json::Value> {

@@ -31,7 +31,14 @@ const P0_EU: &[u8] = br#"{"title":"EU checkout down","category":"Payments","fact
 #[test]
 fn create_classifies_and_stores() {
     let (store, sre) = store_with_sre();
-    let view = block_on(create_incident(&store, &sre, P0_EU, NOW)).unwrap();
+    let view = block_on(create_incident(
+        &store,
+        &sre,
+        P0_EU,
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap();
     assert_eq!(view.priority, Priority::P0);
     assert_eq!(view.status, IncidentStatus::Triage);
     assert!(view.classification.matched[0].input.contains("eu-west"));
@@ -45,7 +52,14 @@ fn create_classifies_and_stores() {
 fn p0_without_category_is_refused() {
     let (store, sre) = store_with_sre();
     let body = br#"{"title":"down","facts":{"measurements":{"complete_loss_of_access":true}}}"#;
-    let err = block_on(create_incident(&store, &sre, body, NOW)).unwrap_err();
+    let err = block_on(create_incident(
+        &store,
+        &sre,
+        body,
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap_err();
     assert_eq!(err.status(), 422);
     assert_eq!(err.body().error.field.as_deref(), Some("category"));
     assert_eq!(store.incident_count(), 0);
@@ -60,7 +74,14 @@ fn customers_alert_time_and_category_are_stored() {
     let body = br#"{"title":"Logins fail","category":"Web application","facts":{
         "alerted_at":"2026-11-23T03:05:00Z","impact":{"total_loss_of_access":true},
         "customers":[{"name":"Globex","enterprise_or_partner":true},{"name":"Initech"}]}}"#;
-    let view = block_on(create_incident(&store, &sre, body, NOW)).unwrap();
+    let view = block_on(create_incident(
+        &store,
+        &sre,
+        body,
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap();
     let stored = block_on(get_incident(&store, &sre, view.id))
         .unwrap()
         .incident;
@@ -92,13 +113,27 @@ fn future_alert_times_and_nameless_customers_are_refused() {
         (&future[..], "facts.alerted_at"),
         (&nameless[..], "facts.customers[1].name"),
     ] {
-        let err = block_on(create_incident(&store, &sre, body, NOW)).unwrap_err();
+        let err = block_on(create_incident(
+            &store,
+            &sre,
+            body,
+            NOW,
+            "https://beacon.test",
+        ))
+        .unwrap_err();
         assert_eq!(err.status(), 422);
         assert_eq!(err.body().error.field.as_deref(), Some(field));
     }
     assert_eq!(store.incident_count(), 0);
     assert_eq!(store.audit_count(), 0);
-    block_on(create_incident(&store, &sre, skewed, NOW)).unwrap();
+    block_on(create_incident(
+        &store,
+        &sre,
+        skewed,
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap();
     assert_eq!(store.incident_count(), 1);
 }
 
@@ -108,12 +143,26 @@ fn future_alert_times_and_nameless_customers_are_refused() {
 fn low_priorities_take_labels_and_only_known_categories() {
     let (store, sre) = store_with_sre();
     let labelled = br#"{"title":"CPU high on db1","labels":["DBA"," night shift "],"facts":{"measurements":{"not_visible_to_clients":true}}}"#;
-    let view = block_on(create_incident(&store, &sre, labelled, NOW)).unwrap();
+    let view = block_on(create_incident(
+        &store,
+        &sre,
+        labelled,
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap();
     assert_eq!(view.priority, Priority::P2);
     assert_eq!(view.category, None);
     assert_eq!(view.labels, ["dba", "night shift"]);
     let unknown = br#"{"title":"x","category":"Mainframe"}"#;
-    let err = block_on(create_incident(&store, &sre, unknown, NOW)).unwrap_err();
+    let err = block_on(create_incident(
+        &store,
+        &sre,
+        unknown,
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap_err();
     assert_eq!(err.body().error.field.as_deref(), Some("category"));
     assert_eq!(store.incident_count(), 1);
 }
@@ -124,12 +173,26 @@ fn priority_overrides_follow_p6() {
     let (store, sre) = store_with_sre();
     let boss = actor(&store, "max", Role::Management);
     let lowered = br#"{"title":"x","category":"Payments","priority":"P2","facts":{"measurements":{"major_function_lost":true}}}"#;
-    let err = block_on(create_incident(&store, &sre, lowered, NOW)).unwrap_err();
+    let err = block_on(create_incident(
+        &store,
+        &sre,
+        lowered,
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap_err();
     assert_eq!(err.body().error.field.as_deref(), Some("priority"));
     assert_eq!(store.incident_count(), 0);
 
     let raised = br#"{"title":"x","category":"Payments","priority":"P0","facts":{"measurements":{"major_function_lost":true}}}"#;
-    let view = block_on(create_incident(&store, &sre, raised, NOW)).unwrap();
+    let view = block_on(create_incident(
+        &store,
+        &sre,
+        raised,
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap();
     assert_eq!(
         (view.priority, view.rules_priority),
         (Priority::P0, Priority::P1)
@@ -163,7 +226,14 @@ fn priority_overrides_follow_p6() {
 #[test]
 fn lifecycle_transitions_are_checked_and_recorded() {
     let (store, sre) = store_with_sre();
-    let view = block_on(create_incident(&store, &sre, P0_EU, NOW)).unwrap();
+    let view = block_on(create_incident(
+        &store,
+        &sre,
+        P0_EU,
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap();
     let resolve = |minutes| {
         block_on(transition(
             &store,
@@ -182,7 +252,14 @@ fn lifecycle_transitions_are_checked_and_recorded() {
     let detail = block_on(transition(&store, &sre, view.id, classify, later(2))).unwrap();
     assert_eq!(detail.incident.status, IncidentStatus::Investigating);
     let lower = br#"{"action":"classify_as_problem","priority":"P3"}"#;
-    let other = block_on(create_incident(&store, &sre, P0_EU, NOW)).unwrap();
+    let other = block_on(create_incident(
+        &store,
+        &sre,
+        P0_EU,
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap();
     assert_eq!(
         block_on(transition(&store, &sre, other.id, lower, later(2)))
             .unwrap_err()
@@ -216,7 +293,14 @@ fn only_the_submitter_confirms_the_closing() {
     let other_sre = actor(&store, "olga", Role::Sre);
     let commander = actor(&store, "ines", Role::IncidentCommander);
     let resolved = || {
-        let view = block_on(create_incident(&store, &submitter, P0_EU, NOW)).unwrap();
+        let view = block_on(create_incident(
+            &store,
+            &submitter,
+            P0_EU,
+            NOW,
+            "https://beacon.test",
+        ))
+        .unwrap();
         for (step, body) in [
             (
                 1,
@@ -269,7 +353,14 @@ fn only_the_submitter_confirms_the_closing() {
 #[test]
 fn transition_errors_name_the_field() {
     let (store, sre) = store_with_sre();
-    let view = block_on(create_incident(&store, &sre, P0_EU, NOW)).unwrap();
+    let view = block_on(create_incident(
+        &store,
+        &sre,
+        P0_EU,
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap();
     let audit_before = store.audit_count();
     for (body, field) in [
         (
@@ -300,7 +391,14 @@ fn security_incident() -> (MemoryStore, Actor, Actor, IncidentView) {
     let store = MemoryStore::default();
     let sec = actor(&store, "sec", Role::Security);
     let sre = actor(&store, "sam", Role::Sre);
-    let view = block_on(create_incident(&store, &sec, SECURITY_INCIDENT, NOW)).unwrap();
+    let view = block_on(create_incident(
+        &store,
+        &sec,
+        SECURITY_INCIDENT,
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap();
     (store, sec, sre, view)
 }
 
@@ -325,7 +423,14 @@ fn security_incidents_are_hidden() {
             .len(),
         1
     );
-    let err = block_on(create_incident(&store, &sre, SECURITY_INCIDENT, NOW)).unwrap_err();
+    let err = block_on(create_incident(
+        &store,
+        &sre,
+        SECURITY_INCIDENT,
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap_err();
     assert_eq!(err.status(), 403);
 }
 
@@ -350,12 +455,20 @@ fn security_timelines_need_clearance() {
 #[test]
 fn list_filters() {
     let (store, sre) = store_with_sre();
-    block_on(create_incident(&store, &sre, P0_EU, NOW)).unwrap();
+    block_on(create_incident(
+        &store,
+        &sre,
+        P0_EU,
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap();
     let p3 = block_on(create_incident(
         &store,
         &sre,
         br#"{"title":"cert renewal","owner_group":"web"}"#,
         later(1),
+        "https://beacon.test",
     ))
     .unwrap();
     let only = |q: &str| {
@@ -380,7 +493,14 @@ fn list_filters() {
 #[test]
 fn timeline_entries_and_audit() {
     let (store, sre) = store_with_sre();
-    let view = block_on(create_incident(&store, &sre, P0_EU, NOW)).unwrap();
+    let view = block_on(create_incident(
+        &store,
+        &sre,
+        P0_EU,
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap();
     let log = br#"{"kind":"work_log","text":"failed over to eu-central"}"#;
     block_on(add_timeline_entry(&store, &sre, view.id, log, later(1))).unwrap();
     let link = br#"{"kind":"link","title":"Grafana","url":"https://grafana.example/d/abc"}"#;
@@ -403,6 +523,13 @@ fn timeline_entries_and_audit() {
 fn store_outage_is_503() {
     let (store, sre) = store_with_sre();
     store.failing.set(true);
-    let err = block_on(create_incident(&store, &sre, br#"{"title":"x"}"#, NOW)).unwrap_err();
+    let err = block_on(create_incident(
+        &store,
+        &sre,
+        br#"{"title":"x"}"#,
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap_err();
     assert_eq!(err.status(), 503);
 }

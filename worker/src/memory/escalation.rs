@@ -77,6 +77,37 @@ impl MemoryStore {
         });
     }
 
+    /// Whether `key` was claimed as an action key.
+    pub(super) fn key_claimed(&self, key: &str) -> bool {
+        self.escalation
+            .borrow()
+            .actions
+            .iter()
+            .any(|(claimed, _)| claimed.as_str() == key)
+    }
+
+    /// Claims `key` for `incident` and queues `notifications` under it, as a
+    /// problem write does (SPEC R6).
+    pub(super) fn queue_under_key(
+        &self,
+        key: &str,
+        incident: i64,
+        at: Timestamp,
+        notifications: &[crate::stores::QueuedNotification],
+    ) -> Result<(), StoreError> {
+        if self.key_claimed(key) {
+            return Err(StoreError::UniqueViolation("escalation_actions.key".into()));
+        }
+        self.escalation
+            .borrow_mut()
+            .actions
+            .push((IdempotencyKey::from_stored(key.to_owned()), incident));
+        for notification in notifications {
+            self.queue(incident, key, at, notification.channel, &notification.body);
+        }
+        Ok(())
+    }
+
     /// When incident `id` last changed, if it exists and its status passes `status`.
     fn last_change(&self, id: i64, status: impl Fn(IncidentStatus) -> bool) -> Option<Timestamp> {
         self.incidents

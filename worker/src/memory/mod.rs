@@ -5,7 +5,9 @@
 mod alerts;
 mod dev_inbox;
 mod escalation;
+mod incident_reports;
 mod incidents;
+mod problems;
 mod settings;
 mod status_page;
 mod users;
@@ -49,6 +51,8 @@ pub struct MemoryStore {
     pub(super) status_page: RefCell<status_page::MemoryStatusPage>,
     /// The local inbox (development only), in arrival order.
     pub(super) inbox: RefCell<Vec<InboxMessage>>,
+    pub(super) problems: RefCell<problems::ProblemTables>,
+    pub(super) reports: RefCell<incident_reports::ReportTables>,
     /// A write made by "someone else" just before the next guarded write.
     pub(super) rival_write: RefCell<Option<RivalWrite>>,
     /// When set, every call fails as if the database were down.
@@ -77,6 +81,8 @@ impl Default for MemoryStore {
             corrupt_tickets: RefCell::default(),
             status_page: RefCell::default(),
             inbox: RefCell::default(),
+            problems: RefCell::default(),
+            reports: RefCell::default(),
             rival_write: RefCell::default(),
             failing: Cell::new(false),
         }

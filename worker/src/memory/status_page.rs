@@ -19,7 +19,7 @@ pub(crate) struct MemoryStatusPage {
     groups: Vec<ComponentGroup>,
     components: Vec<Component>,
     /// Oldest first, with the internal ticket each was published from.
-    incidents: Vec<(PublicIncident, Option<i64>)>,
+    pub(super) incidents: Vec<(PublicIncident, Option<i64>)>,
     /// Oldest first.
     maintenances: Vec<ScheduledMaintenance>,
     history: Vec<RecordedStatus>,

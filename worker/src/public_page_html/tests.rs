@@ -307,3 +307,36 @@ fn percentages_are_never_rounded_up_to_a_better_figure() {
     assert_eq!(percent(99.999), "99.99 %");
     assert_eq!(percent(100.0), "100.00 %");
 }
+
+/// SPEC R5, M3: a published postmortem is on the incident's own page,
+/// escaped, paragraph by paragraph; the history list keeps to the updates.
+#[test]
+fn the_incident_page_shows_its_postmortem() {
+    let mut incident = incident(
+        "inc1",
+        "Card payments fail",
+        PublicIncidentStatus::Investigating,
+        "Looking into it",
+    );
+    incident.publish_postmortem(
+        "Root cause\n\nThe <b>pool</b> was too small.\n- Alert on saturation".into(),
+        at(NOW),
+    );
+    let page = page(
+        vec![component(
+            "payments",
+            "Payments",
+            ComponentStatus::PartialOutage,
+        )],
+        vec![incident],
+        vec![],
+    );
+    let id = IncidentId::parse("inc1").unwrap();
+    let (own, history) = with_view(&page, &BTreeMap::new(), |view| {
+        (render_incident(view, &id).unwrap(), render_history(view))
+    });
+    assert!(own.contains("<h4>Postmortem</h4>"), "{own}");
+    assert!(own.contains("The &lt;b&gt;pool&lt;/b&gt; was too small.<br>- Alert on saturation"));
+    assert!(!own.contains("<b>pool"));
+    assert!(!history.contains("Postmortem"));
+}

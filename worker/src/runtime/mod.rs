@@ -10,7 +10,10 @@ use crate::d1::D1Store;
 use crate::error::ApiError;
 use crate::request_body::check_declared_length;
 use crate::stores::StoreError;
-use crate::{alerts, dev_inbox, dev_seed, incidents, public_page, status_editing, users};
+use crate::{
+    alerts, dev_inbox, dev_seed, incident_reports, incidents, problems, public_page,
+    status_editing, users,
+};
 use beacon_shared::alert::IngestFormat;
 use beacon_shared::Timestamp;
 use worker::{console_error, event, Context, Env, Headers, Method, Request, Response};
@@ -19,12 +22,16 @@ fn now() -> Timestamp {
     Timestamp::from_unix_millis(worker::Date::now().as_millis() as i64)
 }
 
-/// The cron trigger: the escalation sweep at the trigger's scheduled time, then
-/// the public status outputs rendered again (their bars and figures move with time).
+/// The cron trigger: the escalation sweep at the trigger's scheduled time, the
+/// problems of resolved P0/P1 incidents that were missed (SPEC R3), then the
+/// public status outputs rendered again (their bars and figures move with time).
 #[event(scheduled)]
 async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
     escalation::scheduled(&env, Timestamp::from_unix_millis(event.schedule() as i64)).await;
     if let Ok(store) = D1Store::from_env(&env) {
+        if let Err(error) = problems::open_missing_problems(&store, now()).await {
+            console_error!("problems sweep failed: {error}");
+        }
         public_page_cache::refresh(&env, &store, &[]).await;
     }
 }
@@ -78,18 +85,18 @@ async fn route(
         .unwrap_or_default();
     match (method, segments.as_slice()) {
         (Method::Get, ["api", "health"]) => json_ok(&users::health(&store).await, 200),
-        (Method::Post, ["v2", "enqueue"]) => webhooks::pagerduty_enqueue(req, &store).await,
+        (Method::Post, ["v2", "enqueue"]) => webhooks::pagerduty_enqueue(req, env, &store).await,
         (Method::Post, ["api", "webhooks", "alertmanager"]) => {
-            webhooks::notification_webhook(req, &store, IngestFormat::Alertmanager).await
+            webhooks::notification_webhook(req, env, &store, IngestFormat::Alertmanager).await
         }
         (Method::Post, ["api", "webhooks", "grafana"]) => {
-            webhooks::notification_webhook(req, &store, IngestFormat::Grafana).await
+            webhooks::notification_webhook(req, env, &store, IngestFormat::Grafana).await
         }
         (Method::Get | Method::Post, ["ack", id]) => {
             escalation::ack_link(&store, method, id, &query).await
         }
         (Method::Post, ["api", "webhooks", "generic", name]) => {
-            webhooks::generic_webhook(req, &store, name).await
+            webhooks::generic_webhook(req, env, &store, name).await
         }
         (Method::Get, ["dev", "inbox"]) if development_mode(env) => {
             let html = dev_inbox::inbox_page(&store).await?;
@@ -103,6 +110,11 @@ async fn route(
         (_, ["api", ..]) => api(req, env, &store, method, &segments[1..], &query).await,
         _ => Err(ApiError::NotFound { what: "route" }),
     }
+}
+
+fn problem_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .map_err(|_| ApiError::NotFound { what: "problem" })
 }
 
 fn incident_id(raw: &str) -> Result<i64, ApiError> {
@@ -127,13 +139,123 @@ async fn api(
         }
         (Method::Post, ["incidents"]) => {
             let body = read_body(req).await?;
-            let view = incidents::create_incident(store, &actor, &body, now()).await?;
+            let view =
+                incidents::create_incident(store, &actor, &body, now(), &public_url(env)).await?;
             json_ok(&view, 201)
         }
         (Method::Get, ["incidents", id]) => json_ok(
-            &incidents::get_incident(store, &actor, incident_id(id)?).await?,
+            &incidents::get_incident_with_recurrence(store, &actor, incident_id(id)?, now())
+                .await?,
             200,
         ),
+        (Method::Get, ["problems"]) => {
+            json_ok(&problems::list_problems(store, &actor, now()).await?, 200)
+        }
+        (Method::Post, ["problems"]) => {
+            let body = read_body(req).await?;
+            json_ok(
+                &problems::create_problem(store, &actor, &body, now()).await?,
+                201,
+            )
+        }
+        (Method::Get, ["problems", id]) => json_ok(
+            &problems::get_problem(store, &actor, problem_id(id)?, now()).await?,
+            200,
+        ),
+        (Method::Put, ["problems", id, "rca"]) => {
+            let body = read_body(req).await?;
+            json_ok(
+                &problems::put_rca(store, &actor, problem_id(id)?, &body, now()).await?,
+                200,
+            )
+        }
+        (Method::Get, ["problems", id, "report"]) => json_ok(
+            &incident_reports::get_report(store, &actor, problem_id(id)?).await?,
+            200,
+        ),
+        (Method::Post, ["problems", id, "report", "publish"]) => {
+            let published =
+                incident_reports::publish_report(store, &actor, problem_id(id)?, now()).await?;
+            let touched: Vec<&str> = published
+                .public_incident
+                .iter()
+                .map(String::as_str)
+                .collect();
+            public_page_cache::refresh(env, store, &touched).await;
+            json_ok(&published.page, 200)
+        }
+        (
+            Method::Post | Method::Put,
+            ["problems", id, "report", ..] | ["problems", id, "reviews"],
+        ) => {
+            let id = problem_id(id)?;
+            let body = read_body_allow_empty(req).await?;
+            match (method, &segments[2..]) {
+                (Method::Post, ["report"]) => json_ok(
+                    &incident_reports::draft_report(store, &actor, id, &body, now()).await?,
+                    201,
+                ),
+                (Method::Put, ["report"]) => json_ok(
+                    &incident_reports::edit_report(store, &actor, id, &body, now()).await?,
+                    200,
+                ),
+                (Method::Post, ["report", "transitions"]) => json_ok(
+                    &incident_reports::transition_report(store, &actor, id, &body, now()).await?,
+                    200,
+                ),
+                (Method::Post, ["report", "approve"]) => json_ok(
+                    &incident_reports::approve_report(store, &actor, id, &body, now()).await?,
+                    200,
+                ),
+                (Method::Post, ["reviews"]) => json_ok(
+                    &incident_reports::record_review(store, &actor, id, &body, now()).await?,
+                    201,
+                ),
+                _ => Err(ApiError::NotFound { what: "route" }),
+            }
+        }
+        (Method::Post | Method::Put, ["problems", id, action]) => {
+            let id = problem_id(id)?;
+            let body = read_body(req).await?;
+            let (detail, status) = match (method, *action) {
+                (Method::Post, "transitions") => (
+                    problems::transition_problem(store, &actor, id, &body, now()).await?,
+                    200,
+                ),
+                (Method::Put, "signatures") => (
+                    problems::put_signatures(store, &actor, id, &body, now()).await?,
+                    200,
+                ),
+                (Method::Post, "incidents") => (
+                    problems::link_incident(store, &actor, id, &body, now()).await?,
+                    200,
+                ),
+                (Method::Post, "remediation") => (
+                    problems::add_remediation_item(store, &actor, id, &body, now()).await?,
+                    201,
+                ),
+                (Method::Post, "vendor-rcas") => (
+                    problems::add_vendor_rca(store, &actor, id, &body, now()).await?,
+                    201,
+                ),
+                _ => return Err(ApiError::NotFound { what: "route" }),
+            };
+            json_ok(&detail, status)
+        }
+        (Method::Get, ["remediation"]) => json_ok(
+            &problems::remediation_board(store, &actor, now()).await?,
+            200,
+        ),
+        (Method::Post, ["remediation", id, "transitions"]) => {
+            let id = id.parse::<i64>().map_err(|_| ApiError::NotFound {
+                what: "remediation item",
+            })?;
+            let body = read_body(req).await?;
+            json_ok(
+                &problems::transition_remediation(store, &actor, id, &body, now()).await?,
+                200,
+            )
+        }
         (Method::Post | Method::Put, ["incidents", id, action]) => {
             let id = incident_id(id)?;
             let body = read_body_allow_empty(req).await?;
@@ -210,6 +332,14 @@ async fn api(
             let body = read_body(req).await?;
             crate::escalation::set_test_clock(store, &actor, &body, now()).await?;
             json_ok(&serde_json::json!({ "ok": true }), 200)
+        }
+        (Method::Get, ["post-incident", "config"]) => {
+            json_ok(&problems::get_post_incident_config(store).await?, 200)
+        }
+        (Method::Put, ["post-incident", "config"]) => {
+            let body = read_body(req).await?;
+            let config = problems::put_post_incident_config(store, &actor, &body, now()).await?;
+            json_ok(&config, 200)
         }
         (Method::Get, ["escalation", "config"]) => {
             json_ok(&crate::escalation::get_config(store).await?, 200)

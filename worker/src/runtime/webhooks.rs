@@ -10,7 +10,7 @@ use crate::request_body::MAX_BODY_BYTES;
 use crate::webhook_signature::{SignedRequest, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use beacon_shared::alert::{DedupKey, IngestFormat};
 use serde_json::json;
-use worker::{Request, Response};
+use worker::{Env, Request, Response};
 
 /// Reads a webhook body: JSON, at most 512 KiB.
 async fn webhook_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
@@ -27,6 +27,7 @@ async fn webhook_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
 /// the bearer token Alertmanager's `http_config.authorization` sends.
 pub(super) async fn notification_webhook(
     req: &mut Request,
+    env: &Env,
     store: &D1Store,
     format: IngestFormat,
 ) -> Result<Response, ApiError> {
@@ -35,7 +36,15 @@ pub(super) async fn notification_webhook(
         .ok_or(ApiError::Unauthorized)?
         .to_owned();
     let body = webhook_body(req).await?;
-    let receipt = ingest::notification_delivery(store, format, &secret, &body, now()).await?;
+    let receipt = ingest::notification_delivery(
+        store,
+        format,
+        &secret,
+        &body,
+        now(),
+        &super::public_url(env),
+    )
+    .await?;
     json_ok(&receipt, 200)
 }
 
@@ -43,6 +52,7 @@ pub(super) async fn notification_webhook(
 /// HMAC-SHA256 (see [`crate::webhook_signature`]).
 pub(super) async fn generic_webhook(
     req: &mut Request,
+    env: &Env,
     store: &D1Store,
     integration_name: &str,
 ) -> Result<Response, ApiError> {
@@ -54,7 +64,15 @@ pub(super) async fn generic_webhook(
     )
     .map_err(|e| ApiError::BadSignature(e.to_string()))?;
     let body = webhook_body(req).await?;
-    let receipt = ingest::generic_delivery(store, integration_name, &signed, &body, now()).await?;
+    let receipt = ingest::generic_delivery(
+        store,
+        integration_name,
+        &signed,
+        &body,
+        now(),
+        &super::public_url(env),
+    )
+    .await?;
     json_ok(&receipt, 200)
 }
 
@@ -70,6 +88,7 @@ fn pagerduty_error(status: u16, message: &str, errors: Vec<String>) -> Result<Re
 /// `POST /v2/enqueue`: PagerDuty Events API v2, with its responses.
 pub(super) async fn pagerduty_enqueue(
     req: &mut Request,
+    env: &Env,
     store: &D1Store,
 ) -> Result<Response, ApiError> {
     let body = match webhook_body(req).await {
@@ -92,7 +111,7 @@ pub(super) async fn pagerduty_enqueue(
     };
     let generated = DedupKey::parse(&hex::encode(random_bytes::<16>()?))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    match ingest::pagerduty_event(store, &body, generated, now()).await? {
+    match ingest::pagerduty_event(store, &body, generated, now(), &super::public_url(env)).await? {
         PagerDutyAnswer::Accepted { dedup_key } => json_response(
             &json!({ "status": "success", "message": "Event processed", "dedup_key": dedup_key }),
             202,

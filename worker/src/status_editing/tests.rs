@@ -158,9 +158,15 @@ impl Desk {
             "category": category,
             "facts": {"measurements": {"major_function_lost": true}},
         }));
-        block_on(create_incident(&self.store, &opener, &request, NOW))
-            .unwrap()
-            .id
+        block_on(create_incident(
+            &self.store,
+            &opener,
+            &request,
+            NOW,
+            "https://beacon.test",
+        ))
+        .unwrap()
+        .id
     }
 
     fn customer_updates(&self, ticket: i64) -> Vec<CustomerUpdate> {

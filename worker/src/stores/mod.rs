@@ -5,7 +5,9 @@
 pub mod alerts;
 pub mod dev_inbox;
 pub mod escalation;
+pub mod incident_reports;
 pub mod incidents;
+pub mod problems;
 pub mod settings;
 pub mod status_page;
 pub mod users;
@@ -20,9 +22,14 @@ pub use escalation::{
     EscalationStore, NewChannel, OpenTicket, OutboxItem, QueuedNotification, TeamPullIn,
     SWEEP_ACTOR,
 };
+pub use incident_reports::{IncidentReportStore, PostmortemWrite, ReportRecord, ReportWrite};
 pub use incidents::{
     IncidentChange, IncidentFilter, IncidentRecord, IncidentState, IncidentStore, NewAuditRecord,
     NewIncidentRecord,
+};
+pub use problems::{
+    lookup_keys, signature_key, ProblemNotifications, ProblemRecord, ProblemRecords, ProblemStore,
+    ProblemWrite,
 };
 pub use settings::{Setting, SettingChange, SettingsStore};
 pub use status_page::{
