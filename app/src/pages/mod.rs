@@ -6,5 +6,8 @@ pub mod incident;
 pub mod incident_queue;
 pub mod new_incident;
 pub mod on_call;
+pub mod problem;
+pub mod problem_list;
+pub mod remediation_board;
 pub mod sign_in;
 pub mod status_editing;
