@@ -696,6 +696,11 @@ pub enum HistoryError {
 pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
+    /// A key made by a rule of this crate, in the format its module documents.
+    pub(crate) fn new(key: String) -> Self {
+        Self(key)
+    }
+
     /// A key read back from storage.
     pub fn from_stored(key: String) -> Self {
         Self(key)

@@ -25,6 +25,8 @@ pub mod escalation;
 pub mod incident_report;
 pub mod lifecycle;
 pub mod measure;
+pub mod post_incident_deadlines;
+pub mod post_incident_review;
 pub mod priority;
 pub mod priority_override;
 pub mod problem;

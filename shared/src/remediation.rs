@@ -15,7 +15,7 @@
 //! - Verification needs evidence, a link or a text; a verified item is the
 //!   proof the fix holds, so it is what a recurrence (SPEC R6) calls ineffective.
 //! - Overdue is derived, never stored: an item still open or in progress
-//!   whose due instant has passed ([`RemediationItem::is_overdue`]).
+//!   at or past its due instant ([`RemediationItem::is_overdue`]).
 //! - Refusals are classed for the API ([`crate::refusal`]): the wrong role is
 //!   forbidden (403), missing input invalid (422, naming the field), a move
 //!   the status does not allow a conflict (409).
@@ -398,9 +398,10 @@ impl RemediationItem {
         Ok(next)
     }
 
-    /// Still to do and past its due instant.
+    /// Still to do at or past its due instant (when management is told, see
+    /// [`crate::post_incident_deadlines`]).
     pub fn is_overdue(&self, now: Timestamp) -> bool {
-        self.status.is_pending() && now > self.due_at
+        self.status.is_pending() && now >= self.due_at
     }
 }
 
@@ -632,8 +633,9 @@ mod tests {
     #[test]
     fn overdue_is_derived_from_the_due_date() {
         let open = item();
-        assert!(!open.is_overdue(at(14)));
-        assert!(open.is_overdue(at(15)));
+        let just_before = Timestamp::from_unix_millis(at(14).unix_millis() - 1);
+        assert!(!open.is_overdue(just_before));
+        assert!(open.is_overdue(at(14)));
         let done = open
             .transition(&RemediationTransition::Complete, Role::Sre, at(15))
             .unwrap();

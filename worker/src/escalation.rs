@@ -79,7 +79,7 @@ pub struct SweepReport {
 /// What `owner`'s channels may read (SPEC K3): a person as their role (no
 /// clearance if they are not a user), a team's channel as a team, management
 /// as management.
-async fn reader_of<'o, S: UserStore>(
+pub(crate) async fn reader_of<'o, S: UserStore>(
     store: &S,
     owner: &'o ChannelOwner,
 ) -> Result<Reader<'o>, StoreError> {

@@ -18,7 +18,7 @@ use crate::request_body::decode_json;
 use crate::stores::{
     lookup_keys, EscalationStore, IncidentChange, IncidentRecord, IncidentState, IncidentStore,
     NewAuditRecord, ProblemNotifications, ProblemRecord, ProblemRecords, ProblemStore,
-    ProblemWrite, QueuedNotification, StoreError,
+    ProblemWrite, QueuedNotification, Setting, SettingChange, SettingsStore, StoreError,
 };
 use beacon_shared::api::post_incident::{
     LinkIncidentRequest, NewProblem, NewRemediationItem, NewVendorRca, ProblemDetail, ProblemList,
@@ -27,7 +27,12 @@ use beacon_shared::api::post_incident::{
 };
 use beacon_shared::category::Category;
 use beacon_shared::clearance::{clearance, may_see_incident, Reader};
+use beacon_shared::escalation::Recipient;
 use beacon_shared::lifecycle::IncidentStatus;
+use beacon_shared::post_incident_deadlines::{
+    evaluate_post_incident, DueAction as PostIncidentAction, DueActionKind, PostIncidentConfig,
+    PostIncidentState,
+};
 use beacon_shared::problem::{
     problem_required, LinkReason, LinkedIncident, OpenProblem, Problem, ProblemOrigin,
 };
@@ -868,6 +873,223 @@ pub async fn recurrence_banner<S: ProblemStore + IncidentStore>(
             .iter()
             .any(|f| f.recurrence == Some(incident.id)),
     }))
+}
+
+/// The post-incident limits (SPEC R1, R2, V8): the team's, or the defaults.
+async fn load_post_incident_config<S: SettingsStore>(
+    store: &S,
+) -> Result<PostIncidentConfig, StoreError> {
+    match store.setting(Setting::PostIncidentConfig).await? {
+        Some(value) => crate::stores::parse_stored(&value),
+        None => Ok(PostIncidentConfig::default()),
+    }
+}
+
+/// `GET /api/post-incident/config`: the post-incident limits per priority.
+pub async fn get_post_incident_config<S: SettingsStore>(
+    store: &S,
+) -> Result<PostIncidentConfig, ApiError> {
+    Ok(load_post_incident_config(store).await?)
+}
+
+/// `PUT /api/post-incident/config` (IC, management, admin): replaces the
+/// limits of every priority; an invalid limit is refused naming its field.
+pub async fn put_post_incident_config<S: SettingsStore>(
+    store: &S,
+    actor: &Actor,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<PostIncidentConfig, ApiError> {
+    if !actor.role.may_manage_rotas() {
+        return Err(ApiError::Forbidden(format!(
+            "a {} may not change the post-incident limits",
+            actor.role
+        )));
+    }
+    let config: PostIncidentConfig = decode_json(body)?;
+    let before = load_post_incident_config(store).await?;
+    let value = serde_json::to_value(&config).map_err(StoreError::corrupt)?;
+    store
+        .put_setting(&SettingChange {
+            setting: Setting::PostIncidentConfig,
+            value: value.to_string(),
+            at: now,
+            actor,
+            action: "post_incident.config",
+            before: Some(serde_json::to_value(&before).map_err(StoreError::corrupt)?),
+            after: Some(value),
+        })
+        .await?;
+    Ok(config)
+}
+
+/// What a post-incident reminder or management notification says, for its
+/// reader's clearance (SPEC K3).
+fn deadline_body(
+    format: ChannelFormat,
+    reader: Reader<'_>,
+    record: &ProblemRecord,
+    action: &PostIncidentAction,
+    item: Option<&RemediationItem>,
+    base_url: &str,
+) -> String {
+    let cleared = clearance(reader, clearance_category(record).as_ref()).is_full();
+    let id = record.problem.id;
+    let subject = match (item, cleared) {
+        (Some(item), true) => format!(
+            "remediation item #{} \"{}\" of problem #{id} \"{}\"",
+            item.id, item.title, record.problem.title
+        ),
+        (Some(item), false) => format!(
+            "remediation item #{} of Security problem #{id}, details restricted",
+            item.id
+        ),
+        (None, true) => format!("problem #{id} \"{}\"", record.problem.title),
+        (None, false) => format!("Security problem #{id}, details restricted"),
+    };
+    let (event, summary) = match &action.kind {
+        DueActionKind::Remind {
+            deadline,
+            deadline_at,
+            ..
+        } => (
+            "post_incident_reminder",
+            format!(
+                "Reminder: the {} deadline of {subject} falls due at {deadline_at}.",
+                deadline.as_str().replace('_', " ")
+            ),
+        ),
+        DueActionKind::NotifyManagement {
+            missed,
+            deadline_at,
+        } => (
+            "post_incident_missed",
+            format!(
+                "Missed: the {} deadline of {subject} passed at {deadline_at}.",
+                missed.as_str().replace('_', " ")
+            ),
+        ),
+    };
+    let url = format!("{base_url}/problems/{id}");
+    match format {
+        ChannelFormat::Slack => {
+            let text = format!(
+                "{} <{url}|Open problem #{id}>",
+                summary
+                    .replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+            );
+            json!({
+                "text": text,
+                "blocks": [{ "type": "section", "text": { "type": "mrkdwn", "text": text } }],
+            })
+            .to_string()
+        }
+        ChannelFormat::Generic => json!({
+            "event": event,
+            "summary": summary,
+            "problem": { "id": id, "url": url },
+            "item": action.item,
+            "action": action,
+        })
+        .to_string(),
+    }
+}
+
+/// The post-incident step of the cron sweep (SPEC R1, R2, V8): for every
+/// open problem, the remediation deadlines due at `at`
+/// ([`evaluate_post_incident`]) not sent before; each reminder goes to its
+/// owner's channels, each missed deadline to management's, queued in the
+/// escalation outbox under its idempotency key with the problem's audit
+/// record, for the sweep's delivery. How many actions it queued.
+///
+/// The report and review deadlines need the stored report and review; until
+/// those are stored, only remediation items are chased. A problem without a
+/// linked incident has no outbox row to hang its notifications on and is
+/// skipped.
+pub async fn post_incident_sweep<S>(
+    store: &S,
+    at: Timestamp,
+    base_url: &str,
+) -> Result<usize, StoreError>
+where
+    S: ProblemStore + EscalationStore + SettingsStore + crate::stores::UserStore,
+{
+    let config = load_post_incident_config(store).await?;
+    let channels = store.channels().await?;
+    let nobody = std::collections::BTreeSet::new();
+    let mut queued = 0;
+    for (record, items) in store.list_problems().await? {
+        let problem = &record.problem;
+        let Some(incident) = problem.incidents.first().map(|l| l.incident) else {
+            continue;
+        };
+        if !problem.status.is_open() || !items.iter().any(|i| i.status.is_pending()) {
+            continue;
+        }
+        let state = PostIncidentState {
+            problem: problem.id,
+            priority: problem.priority,
+            owner: Recipient::Management,
+            resolved_at: None,
+            report_submitted_at: None,
+            reviewed_at: None,
+            items: items.clone(),
+        };
+        let due = evaluate_post_incident(&state, &config, &nobody, at).actions;
+        let keys: Vec<String> = due.iter().map(|a| a.key.as_str().to_owned()).collect();
+        let claimed = store.claimed_keys(&keys).await?;
+        let mut version = record.version;
+        for action in due
+            .iter()
+            .filter(|a| !claimed.iter().any(|k| k == a.key.as_str()))
+        {
+            let owner = match &action.kind {
+                DueActionKind::Remind { to, .. } => ChannelOwner::for_recipient(to),
+                DueActionKind::NotifyManagement { .. } => ChannelOwner::Management,
+            };
+            let reader = crate::escalation::reader_of(store, &owner).await?;
+            let item = action.item.and_then(|id| items.iter().find(|i| i.id == id));
+            let notifications = channels
+                .iter()
+                .filter(|c| c.owner == owner)
+                .map(|channel| QueuedNotification {
+                    channel: channel.id,
+                    body: deadline_body(channel.format, reader, &record, action, item, base_url),
+                })
+                .collect();
+            let mut change = ProblemWrite::of(
+                Some(version),
+                problem.clone(),
+                NewAuditRecord {
+                    action: "problem.deadline".into(),
+                    subject: format!("problem/{}", problem.id),
+                    before: None,
+                    after: Some(json!(action)),
+                },
+                &system_actor(),
+                at,
+            );
+            change.notifications = Some(ProblemNotifications {
+                key: action.key.as_str().to_owned(),
+                incident,
+                action: json!(action),
+                notifications,
+            });
+            // A write that lost its guard or found its key claimed is left to the next sweep.
+            match store.write_problem(&change).await {
+                Ok(Some(_)) => {
+                    queued += 1;
+                    version += 1;
+                }
+                Ok(None) => break,
+                Err(StoreError::UniqueViolation(_)) => {}
+                Err(err) => return Err(err),
+            }
+        }
+    }
+    Ok(queued)
 }
 
 #[cfg(test)]

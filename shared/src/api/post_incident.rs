@@ -29,6 +29,7 @@ use crate::vendor_rca::VendorRca;
 use serde::{Deserialize, Serialize};
 
 pub use crate::incident_report::ApproveRequest;
+pub use crate::post_incident_review::NewReview;
 pub use crate::remediation::{NewRemediationItem, RemediationTransitionRequest};
 pub use crate::vendor_rca::NewVendorRca;
 
@@ -316,6 +317,14 @@ impl IncidentReportView {
             report,
         }
     }
+}
+
+/// `POST /api/reports/{id}/reviews` answers with the review and the
+/// remediation items its accepted actions became (SPEC V6, R2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewRecorded {
+    pub review: crate::post_incident_review::PostIncidentReview,
+    pub items: Vec<RemediationItem>,
 }
 
 #[cfg(test)]

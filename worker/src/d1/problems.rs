@@ -66,6 +66,11 @@ impl TryFrom<ItemRow> for RemediationItem {
 }
 
 #[derive(Deserialize)]
+struct KeyRow {
+    key: String,
+}
+
+#[derive(Deserialize)]
 struct BodyRow {
     id: f64,
     body: String,
@@ -444,6 +449,24 @@ impl ProblemStore for D1Store {
             .map(RemediationItem::try_from)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(with_items(records, items))
+    }
+
+    async fn claimed_keys(&self, keys: &[String]) -> Result<Vec<String>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=keys.len()).map(|i| format!("?{i}")).collect();
+        let args: Vec<JsValue> = keys.iter().map(|k| text(k)).collect();
+        let rows = self
+            .all::<KeyRow>(
+                &format!(
+                    "SELECT key FROM escalation_actions WHERE key IN ({})",
+                    placeholders.join(", ")
+                ),
+                &args,
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| r.key).collect())
     }
 
     async fn remediation_item(&self, id: i64) -> Result<Option<RemediationItem>, StoreError> {

@@ -77,6 +77,15 @@ impl MemoryStore {
         });
     }
 
+    /// Whether `key` was claimed as an action key.
+    pub(super) fn key_claimed(&self, key: &str) -> bool {
+        self.escalation
+            .borrow()
+            .actions
+            .iter()
+            .any(|(claimed, _)| claimed.as_str() == key)
+    }
+
     /// Claims `key` for `incident` and queues `notifications` under it, as a
     /// problem write does (SPEC R6).
     pub(super) fn queue_under_key(
@@ -85,7 +94,10 @@ impl MemoryStore {
         incident: i64,
         at: Timestamp,
         notifications: &[crate::stores::QueuedNotification],
-    ) {
+    ) -> Result<(), StoreError> {
+        if self.key_claimed(key) {
+            return Err(StoreError::UniqueViolation("escalation_actions.key".into()));
+        }
         self.escalation
             .borrow_mut()
             .actions
@@ -93,6 +105,7 @@ impl MemoryStore {
         for notification in notifications {
             self.queue(incident, key, at, notification.channel, &notification.body);
         }
+        Ok(())
     }
 
     /// When incident `id` last changed, if it exists and its status passes `status`.

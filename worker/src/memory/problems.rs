@@ -51,6 +51,11 @@ impl MemoryStore {
 impl ProblemStore for MemoryStore {
     async fn write_problem(&self, write: &ProblemWrite) -> Result<Option<i64>, StoreError> {
         self.check()?;
+        if let Some(queued) = &write.notifications {
+            if self.key_claimed(&queued.key) {
+                return Err(StoreError::UniqueViolation("escalation_actions.key".into()));
+            }
+        }
         let id = {
             let mut tables = self.problems.borrow_mut();
             let id = match write.expected_version {
@@ -117,7 +122,7 @@ impl ProblemStore for MemoryStore {
                 queued.incident,
                 write.at,
                 &queued.notifications,
-            );
+            )?;
         }
         let mut audit = write.audit.clone();
         if write.expected_version.is_none() {
@@ -212,6 +217,15 @@ impl ProblemStore for MemoryStore {
                     .collect();
                 (self.problem_record(p, *v), items)
             })
+            .collect())
+    }
+
+    async fn claimed_keys(&self, keys: &[String]) -> Result<Vec<String>, StoreError> {
+        self.check()?;
+        Ok(keys
+            .iter()
+            .filter(|key| self.key_claimed(key))
+            .cloned()
             .collect())
     }
 

@@ -565,3 +565,174 @@ fn link_an_incident_by_hand() {
     .unwrap_err();
     assert_eq!(err.status(), 409);
 }
+
+/// A PagerDuty event for the ledger alert of the webhook test.
+fn ledger_event(routing_key: &str, action: &str, severity: &str) -> Vec<u8> {
+    serde_json::json!({
+        "routing_key": routing_key, "event_action": action, "dedup_key": "ledger-writes",
+        "payload": {"summary": "Ledger writes failing", "source": "ledger-7", "severity": severity}
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// SPEC R6: a webhook's new incident that matches a problem's alert key is
+/// linked when it is created, raised, and after a verified fix reopens the
+/// problem and pages management.
+#[test]
+fn a_webhook_recurrence_is_linked_raised_and_pages_management() {
+    use beacon_shared::alert::DedupKey;
+    let desk = desk();
+    let admin = actor(&desk.store, "root", Role::Admin);
+    let routing_key = block_on(crate::alerts::create_integration(
+        &desk.store,
+        &admin,
+        br#"{"name":"pd-ledger","format":"pagerduty","owner_group":"web"}"#,
+        NOW,
+        "bki_secret_of_pd_ledger".into(),
+    ))
+    .unwrap()
+    .secret;
+    let send = |action: &str, severity: &str, at: Timestamp| {
+        block_on(crate::ingest::pagerduty_event(
+            &desk.store,
+            &ledger_event(&routing_key, action, severity),
+            DedupKey::parse("0123456789abcdef0123456789abcdef").unwrap(),
+            at,
+            BASE,
+        ))
+        .unwrap()
+    };
+    send("trigger", "critical", NOW);
+    let first = desk.store.incident_count() as i64;
+    desk.move_incident(first, br#"{"action":"start_triage"}"#, later(1));
+    block_on(crate::incidents::change_category(
+        &desk.store,
+        &desk.sre,
+        first,
+        br#"{"category":"Payments","labels":[]}"#,
+        later(1),
+    ))
+    .unwrap();
+    for body in [
+        &br#"{"action":"classify_as_problem","priority":"P0"}"#[..],
+        br#"{"action":"resolve"}"#,
+    ] {
+        desk.move_incident(first, body, later(1));
+    }
+    let problem = desk.problem(&desk.sre, 1).unwrap().problem;
+    assert!(problem.signatures.iter().any(|s| matches!(
+        s,
+        RecurrenceSignature::AlertKey { integration, .. } if integration.as_str() == "pd-ledger"
+    )));
+    desk.verify_fix(1);
+    send("resolve", "critical", later(10));
+    assert_eq!(desk.store.problem_counts().0, 1);
+
+    send("trigger", "warning", later(20));
+    let again = desk.store.incident_count() as i64;
+    assert_ne!(again, first);
+    let record = block_on(desk.store.get_incident(again)).unwrap().unwrap();
+    assert_eq!(record.state.priority, Priority::P0);
+    let detail = desk.problem(&desk.sre, 1).unwrap();
+    assert!(detail.problem.links(again));
+    assert_eq!(detail.problem.status, ProblemStatus::Investigating);
+    assert_eq!(desk.store.queued_bodies(desk.management).len(), 1);
+}
+
+/// A problem with one remediation item owned by sam, due two days after
+/// NOW, and a generic channel for sam.
+fn desk_with_due_item() -> (Desk, i64) {
+    let desk = desk();
+    desk.resolved_p1();
+    let admin = actor(&desk.store, "root", Role::Admin);
+    let sam = block_on(create_channel(
+        &desk.store,
+        &admin,
+        br#"{"owner_kind":"person","owner":"sam","format":"generic","url":"https://hooks.example/sam"}"#,
+        NOW,
+        "bks_test".into(),
+    ))
+    .unwrap()
+    .id;
+    block_on(add_remediation_item(
+        &desk.store,
+        &desk.sre,
+        1,
+        br#"{"title":"Add a replica","kind":"mitigate","owner":{"person":{"name":"sam"}},"due_at":"2026-11-27T00:00:00Z"}"#,
+        later(3),
+    ))
+    .unwrap();
+    (desk, sam)
+}
+
+/// SPEC V8: an open remediation item reminds its owner a day before its
+/// due instant and tells management once it has passed, each once.
+#[test]
+fn an_overdue_item_reminds_its_owner_then_tells_management() {
+    let (desk, sam) = desk_with_due_item();
+    let due = Timestamp::parse("2026-11-27T00:00:00Z").unwrap();
+    let at = |minutes_before: i64| {
+        Timestamp::from_unix_millis(due.unix_millis() - minutes_before * 60_000)
+    };
+    let sweep = |t| block_on(post_incident_sweep(&desk.store, t, BASE)).unwrap();
+    assert_eq!(sweep(at(24 * 60 + 1)), 0);
+    assert!(desk.store.queued_bodies(sam).is_empty());
+    assert_eq!(sweep(at(24 * 60)), 1);
+    assert_eq!(sweep(at(60)), 0);
+    let reminders = desk.store.queued_bodies(sam);
+    assert_eq!(reminders.len(), 1);
+    assert!(
+        reminders[0].contains("post_incident_reminder"),
+        "{}",
+        reminders[0]
+    );
+    assert!(reminders[0].contains("Add a replica"), "{}", reminders[0]);
+    assert!(desk.store.queued_bodies(desk.management).is_empty());
+    assert_eq!(sweep(at(0)), 1);
+    assert_eq!(sweep(at(-60)), 0);
+    let missed = desk.store.queued_bodies(desk.management);
+    assert_eq!(missed.len(), 1);
+    assert!(missed[0].contains("post_incident_missed"), "{}", missed[0]);
+    assert_eq!(desk.store.queued_bodies(sam).len(), 1);
+}
+
+/// SPEC V8: the reminder follows the configured limits; a done item is not chased.
+#[test]
+fn configured_limits_move_the_reminder() {
+    let (desk, sam) = desk_with_due_item();
+    let limits = r#"{"report_draft":4320,"review":10080,"remind_before":60}"#;
+    let body = format!(
+        r#"{{"p0":{limits},"p1":{{"remind_before":60}},"p2":{{"remind_before":60}},"p3":{{"remind_before":60}}}}"#
+    );
+    let err = block_on(put_post_incident_config(
+        &desk.store,
+        &desk.sre,
+        body.as_bytes(),
+        NOW,
+    ))
+    .unwrap_err();
+    assert_eq!(err.status(), 403);
+    block_on(put_post_incident_config(
+        &desk.store,
+        &desk.boss,
+        body.as_bytes(),
+        NOW,
+    ))
+    .unwrap();
+    let due = Timestamp::parse("2026-11-27T00:00:00Z").unwrap();
+    let at = |minutes_before: i64| {
+        Timestamp::from_unix_millis(due.unix_millis() - minutes_before * 60_000)
+    };
+    let sweep = |t| block_on(post_incident_sweep(&desk.store, t, BASE)).unwrap();
+    assert_eq!(sweep(at(61)), 0);
+    assert_eq!(sweep(at(60)), 1);
+    assert_eq!(desk.store.queued_bodies(sam).len(), 1);
+    // Done in time: management hears nothing.
+    let item = desk.problem(&desk.sre, 1).unwrap().remediation[0].item.id;
+    for body in [r#"{"action":"start"}"#, r#"{"action":"complete"}"#] {
+        desk.item_action(&desk.sre, item, body, at(30)).unwrap();
+    }
+    assert_eq!(sweep(at(-60)), 0);
+    assert!(desk.store.queued_bodies(desk.management).is_empty());
+}

@@ -57,6 +57,11 @@ pub(super) async fn scheduled(env: &Env, scheduled_at: Timestamp) {
     };
     let at = escalation::sweep_clock(&store, scheduled_at, test_mode(env)).await;
     let base_url = public_url(env);
+    // Queued first, so that this sweep delivers them.
+    match crate::problems::post_incident_sweep(&store, at, &base_url).await {
+        Ok(queued) => console_log!("post-incident deadlines at {at}: {queued} queued"),
+        Err(error) => console_error!("post-incident deadlines at {at} failed: {error}"),
+    }
     let run = SweepRun {
         at,
         now: now(),

@@ -238,6 +238,14 @@ async fn api(
             crate::escalation::set_test_clock(store, &actor, &body, now()).await?;
             json_ok(&serde_json::json!({ "ok": true }), 200)
         }
+        (Method::Get, ["post-incident", "config"]) => {
+            json_ok(&problems::get_post_incident_config(store).await?, 200)
+        }
+        (Method::Put, ["post-incident", "config"]) => {
+            let body = read_body(req).await?;
+            let config = problems::put_post_incident_config(store, &actor, &body, now()).await?;
+            json_ok(&config, 200)
+        }
         (Method::Get, ["escalation", "config"]) => {
             json_ok(&crate::escalation::get_config(store).await?, 200)
         }

@@ -157,6 +157,8 @@ pub trait ProblemStore {
         &self,
         keys: &[String],
     ) -> Result<Vec<(ProblemRecord, Vec<RemediationItem>)>, StoreError>;
+    /// Which of `keys` were claimed as escalation action keys already.
+    async fn claimed_keys(&self, keys: &[String]) -> Result<Vec<String>, StoreError>;
     /// The item with id `id`, if any.
     async fn remediation_item(&self, id: i64) -> Result<Option<RemediationItem>, StoreError>;
     /// Incidents of one of `priorities` in one of `statuses` that no problem

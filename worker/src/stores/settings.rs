@@ -16,6 +16,8 @@ pub enum Setting {
     AckLinkKey,
     /// Milliseconds the sweep adds to its clock; honoured only with `BEACON_ENV=test`.
     TestClockOffset,
+    /// `shared::post_incident_deadlines::PostIncidentConfig` as JSON (SPEC R1, R2, V8).
+    PostIncidentConfig,
 }
 
 impl Setting {
@@ -26,6 +28,7 @@ impl Setting {
             Setting::ServiceLevels => "status.slo",
             Setting::AckLinkKey => "ack_link_key",
             Setting::TestClockOffset => "test_clock_offset_ms",
+            Setting::PostIncidentConfig => "post_incident_config",
         }
     }
 }
