@@ -1,8 +1,9 @@
 //! The HTTP client for Beacon's JSON API, speaking `beacon_shared::api`.
 
 use beacon_shared::api::post_incident::{
-    NewProblem, NewRemediationItem, NewVendorRca, ProblemDetail, ProblemList,
-    ProblemTransitionRequest, RemediationItemView, RemediationTransitionRequest,
+    ApproveRequest, IncidentReportView, NewProblem, NewRemediationItem, NewReview, NewVendorRca,
+    ProblemDetail, ProblemList, ProblemTransitionRequest, RemediationItemView,
+    RemediationTransitionRequest, ReportContentRequest, ReportTransitionRequest, ReviewRecorded,
 };
 use beacon_shared::api::{
     AlertList, AttachAlert, CategoryChange, CategoryList, DiscardAlert, ErrorBody, EscalationView,
@@ -372,4 +373,65 @@ pub async fn add_vendor_rca(
 ) -> Result<ProblemDetail, ApiFailure> {
     let path = format!("/api/problems/{id}/vendor-rcas");
     send(Request::post(&path), token, rca).await
+}
+
+/// `POST /api/problems/{id}/reports`: the first draft of the incident report (SPEC V5, R1).
+pub async fn create_report(
+    token: &str,
+    problem: i64,
+    content: &ReportContentRequest,
+) -> Result<IncidentReportView, ApiFailure> {
+    let path = format!("/api/problems/{problem}/reports");
+    send(Request::post(&path), token, content).await
+}
+
+/// `GET /api/reports/{id}`: the editor's view (SPEC V5, R5).
+pub async fn report(token: &str, id: i64) -> Result<IncidentReportView, ApiFailure> {
+    get(token, &format!("/api/reports/{id}")).await
+}
+
+/// `PUT /api/reports/{id}`: an edit, which voids an approval (SPEC R5).
+pub async fn edit_report(
+    token: &str,
+    id: i64,
+    content: &ReportContentRequest,
+) -> Result<IncidentReportView, ApiFailure> {
+    send(Request::put(&format!("/api/reports/{id}")), token, content).await
+}
+
+/// `POST /api/reports/{id}/transitions`: submit for review, return to draft.
+pub async fn transition_report(
+    token: &str,
+    id: i64,
+    request: &ReportTransitionRequest,
+) -> Result<IncidentReportView, ApiFailure> {
+    let path = format!("/api/reports/{id}/transitions");
+    send(Request::post(&path), token, request).await
+}
+
+/// `POST /api/reports/{id}/approve` (management, SPEC R5).
+pub async fn approve_report(
+    token: &str,
+    id: i64,
+    request: &ApproveRequest,
+) -> Result<IncidentReportView, ApiFailure> {
+    let path = format!("/api/reports/{id}/approve");
+    send(Request::post(&path), token, request).await
+}
+
+/// `POST /api/reports/{id}/publish`: the approved version becomes the public
+/// incident's postmortem (SPEC R5).
+pub async fn publish_report(token: &str, id: i64) -> Result<IncidentReportView, ApiFailure> {
+    let path = format!("/api/reports/{id}/publish");
+    send(Request::post(&path), token, &serde_json::json!({})).await
+}
+
+/// `POST /api/reports/{id}/reviews`: the review meeting's record (SPEC V6, R2).
+pub async fn record_review(
+    token: &str,
+    id: i64,
+    review: &NewReview,
+) -> Result<ReviewRecorded, ApiFailure> {
+    let path = format!("/api/reports/{id}/reviews");
+    send(Request::post(&path), token, review).await
 }

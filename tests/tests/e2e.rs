@@ -8,6 +8,7 @@ mod browser_flows;
 mod escalation;
 mod ingest;
 mod problems;
+mod problems_browser;
 mod public_page;
 mod statuspage_wire;
 
@@ -116,6 +117,7 @@ fn main() {
         .chain(statuspage_wire::TESTS.iter())
         .chain(public_page::TESTS.iter())
         .chain(problems::TESTS.iter())
+        .chain(problems_browser::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

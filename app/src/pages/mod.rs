@@ -4,6 +4,7 @@ pub mod alert_queue;
 pub mod escalation_settings;
 pub mod incident;
 pub mod incident_queue;
+pub mod incident_report;
 pub mod new_incident;
 pub mod on_call;
 pub mod problem;

@@ -106,19 +106,24 @@ pub fn ProblemPage() -> impl IntoView {
             }
         });
     });
-    // The RCA editor is built once, from the RCA first loaded.
+    // The page's parts are built once the problem is there, so that a change
+    // keeps what is typed elsewhere; the RCA editor again when the RCA changed.
+    let loaded = Memo::new(move |_| state.detail.with(Option::is_some));
     let rca_loaded = Memo::new(move |_| state.detail.with(|d| d.as_ref().map(|d| d.rca.clone())));
     view! {
         {move || load_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         <ProblemHeader state=state />
         <p id="problem-result" role="alert" class="error">{move || state.failure.get()}</p>
-        {move || state.detail.with(Option::is_some).then(|| view! {
+        {move || loaded.get().then(|| view! {
             <div class="problem">
                 <section aria-labelledby="problem-status-heading">
                     <h2 id="problem-status-heading">"Status"</h2>
                     <Show when=move || state.can_write()
                         fallback=|| view! { <p class="muted">"Your role can read this problem but not change it."</p> }>
                         <ProblemActions state=state />
+                    </Show>
+                    <Show when=move || state.can_write()>
+                        <DraftReport state=state />
                     </Show>
                     <h2>"Incidents"</h2>
                     <LinkedIncidents state=state />
@@ -586,5 +591,50 @@ fn VendorRcaForm(state: ProblemState) -> impl IntoView {
             {input("vendor-item-due", "Due", "date", item_due)}
             <button id="vendor-rca-add" disabled=move || state.busy.get()>"File it"</button>
         </form>
+    }
+}
+
+/// "Draft the incident report" (SPEC V5, R1): composed in the browser from
+/// the problem and its first incident, then opened in the editor.
+#[component]
+fn DraftReport(state: ProblemState) -> impl IntoView {
+    let navigate = leptos_router::hooks::use_navigate();
+    let draft = move |_| {
+        let Some(detail) = state.detail.get_untracked() else {
+            return;
+        };
+        let Some(first) = detail.problem.incidents.first().map(|l| l.incident) else {
+            state
+                .failure
+                .set(Some("incidents: link an incident first".into()));
+            return;
+        };
+        let token = state.token();
+        let navigate = navigate.clone();
+        state.busy.set(true);
+        leptos::task::spawn_local(async move {
+            let created = match api::incident(&token, first).await {
+                Ok(incident) => {
+                    let content = crate::report_draft::first_draft(&detail, &incident);
+                    let request =
+                        beacon_shared::api::post_incident::ReportContentRequest { content };
+                    api::create_report(&token, state.id, &request).await
+                }
+                Err(err) => Err(err),
+            };
+            match created {
+                Ok(report) => navigate(
+                    &format!("/reports/{}", report.report.id),
+                    Default::default(),
+                ),
+                Err(err) => state.failure.set(Some(err.to_string())),
+            }
+            state.busy.set(false);
+        });
+    };
+    view! {
+        <button id="draft-report" class="secondary" disabled=move || state.busy.get() on:click=draft>
+            "Draft the incident report"
+        </button>
     }
 }
