@@ -109,6 +109,8 @@ pub fn ProblemPage() -> impl IntoView {
     // The page's parts are built once the problem is there, so that a change
     // keeps what is typed elsewhere; the RCA editor again when the RCA changed.
     let loaded = Memo::new(move |_| state.detail.with(Option::is_some));
+    // Outside the editor, which is rebuilt from the RCA the edge saved.
+    let rca_saved = RwSignal::new(false);
     let rca_loaded = Memo::new(move |_| state.detail.with(|d| d.as_ref().map(|d| d.rca.clone())));
     view! {
         {move || load_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
@@ -132,7 +134,7 @@ pub fn ProblemPage() -> impl IntoView {
                 </section>
                 <section aria-labelledby="rca-heading">
                     <h2 id="rca-heading">"Root-cause analysis"</h2>
-                    {move || rca_loaded.get().map(|rca| view! { <RcaEditor state=state rca=rca /> })}
+                    {move || rca_loaded.get().map(|rca| view! { <RcaEditor state=state rca=rca saved=rca_saved /> })}
                 </section>
                 <section aria-labelledby="remediation-heading">
                     <h2 id="remediation-heading">"Remediation"</h2>
@@ -321,7 +323,7 @@ fn TextField(id: &'static str, label: &'static str, value: RwSignal<String>) -> 
 
 /// The RCA editor (SPEC V7): the whole RCA is sent with `PUT .../rca`.
 #[component]
-fn RcaEditor(state: ProblemState, rca: Rca) -> impl IntoView {
+fn RcaEditor(state: ProblemState, rca: Rca, saved: RwSignal<bool>) -> impl IntoView {
     let draft = RcaDraft::of(&rca);
     let rows = |causes: Vec<CauseDraft>| {
         RwSignal::new(causes.into_iter().map(CauseRow::of).collect::<Vec<_>>())
@@ -334,7 +336,6 @@ fn RcaEditor(state: ProblemState, rca: Rca) -> impl IntoView {
     let went_well = RwSignal::new(draft.went_well);
     let went_wrong = RwSignal::new(draft.went_wrong);
     let lucky = RwSignal::new(draft.lucky);
-    let saved = RwSignal::new(false);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let causes = |rows: RwSignal<Vec<CauseRow>>| {
