@@ -504,139 +504,44 @@ const OBVIOUS: &str =
 
 /// The tone rules (SPEC R5). German verbs in second position take the
 /// infinitive at the end, so "hätte ... sollen" is two parts.
+const fn rule(
+    key: &'static str,
+    wording: &'static str,
+    advice: &'static str,
+    parts: &'static [&'static [&'static str]],
+) -> ToneRule {
+    ToneRule {
+        key,
+        wording,
+        advice,
+        parts,
+    }
+}
+
+#[rustfmt::skip]
 const TONE_RULES: &[ToneRule] = &[
-    ToneRule {
-        key: "human_error",
-        wording: "human error",
-        advice: BLAME,
-        parts: &[&["human", "error"]],
-    },
-    ToneRule {
-        key: "should_have",
-        wording: "should have",
-        advice: HINDSIGHT,
-        parts: &[&["should", "have"]],
-    },
-    ToneRule {
-        key: "should_not_have",
-        wording: "should not have",
-        advice: HINDSIGHT,
-        parts: &[&["should", "not", "have"]],
-    },
-    ToneRule {
-        key: "shouldnt_have",
-        wording: "shouldn't have",
-        advice: HINDSIGHT,
-        parts: &[&["shouldn't", "have"]],
-    },
-    ToneRule {
-        key: "shouldnt_have",
-        wording: "shouldn't have",
-        advice: HINDSIGHT,
-        parts: &[&["shouldn’t", "have"]],
-    },
-    ToneRule {
-        key: "careless",
-        wording: "careless",
-        advice: BLAME,
-        parts: &[&["careless"]],
-    },
-    ToneRule {
-        key: "carelessness",
-        wording: "carelessness",
-        advice: BLAME,
-        parts: &[&["carelessness"]],
-    },
-    ToneRule {
-        key: "negligent",
-        wording: "negligent",
-        advice: BLAME,
-        parts: &[&["negligent"]],
-    },
-    ToneRule {
-        key: "negligence",
-        wording: "negligence",
-        advice: BLAME,
-        parts: &[&["negligence"]],
-    },
-    ToneRule {
-        key: "obviously",
-        wording: "obviously",
-        advice: OBVIOUS,
-        parts: &[&["obviously"]],
-    },
-    ToneRule {
-        key: "clearly",
-        wording: "clearly",
-        advice: OBVIOUS,
-        parts: &[&["clearly"]],
-    },
-    ToneRule {
-        key: "menschliches_versagen",
-        wording: "menschliches Versagen",
-        advice: BLAME,
-        parts: &[&["menschliches", "versagen"]],
-    },
-    ToneRule {
-        key: "menschlicher_fehler",
-        wording: "menschlicher Fehler",
-        advice: BLAME,
-        parts: &[&["menschlicher", "fehler"]],
-    },
-    ToneRule {
-        key: "haette_sollen",
-        wording: "hätte … sollen",
-        advice: HINDSIGHT,
-        parts: &[&["hätte"], &["sollen"]],
-    },
-    ToneRule {
-        key: "haetten_sollen",
-        wording: "hätten … sollen",
-        advice: HINDSIGHT,
-        parts: &[&["hätten"], &["sollen"]],
-    },
-    ToneRule {
-        key: "haette_muessen",
-        wording: "hätte … müssen",
-        advice: HINDSIGHT,
-        parts: &[&["hätte"], &["müssen"]],
-    },
-    ToneRule {
-        key: "haetten_muessen",
-        wording: "hätten … müssen",
-        advice: HINDSIGHT,
-        parts: &[&["hätten"], &["müssen"]],
-    },
-    ToneRule {
-        key: "fahrlaessig",
-        wording: "fahrlässig",
-        advice: BLAME,
-        parts: &[&["fahrlässig"]],
-    },
-    ToneRule {
-        key: "nachlaessig",
-        wording: "nachlässig",
-        advice: BLAME,
-        parts: &[&["nachlässig"]],
-    },
-    ToneRule {
-        key: "leichtsinnig",
-        wording: "leichtsinnig",
-        advice: BLAME,
-        parts: &[&["leichtsinnig"]],
-    },
-    ToneRule {
-        key: "offensichtlich",
-        wording: "offensichtlich",
-        advice: OBVIOUS,
-        parts: &[&["offensichtlich"]],
-    },
-    ToneRule {
-        key: "selbstverstaendlich",
-        wording: "selbstverständlich",
-        advice: OBVIOUS,
-        parts: &[&["selbstverständlich"]],
-    },
+    rule("human_error", "human error", BLAME, &[&["human", "error"]]),
+    rule("should_have", "should have", HINDSIGHT, &[&["should", "have"]]),
+    rule("should_not_have", "should not have", HINDSIGHT, &[&["should", "not", "have"]]),
+    rule("shouldnt_have", "shouldn't have", HINDSIGHT, &[&["shouldn't", "have"]]),
+    rule("shouldnt_have", "shouldn't have", HINDSIGHT, &[&["shouldn’t", "have"]]),
+    rule("careless", "careless", BLAME, &[&["careless"]]),
+    rule("carelessness", "carelessness", BLAME, &[&["carelessness"]]),
+    rule("negligent", "negligent", BLAME, &[&["negligent"]]),
+    rule("negligence", "negligence", BLAME, &[&["negligence"]]),
+    rule("obviously", "obviously", OBVIOUS, &[&["obviously"]]),
+    rule("clearly", "clearly", OBVIOUS, &[&["clearly"]]),
+    rule("menschliches_versagen", "menschliches Versagen", BLAME, &[&["menschliches", "versagen"]]),
+    rule("menschlicher_fehler", "menschlicher Fehler", BLAME, &[&["menschlicher", "fehler"]]),
+    rule("haette_sollen", "hätte … sollen", HINDSIGHT, &[&["hätte"], &["sollen"]]),
+    rule("haetten_sollen", "hätten … sollen", HINDSIGHT, &[&["hätten"], &["sollen"]]),
+    rule("haette_muessen", "hätte … müssen", HINDSIGHT, &[&["hätte"], &["müssen"]]),
+    rule("haetten_muessen", "hätten … müssen", HINDSIGHT, &[&["hätten"], &["müssen"]]),
+    rule("fahrlaessig", "fahrlässig", BLAME, &[&["fahrlässig"]]),
+    rule("nachlaessig", "nachlässig", BLAME, &[&["nachlässig"]]),
+    rule("leichtsinnig", "leichtsinnig", BLAME, &[&["leichtsinnig"]]),
+    rule("offensichtlich", "offensichtlich", OBVIOUS, &[&["offensichtlich"]]),
+    rule("selbstverstaendlich", "selbstverständlich", OBVIOUS, &[&["selbstverständlich"]]),
 ];
 
 /// A tone warning's id: `s{section}-{rule}-{n}`, the n-th match of the rule
@@ -833,7 +738,8 @@ pub fn allowed_report_actions(status: ReportStatus) -> &'static [ReportAction] {
         ReportStatus::EngineeringReview => &[SubmitForManagementReview, ReturnToDraft, Edit],
         ReportStatus::ManagementReview => &[Approve, ReturnToDraft, Edit],
         ReportStatus::Approved => &[Publish, Edit],
-        ReportStatus::Published | ReportStatus::Revised => &[Approve, Edit],
+        ReportStatus::Published => &[Edit],
+        ReportStatus::Revised => &[Approve, Edit],
     }
 }
 

@@ -33,7 +33,7 @@
 use crate::category::Category;
 use crate::priority::Priority;
 use crate::rca::Narrative;
-use crate::recurrence::RecurrenceSignature;
+use crate::recurrence::{RecurrenceFacts, RecurrenceMatch, RecurrenceSignature, MAX_SIGNATURES};
 use crate::refusal::{invalid, Refusal, RefusalKind};
 use crate::remediation::Evidence;
 use crate::role::Role;
@@ -280,6 +280,10 @@ pub struct Problem {
     pub category: Option<Category>,
     pub status: ProblemStatus,
     pub origin: ProblemOrigin,
+    /// Who answers for the problem, its report and its review: reminded of
+    /// their deadlines ([`crate::post_incident_deadlines`]).
+    #[serde(default)]
+    pub owner: Option<Name>,
     pub opened_at: Timestamp,
     pub last_change: Timestamp,
     /// Incidents in the order they were linked; each at most once.
@@ -322,6 +326,8 @@ pub enum ProblemError {
     AlreadyLinked { incident: i64 },
     #[error("the origin's incident {incident} is not among the incidents given")]
     OriginIncidentMissing { incident: i64 },
+    #[error("the recurrence matched problem {got}, not this problem ({expected})")]
+    OtherProblem { expected: i64, got: i64 },
     #[error("`{field}` is required for the action `{action}`")]
     Missing {
         field: &'static str,
@@ -340,7 +346,8 @@ impl Refusal for ProblemError {
             ProblemError::Forbidden { .. } => RefusalKind::Forbidden,
             ProblemError::NotAllowed { .. }
             | ProblemError::TimeWentBackwards { .. }
-            | ProblemError::AlreadyLinked { .. } => RefusalKind::Conflict,
+            | ProblemError::AlreadyLinked { .. }
+            | ProblemError::OtherProblem { .. } => RefusalKind::Conflict,
             ProblemError::TooFewIncidents
             | ProblemError::IncidentTwice { .. }
             | ProblemError::OriginIncidentMissing { .. } => invalid("origin"),
@@ -363,6 +370,8 @@ pub struct OpenProblem {
     pub origin: ProblemOrigin,
     /// The origin's incidents with their priorities, as the store has them.
     pub incidents: Vec<(i64, Priority)>,
+    /// Who answers for the problem, its report and its review.
+    pub owner: Option<Name>,
 }
 
 impl Problem {
@@ -411,6 +420,7 @@ impl Problem {
             category: open.category,
             status: ProblemStatus::New,
             origin: open.origin,
+            owner: open.owner,
             opened_at: at,
             last_change: at,
             incidents,
@@ -491,6 +501,76 @@ impl Problem {
         next
     }
 
+    /// Records a recurrence found by [`crate::recurrence::match_recurrence`]
+    /// for the new `incident` (SPEC R6): links it (with the priority the
+    /// match gave it) and, when the verified fix did not hold, reopens the
+    /// problem. Refused (409) when the match is for another problem or the
+    /// incident is already linked.
+    pub fn record_recurrence(
+        &self,
+        incident: i64,
+        found: &RecurrenceMatch,
+        at: Timestamp,
+    ) -> Result<Problem, ProblemError> {
+        if found.problem != self.id {
+            return Err(ProblemError::OtherProblem {
+                expected: self.id,
+                got: found.problem,
+            });
+        }
+        let mut next = if found.reopens_problem() {
+            self.reopen_after_recurrence(incident, at)
+        } else {
+            self.clone()
+        };
+        next.link_incident(LinkedIncident {
+            incident,
+            priority: found.priority,
+            linked_at: at,
+            reason: LinkReason::Recurrence,
+        })?;
+        Ok(next)
+    }
+
+    /// Adds the signatures of an incident's `facts` that the problem does
+    /// not keep yet (SPEC R6), up to [`MAX_SIGNATURES`]; returns how many
+    /// were added.
+    pub fn learn_signatures(&mut self, facts: &RecurrenceFacts) -> usize {
+        let mut added = 0;
+        for signature in facts.signatures() {
+            if self.signatures.len() >= MAX_SIGNATURES {
+                break;
+            }
+            if !self.signatures.contains(&signature) {
+                self.signatures.push(signature);
+                added += 1;
+            }
+        }
+        added
+    }
+
+    /// The problem with `owner` as its owner (or none), by `actor` at `at`.
+    pub fn assign(
+        &self,
+        owner: Option<Name>,
+        actor: Role,
+        at: Timestamp,
+    ) -> Result<Problem, ProblemError> {
+        if !actor.can_write() {
+            return Err(ProblemError::Forbidden { role: actor });
+        }
+        if at < self.last_change {
+            return Err(ProblemError::TimeWentBackwards {
+                last_change: self.last_change,
+                at,
+            });
+        }
+        let mut next = self.clone();
+        next.owner = owner;
+        next.last_change = at;
+        Ok(next)
+    }
+
     /// Links an incident, raising the problem's priority to the incident's
     /// when that is more urgent. Refused (409) when it is already linked.
     pub fn link_incident(&mut self, link: LinkedIncident) -> Result<(), ProblemError> {
@@ -537,6 +617,7 @@ mod tests {
                 category: None,
                 origin,
                 incidents,
+                owner: None,
             },
             Some(Role::Sre),
             T0,
@@ -702,6 +783,7 @@ mod tests {
                 category: Some(Category::security()),
                 origin: ProblemOrigin::ResolvedHighPriority { incident: 1 },
                 incidents: vec![(1, Priority::P0)],
+                owner: None,
             },
             None,
             T0,
@@ -716,6 +798,7 @@ mod tests {
                 category: None,
                 origin: ProblemOrigin::FromIncident { incident: 1 },
                 incidents: vec![(1, Priority::P3)],
+                owner: None,
             },
             Some(Role::Viewer),
             T0,
@@ -749,6 +832,25 @@ mod tests {
         assert_eq!(reopened.ineffective_fixes[0].verified_at, T1);
         // Nothing verified: nothing to reopen.
         assert_eq!(reopened.reopen_after_recurrence(78, later), reopened);
+    }
+
+    /// SPEC R3: a problem has an owner, who is reminded of its deadlines.
+    #[test]
+    fn an_owner_is_assigned() {
+        let problem = opened(
+            ProblemOrigin::FromIncident { incident: 5 },
+            vec![(5, Priority::P1)],
+        )
+        .unwrap();
+        assert_eq!(problem.owner, None);
+        let alice = Name::parse("alice").unwrap();
+        let owned = problem
+            .assign(Some(alice.clone()), Role::IncidentCommander, T1)
+            .unwrap();
+        assert_eq!(owned.owner, Some(alice.clone()));
+        assert_eq!(owned.last_change, T1);
+        let err = problem.assign(Some(alice), Role::Viewer, T1).unwrap_err();
+        assert_eq!(err.refusal_kind(), RefusalKind::Forbidden);
     }
 
     /// SPEC R3: statuses and transitions are snake_case on the wire.

@@ -20,8 +20,10 @@
 use crate::alert::{AlertSignal, DedupKey};
 use crate::category::Category;
 use crate::priority::{Priority, RuleId};
-use crate::problem::{Problem, ProblemStatus};
+use crate::problem::{LinkReason, Problem, ProblemStatus};
+use crate::refusal::{invalid, Refusal, RefusalKind};
 use crate::remediation::RemediationItem;
+use crate::timeline::{ProblemLinkNote, ProblemReopenedNote, RecurrenceNote, TimelineEvent};
 use crate::timestamp::Timestamp;
 use crate::triage::{Hostname, Name};
 use serde::{Deserialize, Serialize};
@@ -320,6 +322,103 @@ impl RecurrenceMatch {
             .iter()
             .any(|c| matches!(c, RecurrenceConsequence::PageManagement { .. }))
     }
+
+    /// Whether the problem reopens because its verified fix did not hold.
+    pub fn reopens_problem(&self) -> bool {
+        self.consequences
+            .iter()
+            .any(|c| matches!(c, RecurrenceConsequence::ReopenProblem { .. }))
+    }
+
+    /// The new incident's timeline lines, in order: linked to the problem,
+    /// the recurrence (with the priority it was raised from), and the
+    /// problem reopened when its fix was ineffective.
+    pub fn timeline_events(&self) -> Vec<TimelineEvent> {
+        let raised_from = self.consequences.iter().find_map(|c| match c {
+            RecurrenceConsequence::RaisePriority { from, .. } => Some(*from),
+            _ => None,
+        });
+        let mut events = vec![
+            TimelineEvent::LinkedToProblem(ProblemLinkNote {
+                problem: self.problem,
+                reason: LinkReason::Recurrence,
+            }),
+            TimelineEvent::RecurrenceOfProblem(RecurrenceNote {
+                problem: self.problem,
+                strength: self.strength,
+                fix: self.fix,
+                raised_from,
+            }),
+        ];
+        if self.reopens_problem() {
+            events.push(TimelineEvent::ProblemReopened(ProblemReopenedNote {
+                problem: self.problem,
+                fix_ineffective: true,
+            }));
+        }
+        events
+    }
+}
+
+/// At most this many signatures per problem.
+pub const MAX_SIGNATURES: usize = 50;
+
+/// Why a problem's signatures were refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("at most {max} signatures per problem, got {got}")]
+    TooMany { max: usize, got: usize },
+    #[error("a category signature needs at least one priority rule, or it would match every incident of the category")]
+    NoRules { field: String },
+    #[error("the alert name must not be blank")]
+    BlankAlertName { field: String },
+    #[error("this signature is listed twice")]
+    Twice { field: String },
+}
+
+impl Refusal for SignatureError {
+    fn refusal_kind(&self) -> RefusalKind {
+        match self {
+            SignatureError::TooMany { .. } => invalid("signatures"),
+            SignatureError::NoRules { field }
+            | SignatureError::BlankAlertName { field }
+            | SignatureError::Twice { field } => invalid(field.clone()),
+        }
+    }
+}
+
+/// Checks signatures set by hand (`PUT /api/problems/{id}/signatures`):
+/// at most [`MAX_SIGNATURES`], none twice, no category signature without
+/// rules, no blank alert name. Errors name the field, e.g.
+/// `signatures[2].category_rules.rules`.
+pub fn check_signatures(signatures: &[RecurrenceSignature]) -> Result<(), SignatureError> {
+    if signatures.len() > MAX_SIGNATURES {
+        return Err(SignatureError::TooMany {
+            max: MAX_SIGNATURES,
+            got: signatures.len(),
+        });
+    }
+    for (i, signature) in signatures.iter().enumerate() {
+        if signatures[..i].contains(signature) {
+            return Err(SignatureError::Twice {
+                field: format!("signatures[{i}]"),
+            });
+        }
+        match signature {
+            RecurrenceSignature::CategoryRules { rules, .. } if rules.is_empty() => {
+                return Err(SignatureError::NoRules {
+                    field: format!("signatures[{i}].category_rules.rules"),
+                })
+            }
+            RecurrenceSignature::AlertRule { alertname, .. } if alertname.trim().is_empty() => {
+                return Err(SignatureError::BlankAlertName {
+                    field: format!("signatures[{i}].alert_rule.alertname"),
+                })
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The problem `incident` recurs, if any (SPEC R6): the strongest matching
@@ -385,6 +484,7 @@ mod tests {
                 category: None,
                 origin: ProblemOrigin::FromIncident { incident: 1 },
                 incidents: vec![(1, Priority::P1)],
+                owner: None,
             },
             Some(Role::Sre),
             T0,

@@ -252,7 +252,9 @@ pub enum RemediationError {
         last_change: Timestamp,
         at: Timestamp,
     },
-    #[error("the due date {due_at} is before the item is created ({created_at})")]
+    #[error("a {status} item is not edited; reopen it first")]
+    Settled { status: RemediationStatus },
+    #[error("the due date {due_at} is before now ({created_at})")]
     DueInThePast {
         due_at: Timestamp,
         created_at: Timestamp,
@@ -275,9 +277,9 @@ impl Refusal for RemediationError {
             RemediationError::DeclineForbidden { .. } | RemediationError::Forbidden { .. } => {
                 RefusalKind::Forbidden
             }
-            RemediationError::NotAllowed { .. } | RemediationError::TimeWentBackwards { .. } => {
-                RefusalKind::Conflict
-            }
+            RemediationError::NotAllowed { .. }
+            | RemediationError::TimeWentBackwards { .. }
+            | RemediationError::Settled { .. } => RefusalKind::Conflict,
             RemediationError::DueInThePast { .. } => invalid("due_at"),
             RemediationError::Missing { field, .. }
             | RemediationError::Unexpected { field, .. } => invalid(*field),
@@ -395,6 +397,47 @@ impl RemediationItem {
             RemediationTransition::Reopen => next.declined_reason = None,
             RemediationTransition::Start | RemediationTransition::Complete => {}
         }
+        Ok(next)
+    }
+
+    /// The item with its details replaced by `details` (title, kind, owner,
+    /// group, due date), by `actor` at `at`. Refused when the role does not
+    /// write (403), the item is verified or declined (409: reopen it first),
+    /// or a changed due date lies before `at` (422). A new due date is a new
+    /// deadline for [`crate::post_incident_deadlines`].
+    pub fn edit(
+        &self,
+        details: NewRemediationItem,
+        actor: Role,
+        at: Timestamp,
+    ) -> Result<RemediationItem, RemediationError> {
+        if !actor.can_write() {
+            return Err(RemediationError::Forbidden { role: actor });
+        }
+        if self.status.is_settled() {
+            return Err(RemediationError::Settled {
+                status: self.status,
+            });
+        }
+        if at < self.last_change {
+            return Err(RemediationError::TimeWentBackwards {
+                last_change: self.last_change,
+                at,
+            });
+        }
+        if details.due_at != self.due_at && details.due_at < at {
+            return Err(RemediationError::DueInThePast {
+                due_at: details.due_at,
+                created_at: at,
+            });
+        }
+        let mut next = self.clone();
+        next.title = details.title;
+        next.kind = details.kind;
+        next.owner = details.owner;
+        next.owning_group = details.owning_group;
+        next.due_at = details.due_at;
+        next.last_change = at;
         Ok(next)
     }
 
@@ -644,6 +687,42 @@ mod tests {
             .transition(&RemediationTransition::Start, Role::Sre, at(-1))
             .unwrap_err();
         assert!(matches!(err, RemediationError::TimeWentBackwards { .. }));
+    }
+
+    /// SPEC V8: details change until the item is settled; a moved due date may not lie in the past.
+    #[test]
+    fn editing_an_item() {
+        let open = item();
+        let mut details = NewRemediationItem {
+            title: Title::parse("Alert on pool saturation above 80 %").unwrap(),
+            kind: RemediationKind::Detect,
+            owner: RemediationOwner::Person {
+                name: Name::parse("bob").unwrap(),
+            },
+            owning_group: None,
+            due_at: at(20),
+        };
+        let edited = open.edit(details.clone(), Role::Sre, at(15)).unwrap();
+        assert_eq!(edited.due_at, at(20));
+        assert_eq!(edited.owner.name().as_str(), "bob");
+        assert_eq!(edited.status, Open);
+        details.due_at = at(16);
+        let err = edited.edit(details.clone(), Role::Sre, at(17)).unwrap_err();
+        assert_eq!(
+            err.refusal_kind(),
+            RefusalKind::Invalid {
+                field: "due_at".into()
+            }
+        );
+        details.due_at = at(20);
+        let mut verified = edited.clone();
+        verified.status = Verified;
+        let err = verified
+            .edit(details.clone(), Role::Sre, at(17))
+            .unwrap_err();
+        assert_eq!(err.refusal_kind(), RefusalKind::Conflict);
+        let err = edited.edit(details, Role::Viewer, at(17)).unwrap_err();
+        assert_eq!(err.refusal_kind(), RefusalKind::Forbidden);
     }
 
     /// SPEC V8: the board groups by owner, overdue first.

@@ -203,6 +203,13 @@ fn approval_is_voided_by_an_edit_and_customers_keep_the_approved_text() {
     assert_eq!(published.status, ReportStatus::Published);
     let public = published.customer_view().unwrap();
     assert!(rca_text(&public).contains("obviously exhausted"));
+    assert_eq!(
+        approve(&published, vec![], Role::Management, at(5))
+            .unwrap_err()
+            .refusal_kind(),
+        RefusalKind::Conflict,
+        "a published report is approved again only after a revision"
+    );
     assert!(public.sections.iter().all(|s| s.customer_visible));
 
     let edited = published

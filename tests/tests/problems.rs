@@ -22,7 +22,23 @@ pub const TESTS: &[(&str, TestFn)] = &[
         "problems::security_problems_are_missing_for_readers_without_clearance",
         security_problems_are_missing_for_readers_without_clearance,
     ),
+    (
+        "problems::rca_vendor_rca_and_links_are_stored_with_the_problem",
+        rca_vendor_rca_and_links_are_stored_with_the_problem,
+    ),
+    (
+        "problems::an_overdue_item_reminds_its_owner_then_notifies_management",
+        an_overdue_item_reminds_its_owner_then_notifies_management,
+    ),
 ];
+
+const MINUTE_MS: i64 = 60_000;
+
+fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        .unwrap_or_default()
+}
 
 const FINGERPRINT: &str = "0ddba11c0ffee001";
 
@@ -403,4 +419,210 @@ fn security_problems_are_missing_for_readers_without_clearance(env: &Env) -> Res
         check(listed(role)?, format!("in {role}'s list"))?;
     }
     Ok(())
+}
+
+/// SPEC V8 (done when 4): with the limits set to remind an hour ahead, an
+/// open remediation item reminds its owner's channel an hour before its due
+/// instant and notifies management's channel once it has passed, each once,
+/// through the cron sweep with the test clock moved forward.
+fn an_overdue_item_reminds_its_owner_then_notifies_management(env: &Env) -> Result<(), Failed> {
+    let receiver = WebhookReceiver::start()?;
+    for (owner_kind, owner, path) in [
+        ("person", Some("sam-sre"), "/sam"),
+        ("management", None, "/management"),
+    ] {
+        let (status, body) = post(
+            env,
+            "admin",
+            "/api/notification-channels",
+            &json!({"owner_kind": owner_kind, "owner": owner, "format": "generic", "url": receiver.url(path)}),
+        )?;
+        check(status == 201, format!("channel: {status} {body}"))?;
+    }
+    let hourly = json!({"remind_before": 60});
+    let (status, body) = send(
+        env,
+        reqwest::Method::PUT,
+        "management",
+        "/api/post-incident/config",
+        &json!({"p0": {"report_draft": 4320, "review": 10080, "remind_before": 60},
+                "p1": hourly, "p2": hourly, "p3": hourly}),
+    )?;
+    check(
+        status == 200,
+        format!("post-incident limits: {status} {body}"),
+    )?;
+
+    let incident = post_ok(
+        env,
+        "sre",
+        "/api/incidents",
+        json!({"title": "Invoice PDFs render blank", "facts": {}}),
+        201,
+    )?;
+    let incident = incident["id"].as_i64().ok_or("incident id")?;
+    let problem = post_ok(
+        env,
+        "sre",
+        "/api/problems",
+        json!({"title": "Invoice PDFs render blank", "origin": {"from_incident": {"incident": incident}}}),
+        201,
+    )?;
+    let problem = problem["problem"]["id"].as_i64().ok_or("problem id")?;
+    let start = now_ms();
+    let due = start + 3 * 60 * MINUTE_MS;
+    let with_item = post_ok(
+        env,
+        "sre",
+        &format!("/api/problems/{problem}/remediation"),
+        json!({"title": "Pin the PDF renderer version", "kind": "prevent",
+               "owner": {"person": {"name": "sam-sre"}}, "due_at": iso(due)}),
+        201,
+    )?;
+    let item = with_item["remediation"][0]["item"]["id"]
+        .as_i64()
+        .ok_or("item id")?;
+    let about = |path: &str, event: &str| -> Vec<Value> {
+        receiver
+            .received()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .map(|r| r.json())
+            .filter(|b| b["event"] == event && b["item"] == item)
+            .collect()
+    };
+
+    env.worker.run_scheduled(due - 61 * MINUTE_MS)?;
+    check(
+        about("/sam", "post_incident_reminder").is_empty(),
+        "no reminder before the configured hour",
+    )?;
+    env.worker.run_scheduled(due - 59 * MINUTE_MS)?;
+    env.worker.run_scheduled(due - 30 * MINUTE_MS)?;
+    let reminders = about("/sam", "post_incident_reminder");
+    check(
+        reminders.len() == 1
+            && reminders[0]["problem"]["id"] == problem
+            && reminders[0]["summary"]
+                .as_str()
+                .is_some_and(|s| s.contains("Pin the PDF renderer version")),
+        format!("one reminder to the owner: {reminders:?}"),
+    )?;
+    check(
+        about("/management", "post_incident_missed").is_empty(),
+        "management hears nothing before the due instant",
+    )?;
+    env.worker.run_scheduled(due + MINUTE_MS)?;
+    env.worker.run_scheduled(due + 2 * MINUTE_MS)?;
+    let missed = about("/management", "post_incident_missed");
+    check(
+        missed.len() == 1 && missed[0]["problem"]["id"] == problem,
+        format!("management notified once: {missed:?}"),
+    )?;
+    check(
+        about("/sam", "post_incident_reminder").len() == 1,
+        "still one reminder",
+    )?;
+    env.worker.run_scheduled(now_ms())?;
+    Ok(())
+}
+
+/// SPEC V7, R4, R3: the RCA, a vendor's RCA with its vendor-owned items and
+/// an incident linked by hand are stored with the problem, each change with
+/// its audit record, and the linked incident's timeline says so.
+fn rca_vendor_rca_and_links_are_stored_with_the_problem(env: &Env) -> Result<(), Failed> {
+    let created = post_ok(
+        env,
+        "sre",
+        "/api/problems",
+        json!({"title": "CDN drops EU traffic", "priority": "P2",
+               "origin": {"report_row": {"report": "repeat cases", "row": "cdn eu"}}}),
+        201,
+    )?;
+    let problem = created["problem"]["id"].as_i64().ok_or("problem id")?;
+    let path = format!("/api/problems/{problem}");
+    let audits = count(env, "audit_log")?;
+    let rca = json!({
+        "root_causes": [{"id": 1, "summary": "A BGP filter withdrew our prefixes", "class": "dependency_or_vendor",
+                         "evidence": ["https://status.cdn.example/incidents/77"]}],
+        "contributing_factors": [{"id": 2, "summary": "No second CDN", "class": "process"}],
+        "trigger": "the vendor's filter change", "detection": "synthetic checks after 3 minutes",
+        "resolution": "the vendor rolled back", "went_well": ["fast detection"],
+        "went_wrong": ["no failover"], "lucky": ["low traffic hour"]
+    });
+    let (status, stored) = send(
+        env,
+        reqwest::Method::PUT,
+        "sre",
+        &format!("{path}/rca"),
+        &rca,
+    )?;
+    check(
+        status == 200
+            && stored["root_causes"] == rca["root_causes"]
+            && stored["contributing_factors"][0]["class"] == "process"
+            && stored["trigger"] == rca["trigger"]
+            && stored["lucky"] == rca["lucky"],
+        format!("RCA: {status} {stored}"),
+    )?;
+    let with_vendor = post_ok(
+        env,
+        "sre",
+        &format!("{path}/vendor-rcas"),
+        json!({"vendor": "Acme CDN", "received_at": iso(now_ms() - 60 * MINUTE_MS),
+               "document": {"link": "https://status.cdn.example/rca/77"},
+               "stated_root_cause": "A BGP filter update withdrew customer prefixes",
+               "pending_remediations": [{"title": "Two-person review of filter changes", "kind": "process",
+                                         "contact": "Bob at Acme", "due_at": "2030-01-01T00:00:00Z"}]}),
+        201,
+    )?;
+    let vendor = &with_vendor["vendor_rcas"][0];
+    check(
+        vendor["rca"]["vendor"] == "Acme CDN"
+            && vendor["items"][0]["item"]["owner"]["vendor"]["contact"] == "Bob at Acme"
+            && vendor["items"][0]["item"]["vendor_rca"] == vendor["rca"]["id"]
+            && with_vendor["remediation"]
+                .as_array()
+                .is_some_and(Vec::is_empty),
+        format!("the vendor RCA and its item: {with_vendor}"),
+    )?;
+    let incident = post_ok(
+        env,
+        "sre",
+        "/api/incidents",
+        json!({"title": "EU users see timeouts", "facts": {"system": "cdn-edge", "hostname": "edge-eu-1.example.net"}}),
+        201,
+    )?;
+    let incident = incident["id"].as_i64().ok_or("incident id")?;
+    let linked = post_ok(
+        env,
+        "sre",
+        &format!("{path}/incidents"),
+        json!({"incident": incident}),
+        200,
+    )?;
+    check(
+        linked["problem"]["incidents"][0]["incident"] == incident
+            && linked["problem"]["incidents"][0]["reason"] == "manual"
+            && linked["problem"]["signatures"].as_array().is_some_and(|s| {
+                s.iter()
+                    .any(|s| s["system_host"]["host"] == "edge-eu-1.example.net")
+            }),
+        format!("the link and its signature: {linked}"),
+    )?;
+    let (_, detail) = get(env, "sre", &format!("/api/incidents/{incident}"))?;
+    check(
+        crate::timeline_kinds(&detail)?.contains(&"linked_to_problem"),
+        format!("the incident's timeline: {detail}"),
+    )?;
+    let (_, read) = get(env, "sre", &path)?;
+    check(
+        read["rca"] == stored && read["vendor_rcas"] == with_vendor["vendor_rcas"],
+        format!("read back: {read}"),
+    )?;
+    check(
+        // The RCA, the vendor RCA, the incident's creation and the link.
+        count(env, "audit_log")? == audits + 4,
+        "one audit record per change",
+    )
 }

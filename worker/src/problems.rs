@@ -22,8 +22,8 @@ use crate::stores::{
 };
 use beacon_shared::api::post_incident::{
     LinkIncidentRequest, NewProblem, NewRemediationItem, NewVendorRca, ProblemDetail, ProblemList,
-    ProblemSummary, ProblemTransitionRequest, RecurrenceBanner, RemediationItemView,
-    RemediationTransitionRequest, SignaturesUpdate,
+    ProblemSummary, ProblemTransitionRequest, RecurrenceBanner, RemediationBoard,
+    RemediationItemView, RemediationTransitionRequest, SignaturesUpdate,
 };
 use beacon_shared::category::Category;
 use beacon_shared::clearance::{clearance, may_see_incident, Reader};
@@ -42,7 +42,7 @@ use beacon_shared::recurrence::{
     RecurrenceMatch, RecurrenceSignature,
 };
 use beacon_shared::refusal::{Refusal, RefusalKind};
-use beacon_shared::remediation::RemediationItem;
+use beacon_shared::remediation::{sort_for_board, RemediationItem};
 use beacon_shared::timeline::{
     PriorityChangeKind, PriorityChanged, ProblemLinkNote, ProblemReopenedNote, RecurrenceNote,
     TimelineEvent,
@@ -266,6 +266,29 @@ pub async fn list_problems<S: ProblemStore>(
             .map(|(record, items)| {
                 ProblemSummary::of(&record.problem, FixStatus::of(&record.problem, items, now))
             })
+            .collect(),
+    })
+}
+
+/// `GET /api/remediation`: every remediation item of the problems the reader
+/// may see (SPEC K3), by owner with the overdue first (SPEC V8).
+pub async fn remediation_board<S: ProblemStore>(
+    store: &S,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<RemediationBoard, ApiError> {
+    let mut items: Vec<RemediationItem> = store
+        .list_problems()
+        .await?
+        .into_iter()
+        .filter(|(record, _)| may_see(actor, record))
+        .flat_map(|(_, items)| items)
+        .collect();
+    sort_for_board(&mut items, now);
+    Ok(RemediationBoard {
+        items: items
+            .into_iter()
+            .map(|item| RemediationItemView::of(item, now))
             .collect(),
     })
 }

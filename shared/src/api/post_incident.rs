@@ -24,7 +24,7 @@ use crate::remediation::{
     allowed_remediation_actions, Evidence, RemediationAction, RemediationItem,
 };
 use crate::timestamp::Timestamp;
-use crate::triage::Title;
+use crate::triage::{Name, Title};
 use crate::vendor_rca::VendorRca;
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +45,16 @@ pub struct NewProblem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<Category>,
     pub origin: ProblemOrigin,
+    /// Who answers for the problem, its report and its review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Name>,
+}
+
+/// `PUT /api/problems/{id}/owner`: `{"owner": "alice"}` or `{"owner": null}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProblemOwnerChange {
+    pub owner: Option<Name>,
 }
 
 impl NewProblem {
@@ -58,6 +68,7 @@ impl NewProblem {
             category: self.category,
             origin: self.origin,
             incidents,
+            owner: self.owner,
         }
     }
 }
@@ -125,7 +136,8 @@ pub struct LinkIncidentRequest {
     pub incident: i64,
 }
 
-/// `PUT /api/problems/{id}/signatures`: the recurrence signatures (SPEC R6).
+/// `PUT /api/problems/{id}/signatures`: the recurrence signatures (SPEC R6),
+/// checked with [`crate::recurrence::check_signatures`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignaturesUpdate {

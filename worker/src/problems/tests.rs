@@ -488,6 +488,23 @@ fn security_problems_are_restricted() {
     };
     assert_eq!(ids(&desk.sre), vec![open.problem.id]);
     assert_eq!(ids(&security).len(), 3);
+    // Their remediation items stay off an SRE's board.
+    block_on(add_remediation_item(
+        &desk.store,
+        &security,
+        restricted.problem.id,
+        br#"{"title":"Rotate every token","kind":"prevent","owner":{"person":{"name":"sue"}},"due_at":"2026-12-31T00:00:00Z"}"#,
+        NOW,
+    ))
+    .unwrap();
+    let board = |who: &Actor| {
+        block_on(remediation_board(&desk.store, who, NOW))
+            .unwrap()
+            .items
+            .len()
+    };
+    assert_eq!(board(&desk.sre), 0);
+    assert_eq!(board(&security), 1);
     // A change by an SRE finds nothing either.
     let err = block_on(put_rca(
         &desk.store,

@@ -178,6 +178,10 @@ async fn api(
             };
             json_ok(&detail, status)
         }
+        (Method::Get, ["remediation"]) => json_ok(
+            &problems::remediation_board(store, &actor, now()).await?,
+            200,
+        ),
         (Method::Post, ["remediation", id, "transitions"]) => {
             let id = id.parse::<i64>().map_err(|_| ApiError::NotFound {
                 what: "remediation item",
