@@ -22,8 +22,8 @@ use crate::stores::{
 };
 use beacon_shared::api::post_incident::{
     LinkIncidentRequest, NewProblem, NewRemediationItem, NewVendorRca, ProblemDetail, ProblemList,
-    ProblemSummary, ProblemTransitionRequest, RecurrenceBanner, RemediationBoard,
-    RemediationItemView, RemediationTransitionRequest, SignaturesUpdate,
+    ProblemOwnerChange, ProblemSummary, ProblemTransitionRequest, RecurrenceBanner,
+    RemediationBoard, RemediationItemView, RemediationTransitionRequest, SignaturesUpdate,
 };
 use beacon_shared::category::Category;
 use beacon_shared::clearance::{clearance, may_see_incident, Reader};
@@ -419,6 +419,26 @@ pub async fn put_signatures<S: ProblemStore>(
     answer(store, actor, id, now).await
 }
 
+/// `PUT /api/problems/{id}/owner`: who answers for the problem (SPEC R3).
+pub async fn assign_owner<S: ProblemStore>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<ProblemDetail, ApiError> {
+    let (records, change) =
+        load_for_change::<S, ProblemOwnerChange>(store, actor, id, body).await?;
+    let before = &records.record.problem;
+    let after = before
+        .assign(change.owner, actor.role, now.max(before.last_change))
+        .map_err(refused)?;
+    let audit = audit("problem.owner", id, Some(before), &after);
+    let write_change = ProblemWrite::of(Some(records.record.version), after, audit, actor, now);
+    write(store, &write_change).await?;
+    answer(store, actor, id, now).await
+}
+
 /// `POST /api/problems/{id}/incidents`: links an incident by hand (SPEC R3).
 pub async fn link_incident<S: ProblemStore + IncidentStore>(
     store: &S,
@@ -594,6 +614,7 @@ pub async fn open_for_resolved_incident<S: ProblemStore + IncidentStore>(
         category: record.state.category.clone(),
         origin: ProblemOrigin::ResolvedHighPriority { incident },
         incidents: vec![(incident, record.state.priority)],
+        owner: None,
     };
     let mut problem = Problem::open(open, None, now).map_err(StoreError::corrupt)?;
     problem.signatures = signatures_of(store, std::slice::from_ref(&record)).await?;
@@ -1054,7 +1075,13 @@ where
         let state = PostIncidentState {
             problem: problem.id,
             priority: problem.priority,
-            owner: Recipient::Management,
+            owner: match &problem.owner {
+                Some(name) => Recipient::Person {
+                    name: name.clone(),
+                    on_call: None,
+                },
+                None => Recipient::Management,
+            },
             resolved_at: None,
             report_submitted_at: None,
             reviewed_at: None,

@@ -753,3 +753,35 @@ fn configured_limits_move_the_reminder() {
     assert_eq!(sweep(at(-60)), 0);
     assert!(desk.store.queued_bodies(desk.management).is_empty());
 }
+
+/// SPEC R3: a writer assigns the problem's owner, with its audit record; a viewer may not.
+#[test]
+fn an_owner_is_assigned_and_audited() {
+    let desk = desk();
+    desk.resolved_p1();
+    let audits = desk.store.audit_count();
+    let viewer = actor(&desk.store, "vic", Role::Viewer);
+    let err = block_on(assign_owner(
+        &desk.store,
+        &viewer,
+        1,
+        br#"{"owner":"sam"}"#,
+        later(3),
+    ))
+    .unwrap_err();
+    assert_eq!(err.status(), 403);
+    assert_eq!(desk.store.audit_count(), audits);
+    let detail = block_on(assign_owner(
+        &desk.store,
+        &desk.sre,
+        1,
+        br#"{"owner":"sam"}"#,
+        later(3),
+    ))
+    .unwrap();
+    assert_eq!(
+        detail.problem.owner.as_ref().map(|o| o.as_str()),
+        Some("sam")
+    );
+    assert_eq!(desk.store.audit_count(), audits + 1);
+}
