@@ -2,7 +2,7 @@
 
 use beacon_shared::api::post_incident::{
     ApproveRequest, IncidentReportView, NewProblem, NewRemediationItem, NewReview, NewVendorRca,
-    ProblemDetail, ProblemList, ProblemTransitionRequest, RemediationItemView,
+    ProblemDetail, ProblemList, ProblemTransitionRequest, RemediationBoard, RemediationItemView,
     RemediationTransitionRequest, ReportContentRequest, ReportTransitionRequest, ReviewRecorded,
 };
 use beacon_shared::api::{
@@ -434,4 +434,10 @@ pub async fn record_review(
 ) -> Result<ReviewRecorded, ApiFailure> {
     let path = format!("/api/reports/{id}/reviews");
     send(Request::post(&path), token, review).await
+}
+
+/// `GET /api/remediation`: every item the reader may see, in board order
+/// (SPEC V8, K3).
+pub async fn remediation_board(token: &str) -> Result<RemediationBoard, ApiFailure> {
+    get(token, "/api/remediation").await
 }

@@ -1,17 +1,13 @@
 //! What the problem page's forms hold while they are typed, and how they become
 //! the `beacon_shared` requests (SPEC V7, V8, R3, R4): the RCA editor, a new
-//! remediation item, a vendor RCA, a remediation transition, and the
-//! remediation board composed from the problems' pages. Every rule (which
-//! RCA is valid, what a transition needs, board order) is `beacon_shared`'s.
+//! remediation item, a vendor RCA, a problem or remediation transition.
+//! Every rule (which RCA is valid, what a transition needs) is `beacon_shared`'s.
 
-use beacon_shared::api::post_incident::{
-    ProblemDetail, ProblemTransitionRequest, RemediationItemView, RemediationTransitionRequest,
-};
+use beacon_shared::api::post_incident::{ProblemTransitionRequest, RemediationTransitionRequest};
 use beacon_shared::problem::ProblemAction;
 use beacon_shared::rca::{Cause, CauseClass, CauseId, Narrative, Rca};
 use beacon_shared::remediation::{
-    sort_for_board, Evidence, NewRemediationItem, RemediationAction, RemediationKind,
-    RemediationOwner,
+    Evidence, NewRemediationItem, RemediationAction, RemediationKind, RemediationOwner,
 };
 use beacon_shared::triage::{LinkUrl, Name, Title};
 use beacon_shared::vendor_rca::{NewVendorRca, VendorDocument, VendorRemediation};
@@ -351,33 +347,9 @@ pub fn problem_request(
     Ok(request)
 }
 
-/// The remediation board (SPEC V8) from the problems' pages: every item,
-/// vendors' included, in [`sort_for_board`] order (by owner, overdue first).
-pub fn board(details: &[ProblemDetail], now: Timestamp) -> Vec<RemediationItemView> {
-    let mut items: Vec<_> = details
-        .iter()
-        .flat_map(|detail| {
-            detail
-                .remediation
-                .iter()
-                .chain(detail.vendor_rcas.iter().flat_map(|v| &v.items))
-                .map(|view| view.item.clone())
-        })
-        .collect();
-    sort_for_board(&mut items, now);
-    items
-        .into_iter()
-        .map(|item| RemediationItemView::of(item, now))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use beacon_shared::problem::{OpenProblem, Problem, ProblemOrigin};
-    use beacon_shared::remediation::RemediationItem;
-    use beacon_shared::vendor_rca::VendorRca;
-    use beacon_shared::{Priority, Role};
 
     fn cause(summary: &str, evidence: &str) -> CauseDraft {
         CauseDraft {
@@ -525,91 +497,5 @@ mod tests {
             without_due.to_request().unwrap_err().field,
             "pending_remediations[0].due_at"
         );
-    }
-
-    fn item(id: i64, problem: i64, owner: &str, due: &str, vendor: bool) -> RemediationItem {
-        let mut draft = RemediationDraft {
-            title: format!("item {id}"),
-            owner: owner.into(),
-            due: due.into(),
-            ..RemediationDraft::default()
-        };
-        if vendor {
-            draft.vendor = "Acme".into();
-        }
-        let created = Timestamp::parse("2026-11-01T00:00:00Z").unwrap();
-        RemediationItem::new(id, problem, draft.to_request().unwrap(), None, created).unwrap()
-    }
-
-    fn detail(
-        id: i64,
-        items: Vec<RemediationItem>,
-        vendor_items: Vec<RemediationItem>,
-    ) -> ProblemDetail {
-        let open = OpenProblem {
-            id,
-            title: Title::parse("db down").unwrap(),
-            priority: Priority::P1,
-            category: None,
-            origin: ProblemOrigin::FromIncident { incident: id },
-            incidents: vec![(id, Priority::P1)],
-        };
-        let now = Timestamp::parse("2026-11-02T00:00:00Z").unwrap();
-        let problem = Problem::open(open, Some(Role::Sre), now).unwrap();
-        let vendor = VendorRcaDraft {
-            vendor: "Acme".into(),
-            received: "2026-11-01".into(),
-            document: "failover bug".into(),
-            stated_root_cause: "failover bug".into(),
-            ..VendorRcaDraft::default()
-        }
-        .to_request()
-        .unwrap();
-        let vendor = VendorRca {
-            id: 1,
-            problem: id,
-            vendor: vendor.vendor,
-            received_at: vendor.received_at,
-            document: vendor.document,
-            stated_root_cause: vendor.stated_root_cause,
-            class: vendor.class,
-            recorded_at: now,
-        };
-        ProblemDetail::of(
-            problem,
-            Rca::default(),
-            items,
-            vec![(vendor, vendor_items)],
-            now,
-        )
-    }
-
-    /// SPEC V8, R4: the board holds every problem's items, vendors' too, by
-    /// owner and overdue first, with overdue computed at the board's time.
-    #[test]
-    fn board_orders_by_owner_overdue_first() {
-        let details = [
-            detail(
-                1,
-                vec![
-                    item(10, 1, "bob", "2026-12-20", false),
-                    item(11, 1, "alice", "2026-12-20", false),
-                ],
-                vec![],
-            ),
-            detail(
-                2,
-                vec![item(20, 2, "bob", "2026-11-10", false)],
-                vec![item(21, 2, "Carol", "2026-11-05", true)],
-            ),
-        ];
-        let now = Timestamp::parse("2026-11-15T00:00:00Z").unwrap();
-        let board = board(&details, now);
-        let order: Vec<(i64, bool)> = board.iter().map(|v| (v.item.id, v.overdue)).collect();
-        assert_eq!(
-            order,
-            vec![(11, false), (20, true), (10, false), (21, true)]
-        );
-        assert!(board[3].item.owner.is_vendor());
     }
 }

@@ -172,6 +172,7 @@ fn ProblemLinks(state: IncidentState) -> impl IntoView {
             priority: None,
             category: None,
             origin: ProblemOrigin::FromIncident { incident: state.id },
+            owner: None,
         };
         let token = state.token();
         let navigate = navigate.clone();

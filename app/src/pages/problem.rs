@@ -164,6 +164,7 @@ fn ProblemHeader(state: ProblemState) -> impl IntoView {
                 <dl class="facts" id="problem-summary" data-status=problem.status.as_str() data-fix=detail.fix.as_str()>
                     <dt>"Status"</dt><dd id="problem-status">{problem.status.as_str().replace('_', " ")}</dd>
                     <dt>"Fix"</dt><dd id="problem-fix">{detail.fix.label()}</dd>
+                    <dt>"Owner"</dt><dd>{problem.owner.as_ref().map_or("nobody yet".to_owned(), |o| o.as_str().to_owned())}</dd>
                     <dt>"Category"</dt><dd>{problem.category.as_ref().map_or("none".to_owned(), |c| c.to_string())}</dd>
                     <dt>"Opened"</dt><dd>{day(problem.opened_at)}</dd>
                     <dt>"Workaround"</dt><dd>{problem.workaround.as_ref().map_or("none".to_owned(), |w| w.as_str().to_owned())}</dd>

@@ -1,26 +1,11 @@
 //! The remediation board (SPEC V8, R4): every remediation item the reader may
 //! see, vendors' included, by owner and overdue first
-//! (`beacon_shared::remediation::sort_for_board`). The API has no list of
-//! items yet, so the board is composed from the problems' pages.
+//! (`beacon_shared::remediation::sort_for_board`, applied by `GET /api/remediation`).
 
-use crate::api::{self, ApiFailure};
+use crate::api;
 use crate::credentials::use_credentials;
-use crate::problem_draft::board;
-use beacon_shared::api::post_incident::RemediationItemView;
-use beacon_shared::Timestamp;
 use leptos::prelude::*;
 use leptos_router::components::A;
-
-async fn load_board(token: &str) -> Result<Vec<RemediationItemView>, ApiFailure> {
-    let mut details = Vec::new();
-    for problem in api::problems(token).await?.problems {
-        details.push(api::problem(token, problem.id).await?);
-    }
-    Ok(board(
-        &details,
-        Timestamp::from_unix_millis(js_sys::Date::now() as i64),
-    ))
-}
 
 #[component]
 pub fn RemediationBoard() -> impl IntoView {
@@ -29,7 +14,7 @@ pub fn RemediationBoard() -> impl IntoView {
         let token = credentials.token.get();
         async move {
             match token {
-                Some(token) => load_board(&token).await.map(Some),
+                Some(token) => api::remediation_board(&token).await.map(|b| Some(b.items)),
                 None => Ok(None),
             }
         }
