@@ -96,8 +96,9 @@ async fn add_item(
 /// itself; the incident page links it; the SRE fills the RCA in the browser
 /// (a root cause and a contributing factor with class and evidence, trigger,
 /// detection, resolution, what went well, wrong, and where we were lucky);
-/// two remediation items are added, one owned by a vendor's contact; the API
-/// has all of it, and the remediation board lists both items.
+/// two remediation items are added, one owned by a vendor's contact; ours is
+/// started, completed and verified with evidence, and the SRE is not offered
+/// "won't do"; the API has all of it, and the remediation board lists both.
 fn sre_fills_the_rca_and_adds_remediation_in_the_browser(env: &Env) -> Result<(), Failed> {
     let secret = integration(env, "am-rca-browser", "alertmanager")?;
     deliver(env, &secret, &notification())?;
@@ -208,6 +209,41 @@ fn sre_fills_the_rca_and_adds_remediation_in_the_browser(env: &Env) -> Result<()
             "#remediation-items tr[data-vendor=true][data-status=open]",
         )
         .await?;
+        // Our item is started, completed and verified with evidence; the
+        // SRE is not offered "won't do" (management only, SPEC V8).
+        let ours = wait_for(client, "#remediation-items tr[data-vendor=false]")
+            .await?
+            .attr("id")
+            .await?
+            .ok_or("row id")?;
+        let theirs = wait_for(client, "#remediation-items tr[data-vendor=true]")
+            .await?
+            .attr("id")
+            .await?
+            .ok_or("row id")?;
+        wait_for(client, &format!("#{theirs}-start")).await?;
+        if client
+            .find(Locator::Css(&format!("#{theirs}-decline")))
+            .await
+            .is_ok()
+        {
+            return Err("an SRE is offered won't do".into());
+        }
+        for (action, status) in [("start", "in_progress"), ("complete", "done")] {
+            wait_for(client, &format!("#{ours}-{action}"))
+                .await?
+                .click()
+                .await?;
+            wait_for(client, &format!("#{ours}[data-status={status}]")).await?;
+        }
+        type_into(
+            client,
+            &format!("#{ours}-note"),
+            "https://ci.example/saturation-alert/7",
+        )
+        .await?;
+        click(client, &format!("#{ours}-verify")).await?;
+        wait_for(client, &format!("#{ours}[data-status=verified]")).await?;
         let problem_text = client
             .find(Locator::Css("#problem-result"))
             .await?
@@ -250,10 +286,12 @@ fn sre_fills_the_rca_and_adds_remediation_in_the_browser(env: &Env) -> Result<()
         items.iter().any(|i| {
             i["item"]["owner"]["vendor"]["vendor"] == "QueueCo"
                 && i["item"]["owner"]["vendor"]["contact"] == "Dana Ops"
-        }) && items
-            .iter()
-            .any(|i| i["item"]["owner"]["person"]["name"] == "sam-sre"),
-        format!("one item ours, one the vendor's: {items:?}"),
+        }) && items.iter().any(|i| {
+            i["item"]["owner"]["person"]["name"] == "sam-sre"
+                && i["item"]["status"] == "verified"
+                && i["item"]["evidence"]["link"] == "https://ci.example/saturation-alert/7"
+        }),
+        format!("one item ours and verified, one the vendor's: {items:?}"),
     )
 }
 
