@@ -38,14 +38,13 @@ use beacon_shared::problem::{
 };
 use beacon_shared::rca::Rca;
 use beacon_shared::recurrence::{
-    match_recurrence, AlertIdentity, FixStatus, ProblemSignatures, RecurrenceFacts,
-    RecurrenceMatch, RecurrenceSignature,
+    check_signatures, match_recurrence, AlertIdentity, FixStatus, ProblemSignatures,
+    RecurrenceFacts, RecurrenceMatch,
 };
 use beacon_shared::refusal::{Refusal, RefusalKind};
 use beacon_shared::remediation::{sort_for_board, RemediationItem};
 use beacon_shared::timeline::{
-    PriorityChangeKind, PriorityChanged, ProblemLinkNote, ProblemReopenedNote, RecurrenceNote,
-    TimelineEvent,
+    PriorityChangeKind, PriorityChanged, ProblemLinkNote, TimelineEvent,
 };
 use beacon_shared::triage::{Name, Title};
 use beacon_shared::{classify_priority, Priority, Timestamp};
@@ -229,21 +228,17 @@ async fn opening_alert<S: IncidentStore>(
     }))
 }
 
-/// The signatures of `incidents`, each once (SPEC R6).
-async fn signatures_of<S: IncidentStore>(
+/// Teaches `problem` the signatures of `incidents` it does not keep yet (SPEC R6).
+async fn learn_signatures_of<S: IncidentStore>(
     store: &S,
+    problem: &mut Problem,
     incidents: &[IncidentRecord],
-) -> Result<Vec<RecurrenceSignature>, StoreError> {
-    let mut signatures = Vec::new();
+) -> Result<(), StoreError> {
     for record in incidents {
         let alert = opening_alert(store, record.id).await?;
-        for signature in recurrence_facts(record, alert).signatures() {
-            if !signatures.contains(&signature) {
-                signatures.push(signature);
-            }
-        }
+        problem.learn_signatures(&recurrence_facts(record, alert));
     }
-    Ok(signatures)
+    Ok(())
 }
 
 fn title_of(record: &IncidentRecord) -> Title {
@@ -330,7 +325,7 @@ pub async fn create_problem<S: ProblemStore + IncidentStore>(
     let priorities = incidents.iter().map(|r| (r.id, r.state.priority)).collect();
     let mut problem =
         Problem::open(request.into_open(0, priorities), Some(actor.role), now).map_err(refused)?;
-    problem.signatures = signatures_of(store, &incidents).await?;
+    learn_signatures_of(store, &mut problem, &incidents).await?;
     let audit = audit("problem.create", 0, None, &problem);
     let mut change = ProblemWrite::of(None, problem, audit, actor, now);
     let linked: Vec<i64> = incidents.iter().map(|r| r.id).collect();
@@ -410,6 +405,7 @@ pub async fn put_signatures<S: ProblemStore>(
     now: Timestamp,
 ) -> Result<ProblemDetail, ApiError> {
     let (records, update) = load_for_change::<S, SignaturesUpdate>(store, actor, id, body).await?;
+    check_signatures(&update.signatures).map_err(refused)?;
     let before = &records.record.problem;
     let mut after = before.clone();
     after.signatures = update.signatures;
@@ -460,11 +456,7 @@ pub async fn link_incident<S: ProblemStore + IncidentStore>(
             reason: LinkReason::Manual,
         })
         .map_err(refused)?;
-    for signature in signatures_of(store, std::slice::from_ref(&incident)).await? {
-        if !after.signatures.contains(&signature) {
-            after.signatures.push(signature);
-        }
-    }
+    learn_signatures_of(store, &mut after, std::slice::from_ref(&incident)).await?;
     after.last_change = now.max(before.last_change);
     let audit = audit("problem.link_incident", id, Some(before), &after);
     let mut change = ProblemWrite::of(Some(records.record.version), after, audit, actor, now);
@@ -617,7 +609,7 @@ pub async fn open_for_resolved_incident<S: ProblemStore + IncidentStore>(
         owner: None,
     };
     let mut problem = Problem::open(open, None, now).map_err(StoreError::corrupt)?;
-    problem.signatures = signatures_of(store, std::slice::from_ref(&record)).await?;
+    learn_signatures_of(store, &mut problem, std::slice::from_ref(&record)).await?;
     let mut change = ProblemWrite::of(
         None,
         problem.clone(),
@@ -755,7 +747,6 @@ pub async fn apply_recurrence<S: ProblemStore + IncidentStore + EscalationStore>
         .get_incident(incident)
         .await?
         .ok_or(ApiError::NotFound { what: "incident" })?;
-    let own_priority = record.state.priority;
     if found.priority.most_urgent(record.state.priority) != record.state.priority {
         let mut state = record.state.clone();
         state.priority = found.priority;
@@ -795,37 +786,22 @@ pub async fn apply_recurrence<S: ProblemStore + IncidentStore + EscalationStore>
             return Ok(());
         };
         let before = &records.record.problem;
-        let mut after = before.clone();
-        if after.links(incident) {
+        if before.links(incident) {
             return Ok(());
         }
-        after
-            .link_incident(LinkedIncident {
-                incident,
-                priority: record.state.priority,
-                linked_at: now,
-                reason: LinkReason::Recurrence,
-            })
+        // Reopened only if the fix is still verified as this write reads it.
+        let reopens = found.reopens_problem() && before.status.fix_verified();
+        let mut after = before
+            .record_recurrence(incident, found, now)
             .map_err(refused)?;
+        let notes = found
+            .timeline_events()
+            .into_iter()
+            .filter(|event| reopens || !matches!(event, TimelineEvent::ProblemReopened(_)))
+            .map(|event| (incident, event))
+            .collect();
         let mut notifications = None;
-        let mut notes = vec![(
-            incident,
-            TimelineEvent::RecurrenceOfProblem(RecurrenceNote {
-                problem: found.problem,
-                strength: found.strength,
-                fix: found.fix,
-                raised_from: (own_priority != record.state.priority).then_some(own_priority),
-            }),
-        )];
-        if found.pages_management() && after.status.fix_verified() {
-            after = after.reopen_after_recurrence(incident, now);
-            notes.push((
-                incident,
-                TimelineEvent::ProblemReopened(ProblemReopenedNote {
-                    problem: found.problem,
-                    fix_ineffective: true,
-                }),
-            ));
+        if reopens {
             let reopened = ProblemRecord {
                 problem: after.clone(),
                 ..records.record.clone()

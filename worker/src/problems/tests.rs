@@ -6,9 +6,10 @@ use crate::escalation::create_channel;
 use crate::incidents::{create_incident, get_incident_with_recurrence, transition};
 use crate::memory::MemoryStore;
 use beacon_shared::problem::ProblemStatus;
-use beacon_shared::recurrence::FixStatus;
+use beacon_shared::recurrence::{FixStatus, RecurrenceSignature};
 use beacon_shared::remediation::RemediationStatus;
 use beacon_shared::role::Role;
+use beacon_shared::timeline::{ProblemReopenedNote, RecurrenceNote};
 use pollster::block_on;
 
 const NOW: Timestamp = Timestamp::from_unix_millis(1_795_403_520_000);
@@ -784,4 +785,41 @@ fn an_owner_is_assigned_and_audited() {
         Some("sam")
     );
     assert_eq!(desk.store.audit_count(), audits + 1);
+}
+
+/// SPEC R6: signatures set by hand are checked, naming the field, and a
+/// refusal stores nothing.
+#[test]
+fn signatures_set_by_hand_are_checked() {
+    let desk = desk();
+    desk.resolved_p1();
+    let before = desk.problem(&desk.sre, 1).unwrap().problem.signatures;
+    let audits = desk.store.audit_count();
+    let err = block_on(put_signatures(
+        &desk.store,
+        &desk.sre,
+        1,
+        br#"{"signatures":[{"category_rules":{"category":"Payments","rules":[]}}]}"#,
+        later(3),
+    ))
+    .unwrap_err();
+    assert_eq!(err.status(), 422);
+    assert_eq!(
+        err.body().error.field.as_deref(),
+        Some("signatures[0].category_rules.rules")
+    );
+    assert_eq!(desk.store.audit_count(), audits);
+    assert_eq!(
+        desk.problem(&desk.sre, 1).unwrap().problem.signatures,
+        before
+    );
+    let set = block_on(put_signatures(
+        &desk.store,
+        &desk.sre,
+        1,
+        br#"{"signatures":[{"system_host":{"system":"payments-db","host":"db2.example.net"}}]}"#,
+        later(3),
+    ))
+    .unwrap();
+    assert_eq!(set.problem.signatures.len(), 1);
 }
