@@ -1,10 +1,16 @@
 //! The HTTP client for Beacon's JSON API, speaking `beacon_shared::api`.
 
+use beacon_shared::api::post_incident::{
+    ApproveRequest, IncidentReportView, NewProblem, NewRemediationItem, NewReview, NewVendorRca,
+    ProblemDetail, ProblemList, ProblemTransitionRequest, RemediationBoard, RemediationItemView,
+    RemediationTransitionRequest, ReportContentRequest, ReportTransitionRequest, ReviewRecorded,
+};
 use beacon_shared::api::{
     AlertList, AttachAlert, CategoryChange, CategoryList, DiscardAlert, ErrorBody, EscalationView,
     IncidentDetail, IncidentList, IncidentView, NewIncident, NewTimelineEntry, OnCallList,
     PriorityChange, RotaRequest, TransitionRequest, UserView,
 };
+use beacon_shared::rca::Rca;
 use beacon_shared::status_editing::{
     ComponentStatusChange, NewMaintenance, NewMaintenanceUpdate, NewPublicIncident,
     NewPublicUpdate, NewStatusComponent, PublishedIncident, PublishedMaintenance,
@@ -301,4 +307,137 @@ pub async fn post_maintenance_update(
 ) -> Result<PublishedMaintenance, ApiFailure> {
     let path = format!("/api/status/maintenances/{id}/updates");
     send(Request::post(&path), token, update).await
+}
+
+/// `GET /api/problems`: the problems the reader may see (SPEC R3, K3).
+pub async fn problems(token: &str) -> Result<ProblemList, ApiFailure> {
+    get(token, "/api/problems").await
+}
+
+/// `GET /api/problems/{id}`: the problem page (SPEC R3, V7, V8, R4, R6).
+pub async fn problem(token: &str, id: i64) -> Result<ProblemDetail, ApiFailure> {
+    get(token, &format!("/api/problems/{id}")).await
+}
+
+/// `POST /api/problems`: opens a problem by hand, e.g. from an incident (SPEC R3).
+pub async fn create_problem(
+    token: &str,
+    problem: &NewProblem,
+) -> Result<ProblemDetail, ApiFailure> {
+    send(Request::post("/api/problems"), token, problem).await
+}
+
+/// `POST /api/problems/{id}/transitions` (SPEC R3).
+pub async fn transition_problem(
+    token: &str,
+    id: i64,
+    request: &ProblemTransitionRequest,
+) -> Result<ProblemDetail, ApiFailure> {
+    let path = format!("/api/problems/{id}/transitions");
+    send(Request::post(&path), token, request).await
+}
+
+/// `PUT /api/problems/{id}/rca`: the whole RCA (SPEC V7); answers with it.
+pub async fn put_rca(token: &str, id: i64, rca: &Rca) -> Result<Rca, ApiFailure> {
+    let path = format!("/api/problems/{id}/rca");
+    send(Request::put(&path), token, rca).await
+}
+
+/// `POST /api/problems/{id}/remediation`: a new item (SPEC V8).
+pub async fn add_remediation_item(
+    token: &str,
+    id: i64,
+    item: &NewRemediationItem,
+) -> Result<ProblemDetail, ApiFailure> {
+    let path = format!("/api/problems/{id}/remediation");
+    send(Request::post(&path), token, item).await
+}
+
+/// `POST /api/remediation/{id}/transitions`: start, complete, verify with
+/// evidence, decline with a reason (management), reopen (SPEC V8).
+pub async fn transition_remediation(
+    token: &str,
+    id: i64,
+    request: &RemediationTransitionRequest,
+) -> Result<RemediationItemView, ApiFailure> {
+    let path = format!("/api/remediation/{id}/transitions");
+    send(Request::post(&path), token, request).await
+}
+
+/// `POST /api/problems/{id}/vendor-rcas`: a vendor's RCA with its pending
+/// remediations (SPEC R4).
+pub async fn add_vendor_rca(
+    token: &str,
+    id: i64,
+    rca: &NewVendorRca,
+) -> Result<ProblemDetail, ApiFailure> {
+    let path = format!("/api/problems/{id}/vendor-rcas");
+    send(Request::post(&path), token, rca).await
+}
+
+/// `POST /api/problems/{id}/reports`: the first draft of the incident report (SPEC V5, R1).
+pub async fn create_report(
+    token: &str,
+    problem: i64,
+    content: &ReportContentRequest,
+) -> Result<IncidentReportView, ApiFailure> {
+    let path = format!("/api/problems/{problem}/reports");
+    send(Request::post(&path), token, content).await
+}
+
+/// `GET /api/reports/{id}`: the editor's view (SPEC V5, R5).
+pub async fn report(token: &str, id: i64) -> Result<IncidentReportView, ApiFailure> {
+    get(token, &format!("/api/reports/{id}")).await
+}
+
+/// `PUT /api/reports/{id}`: an edit, which voids an approval (SPEC R5).
+pub async fn edit_report(
+    token: &str,
+    id: i64,
+    content: &ReportContentRequest,
+) -> Result<IncidentReportView, ApiFailure> {
+    send(Request::put(&format!("/api/reports/{id}")), token, content).await
+}
+
+/// `POST /api/reports/{id}/transitions`: submit for review, return to draft.
+pub async fn transition_report(
+    token: &str,
+    id: i64,
+    request: &ReportTransitionRequest,
+) -> Result<IncidentReportView, ApiFailure> {
+    let path = format!("/api/reports/{id}/transitions");
+    send(Request::post(&path), token, request).await
+}
+
+/// `POST /api/reports/{id}/approve` (management, SPEC R5).
+pub async fn approve_report(
+    token: &str,
+    id: i64,
+    request: &ApproveRequest,
+) -> Result<IncidentReportView, ApiFailure> {
+    let path = format!("/api/reports/{id}/approve");
+    send(Request::post(&path), token, request).await
+}
+
+/// `POST /api/reports/{id}/publish`: the approved version becomes the public
+/// incident's postmortem (SPEC R5).
+pub async fn publish_report(token: &str, id: i64) -> Result<IncidentReportView, ApiFailure> {
+    let path = format!("/api/reports/{id}/publish");
+    send(Request::post(&path), token, &serde_json::json!({})).await
+}
+
+/// `POST /api/reports/{id}/reviews`: the review meeting's record (SPEC V6, R2).
+pub async fn record_review(
+    token: &str,
+    id: i64,
+    review: &NewReview,
+) -> Result<ReviewRecorded, ApiFailure> {
+    let path = format!("/api/reports/{id}/reviews");
+    send(Request::post(&path), token, review).await
+}
+
+/// `GET /api/remediation`: every item the reader may see, in board order
+/// (SPEC V8, K3).
+pub async fn remediation_board(token: &str) -> Result<RemediationBoard, ApiFailure> {
+    get(token, "/api/remediation").await
 }

@@ -3,8 +3,9 @@
 
 use crate::api::ApiFailure;
 use crate::credentials::Credentials;
-use beacon_shared::api::IncidentDetail;
+use beacon_shared::api::{IncidentDetail, TimelineEntryView};
 use beacon_shared::role::Role;
+use beacon_shared::timeline::TimelineEvent;
 use leptos::prelude::*;
 use std::future::Future;
 
@@ -62,5 +63,64 @@ impl IncidentState {
             }
             self.busy.set(false);
         });
+    }
+}
+
+/// The problems a ticket's timeline says it is linked to (by hand, at a
+/// problem's opening, or as a recurrence), each once, in the order linked.
+pub fn linked_problems(timeline: &[TimelineEntryView]) -> Vec<i64> {
+    let mut problems = Vec::new();
+    for entry in timeline {
+        let problem = match &entry.event {
+            TimelineEvent::LinkedToProblem(note) => note.problem,
+            TimelineEvent::RecurrenceOfProblem(note) => note.problem,
+            _ => continue,
+        };
+        if !problems.contains(&problem) {
+            problems.push(problem);
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use beacon_shared::problem::LinkReason;
+    use beacon_shared::recurrence::{FixStatus, MatchStrength};
+    use beacon_shared::timeline::{ProblemLinkNote, RecurrenceNote, TimelineEvent};
+    use beacon_shared::Timestamp;
+
+    fn entry(event: TimelineEvent) -> TimelineEntryView {
+        TimelineEntryView {
+            id: 1,
+            at: Timestamp::from_unix_millis(0),
+            actor: "beacon".into(),
+            event,
+        }
+    }
+
+    /// SPEC R3, R6: the incident page links every problem the ticket is linked
+    /// to, once, whether linked by hand or as a recurrence.
+    #[test]
+    fn linked_problems_come_from_the_timeline_once_each() {
+        let timeline = vec![
+            entry(TimelineEvent::RecurrenceOfProblem(RecurrenceNote {
+                problem: 7,
+                strength: MatchStrength::AlertKey,
+                fix: FixStatus::Overdue,
+                raised_from: None,
+            })),
+            entry(TimelineEvent::LinkedToProblem(ProblemLinkNote {
+                problem: 7,
+                reason: LinkReason::Recurrence,
+            })),
+            entry(TimelineEvent::LinkedToProblem(ProblemLinkNote {
+                problem: 3,
+                reason: LinkReason::Manual,
+            })),
+        ];
+        assert_eq!(linked_problems(&timeline), vec![7, 3]);
+        assert!(linked_problems(&timeline[..0]).is_empty());
     }
 }

@@ -1,6 +1,7 @@
 //! Beacon's browser app: sign-in, the triage form with live classification,
 //! the incident queue, the alert queue, who is on call, the incident page and
-//! customer support's status-page screen.
+//! customer support's status-page screen, and after the fire the problems
+//! with their RCA and remediation, and the remediation board.
 //!
 //! The priority shown while the SRE types comes from `beacon_shared`, the
 //! same code the edge runs when the form is submitted.
@@ -10,6 +11,8 @@ pub mod components;
 pub mod credentials;
 pub mod incident_state;
 pub mod pages;
+pub mod problem_draft;
+pub mod report_draft;
 pub mod status_editing_draft;
 pub mod status_editing_state;
 pub mod timeline_text;
@@ -33,6 +36,8 @@ pub fn App() -> impl IntoView {
                 <A href="/on-call">"On call"</A>
                 <A href="/settings/escalation">"Time limits"</A>
                 <A href="/incidents/new">"New incident"</A>
+                <A href="/problems">"Problems"</A>
+                <A href="/remediation">"Remediation"</A>
                 <A href="/publish">"Publish"</A>
                 <a href="/status">"Status page"</a>
                 <span class="who">
@@ -50,6 +55,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/escalation") view=pages::escalation_settings::EscalationSettings />
                     <Route path=path!("/incidents/new") view=pages::new_incident::NewIncident />
                     <Route path=path!("/incidents/:id") view=pages::incident::IncidentPage />
+                    <Route path=path!("/problems") view=pages::problem_list::ProblemList />
+                    <Route path=path!("/problems/:id") view=pages::problem::ProblemPage />
+                    <Route path=path!("/reports/:id") view=pages::incident_report::IncidentReportPage />
+                    <Route path=path!("/remediation") view=pages::remediation_board::RemediationBoard />
                     <Route path=path!("/publish") view=pages::status_editing::StatusEditing />
                     <Route path=path!("/sign-in") view=pages::sign_in::SignIn />
                 </Routes>

@@ -54,7 +54,7 @@ async fn sign_in(client: &fantoccini::Client, env: &Env, role: &str) -> Result<(
 
 /// Runs `flow` in a new browser session signed in as `role`, then closes the
 /// session whatever the outcome.
-fn signed_in_session<T>(
+pub(crate) fn signed_in_session<T>(
     env: &Env,
     role: &str,
     flow: impl AsyncFnOnce(&fantoccini::Client) -> Result<T, BoxError>,
@@ -533,12 +533,16 @@ impl PublicView {
     }
 }
 
-async fn choose(client: &fantoccini::Client, css: &str, value: &str) -> Result<(), BoxError> {
+pub(crate) async fn choose(
+    client: &fantoccini::Client,
+    css: &str,
+    value: &str,
+) -> Result<(), BoxError> {
     wait_for(client, css).await?.select_by_value(value).await?;
     Ok(())
 }
 
-async fn click(client: &fantoccini::Client, css: &str) -> Result<(), BoxError> {
+pub(crate) async fn click(client: &fantoccini::Client, css: &str) -> Result<(), BoxError> {
     client.find(Locator::Css(css)).await?.click().await?;
     Ok(())
 }

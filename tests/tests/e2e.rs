@@ -10,6 +10,7 @@ mod escalation;
 mod incident_reports;
 mod ingest;
 mod problems;
+mod problems_browser;
 mod public_page;
 mod statuspage_wire;
 mod trust;
@@ -122,6 +123,7 @@ fn main() {
         .chain(trust::TESTS.iter())
         .chain(problems::TESTS.iter())
         .chain(incident_reports::TESTS.iter())
+        .chain(problems_browser::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

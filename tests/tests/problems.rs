@@ -67,7 +67,7 @@ fn notification(status: &str, severity: &str, summary: &str) -> Value {
     })
 }
 
-fn deliver(env: &Env, secret: &str, body: &Value) -> Result<(), Failed> {
+pub(crate) fn deliver(env: &Env, secret: &str, body: &Value) -> Result<(), Failed> {
     let response = env
         .http
         .post(env.worker.url("/api/webhooks/alertmanager"))
@@ -80,7 +80,7 @@ fn deliver(env: &Env, secret: &str, body: &Value) -> Result<(), Failed> {
 }
 
 /// The id of the newest incident titled `title`.
-fn incident_titled(env: &Env, title: &str) -> Result<i64, Failed> {
+pub(crate) fn incident_titled(env: &Env, title: &str) -> Result<i64, Failed> {
     let (_, list) = get(env, "admin", "/api/incidents")?;
     list["incidents"]
         .as_array()
@@ -93,7 +93,13 @@ fn incident_titled(env: &Env, title: &str) -> Result<i64, Failed> {
 }
 
 /// `POST path` as `role`, which must answer `expected`; returns the body.
-fn post_ok(env: &Env, role: &str, path: &str, body: Value, expected: u16) -> Result<Value, Failed> {
+pub(crate) fn post_ok(
+    env: &Env,
+    role: &str,
+    path: &str,
+    body: Value,
+    expected: u16,
+) -> Result<Value, Failed> {
     let (status, answer) = post(env, role, path, &body)?;
     check(
         status == expected,

@@ -8,12 +8,16 @@ use crate::components::incident_actions::{
 };
 use crate::components::priority_badge::PriorityBadge;
 use crate::credentials::use_credentials;
-use crate::incident_state::IncidentState;
+use crate::incident_state::{linked_problems, IncidentState};
 use crate::timeline_text::describe;
+use beacon_shared::api::post_incident::NewProblem;
 use beacon_shared::api::TimelineEntryView;
+use beacon_shared::problem::ProblemOrigin;
+use beacon_shared::triage::Title;
 use beacon_shared::{format_duration, DurationStyle, Timestamp};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
 
 fn now() -> Timestamp {
     Timestamp::from_unix_millis(js_sys::Date::now() as i64)
@@ -61,6 +65,7 @@ pub fn IncidentPage() -> impl IntoView {
         {move || load_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         {move || state.detail.with(Option::is_some).then(|| view! {
             <IncidentHeader state=state />
+            <ProblemLinks state=state />
             <div class="incident">
                 <section aria-labelledby="timeline-heading">
                     <h2 id="timeline-heading">"Timeline"</h2>
@@ -148,5 +153,66 @@ fn timeline_entry(entry: &TimelineEntryView) -> impl IntoView {
                 " "<a href=url rel="noopener noreferrer" target="_blank">{title}</a>
             })}
         </li>
+    }
+}
+
+/// The recurrence banner (SPEC R6), the problems the ticket is linked to, and
+/// "open a problem" by hand when it is linked to none (SPEC R3).
+#[component]
+fn ProblemLinks(state: IncidentState) -> impl IntoView {
+    let navigate = use_navigate();
+    let open_problem = move |_| {
+        let Some(detail) = state.detail.get_untracked() else {
+            return;
+        };
+        let title = Title::parse(&detail.incident.title)
+            .or_else(|_| Title::parse(&format!("Problem of incident #{}", state.id)));
+        let Ok(title) = title else { return };
+        let request = NewProblem {
+            title,
+            priority: None,
+            category: None,
+            origin: ProblemOrigin::FromIncident { incident: state.id },
+            owner: None,
+        };
+        let token = state.token();
+        let navigate = navigate.clone();
+        state.busy.set(true);
+        leptos::task::spawn_local(async move {
+            match crate::api::create_problem(&token, &request).await {
+                Ok(problem) => navigate(
+                    &format!("/problems/{}", problem.problem.id),
+                    Default::default(),
+                ),
+                Err(err) => state.failure.set(Some(err.to_string())),
+            }
+            state.busy.set(false);
+        });
+    };
+    move || {
+        state.detail.get().map(|detail| {
+            let banner = detail.recurrence.clone();
+            let banner_problem = banner.as_ref().map(|b| b.problem);
+            let linked: Vec<i64> = linked_problems(&detail.timeline)
+                .into_iter()
+                .filter(|problem| Some(*problem) != banner_problem)
+                .collect();
+            let unlinked = linked.is_empty() && banner.is_none();
+            view! {
+                {banner.map(|banner| view! {
+                    <p id="recurrence-banner" class="banner" role="status" data-fix=banner.fix.as_str()>
+                        <A href=format!("/problems/{}", banner.problem)>{banner.text.clone()}</A>
+                        {banner.fix_ineffective.then_some(": the verified fix did not hold, management was paged")}
+                    </p>
+                })}
+                {linked.into_iter().map(|problem| view! {
+                    <p class="problem-link"><A href=format!("/problems/{problem}")>"Linked to problem #"{problem}</A></p>
+                }).collect::<Vec<_>>()}
+                {(unlinked && state.can_write()).then(|| view! {
+                    <button id="open-problem" class="secondary" disabled=move || state.busy.get()
+                        on:click=open_problem.clone()>"Open a problem"</button>
+                })}
+            }
+        })
     }
 }
