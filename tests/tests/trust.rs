@@ -14,6 +14,10 @@ pub const TESTS: &[(&str, TestFn)] = &[
         "trust::revoked_expired_and_disabled_access_stops_at_once",
         revoked_expired_and_disabled_access_stops_at_once,
     ),
+    (
+        "trust::unknown_public_incident_ids_are_answered_from_kv",
+        unknown_public_incident_ids_are_answered_from_kv,
+    ),
 ];
 
 /// How many rows `table` holds.
@@ -273,4 +277,29 @@ fn revoked_expired_and_disabled_access_stops_at_once(env: &Env) -> Result<(), Fa
         format!("both changes are audited: {actions:?}"),
     )?;
     Ok(())
+}
+
+/// SPEC M4, I4: an unknown public incident id is answered 404, then from KV
+/// alone for a minute: with D1 unreachable for the request the same id is
+/// still 404, while an id never asked for has nothing to serve (503).
+fn unknown_public_incident_ids_are_answered_from_kv(env: &Env) -> Result<(), Failed> {
+    let status_of = |path: &str, fault: bool| -> Result<u16, Failed> {
+        let mut request = env.http.get(env.worker.url(path));
+        if fault {
+            request = request.header("x-beacon-test-fault", "d1");
+        }
+        Ok(request.send()?.status().as_u16())
+    };
+    let unknown = "/status/incidents/no-such-public-incident";
+    check(status_of(unknown, false)? == 404, "an unknown id is 404")?;
+    let status = status_of(unknown, true)?;
+    check(
+        status == 404,
+        format!("the second answer comes from KV, not D1: {status}"),
+    )?;
+    let status = status_of("/status/incidents/never-asked-for", true)?;
+    check(
+        status == 503,
+        format!("without D1 an id never asked for has no answer: {status}"),
+    )
 }

@@ -6,11 +6,13 @@
 //! rendered from D1 together with all the others. Every write that changes
 //! the page, and the cron trigger every minute, renders them again. When D1
 //! cannot be read, the last rendered copy is served, however old; only with
-//! no copy at all does `/status` say it is unavailable (503).
+//! no copy at all does `/status` say it is unavailable (503). An unknown
+//! public incident id is remembered in KV for a minute, so it is answered
+//! 404 without rendering from D1 on every request.
 
 use super::{now, public_url, D1Store};
 use crate::error::ApiError;
-use crate::public_page::{incident_pages, PageData, RenderedOutput};
+use crate::public_page::{incident_pages, PageData, RenderedOutput, INCIDENT_PAGE};
 use worker::{console_error, Env, Headers, KvStore, Response};
 
 fn cache_key(path: &str) -> String {
@@ -59,6 +61,35 @@ pub(super) async fn refresh(env: &Env, store: &D1Store, touched: &[&str]) {
     }
 }
 
+/// How long an unknown public incident id is answered 404 from KV alone
+/// (KV's shortest expiry): the page bundle is not rendered from D1 for it on
+/// every request. A public incident created meanwhile has its page kept by
+/// [`refresh`], which is read first.
+const MISSING_TTL_SECONDS: u64 = 60;
+
+fn missing_key(path: &str) -> String {
+    format!("public-missing:{path}")
+}
+
+async fn is_known_missing(kv: &KvStore, path: &str) -> bool {
+    path.starts_with(INCIDENT_PAGE)
+        && matches!(kv.get(&missing_key(path)).text().await, Ok(Some(_)))
+}
+
+/// Remembers that `path` names no public incident; a failed write is only logged.
+async fn remember_missing(kv: &KvStore, path: &str) {
+    if !path.starts_with(INCIDENT_PAGE) {
+        return;
+    }
+    let result = match kv.put(&missing_key(path), "404") {
+        Ok(put) => put.expiration_ttl(MISSING_TTL_SECONDS).execute().await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = result {
+        console_error!("status cache write for missing {path} failed: {e}");
+    }
+}
+
 fn respond(output: &RenderedOutput, cache: &str, status: u16) -> Result<Response, ApiError> {
     let build = || -> worker::Result<Response> {
         let headers = Headers::new();
@@ -97,6 +128,9 @@ pub(super) async fn serve(
             return respond(output, "hit", 200);
         }
     }
+    if last.is_none() && is_known_missing(&kv, path).await {
+        return Err(ApiError::NotFound { what: "incident" });
+    }
     let base_url = public_url(env);
     let data = match store {
         Ok(store) => PageData::load(&store, &base_url, at).await,
@@ -104,7 +138,14 @@ pub(super) async fn serve(
     };
     match data {
         Ok(data) => {
-            let (requested, outputs) = data.render_for_request(&base_url, path)?;
+            let (requested, outputs) = match data.render_for_request(&base_url, path) {
+                Ok(rendered) => rendered,
+                Err(missing @ ApiError::NotFound { .. }) => {
+                    remember_missing(&kv, path).await;
+                    return Err(missing);
+                }
+                Err(other) => return Err(other),
+            };
             keep(&kv, outputs).await;
             respond(&requested, "miss", 200)
         }
