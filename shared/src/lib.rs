@@ -26,6 +26,7 @@ pub mod lifecycle;
 pub mod measure;
 pub mod priority;
 pub mod priority_override;
+pub mod report;
 pub mod role;
 pub mod rota;
 pub mod samples;
