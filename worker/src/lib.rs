@@ -21,6 +21,7 @@ pub mod paging;
 pub mod public_page;
 pub mod public_page_feed;
 pub mod public_page_html;
+pub mod reports;
 pub mod request_body;
 pub mod status_editing;
 pub mod stores;

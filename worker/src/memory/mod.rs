@@ -6,6 +6,7 @@ mod alerts;
 mod dev_inbox;
 mod escalation;
 mod incidents;
+mod reports;
 mod settings;
 mod status_page;
 mod users;

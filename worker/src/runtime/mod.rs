@@ -10,7 +10,7 @@ use crate::d1::D1Store;
 use crate::error::ApiError;
 use crate::request_body::check_declared_length;
 use crate::stores::StoreError;
-use crate::{alerts, dev_inbox, dev_seed, incidents, public_page, status_editing, users};
+use crate::{alerts, dev_inbox, dev_seed, incidents, public_page, reports, status_editing, users};
 use beacon_shared::alert::IngestFormat;
 use beacon_shared::Timestamp;
 use worker::{console_error, event, Context, Env, Headers, Method, Request, Response};
@@ -180,6 +180,13 @@ async fn api(
             json_ok(&created, 201)
         }
         (Method::Get, ["audit"]) => json_ok(&users::audit_log(store, &actor).await?, 200),
+        // Reports (SPEC Q1-Q5): JSON or CSV.
+        (Method::Get, ["reports", table]) => {
+            let accept = req.headers().get("accept").ok().flatten();
+            let answer =
+                reports::report(store, &actor, table, query, accept.as_deref(), now()).await?;
+            report_response(answer)
+        }
         (Method::Post, ["dev", "seed"]) if development_mode(env) => {
             let base_url = public_url(env);
             let inbox_url = format!("{base_url}/dev/inbox");
@@ -449,6 +456,23 @@ async fn published_response<T: serde::Serialize>(
     }
     public_page_cache::refresh(env, store, &[entry]).await;
     json_ok(answer, if created { 201 } else { 200 })
+}
+
+/// A report as sent: its content type, a download name for CSV, never cached.
+fn report_response(answer: reports::ReportAnswer) -> Result<Response, ApiError> {
+    let build = || -> worker::Result<Response> {
+        let headers = Headers::new();
+        headers.set("content-type", answer.content_type)?;
+        headers.set("cache-control", "no-store")?;
+        if let Some(name) = &answer.filename {
+            headers.set(
+                "content-disposition",
+                &format!("attachment; filename=\"{name}\""),
+            )?;
+        }
+        Ok(Response::ok(answer.body)?.with_headers(headers))
+    };
+    build().map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 fn json_ok<T: serde::Serialize>(value: &T, status: u16) -> Result<Response, ApiError> {

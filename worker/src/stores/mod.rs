@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod dev_inbox;
 pub mod escalation;
 pub mod incidents;
+pub mod reports;
 pub mod settings;
 pub mod status_page;
 pub mod users;
@@ -24,6 +25,7 @@ pub use incidents::{
     IncidentChange, IncidentFilter, IncidentRecord, IncidentState, IncidentStore, NewAuditRecord,
     NewIncidentRecord,
 };
+pub use reports::{ReportIncident, ReportStore, REPORT_TIMELINE_KINDS};
 pub use settings::{Setting, SettingChange, SettingsStore};
 pub use status_page::{
     ComponentReplacement, PageAudit, PageContents, Publication, RecordedStatus, Revised, Revision,
