@@ -41,6 +41,7 @@
 //!   as *restricted* ([`redact_for`]); they never appear in breakdowns,
 //!   response times, overdue or repeat tables.
 
+use crate::api::{IncidentView, TimelineEntryView};
 use crate::clearance::{clearance, Reader};
 use crate::lifecycle::IncidentStatus;
 use crate::priority::Priority;
@@ -149,6 +150,49 @@ pub struct ReportTicket {
     /// A Security ticket the reader may not see (SPEC K3); see [`redact_for`].
     pub restricted: bool,
     pub times: LifecycleTimes,
+}
+
+impl ReportTicket {
+    /// An incident as the API shows it and its timeline (any kinds, oldest
+    /// first), as the reports read it: the subcategory is the first priority
+    /// rule that fired, or else the first label; the owner is who took the
+    /// page last; the source is the integration that opened it.
+    pub fn from_incident(incident: &IncidentView, timeline: &[TimelineEntryView]) -> Self {
+        let facts = TimelineFacts::read(
+            incident.facts.alerted_at,
+            timeline.iter().map(|e| (e.at, &e.event)),
+        );
+        let source_integration = timeline.iter().find_map(|e| match &e.event {
+            TimelineEvent::Created(created) => {
+                created.from_alert.as_ref().map(|a| a.integration.clone())
+            }
+            _ => None,
+        });
+        let subcategory = incident
+            .classification
+            .matched
+            .first()
+            .and_then(|m| serde_json::to_string(&m.rule).ok())
+            .map(|name| name.trim_matches('"').to_owned())
+            .or_else(|| incident.labels.first().cloned());
+        ReportTicket {
+            id: incident.id,
+            priority: incident.priority,
+            status: incident.status,
+            created_at: incident.created_at,
+            category: incident.category.clone(),
+            subcategory,
+            owner_group: incident.owner_group.clone(),
+            owner: facts.owner,
+            source_integration,
+            system: incident.facts.system.as_ref().map(|s| s.to_string()),
+            hostname: incident.facts.hostname.as_ref().map(|h| h.to_string()),
+            recurrence_signature: None,
+            duplicate: facts.alerts_moved_away,
+            restricted: false,
+            times: facts.times,
+        }
+    }
 }
 
 /// How a ticket counts.

@@ -9,6 +9,7 @@ mod dev_command;
 mod escalation;
 mod ingest;
 mod public_page;
+mod reports;
 mod statuspage_wire;
 
 use beacon_e2e::browser::ChromeDriver;
@@ -116,6 +117,7 @@ fn main() {
         .chain(statuspage_wire::TESTS.iter())
         .chain(public_page::TESTS.iter())
         .chain(dev_command::TESTS.iter())
+        .chain(reports::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

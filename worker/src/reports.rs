@@ -15,11 +15,9 @@ use crate::stores::{ReportIncident, ReportStore};
 use beacon_shared::clearance::Reader;
 use beacon_shared::report::{
     redact_for, CloseTargets, Dimension, PeriodKind, RepeatKey, Report, ReportFilter, ReportTicket,
-    TimelineFacts,
 };
 use beacon_shared::role::Role;
 use beacon_shared::service_level::Period;
-use beacon_shared::timeline::TimelineEvent;
 use beacon_shared::{Priority, Timestamp};
 use chrono::NaiveDate;
 
@@ -173,42 +171,7 @@ pub fn parse_query(query: &str, now: Timestamp) -> Result<ReportQuery, ApiError>
 
 /// What the report engine reads of a stored incident and its timeline.
 pub fn report_ticket(incident: &ReportIncident) -> ReportTicket {
-    let record = &incident.record;
-    let state = &record.state;
-    let facts = TimelineFacts::read(
-        state.facts.alerted_at,
-        incident.timeline.iter().map(|e| (e.at, &e.event)),
-    );
-    let source_integration = incident.timeline.iter().find_map(|e| match &e.event {
-        TimelineEvent::Created(created) => {
-            created.from_alert.as_ref().map(|a| a.integration.clone())
-        }
-        _ => None,
-    });
-    let classification = beacon_shared::classify_priority(&state.facts);
-    let subcategory = classification
-        .matched
-        .first()
-        .and_then(|m| serde_json::to_string(&m.rule).ok())
-        .map(|name| name.trim_matches('"').to_owned())
-        .or_else(|| state.labels.as_slice().first().map(|l| l.to_string()));
-    ReportTicket {
-        id: record.id,
-        priority: state.priority,
-        status: state.status,
-        created_at: record.created_at,
-        category: state.category.as_ref().map(|c| c.to_string()),
-        subcategory,
-        owner_group: state.owner_group.as_ref().map(|g| g.to_string()),
-        owner: facts.owner,
-        source_integration,
-        system: state.facts.system.as_ref().map(|s| s.to_string()),
-        hostname: state.facts.hostname.as_ref().map(|h| h.to_string()),
-        recurrence_signature: None,
-        duplicate: facts.alerts_moved_away,
-        restricted: false,
-        times: facts.times,
-    }
+    ReportTicket::from_incident(&incident.record.to_view(), &incident.timeline)
 }
 
 /// A report, ready to send.
