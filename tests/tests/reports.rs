@@ -1,8 +1,10 @@
 //! The report API on `wrangler dev` against the `shared` report engine run
 //! on the same incidents, read through the API (SPEC Q1, Q3, Q5, K3).
 
+use crate::ingest::eventually;
 use crate::{check, get_json, post, Env, TestFn};
 use beacon_e2e::header_text;
+use beacon_e2e::{free_port, GroupChild};
 use beacon_shared::api::{IncidentDetail, IncidentList};
 use beacon_shared::clearance::Reader;
 use beacon_shared::report::{
@@ -14,6 +16,8 @@ use beacon_shared::service_level::Period;
 use beacon_shared::Timestamp;
 use libtest_mimic::Failed;
 use serde_json::json;
+use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
 
 pub const TESTS: &[(&str, TestFn)] = &[
     (
@@ -23,6 +27,10 @@ pub const TESTS: &[(&str, TestFn)] = &[
     (
         "reports::security_is_a_restricted_count_without_clearance",
         security_is_a_restricted_count_without_clearance,
+    ),
+    (
+        "reports::prometheus_scrapes_open_incidents_by_priority",
+        prometheus_scrapes_open_incidents_by_priority,
     ),
 ];
 
@@ -264,4 +272,129 @@ fn security_is_a_restricted_count_without_clearance(env: &Env) -> Result<(), Fai
         status == 403,
         format!("a viewer may not read reports: {status} {body}"),
     )
+}
+
+/// Open incidents per priority, as management reads them through the API.
+fn open_by_priority(env: &Env) -> Result<BTreeMap<String, u64>, Failed> {
+    let list: IncidentList =
+        serde_json::from_value(get_json(env, "management", "/api/incidents")?)?;
+    let mut counts = BTreeMap::new();
+    for incident in list.incidents.iter().filter(|i| i.status.is_open()) {
+        *counts
+            .entry(incident.priority.as_str().to_owned())
+            .or_default() += 1;
+    }
+    Ok(counts)
+}
+
+/// SPEC Q2: Debian's Prometheus, started here with a 1 s scrape of
+/// `/metrics` authenticated by a report reader's token, answers the number
+/// of open incidents per priority the test created, through its query API.
+/// Prometheus is stopped (its process group killed) however the test ends.
+fn prometheus_scrapes_open_incidents_by_priority(env: &Env) -> Result<(), Failed> {
+    for (title, priority) in [
+        ("metrics: P2 one", "P2"),
+        ("metrics: P2 two", "P2"),
+        ("metrics: P3", "P3"),
+    ] {
+        let (status, created) = post(env, "sre", "/api/incidents", &json!({ "title": title }))?;
+        check(status == 201, format!("create: {status} {created}"))?;
+        let id = created["id"].as_i64().ok_or("id")?;
+        let path = format!("/api/incidents/{id}/transitions");
+        let classify = json!({"action": "classify_as_problem", "priority": priority});
+        let (status, body) = post(env, "sre", &path, &classify)?;
+        check(status == 200, format!("classify: {status} {body}"))?;
+    }
+    let expected = open_by_priority(env)?;
+    check(
+        expected.get("P2").copied().unwrap_or(0) >= 2,
+        format!("two open P2 at least: {expected:?}"),
+    )?;
+
+    let dir = std::env::temp_dir().join(format!("beacon-prometheus-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let target = env
+        .worker
+        .base_url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let config = [
+        "global:".to_owned(),
+        "  scrape_interval: 1s".into(),
+        "  evaluation_interval: 1s".into(),
+        "scrape_configs:".into(),
+        "  - job_name: beacon".into(),
+        "    scrape_interval: 1s".into(),
+        "    scrape_timeout: 1s".into(),
+        "    metrics_path: /metrics".into(),
+        "    authorization:".into(),
+        "      type: Bearer".into(),
+        format!(
+            "      credentials: {}",
+            env.worker.token("incident_commander")
+        ),
+        "    static_configs:".into(),
+        format!("      - targets: ['{target}']"),
+    ]
+    .join("\n");
+    std::fs::write(dir.join("prometheus.yml"), config)?;
+    let port = free_port();
+    let prometheus_url = format!("http://127.0.0.1:{port}");
+    let log = std::fs::File::create(dir.join("prometheus.log"))?;
+    let prometheus = GroupChild::spawn(
+        "prometheus",
+        Command::new("prometheus")
+            .arg(format!(
+                "--config.file={}",
+                dir.join("prometheus.yml").display()
+            ))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(log),
+    )?;
+    let log_text = || std::fs::read_to_string(dir.join("prometheus.log")).unwrap_or_default();
+    let query = |promql: &str| -> Result<serde_json::Value, Failed> {
+        Ok(env
+            .http
+            .get(format!("{prometheus_url}/api/v1/query"))
+            .query(&[("query", promql)])
+            .send()?
+            .json()?)
+    };
+    let outcome = eventually("Prometheus to scrape Beacon", || {
+        let answer = match query("sum by (priority) (beacon_open_incidents)") {
+            Ok(answer) => answer,
+            Err(_) => return Ok(None),
+        };
+        let mut got = BTreeMap::new();
+        for series in answer["data"]["result"].as_array().into_iter().flatten() {
+            let priority = series["metric"]["priority"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned();
+            let value: u64 = series["value"][1]
+                .as_str()
+                .unwrap_or("")
+                .parse()
+                .unwrap_or(0);
+            got.insert(priority, value);
+        }
+        Ok((got == expected).then_some(got))
+    })
+    .map_err(|e| format!("{e:?}; expected {expected:?}\n{}", log_text()));
+    let up = query("up{job=\"beacon\"}").map_err(|e| format!("{e:?}"));
+    drop(prometheus);
+    outcome?;
+    let up = up?;
+    check(
+        up["data"]["result"][0]["value"][1] == "1",
+        format!("the scrape target is up: {up}"),
+    )?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
 }

@@ -17,6 +17,7 @@ pub mod error;
 pub mod escalation;
 pub mod incidents;
 pub mod ingest;
+pub mod metrics;
 pub mod paging;
 pub mod public_page;
 pub mod public_page_feed;

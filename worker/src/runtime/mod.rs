@@ -10,7 +10,9 @@ use crate::d1::D1Store;
 use crate::error::ApiError;
 use crate::request_body::check_declared_length;
 use crate::stores::StoreError;
-use crate::{alerts, dev_inbox, dev_seed, incidents, public_page, reports, status_editing, users};
+use crate::{
+    alerts, dev_inbox, dev_seed, incidents, metrics, public_page, reports, status_editing, users,
+};
 use beacon_shared::alert::IngestFormat;
 use beacon_shared::Timestamp;
 use worker::{console_error, event, Context, Env, Headers, Method, Request, Response};
@@ -99,6 +101,22 @@ async fn route(
             let body = read_body(req).await?;
             dev_inbox::receive(&store, channel, &body, now()).await?;
             json_ok(&serde_json::json!({ "ok": true }), 200)
+        }
+        // Prometheus' scrape (SPEC Q2): a bearer token of a report reader.
+        (Method::Get, ["metrics"]) => {
+            let actor = authorize(req, &store).await?;
+            let text = metrics::metrics(&store, &actor, now()).await?;
+            let headers = Headers::new();
+            let set = |name: &str, value: &str| {
+                headers
+                    .set(name, value)
+                    .map_err(|e| ApiError::Internal(e.to_string()))
+            };
+            set("content-type", metrics::CONTENT_TYPE)?;
+            set("cache-control", "no-store")?;
+            Ok(Response::ok(text)
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .with_headers(headers))
         }
         (_, ["api", ..]) => api(req, env, &store, method, &segments[1..], &query).await,
         _ => Err(ApiError::NotFound { what: "route" }),
