@@ -690,3 +690,35 @@ fn periods_cover_a_range_and_step_back() {
     assert_eq!(Dimension::parse("age"), Some(Dimension::Age));
     assert_eq!(Dimension::parse("owner"), None);
 }
+
+/// SPEC Q1, V10: a ticket whose alerts moved to another incident and that
+/// was then discarded counts as a duplicate, apart from other discards.
+#[test]
+fn a_discarded_ticket_whose_alerts_moved_is_a_duplicate() {
+    use crate::timeline::AlertMove;
+    let moved = TimelineEvent::AlertDetached(AlertMove {
+        alert_id: 7,
+        integration: "alertmanager".to_owned(),
+        dedup_key: "disk-full".to_owned(),
+        summary: "Disk full".to_owned(),
+        from_incident: None,
+        to_incident: Some(3),
+    });
+    let facts = TimelineFacts::read(None, [(jan1(), &moved)]);
+    assert!(facts.alerts_moved_away);
+    let mut tickets = generated();
+    tickets.truncate(2);
+    for ticket in &mut tickets {
+        ticket.status = IncidentStatus::Discarded;
+    }
+    tickets[0].duplicate = facts.alerts_moved_away;
+    assert_eq!(tickets[0].kind(), TicketKind::Duplicate);
+    assert_eq!(tickets[1].kind(), TicketKind::Discarded);
+    let report = Report::new(&tickets, &ReportFilter::default(), now());
+    let day = PeriodKind::Day.containing(jan1());
+    let totals = report.summary(PeriodKind::Day, day)[0].totals;
+    assert_eq!(
+        (totals.counted, totals.discarded, totals.duplicates),
+        (0, 1, 1)
+    );
+}
