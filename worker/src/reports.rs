@@ -2,7 +2,8 @@
 //! `shared` report engine, as JSON or as CSV (RFC 4180).
 //!
 //! Tables: `summary`, `by-dimension`, `response-times`, `overdue`,
-//! `repeats`. Query: `period` (day, week, month, quarter; default month),
+//! `repeats`, `availability` (per component per month against its SLO).
+//! Query: `period` (day, week, month, quarter; default month),
 //! `from` and `to` (RFC 3339 or `YYYY-MM-DD`, UTC; default the last six
 //! periods up to now), `priority`, `category`, `group`, `dimension` (for
 //! `by-dimension`; default priority), `key` (for `repeats`: system_host or
@@ -11,13 +12,15 @@
 
 use crate::auth::{require_role, Actor};
 use crate::error::ApiError;
-use crate::stores::{ReportIncident, ReportStore};
+use crate::public_page;
+use crate::stores::{ReportIncident, ReportStore, SettingsStore, StatusPageStore};
 use beacon_shared::clearance::Reader;
 use beacon_shared::report::{
-    redact_for, CloseTargets, Dimension, PeriodKind, RepeatKey, Report, ReportFilter, ReportTicket,
+    monthly_availability_table, redact_for, CloseTargets, Dimension, PeriodKind, RepeatKey, Report,
+    ReportFilter, ReportTicket,
 };
 use beacon_shared::role::Role;
-use beacon_shared::service_level::Period;
+use beacon_shared::service_level::{DowntimeWeights, Period};
 use beacon_shared::{Priority, Timestamp};
 use chrono::NaiveDate;
 
@@ -32,15 +35,17 @@ pub enum ReportTable {
     ResponseTimes,
     Overdue,
     Repeats,
+    Availability,
 }
 
 impl ReportTable {
-    pub const ALL: [ReportTable; 5] = [
+    pub const ALL: [ReportTable; 6] = [
         ReportTable::Summary,
         ReportTable::ByDimension,
         ReportTable::ResponseTimes,
         ReportTable::Overdue,
         ReportTable::Repeats,
+        ReportTable::Availability,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +55,7 @@ impl ReportTable {
             ReportTable::ResponseTimes => "response-times",
             ReportTable::Overdue => "overdue",
             ReportTable::Repeats => "repeats",
+            ReportTable::Availability => "availability",
         }
     }
 
@@ -214,7 +220,7 @@ pub async fn report_tickets<S: ReportStore>(
 }
 
 /// `GET /api/reports/{table}`.
-pub async fn report<S: ReportStore>(
+pub async fn report<S: ReportStore + StatusPageStore + SettingsStore>(
     store: &S,
     actor: &Actor,
     table: &str,
@@ -225,8 +231,6 @@ pub async fn report<S: ReportStore>(
     let table = ReportTable::parse(table).ok_or(ApiError::NotFound { what: "report" })?;
     require_role(actor, Role::may_read_reports, "read reports")?;
     let query = parse_query(query, now)?;
-    let tickets = report_tickets(store, actor, &query).await?;
-    let report = Report::new(&tickets, &query.filter, now);
     let csv = match query.format {
         Some(format) => format == ReportFormat::Csv,
         None => accepts_csv(accept),
@@ -251,6 +255,25 @@ pub async fn report<S: ReportStore>(
         })
     };
     let range = query.range;
+    if table == ReportTable::Availability {
+        let months = PeriodKind::Month.covering(range);
+        let first = months.first().map_or(range.from(), |m| m.from());
+        let (components, policy) = public_page::component_histories(store, first).await?;
+        let rows = monthly_availability_table(
+            &components,
+            &policy,
+            &DowntimeWeights::default(),
+            range,
+            now,
+        );
+        return if csv {
+            table_csv(csv_rows::availability(&rows))
+        } else {
+            json(serde_json::to_string(&rows))
+        };
+    }
+    let tickets = report_tickets(store, actor, &query).await?;
+    let report = Report::new(&tickets, &query.filter, now);
     match table {
         ReportTable::Summary => {
             let rows = report.summary(query.period, range);
@@ -292,6 +315,7 @@ pub async fn report<S: ReportStore>(
                 json(serde_json::to_string(&repeats))
             }
         }
+        ReportTable::Availability => Err(ApiError::Internal("answered above".into())),
     }
 }
 
@@ -325,7 +349,8 @@ pub fn csv_text(rows: Vec<Vec<String>>) -> Result<String, ApiError> {
 /// Each table as CSV rows, header first.
 pub mod csv_rows {
     use beacon_shared::report::{
-        Dimension, DimensionRow, Overdue, Repeats, ResponseTimes, SummaryRow, Totals,
+        AvailabilityRow, Dimension, DimensionRow, Overdue, Repeats, ResponseTimes, SummaryRow,
+        Totals,
     };
 
     fn cells<const N: usize>(values: [&dyn ToString; N]) -> Vec<String> {
@@ -443,6 +468,30 @@ pub mod csv_rows {
                 &item.owner.as_deref().unwrap_or(""),
                 &item.group.as_deref().unwrap_or(""),
                 &item.overdue_millis,
+            ]));
+        }
+        out
+    }
+
+    pub fn availability(rows: &[AvailabilityRow]) -> Vec<Vec<String>> {
+        let mut out = vec![header(&[
+            "component",
+            "month_from",
+            "month_to",
+            "availability_percent",
+            "slo_percent",
+            "meets_slo",
+            "budget_remaining_ms",
+        ])];
+        for row in rows {
+            out.push(cells([
+                &row.component.as_str(),
+                &row.month.from(),
+                &row.month.to(),
+                &row.percent,
+                &row.slo_percent,
+                &row.meets_slo,
+                &row.budget_remaining_millis,
             ]));
         }
         out
