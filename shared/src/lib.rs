@@ -35,6 +35,7 @@ pub mod rca;
 pub mod recurrence;
 pub mod refusal;
 pub mod remediation;
+pub mod report;
 pub mod role;
 pub mod rota;
 pub mod samples;

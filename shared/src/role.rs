@@ -111,6 +111,23 @@ impl Role {
         self == Role::Management
     }
 
+    /// Whether this role may read the reports and `/metrics` (SPEC Q1-Q5):
+    /// management, the incident commander, the people who own tickets
+    /// (SREs, engineers, the security team) and admins; not customer support
+    /// or read-only viewers. What a report shows of Security tickets is
+    /// still decided by [`crate::clearance`].
+    pub fn may_read_reports(self) -> bool {
+        matches!(
+            self,
+            Role::Management
+                | Role::IncidentCommander
+                | Role::Sre
+                | Role::Engineer
+                | Role::Security
+                | Role::Admin
+        )
+    }
+
     /// Whether this role may see the details of Security incidents (SPEC K3):
     /// the security team, management and administrators.
     pub fn may_see_security(self) -> bool {
@@ -198,6 +215,23 @@ mod tests {
         assert_eq!(holders(Role::may_administer), [Admin]);
         assert_eq!(holders(Role::may_approve), [Management]);
         assert_eq!(holders(Role::may_decline_remediation), [Management]);
+    }
+
+    /// SPEC Q1, Q3: everyone who owns or manages tickets reads the reports.
+    #[test]
+    fn reports_are_read_by_owners_commanders_and_management() {
+        use Role::*;
+        assert_eq!(
+            holders(Role::may_read_reports),
+            [
+                Sre,
+                IncidentCommander,
+                Engineer,
+                Management,
+                Security,
+                Admin
+            ]
+        );
     }
 
     /// SPEC I3

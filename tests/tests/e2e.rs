@@ -12,6 +12,7 @@ mod ingest;
 mod problems;
 mod problems_browser;
 mod public_page;
+mod reports;
 mod statuspage_wire;
 mod trust;
 
@@ -124,6 +125,7 @@ fn main() {
         .chain(problems::TESTS.iter())
         .chain(incident_reports::TESTS.iter())
         .chain(problems_browser::TESTS.iter())
+        .chain(reports::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

@@ -461,7 +461,7 @@ fn bad_deliveries_are_refused_and_store_nothing(env: &Env) -> Result<(), Failed>
 }
 
 /// Polls `probe` every 250 ms for up to 60 s until it returns `Some`.
-fn eventually<T>(
+pub(crate) fn eventually<T>(
     what: &str,
     mut probe: impl FnMut() -> Result<Option<T>, Failed>,
 ) -> Result<T, Failed> {

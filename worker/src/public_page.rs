@@ -169,6 +169,19 @@ fn histories(
     Ok(histories)
 }
 
+/// Each component's status history from `from` on, and the SLOs: what the
+/// monthly availability report reads (SPEC L1, L2).
+pub async fn component_histories<S: StatusPageStore + SettingsStore>(
+    store: &S,
+    from: Timestamp,
+) -> Result<(Vec<(ComponentId, StatusHistory)>, SloPolicy), ApiError> {
+    // Only the components are read, never the page's links: any base URL does.
+    let page = load_page(store, "http://localhost").await?;
+    let log = store.status_log(from).await?;
+    let histories = histories(&page, &log.last_before, &log.since)?;
+    Ok((histories.into_iter().collect(), slo_policy(store).await?))
+}
+
 /// What the public outputs are rendered from: one read of the store.
 pub struct PageData {
     page: StatusPage,

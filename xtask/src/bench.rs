@@ -18,6 +18,7 @@ pub fn run() -> Result {
     figures.push(ingest_rate()?);
     figures.push(sweep_on_wrangler()?);
     figures.push(status_page_on_wrangler()?);
+    figures.push(reports_on_wrangler()?);
     println!();
     for line in figures {
         println!("{line}");
@@ -98,6 +99,15 @@ fn status_page_on_wrangler() -> Result<String> {
     figure_line(
         "status_page_12c_3i_90d",
         command("cargo").args(["bench", "-p", "beacon-e2e", "--bench", "status_page"]),
+    )
+}
+
+/// The report API's median latency over 10,000 tickets on `wrangler dev`.
+fn reports_on_wrangler() -> Result<String> {
+    let _step = Step::start("report API over 10,000 tickets on wrangler dev");
+    figure_line(
+        "reports_wrangler_10000",
+        command("cargo").args(["bench", "-p", "beacon-e2e", "--bench", "reports"]),
     )
 }
 

@@ -109,15 +109,17 @@ fn npm_packages() -> Result {
     )
 }
 
-/// Debian packages the tests drive: the browser, its driver, and a real
-/// Prometheus Alertmanager for the ingestion tests.
-const TEST_PACKAGES: [(&str, &str); 3] = [
+/// Debian packages the tests drive: the browser, its driver, a real
+/// Prometheus Alertmanager for the ingestion tests, and a real Prometheus
+/// that scrapes `/metrics` (started by the test itself, never as a service).
+const TEST_PACKAGES: [(&str, &str); 4] = [
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
     (
         "prometheus-alertmanager",
         "/usr/bin/prometheus-alertmanager",
     ),
+    ("prometheus", "/usr/bin/prometheus"),
 ];
 
 fn debian_packages() -> Result {

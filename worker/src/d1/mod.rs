@@ -9,6 +9,7 @@ mod escalation;
 mod incident_reports;
 mod incidents;
 mod problems;
+mod reports;
 mod settings;
 mod status_page;
 mod users;

@@ -11,8 +11,8 @@ use crate::error::ApiError;
 use crate::request_body::check_declared_length;
 use crate::stores::StoreError;
 use crate::{
-    alerts, dev_inbox, dev_seed, incident_reports, incidents, problems, public_page,
-    status_editing, users,
+    alerts, dev_inbox, dev_seed, incident_reports, incidents, metrics, problems, public_page,
+    reports, status_editing, users,
 };
 use beacon_shared::alert::IngestFormat;
 use beacon_shared::Timestamp;
@@ -106,6 +106,22 @@ async fn route(
             let body = read_body(req).await?;
             dev_inbox::receive(&store, channel, &body, now()).await?;
             json_ok(&serde_json::json!({ "ok": true }), 200)
+        }
+        // Prometheus' scrape (SPEC Q2): a bearer token of a report reader.
+        (Method::Get, ["metrics"]) => {
+            let actor = authorize(req, &store).await?;
+            let text = metrics::metrics(&store, &actor, now()).await?;
+            let headers = Headers::new();
+            let set = |name: &str, value: &str| {
+                headers
+                    .set(name, value)
+                    .map_err(|e| ApiError::Internal(e.to_string()))
+            };
+            set("content-type", metrics::CONTENT_TYPE)?;
+            set("cache-control", "no-store")?;
+            Ok(Response::ok(text)
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .with_headers(headers))
         }
         (_, ["api", ..]) => api(req, env, &store, method, &segments[1..], &query).await,
         _ => Err(ApiError::NotFound { what: "route" }),
@@ -314,6 +330,13 @@ async fn api(
             json_ok(&users::revoke_token(store, &actor, id, now()).await?, 200)
         }
         (Method::Get, ["audit"]) => json_ok(&users::audit_log(store, &actor).await?, 200),
+        // Reports (SPEC Q1-Q5): JSON or CSV.
+        (Method::Get, ["reports", table]) => {
+            let accept = req.headers().get("accept").ok().flatten();
+            let answer =
+                reports::report(store, &actor, table, query, accept.as_deref(), now()).await?;
+            report_response(answer)
+        }
         (Method::Post, ["dev", "seed"]) if development_mode(env) => {
             let base_url = public_url(env);
             let inbox_url = format!("{base_url}/dev/inbox");
@@ -589,6 +612,23 @@ async fn published_response<T: serde::Serialize>(
     }
     public_page_cache::refresh(env, store, &[entry]).await;
     json_ok(answer, if created { 201 } else { 200 })
+}
+
+/// A report as sent: its content type, a download name for CSV, never cached.
+fn report_response(answer: reports::ReportAnswer) -> Result<Response, ApiError> {
+    let build = || -> worker::Result<Response> {
+        let headers = Headers::new();
+        headers.set("content-type", answer.content_type)?;
+        headers.set("cache-control", "no-store")?;
+        if let Some(name) = &answer.filename {
+            headers.set(
+                "content-disposition",
+                &format!("attachment; filename=\"{name}\""),
+            )?;
+        }
+        Ok(Response::ok(answer.body)?.with_headers(headers))
+    };
+    build().map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 fn json_ok<T: serde::Serialize>(value: &T, status: u16) -> Result<Response, ApiError> {

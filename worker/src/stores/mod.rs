@@ -8,6 +8,7 @@ pub mod escalation;
 pub mod incident_reports;
 pub mod incidents;
 pub mod problems;
+pub mod reports;
 pub mod settings;
 pub mod status_page;
 pub mod users;
@@ -31,6 +32,7 @@ pub use problems::{
     lookup_keys, signature_key, ProblemNotifications, ProblemRecord, ProblemRecords, ProblemStore,
     ProblemWrite,
 };
+pub use reports::{ReportIncident, ReportStore, REPORT_TIMELINE_KINDS};
 pub use settings::{Setting, SettingChange, SettingsStore};
 pub use status_page::{
     ComponentReplacement, PageAudit, PageContents, Publication, RecordedStatus, Revised, Revision,

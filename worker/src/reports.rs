@@ -1,0 +1,523 @@
+//! The report API (SPEC Q1-Q5, K3): `GET /api/reports/{table}` over the
+//! `shared` report engine, as JSON or as CSV (RFC 4180).
+//!
+//! Tables: `summary`, `by-dimension`, `response-times`, `overdue`,
+//! `repeats`, `availability` (per component per month against its SLO).
+//! Query: `period` (day, week, month, quarter; default month),
+//! `from` and `to` (RFC 3339 or `YYYY-MM-DD`, UTC; default the last six
+//! periods up to now), `priority`, `category`, `group`, `dimension` (for
+//! `by-dimension`; default priority), `key` (for `repeats`: system_host or
+//! signature), `format` (json or csv; `Accept: text/csv` also asks for CSV).
+//! The JSON body is the engine's own output type for the table.
+
+use crate::auth::{require_role, Actor};
+use crate::error::ApiError;
+use crate::public_page;
+use crate::stores::{ReportIncident, ReportStore, SettingsStore, StatusPageStore};
+use beacon_shared::clearance::Reader;
+use beacon_shared::report::{
+    monthly_availability_table, redact_for, CloseTargets, Dimension, PeriodKind, RepeatKey, Report,
+    ReportFilter, ReportTicket,
+};
+use beacon_shared::role::Role;
+use beacon_shared::service_level::{DowntimeWeights, Period};
+use beacon_shared::{Priority, Timestamp};
+use chrono::NaiveDate;
+
+/// At most this many periods in one report.
+pub const MAX_PERIODS: usize = 400;
+
+/// A report table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportTable {
+    Summary,
+    ByDimension,
+    ResponseTimes,
+    Overdue,
+    Repeats,
+    Availability,
+}
+
+impl ReportTable {
+    pub const ALL: [ReportTable; 6] = [
+        ReportTable::Summary,
+        ReportTable::ByDimension,
+        ReportTable::ResponseTimes,
+        ReportTable::Overdue,
+        ReportTable::Repeats,
+        ReportTable::Availability,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportTable::Summary => "summary",
+            ReportTable::ByDimension => "by-dimension",
+            ReportTable::ResponseTimes => "response-times",
+            ReportTable::Overdue => "overdue",
+            ReportTable::Repeats => "repeats",
+            ReportTable::Availability => "availability",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    Json,
+    Csv,
+}
+
+/// A report request, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportQuery {
+    pub period: PeriodKind,
+    pub range: Period,
+    pub filter: ReportFilter,
+    pub dimension: Dimension,
+    pub key: RepeatKey,
+    pub format: Option<ReportFormat>,
+}
+
+fn parse_instant(field: &str, value: &str) -> Result<Timestamp, ApiError> {
+    if let Ok(at) = Timestamp::parse(value) {
+        return Ok(at);
+    }
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map(Timestamp::start_of_day)
+        .map_err(|_| {
+            ApiError::invalid(
+                field,
+                "must be a date (2026-11-23) or an RFC 3339 date-time in UTC",
+            )
+        })
+}
+
+/// Parses the query; a bad or unknown parameter is 422 naming it.
+pub fn parse_query(query: &str, now: Timestamp) -> Result<ReportQuery, ApiError> {
+    let mut period = PeriodKind::Month;
+    let (mut from, mut to) = (None, None);
+    let mut filter = ReportFilter::default();
+    let mut dimension = Dimension::Priority;
+    let mut key = RepeatKey::SystemHost;
+    let mut format = None;
+    for (name, value) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
+        let value = value.trim();
+        let bad = |message: &str| ApiError::invalid(name.to_string(), message);
+        match name.as_ref() {
+            "period" => {
+                period = PeriodKind::parse(value)
+                    .ok_or_else(|| bad("must be day, week, month or quarter"))?
+            }
+            "from" => from = Some(parse_instant("from", value)?),
+            "to" => to = Some(parse_instant("to", value)?),
+            "priority" => {
+                filter.priority = Some(value.parse::<Priority>().map_err(|e| bad(&e.to_string()))?)
+            }
+            "category" if !value.is_empty() => filter.category = Some(value.to_owned()),
+            "group" if !value.is_empty() => filter.group = Some(value.to_owned()),
+            "category" | "group" => return Err(bad("must not be empty")),
+            "dimension" => {
+                dimension = Dimension::parse(value).ok_or_else(|| {
+                    bad("must be priority, category, subcategory, group, source, state or age")
+                })?
+            }
+            "key" => {
+                key = match value {
+                    "system_host" => RepeatKey::SystemHost,
+                    "signature" => RepeatKey::Signature,
+                    _ => return Err(bad("must be system_host or signature")),
+                }
+            }
+            "format" => {
+                format = Some(match value {
+                    "json" => ReportFormat::Json,
+                    "csv" => ReportFormat::Csv,
+                    _ => return Err(bad("must be json or csv")),
+                })
+            }
+            _ => {
+                return Err(bad(
+                    "unknown parameter; use period, from, to, priority, category, group, \
+                     dimension, key or format",
+                ))
+            }
+        }
+    }
+    let to = to.unwrap_or(now);
+    let from = match from {
+        Some(from) => from,
+        None => {
+            let mut first = period.containing(to);
+            for _ in 0..5 {
+                first = period.previous(first);
+            }
+            first.from()
+        }
+    };
+    let range = Period::new(from, to)
+        .map_err(|_| ApiError::invalid("to", "must not come before `from`"))?;
+    if period.covering(range).len() > MAX_PERIODS {
+        return Err(ApiError::invalid(
+            "from",
+            format!("the range holds more than {MAX_PERIODS} periods; choose a longer period"),
+        ));
+    }
+    Ok(ReportQuery {
+        period,
+        range,
+        filter,
+        dimension,
+        key,
+        format,
+    })
+}
+
+/// What the report engine reads of a stored incident and its timeline.
+pub fn report_ticket(incident: &ReportIncident) -> ReportTicket {
+    ReportTicket::from_incident(&incident.record.to_view(), &incident.timeline)
+}
+
+/// A report, ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportAnswer {
+    pub content_type: &'static str,
+    /// For CSV: the download's file name.
+    pub filename: Option<String>,
+    pub body: String,
+}
+
+/// Whether an `Accept` header asks for CSV before JSON.
+fn accepts_csv(accept: Option<&str>) -> bool {
+    accept.is_some_and(|a| {
+        a.split(',')
+            .map(|part| part.split(';').next().unwrap_or("").trim())
+            .find(|media| matches!(*media, "text/csv" | "application/json"))
+            == Some("text/csv")
+    })
+}
+
+/// The tickets of a report, as `actor` may see them (K3), and the engine's
+/// figures for the query.
+pub async fn report_tickets<S: ReportStore>(
+    store: &S,
+    actor: &Actor,
+    query: &ReportQuery,
+) -> Result<Vec<ReportTicket>, ApiError> {
+    require_role(actor, Role::may_read_reports, "read reports")?;
+    let periods = query.period.covering(query.range);
+    let first = periods.first().copied().unwrap_or(query.range);
+    let last = periods.last().copied().unwrap_or(query.range);
+    let span = Period::new(query.period.previous(first).from(), last.to())
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let incidents = store.report_incidents(span).await?;
+    Ok(redact_for(
+        Reader::Person(actor.role),
+        incidents.iter().map(report_ticket).collect(),
+    ))
+}
+
+/// `GET /api/reports/{table}`.
+pub async fn report<S: ReportStore + StatusPageStore + SettingsStore>(
+    store: &S,
+    actor: &Actor,
+    table: &str,
+    query: &str,
+    accept: Option<&str>,
+    now: Timestamp,
+) -> Result<ReportAnswer, ApiError> {
+    let table = ReportTable::parse(table).ok_or(ApiError::NotFound { what: "report" })?;
+    require_role(actor, Role::may_read_reports, "read reports")?;
+    let query = parse_query(query, now)?;
+    let csv = match query.format {
+        Some(format) => format == ReportFormat::Csv,
+        None => accepts_csv(accept),
+    };
+    let table_csv = |rows: Vec<Vec<String>>| -> Result<ReportAnswer, ApiError> {
+        Ok(ReportAnswer {
+            content_type: "text/csv; charset=utf-8",
+            filename: Some(format!(
+                "beacon-{}-{}-{}.csv",
+                table.as_str(),
+                query.range.from().date(),
+                query.range.to().date()
+            )),
+            body: csv_text(rows)?,
+        })
+    };
+    let json = |text: Result<String, serde_json::Error>| -> Result<ReportAnswer, ApiError> {
+        Ok(ReportAnswer {
+            content_type: "application/json",
+            filename: None,
+            body: text.map_err(|e| ApiError::Internal(e.to_string()))?,
+        })
+    };
+    let range = query.range;
+    if table == ReportTable::Availability {
+        let months = PeriodKind::Month.covering(range);
+        let first = months.first().map_or(range.from(), |m| m.from());
+        let (components, policy) = public_page::component_histories(store, first).await?;
+        let rows = monthly_availability_table(
+            &components,
+            &policy,
+            &DowntimeWeights::default(),
+            range,
+            now,
+        );
+        return if csv {
+            table_csv(csv_rows::availability(&rows))
+        } else {
+            json(serde_json::to_string(&rows))
+        };
+    }
+    let tickets = report_tickets(store, actor, &query).await?;
+    let report = Report::new(&tickets, &query.filter, now);
+    match table {
+        ReportTable::Summary => {
+            let rows = report.summary(query.period, range);
+            if csv {
+                table_csv(csv_rows::summary(&rows))
+            } else {
+                json(serde_json::to_string(&rows))
+            }
+        }
+        ReportTable::ByDimension => {
+            let rows = report.by_dimension(query.dimension, query.period, range);
+            if csv {
+                table_csv(csv_rows::by_dimension(query.dimension, &rows))
+            } else {
+                json(serde_json::to_string(&rows))
+            }
+        }
+        ReportTable::ResponseTimes => {
+            let times = report.response_times(range);
+            if csv {
+                table_csv(csv_rows::response_times(&times))
+            } else {
+                json(serde_json::to_string(&times))
+            }
+        }
+        ReportTable::Overdue => {
+            let overdue = report.overdue(&CloseTargets::default(), &[]);
+            if csv {
+                table_csv(csv_rows::overdue(&overdue))
+            } else {
+                json(serde_json::to_string(&overdue))
+            }
+        }
+        ReportTable::Repeats => {
+            let repeats = report.repeats(range, query.key);
+            if csv {
+                table_csv(csv_rows::repeats(&repeats))
+            } else {
+                json(serde_json::to_string(&repeats))
+            }
+        }
+        ReportTable::Availability => Err(ApiError::Internal("answered above".into())),
+    }
+}
+
+/// A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a
+/// tab or carriage return first) gets a leading `'`, so it stays text.
+pub fn spreadsheet_safe(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// RFC 4180 text of `rows` (the first is the header), every cell made
+/// [`spreadsheet_safe`].
+pub fn csv_text(rows: Vec<Vec<String>>) -> Result<String, ApiError> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for row in rows {
+        writer
+            .write_record(row.iter().map(|cell| spreadsheet_safe(cell)))
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Each table as CSV rows, header first.
+pub mod csv_rows {
+    use beacon_shared::report::{
+        AvailabilityRow, Dimension, DimensionRow, Overdue, Repeats, ResponseTimes, SummaryRow,
+        Totals,
+    };
+
+    fn cells<const N: usize>(values: [&dyn ToString; N]) -> Vec<String> {
+        values.iter().map(|v| v.to_string()).collect()
+    }
+
+    fn header(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    fn totals(t: &Totals) -> [u32; 6] {
+        [
+            t.counted,
+            t.open,
+            t.closed,
+            t.restricted,
+            t.discarded,
+            t.duplicates,
+        ]
+    }
+
+    pub fn summary(rows: &[SummaryRow]) -> Vec<Vec<String>> {
+        let mut out = vec![header(&[
+            "period_from",
+            "period_to",
+            "counted",
+            "open",
+            "closed",
+            "restricted",
+            "discarded",
+            "duplicates",
+            "previous_counted",
+            "previous_open",
+            "previous_closed",
+            "previous_restricted",
+            "previous_discarded",
+            "previous_duplicates",
+        ])];
+        for row in rows {
+            let mut line = cells([&row.period.from(), &row.period.to()]);
+            line.extend(totals(&row.totals).iter().map(u32::to_string));
+            line.extend(totals(&row.previous).iter().map(u32::to_string));
+            out.push(line);
+        }
+        out
+    }
+
+    pub fn by_dimension(dimension: Dimension, rows: &[DimensionRow]) -> Vec<Vec<String>> {
+        let mut out = vec![header(&[
+            "period_from",
+            "period_to",
+            dimension.as_str(),
+            "count",
+            "previous_count",
+        ])];
+        for row in rows {
+            out.push(cells([
+                &row.period.from(),
+                &row.period.to(),
+                &row.value,
+                &row.count,
+                &row.previous,
+            ]));
+        }
+        out
+    }
+
+    pub fn response_times(times: &ResponseTimes) -> Vec<Vec<String>> {
+        let mut out = vec![header(&[
+            "measure",
+            "samples",
+            "median_ms",
+            "p90_ms",
+            "mean_ms",
+            "excluded_discarded",
+            "excluded_duplicates",
+            "excluded_restricted",
+        ])];
+        for m in &times.measures {
+            let (samples, median, p90, mean) = match m.stats {
+                Some(s) => (
+                    s.samples.to_string(),
+                    s.median_millis.to_string(),
+                    s.p90_millis.to_string(),
+                    s.mean_millis.to_string(),
+                ),
+                None => ("0".to_owned(), String::new(), String::new(), String::new()),
+            };
+            out.push(cells([
+                &m.measure.as_str(),
+                &samples,
+                &median,
+                &p90,
+                &mean,
+                &times.excluded_discarded,
+                &times.excluded_duplicates,
+                &times.excluded_restricted,
+            ]));
+        }
+        out
+    }
+
+    pub fn overdue(overdue: &Overdue) -> Vec<Vec<String>> {
+        let mut out = vec![header(&[
+            "item",
+            "priority",
+            "owner",
+            "group",
+            "overdue_ms",
+        ])];
+        for item in &overdue.items {
+            out.push(cells([
+                &item.item,
+                &item.priority.map(|p| p.as_str()).unwrap_or(""),
+                &item.owner.as_deref().unwrap_or(""),
+                &item.group.as_deref().unwrap_or(""),
+                &item.overdue_millis,
+            ]));
+        }
+        out
+    }
+
+    pub fn availability(rows: &[AvailabilityRow]) -> Vec<Vec<String>> {
+        let mut out = vec![header(&[
+            "component",
+            "month_from",
+            "month_to",
+            "availability_percent",
+            "slo_percent",
+            "meets_slo",
+            "budget_remaining_ms",
+        ])];
+        for row in rows {
+            out.push(cells([
+                &row.component.as_str(),
+                &row.month.from(),
+                &row.month.to(),
+                &row.percent,
+                &row.slo_percent,
+                &row.meets_slo,
+                &row.budget_remaining_millis,
+            ]));
+        }
+        out
+    }
+
+    pub fn repeats(repeats: &Repeats) -> Vec<Vec<String>> {
+        let mut out = vec![header(&[
+            "key",
+            "incidents",
+            "incident_ids",
+            "keyed_tickets",
+            "repeating_tickets",
+        ])];
+        for case in &repeats.cases {
+            let ids: Vec<String> = case.incidents.iter().map(i64::to_string).collect();
+            out.push(cells([
+                &case.key,
+                &case.incidents.len(),
+                &ids.join(" "),
+                &repeats.keyed_tickets,
+                &repeats.repeating_tickets,
+            ]));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;
