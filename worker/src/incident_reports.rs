@@ -428,7 +428,12 @@ pub async fn record_review<S: ProblemStore + IncidentReportStore>(
     let mut problem_change = ProblemWrite::of(
         Some(records.record.version),
         records.record.problem.clone(),
-        review_audit.clone(),
+        NewAuditRecord {
+            action: "remediation.create".into(),
+            subject: format!("problem/{problem}"),
+            before: None,
+            after: Some(json!({ "from_review": true, "items": items })),
+        },
         actor,
         now,
     );

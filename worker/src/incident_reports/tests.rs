@@ -395,6 +395,9 @@ fn a_review_turns_accepted_actions_into_items() {
     assert!(!recorded.review.all_agreed());
     assert_eq!(desk.store.problem_counts().1, items_before + 1);
     assert_eq!(desk.get(&desk.sre).unwrap().reviews.len(), 1);
+    let actions = desk.audit_actions();
+    assert!(actions.contains(&"report.review".to_owned()));
+    assert!(actions.contains(&"remediation.create".to_owned()));
 
     let audits = desk.store.audit_count();
     let one_sided = bytes(json!({

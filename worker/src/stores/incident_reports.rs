@@ -37,8 +37,7 @@ pub struct ReportWrite {
     pub expected_revision: Option<i64>,
     pub report: IncidentReport,
     pub review: Option<PostIncidentReview>,
-    /// Written in the same unit; its own audit record is not written (this
-    /// write's is).
+    /// Written in the same unit, with its own audit record.
     pub problem: Option<ProblemWrite>,
     pub postmortem: Option<PostmortemWrite>,
     pub audit: NewAuditRecord,
