@@ -28,6 +28,7 @@ use beacon_shared::api::post_incident::{
 use beacon_shared::category::Category;
 use beacon_shared::clearance::{clearance, may_see_incident, Reader};
 use beacon_shared::escalation::Recipient;
+use beacon_shared::incident_report::ReportStatus;
 use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::post_incident_deadlines::{
     evaluate_post_incident, DueAction as PostIncidentAction, DueActionKind, PostIncidentConfig,
@@ -1017,6 +1018,26 @@ fn deadline_body(
     }
 }
 
+/// When the problem's report left its draft (submitted for review: the
+/// draft deadline is met) and when its first review was recorded (SPEC R1, R2).
+async fn report_progress<S: crate::stores::IncidentReportStore>(
+    store: &S,
+    problem: i64,
+) -> Result<(Option<Timestamp>, Option<Timestamp>), StoreError> {
+    let Some(record) = store.report_of_problem(problem).await? else {
+        return Ok((None, None));
+    };
+    let report = &record.report;
+    let submitted = (report.status != ReportStatus::Draft).then_some(report.last_change);
+    let reviewed = store
+        .reviews_of(report.id)
+        .await?
+        .iter()
+        .map(|review| review.recorded_at)
+        .min();
+    Ok((submitted, reviewed))
+}
+
 /// The post-incident step of the cron sweep (SPEC R1, R2, V8): for every
 /// open problem, the remediation deadlines due at `at`
 /// ([`evaluate_post_incident`]) not sent before; each reminder goes to its
@@ -1034,7 +1055,11 @@ pub async fn post_incident_sweep<S>(
     base_url: &str,
 ) -> Result<usize, StoreError>
 where
-    S: ProblemStore + EscalationStore + SettingsStore + crate::stores::UserStore,
+    S: ProblemStore
+        + EscalationStore
+        + SettingsStore
+        + crate::stores::UserStore
+        + crate::stores::IncidentReportStore,
 {
     let config = load_post_incident_config(store).await?;
     let channels = store.channels().await?;
@@ -1045,9 +1070,25 @@ where
         let Some(incident) = problem.incidents.first().map(|l| l.incident) else {
             continue;
         };
-        if !problem.status.is_open() || !items.iter().any(|i| i.status.is_pending()) {
+        if !problem.status.is_open() {
             continue;
         }
+        // The report and review clocks run from the resolution that opened the problem.
+        let resolved_at = match problem.origin {
+            ProblemOrigin::ResolvedHighPriority { .. } => Some(problem.opened_at),
+            _ => None,
+        };
+        let limits = config.for_priority(problem.priority);
+        let report_chased =
+            resolved_at.is_some() && (limits.report_draft().is_some() || limits.review().is_some());
+        if !report_chased && !items.iter().any(|i| i.status.is_pending()) {
+            continue;
+        }
+        let (report_submitted_at, reviewed_at) = if report_chased {
+            report_progress(store, problem.id).await?
+        } else {
+            (None, None)
+        };
         let state = PostIncidentState {
             problem: problem.id,
             priority: problem.priority,
@@ -1058,9 +1099,9 @@ where
                 },
                 None => Recipient::Management,
             },
-            resolved_at: None,
-            report_submitted_at: None,
-            reviewed_at: None,
+            resolved_at,
+            report_submitted_at,
+            reviewed_at,
             items: items.clone(),
         };
         let due = evaluate_post_incident(&state, &config, &nobody, at).actions;

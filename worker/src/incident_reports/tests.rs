@@ -484,3 +484,66 @@ fn a_security_report_is_restricted() {
     assert_eq!(contents.incidents.len(), 1);
     assert!(contents.incidents.iter().all(|i| i.postmortem().is_none()));
 }
+
+/// SPEC R1, R2: a P0's report draft and review run on the clock of its
+/// resolution: the owner (management while the problem has none) is
+/// reminded a day ahead, management is told once a deadline passed, and a
+/// report submitted for review is no longer chased for its draft.
+#[test]
+fn report_and_review_deadlines_are_chased_from_the_resolution() {
+    use crate::escalation::create_channel;
+    use crate::problems::post_incident_sweep;
+    let store = MemoryStore::default();
+    let sre = actor(&store, "sam", Role::Sre);
+    let admin = actor(&store, "ada", Role::Admin);
+    let management = block_on(create_channel(
+        &store,
+        &admin,
+        br#"{"owner_kind":"management","format":"generic","url":"https://hooks.example/management"}"#,
+        NOW,
+        "bks_test".into(),
+    ))
+    .unwrap()
+    .id;
+    let (_, problem) = resolved_p0(&store, &sre, "Payments");
+    let resolved = later(20);
+    let day = 24 * 60;
+    let at = |minutes: i64| Timestamp::from_unix_millis(resolved.unix_millis() + minutes * 60_000);
+    let sweep = |t| block_on(post_incident_sweep(&store, t, BASE)).unwrap();
+    let bodies = || store.queued_bodies(management);
+    // The draft is due three days after the resolution (the P0 default).
+    assert_eq!(sweep(at(2 * day - 1)), 0);
+    assert_eq!(sweep(at(2 * day)), 1);
+    assert!(
+        bodies()[0].contains("post_incident_reminder"),
+        "{}",
+        bodies()[0]
+    );
+    assert_eq!(sweep(at(2 * day + 60)), 0);
+    assert_eq!(sweep(at(3 * day)), 1);
+    assert!(
+        bodies()[1].contains("post_incident_missed"),
+        "{}",
+        bodies()[1]
+    );
+    // Drafted and submitted late: the draft is not chased again, the review still is.
+    block_on(draft_report(&store, &sre, problem, b"", at(3 * day + 1))).unwrap();
+    block_on(transition_report(
+        &store,
+        &sre,
+        problem,
+        &bytes(json!({ "action": "submit_for_engineering_review" })),
+        at(3 * day + 2),
+    ))
+    .unwrap();
+    assert_eq!(sweep(at(6 * day - 1)), 0);
+    assert_eq!(sweep(at(6 * day)), 1);
+    assert_eq!(sweep(at(7 * day)), 1);
+    assert_eq!(bodies().len(), 4);
+    assert!(
+        bodies()[3].contains("post_incident_missed"),
+        "{}",
+        bodies()[3]
+    );
+    assert_eq!(sweep(at(8 * day)), 0);
+}
