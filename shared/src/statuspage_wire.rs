@@ -108,6 +108,48 @@ pub struct IncidentUpdateJson<S> {
     pub tweet_id: Option<String>,
 }
 
+/// An incident's `status` on the wire: Beacon's public statuses, and
+/// Statuspage's `postmortem` once an approved incident report is published
+/// on it (SPEC R5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStatusJson {
+    Investigating,
+    Identified,
+    Monitoring,
+    Resolved,
+    Postmortem,
+}
+
+impl IncidentStatusJson {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentStatusJson::Investigating => "investigating",
+            IncidentStatusJson::Identified => "identified",
+            IncidentStatusJson::Monitoring => "monitoring",
+            IncidentStatusJson::Resolved => "resolved",
+            IncidentStatusJson::Postmortem => "postmortem",
+        }
+    }
+}
+
+impl std::fmt::Display for IncidentStatusJson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<PublicIncidentStatus> for IncidentStatusJson {
+    fn from(status: PublicIncidentStatus) -> Self {
+        match status {
+            PublicIncidentStatus::Investigating => IncidentStatusJson::Investigating,
+            PublicIncidentStatus::Identified => IncidentStatusJson::Identified,
+            PublicIncidentStatus::Monitoring => IncidentStatusJson::Monitoring,
+            PublicIncidentStatus::Resolved => IncidentStatusJson::Resolved,
+        }
+    }
+}
+
 /// An incident's `impact`: Statuspage's values, `maintenance` for
 /// scheduled maintenance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -136,7 +178,8 @@ impl From<Impact> for ImpactJson {
 pub struct IncidentJson {
     pub id: String,
     pub name: String,
-    pub status: PublicIncidentStatus,
+    /// `postmortem` once a postmortem is published, else the public status.
+    pub status: IncidentStatusJson,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub monitoring_at: Option<Timestamp>,
@@ -145,8 +188,8 @@ pub struct IncidentJson {
     pub shortlink: String,
     pub started_at: Timestamp,
     pub page_id: String,
-    /// Newest first.
-    pub incident_updates: Vec<IncidentUpdateJson<PublicIncidentStatus>>,
+    /// Newest first; a published postmortem is an update of its own.
+    pub incident_updates: Vec<IncidentUpdateJson<IncidentStatusJson>>,
     pub components: Vec<ComponentJson>,
     /// The approved incident report's customer text (SPEC R5), `null` until published.
     pub postmortem_body: Option<String>,
@@ -379,9 +422,46 @@ fn affected_json<'a>(
 /// One incident.
 pub fn incident_json(page: &StatusPage, incident: &PublicIncident) -> IncidentJson {
     let id = incident.id().to_string();
+    let postmortem = incident.postmortem();
+    let mut updates: Vec<IncidentUpdateJson<IncidentStatusJson>> = postmortem
+        .map(|p| IncidentUpdateJson {
+            id: format!("{id}-postmortem"),
+            status: IncidentStatusJson::Postmortem,
+            body: p.body.clone(),
+            incident_id: id.clone(),
+            created_at: p.published_at,
+            updated_at: p.body_updated_at,
+            display_at: p.body_updated_at,
+            affected_components: None,
+            deliver_notifications: true,
+            custom_tweet: None,
+            tweet_id: None,
+        })
+        .into_iter()
+        .collect();
+    updates.extend(
+        updates_json(page, &id, incident.updates())
+            .into_iter()
+            .map(|update| IncidentUpdateJson {
+                status: update.status.into(),
+                id: update.id,
+                body: update.body,
+                incident_id: update.incident_id,
+                created_at: update.created_at,
+                updated_at: update.updated_at,
+                display_at: update.display_at,
+                affected_components: update.affected_components,
+                deliver_notifications: update.deliver_notifications,
+                custom_tweet: update.custom_tweet,
+                tweet_id: update.tweet_id,
+            }),
+    );
     IncidentJson {
         name: incident.name().to_string(),
-        status: incident.status(),
+        status: match postmortem {
+            Some(_) => IncidentStatusJson::Postmortem,
+            None => incident.status().into(),
+        },
         created_at: incident.created_at(),
         updated_at: incident.updated_at(),
         monitoring_at: incident.monitoring_at(),
@@ -390,7 +470,7 @@ pub fn incident_json(page: &StatusPage, incident: &PublicIncident) -> IncidentJs
         shortlink: shortlink(page, &id),
         started_at: incident.started_at(),
         page_id: page.info().id.to_string(),
-        incident_updates: updates_json(page, &id, incident.updates()),
+        incident_updates: updates,
         components: affected_json(page, incident.components()),
         postmortem_body: incident.postmortem().map(|p| p.body.clone()),
         postmortem_body_last_updated_at: incident.postmortem().map(|p| p.body_updated_at),

@@ -8,8 +8,8 @@ use beacon_shared::status_page::{
     PublicUpdate, ScheduledMaintenance, StatusPage, UpdateBody, UpdateId,
 };
 use beacon_shared::statuspage_wire::{
-    active_maintenances, components, incidents, scheduled_maintenances, status, summary,
-    unresolved_incidents, upcoming_maintenances, SummaryResponse,
+    active_maintenances, components, incident_json, incidents, scheduled_maintenances, status,
+    summary, unresolved_incidents, upcoming_maintenances, IncidentStatusJson, SummaryResponse,
 };
 use beacon_shared::triage::{LinkUrl, Name, Title};
 use beacon_shared::{Category, Timestamp};
@@ -752,4 +752,45 @@ fn the_other_endpoints_select_what_their_names_say() {
         .remove(2);
     assert_eq!(done.resolved_at, Some(t("2026-04-10T01:50:00Z")));
     assert_eq!(done.status, MaintenanceStatus::Completed);
+}
+
+/// SPEC R5, M3: a published postmortem turns the incident's status into
+/// Statuspage's `postmortem` and is its newest update, with the report's
+/// text; before, the incident shows its own status and no postmortem update.
+#[test]
+fn a_published_postmortem_is_the_incidents_status_and_newest_update() {
+    let page = example_page();
+    let mut resolved = page
+        .incidents()
+        .iter()
+        .find(|i| i.id().to_string() == "inc0")
+        .unwrap()
+        .clone();
+    let before = incident_json(&page, &resolved);
+    assert_eq!(before.status, IncidentStatusJson::Resolved);
+    assert!(before
+        .incident_updates
+        .iter()
+        .all(|u| u.status != IncidentStatusJson::Postmortem));
+    resolved.publish_postmortem(
+        "A login cache was undersized.".into(),
+        t("2026-04-03T10:00:00Z"),
+    );
+    let after = incident_json(&page, &resolved);
+    assert_eq!(after.status, IncidentStatusJson::Postmortem);
+    let newest = &after.incident_updates[0];
+    assert_eq!(newest.status, IncidentStatusJson::Postmortem);
+    assert_eq!(newest.body, "A login cache was undersized.");
+    assert_eq!(newest.display_at, t("2026-04-03T10:00:00Z"));
+    assert_eq!(
+        after.incident_updates.len(),
+        before.incident_updates.len() + 1
+    );
+    let json = serde_json::to_value(&after).unwrap();
+    assert_allowed(&json, &["status"], INCIDENT_STATUSES);
+    assert_allowed(&json, &["incident_updates", "status"], INCIDENT_STATUSES);
+    assert_eq!(
+        keys(&json["incident_updates"][0]),
+        keys(&json["incident_updates"][1])
+    );
 }

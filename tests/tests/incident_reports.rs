@@ -367,8 +367,11 @@ fn an_approved_report_becomes_the_public_postmortem(env: &Env) -> Result<(), Fai
             .as_str()
             .is_some_and(|b| b.contains(ROOT_CAUSE) && b.contains("Firmware 2.1 rollout"))
             && ours["postmortem_published_at"].is_string()
-            && ours["postmortem_body_last_updated_at"].is_string(),
-        format!("incidents.json carries the postmortem: {ours}"),
+            && ours["postmortem_body_last_updated_at"].is_string()
+            && ours["status"] == "postmortem"
+            && ours["incident_updates"][0]["status"] == "postmortem"
+            && ours["incident_updates"][0]["body"] == ours["postmortem_body"],
+        format!("incidents.json carries the postmortem as its status and newest update: {ours}"),
     )?;
     for feed in ["/history.atom", "/history.rss"] {
         let text = public_text(env, feed)?;
