@@ -632,7 +632,7 @@ fn IncidentReportLink(state: ProblemState) -> impl IntoView {
     move || {
         match has_report.get() {
         Some(true) => view! {
-            <p><A href=format!("/problems/{}/report", state.id) attr:id="report-link">"The incident report"</A></p>
+            <p id="report-link"><A href=format!("/problems/{}/report", state.id)>"The incident report"</A></p>
         }
         .into_any(),
         Some(false) if state.can_write() => view! {
