@@ -375,64 +375,84 @@ pub async fn add_vendor_rca(
     send(Request::post(&path), token, rca).await
 }
 
-/// `POST /api/problems/{id}/reports`: the first draft of the incident report (SPEC V5, R1).
-pub async fn create_report(
+/// The editor's answer from `/api/problems/{id}/report`: the report with its
+/// tone warnings, approval state, customer preview and published version.
+/// (The answer's `reviews` are not read here.)
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct ReportPage {
+    pub report: IncidentReportView,
+}
+
+/// `POST` without a body.
+async fn post_empty<T: DeserializeOwned>(token: &str, path: &str) -> Result<T, ApiFailure> {
+    let response = authorized(Request::post(path), token)
+        .send()
+        .await
+        .map_err(network)?;
+    decode(response).await
+}
+
+fn report_path(problem: i64) -> String {
+    format!("/api/problems/{problem}/report")
+}
+
+/// `POST /api/problems/{id}/report` without a body: the edge composes the
+/// first draft from the problem, its incident's timeline, the RCA and the
+/// remediation plan (SPEC V5, R1).
+pub async fn draft_report(token: &str, problem: i64) -> Result<ReportPage, ApiFailure> {
+    post_empty(token, &report_path(problem)).await
+}
+
+/// `GET /api/problems/{id}/report`: the editor's view (SPEC V5, R5); 404
+/// when the problem has no report yet.
+pub async fn report(token: &str, problem: i64) -> Result<ReportPage, ApiFailure> {
+    get(token, &report_path(problem)).await
+}
+
+/// `PUT /api/problems/{id}/report`: an edit, which voids an approval (SPEC R5).
+pub async fn edit_report(
     token: &str,
     problem: i64,
     content: &ReportContentRequest,
-) -> Result<IncidentReportView, ApiFailure> {
-    let path = format!("/api/problems/{problem}/reports");
-    send(Request::post(&path), token, content).await
+) -> Result<ReportPage, ApiFailure> {
+    send(Request::put(&report_path(problem)), token, content).await
 }
 
-/// `GET /api/reports/{id}`: the editor's view (SPEC V5, R5).
-pub async fn report(token: &str, id: i64) -> Result<IncidentReportView, ApiFailure> {
-    get(token, &format!("/api/reports/{id}")).await
-}
-
-/// `PUT /api/reports/{id}`: an edit, which voids an approval (SPEC R5).
-pub async fn edit_report(
-    token: &str,
-    id: i64,
-    content: &ReportContentRequest,
-) -> Result<IncidentReportView, ApiFailure> {
-    send(Request::put(&format!("/api/reports/{id}")), token, content).await
-}
-
-/// `POST /api/reports/{id}/transitions`: submit for review, return to draft.
+/// `POST /api/problems/{id}/report/transitions`: submit for review, return
+/// to draft.
 pub async fn transition_report(
     token: &str,
-    id: i64,
+    problem: i64,
     request: &ReportTransitionRequest,
-) -> Result<IncidentReportView, ApiFailure> {
-    let path = format!("/api/reports/{id}/transitions");
+) -> Result<ReportPage, ApiFailure> {
+    let path = format!("{}/transitions", report_path(problem));
     send(Request::post(&path), token, request).await
 }
 
-/// `POST /api/reports/{id}/approve` (management, SPEC R5).
+/// `POST /api/problems/{id}/report/approve` (management, SPEC R5).
 pub async fn approve_report(
     token: &str,
-    id: i64,
+    problem: i64,
     request: &ApproveRequest,
-) -> Result<IncidentReportView, ApiFailure> {
-    let path = format!("/api/reports/{id}/approve");
+) -> Result<ReportPage, ApiFailure> {
+    let path = format!("{}/approve", report_path(problem));
     send(Request::post(&path), token, request).await
 }
 
-/// `POST /api/reports/{id}/publish`: the approved version becomes the public
-/// incident's postmortem (SPEC R5).
-pub async fn publish_report(token: &str, id: i64) -> Result<IncidentReportView, ApiFailure> {
-    let path = format!("/api/reports/{id}/publish");
-    send(Request::post(&path), token, &serde_json::json!({})).await
+/// `POST /api/problems/{id}/report/publish`: the approved version becomes
+/// the public incident's postmortem (SPEC R5).
+pub async fn publish_report(token: &str, problem: i64) -> Result<ReportPage, ApiFailure> {
+    post_empty(token, &format!("{}/publish", report_path(problem))).await
 }
 
-/// `POST /api/reports/{id}/reviews`: the review meeting's record (SPEC V6, R2).
+/// `POST /api/problems/{id}/reviews`: the review meeting's record (SPEC V6,
+/// R2).
 pub async fn record_review(
     token: &str,
-    id: i64,
+    problem: i64,
     review: &NewReview,
 ) -> Result<ReviewRecorded, ApiFailure> {
-    let path = format!("/api/reports/{id}/reviews");
+    let path = format!("/api/problems/{problem}/reviews");
     send(Request::post(&path), token, review).await
 }
 

@@ -57,7 +57,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/incidents/:id") view=pages::incident::IncidentPage />
                     <Route path=path!("/problems") view=pages::problem_list::ProblemList />
                     <Route path=path!("/problems/:id") view=pages::problem::ProblemPage />
-                    <Route path=path!("/reports/:id") view=pages::incident_report::IncidentReportPage />
+                    <Route path=path!("/problems/:id/report") view=pages::incident_report::IncidentReportPage />
                     <Route path=path!("/remediation") view=pages::remediation_board::RemediationBoard />
                     <Route path=path!("/publish") view=pages::status_editing::StatusEditing />
                     <Route path=path!("/sign-in") view=pages::sign_in::SignIn />

@@ -4,19 +4,14 @@
 //! validity all come from `beacon_shared::incident_report`, run in the browser.
 
 use crate::problem_draft::{narrative_lines, DraftError, RemediationDraft};
-use crate::timeline_text::describe;
-use beacon_shared::api::post_incident::ProblemDetail;
-use beacon_shared::api::IncidentDetail;
 use beacon_shared::incident_report::{
-    ApproveRequest, ImpactWindow, ReportContent, ReportText, ReviewChecklist, Section,
-    SectionContent, SectionId, ToneWarning, WarningId,
+    ApproveRequest, ReportContent, ReportText, ReviewChecklist, Section, SectionContent, SectionId,
+    ToneWarning, WarningId,
 };
-use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::post_incident_review::{
     Attendee, NewReview, ProposedAction, RootCauseVerdict, Side, Verdict,
 };
 use beacon_shared::rca::{CauseId, Narrative};
-use beacon_shared::timeline::TimelineEvent;
 use beacon_shared::triage::{Name, Title};
 use beacon_shared::Timestamp;
 
@@ -133,46 +128,6 @@ impl ReportDraft {
         };
         self.sections.push(SectionDraft::of(&section));
     }
-}
-
-/// The first draft of a problem's report, composed in the browser by
-/// [`ReportContent::compose`] from the problem's RCA and remediation items
-/// and its first incident: the impact from its opening to its resolution, and
-/// its timeline in the incident page's words (SPEC V5).
-pub fn first_draft(problem: &ProblemDetail, incident: &IncidentDetail) -> ReportContent {
-    let resolved_at = incident
-        .timeline
-        .iter()
-        .rev()
-        .find_map(|entry| match &entry.event {
-            TimelineEvent::StatusChanged(change) if change.to == IncidentStatus::Resolved => {
-                Some(entry.at)
-            }
-            _ => None,
-        });
-    let impact = ImpactWindow {
-        started_at: incident.incident.created_at,
-        ended_at: resolved_at,
-        components: Vec::new(),
-    };
-    let timeline: Vec<(Timestamp, Narrative)> = incident
-        .timeline
-        .iter()
-        .filter_map(|entry| Some((entry.at, Narrative::parse(&describe(entry).summary).ok()?)))
-        .collect();
-    let items: Vec<_> = problem
-        .remediation
-        .iter()
-        .chain(problem.vendor_rcas.iter().flat_map(|v| &v.items))
-        .map(|view| view.item.clone())
-        .collect();
-    ReportContent::compose(
-        problem.problem.title.clone(),
-        &impact,
-        &timeline,
-        &problem.rca,
-        &items,
-    )
 }
 
 /// Management's approval of `version` (SPEC R5): the checklist as ticked and

@@ -663,7 +663,7 @@ pub struct ReviewChecklist {
     pub tone: bool,
 }
 
-/// What the approver sends (`POST /api/reports/{id}/approve`).
+/// What the approver sends (`POST /api/problems/{id}/report/approve`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveRequest {

@@ -58,7 +58,7 @@ pub struct ProposedAction {
     pub accepted: bool,
 }
 
-/// `POST /api/reports/{id}/reviews`: the meeting record as entered.
+/// `POST /api/problems/{id}/reviews`: the meeting record as entered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewReview {

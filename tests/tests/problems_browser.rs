@@ -1,11 +1,15 @@
 //! Problem management in a real browser: the problem a resolved P0 opened by
 //! itself is reached from its incident, the SRE fills the RCA and adds
 //! remediation items, one owned by a vendor, and the remediation board shows
-//! them; a P3 gets a problem opened by hand from its incident page.
+//! them; the incident report is drafted, reviewed, approved by management
+//! after acknowledging a tone warning and published as the public incident's
+//! postmortem, and an edit voids the approval; a P3 gets a problem opened by
+//! hand from its incident page.
 
 use crate::browser_flows::{choose, click, signed_in_session};
 use crate::ingest::integration;
 use crate::problems::{deliver, incident_titled, post_ok};
+use crate::public_page::public_text;
 use crate::{check, get, send, Env, TestFn};
 use beacon_e2e::browser::{wait_for, wait_until_source};
 use beacon_e2e::BoxError;
@@ -91,14 +95,16 @@ async fn add_item(
     Ok(())
 }
 
-/// SPEC R3, V7, V8, R4 (issue 13, done-when 2 as far as the API goes): a P0
-/// opened by an Alertmanager delivery is resolved and a problem opens by
-/// itself; the incident page links it; the SRE fills the RCA in the browser
-/// (a root cause and a contributing factor with class and evidence, trigger,
-/// detection, resolution, what went well, wrong, and where we were lucky);
-/// two remediation items are added, one owned by a vendor's contact; ours is
-/// started, completed and verified with evidence, and the SRE is not offered
-/// "won't do"; the API has all of it, and the remediation board lists both.
+/// SPEC R3, V7, V8, R4, V5, V6, R1, R2, R5 (issue 13, done-when 2): a P0
+/// opened by an Alertmanager delivery and told to customers is resolved and
+/// a problem opens by itself; the incident page links it; the SRE fills the
+/// RCA in the browser (a root cause and a contributing factor with class and
+/// evidence, trigger, detection, resolution, what went well, wrong, and where
+/// we were lucky); two remediation items are added, one owned by a vendor's
+/// contact; ours is started, completed and verified with evidence, and the
+/// SRE is not offered "won't do"; the API has all of it, and the remediation
+/// board lists both. Then, in the browser, the incident report: see
+/// [`the_incident_report_is_approved_and_published`].
 fn sre_fills_the_rca_and_adds_remediation_in_the_browser(env: &Env) -> Result<(), Failed> {
     let secret = integration(env, "am-rca-browser", "alertmanager")?;
     deliver(env, &secret, &notification())?;
@@ -120,6 +126,20 @@ fn sre_fills_the_rca_and_adds_remediation_in_the_browser(env: &Env) -> Result<()
         json!({"action": "classify_as_problem", "priority": "P0"}),
         200,
     )?;
+    // Customers were told (setup: the status-editing API), so the report has
+    // a public incident to become the postmortem of.
+    let published = post_ok(
+        env,
+        "customer_support",
+        "/api/status/incidents",
+        json!({"from_incident": incident, "name": "Checkout is slow",
+               "body": "We are looking into it."}),
+        201,
+    )?;
+    let public = published["incident"]["id"]
+        .as_str()
+        .ok_or("public incident id")?
+        .to_owned();
     post_ok(env, "sre", &path, json!({"action": "resolve"}), 200)?;
 
     let problem = signed_in_session(env, "sre", async |client| {
@@ -292,7 +312,278 @@ fn sre_fills_the_rca_and_adds_remediation_in_the_browser(env: &Env) -> Result<()
                 && i["item"]["evidence"]["link"] == "https://ci.example/saturation-alert/7"
         }),
         format!("one item ours and verified, one the vendor's: {items:?}"),
+    )?;
+    the_incident_report_is_approved_and_published(env, problem, &public)
+}
+
+/// The customer-visible sentence the SRE writes, which the tone check flags.
+const BLAMING: &str = "Human error in the queue settings stalled checkout for 40 minutes.";
+/// The same section after the edit that voids the approval.
+const REVISED: &str = "The queue settings did not allow for the Black Friday peak.";
+
+/// The text of `css`, once it is there.
+async fn text_of(client: &fantoccini::Client, css: &str) -> Result<String, BoxError> {
+    Ok(wait_for(client, css).await?.text().await?)
+}
+
+/// Waits until the text of `css` contains `needle`.
+async fn wait_for_text(
+    client: &fantoccini::Client,
+    css: &str,
+    needle: &str,
+) -> Result<(), BoxError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let text = text_of(client, css).await?;
+        if text.contains(needle) {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!("{css} never showed {needle:?}: {text}").into());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Replaces the text of the last section of the report editor, shown to
+/// customers, and saves it; waits for the edge's answer.
+async fn write_last_section(client: &fantoccini::Client, text: &str) -> Result<(), BoxError> {
+    let last = "#report-editor fieldset.section:last-of-type";
+    let visible = wait_for(client, &format!("{last} input[type=checkbox]")).await?;
+    if !visible.is_selected().await? {
+        visible.click().await?;
+    }
+    let area = wait_for(client, &format!("{last} textarea")).await?;
+    area.clear().await?;
+    area.send_keys(text).await?;
+    // The live preview follows the typing, before anything is saved.
+    wait_for_text(client, "#report-preview", text).await?;
+    let version = wait_for(client, "#report-summary")
+        .await?
+        .attr("data-version")
+        .await?
+        .ok_or("report version")?;
+    click(client, "#report-save").await?;
+    wait_for(
+        client,
+        &format!("#report-summary:not([data-version=\"{version}\"])"),
     )
+    .await?;
+    let failure = text_of(client, "#report-result").await?;
+    if !failure.trim().is_empty() {
+        return Err(format!("saving the report failed: {failure}").into());
+    }
+    Ok(())
+}
+
+/// Management, on the report page: the checklist, each tone warning
+/// acknowledged (approving is not offered before; `warned`: there must be
+/// one), approve, publish; `expected` then is what customers read.
+async fn approve_and_publish(
+    client: &fantoccini::Client,
+    warned: bool,
+    expected: &str,
+) -> Result<(), BoxError> {
+    if warned {
+        wait_for(client, "#tone-warnings li").await?;
+    }
+    wait_for(client, "#report-approve").await?;
+    for check in [
+        "#checklist-content",
+        "#checklist-commitments",
+        "#checklist-tone",
+    ] {
+        click(client, check).await?;
+    }
+    let acks = client
+        .find_all(Locator::Css("#tone-warnings input[type=checkbox]"))
+        .await?;
+    if warned && acks.is_empty() {
+        return Err("no tone warning to acknowledge".into());
+    }
+    for ack in acks {
+        if client
+            .find(Locator::Css("#report-approve:disabled"))
+            .await
+            .is_err()
+        {
+            return Err("approving is offered before every warning is acknowledged".into());
+        }
+        ack.click().await?;
+    }
+    wait_for(client, "#report-approve:enabled")
+        .await?
+        .click()
+        .await?;
+    wait_for(client, "#report-summary[data-approved=true]").await?;
+    wait_for(client, "#report-publish").await?.click().await?;
+    wait_for(client, "#report-summary[data-status=published]").await?;
+    wait_for_text(client, "#report-published", expected).await?;
+    Ok(())
+}
+
+/// SPEC V5, V6, R1, R2, R5 (issue 13, done-when 2, in the browser): the SRE
+/// drafts the report from the problem page (composed by the edge from the
+/// ticket), writes a customer-visible sentence that the tone check flags,
+/// watching the live preview, records the review meeting (its accepted
+/// action becomes a remediation item) and submits the report for engineering
+/// and management review; management, signed in, finds it from the problem
+/// page, may approve only once each tone warning is acknowledged and the
+/// checklist ticked, approves and publishes: the public incident's page,
+/// `incidents.json` and both feeds carry the postmortem. An edit voids the
+/// approval and the public outputs keep the approved text until management
+/// approves and publishes again.
+fn the_incident_report_is_approved_and_published(
+    env: &Env,
+    problem: i64,
+    public: &str,
+) -> Result<(), Failed> {
+    let report_page = format!("/problems/{problem}/report");
+    let items_before = get(env, "sre", &format!("/api/problems/{problem}"))?.1["remediation"]
+        .as_array()
+        .map(Vec::len)
+        .ok_or("remediation")?;
+    signed_in_session(env, "sre", async |client| {
+        client
+            .goto(&env.worker.url(&format!("/problems/{problem}")))
+            .await?;
+        wait_for(client, "#draft-report").await?.click().await?;
+        wait_for(client, "#report-summary[data-status=draft]").await?;
+        let url = client.current_url().await?;
+        if url.path() != report_page {
+            return Err(format!("the draft opened at {url}").into());
+        }
+        // Composed from the ticket: the RCA's root cause is in the draft.
+        wait_for_text(
+            client,
+            "#report-preview",
+            "The consumer pool was capped at 4 by a stale config",
+        )
+        .await?;
+        click(client, "#report-add-section").await?;
+        write_last_section(client, BLAMING).await?;
+        wait_for(client, "#tone-warnings li").await?;
+
+        // The review meeting, with an accepted action.
+        pick_date(client, "#review-date", "2026-11-30").await?;
+        type_into(
+            client,
+            "#review-attendees",
+            "sam-sre, engineering\nmax-management, management",
+        )
+        .await?;
+        type_into(
+            client,
+            "#review-decisions",
+            "Load-test the queue before peaks",
+        )
+        .await?;
+        type_into(client, "#review-action-title", "Black Friday load test").await?;
+        type_into(client, "#review-action-owner", "sam-sre").await?;
+        pick_date(client, "#review-action-due", "2030-10-01").await?;
+        click(client, "#review-record").await?;
+        wait_for_text(client, "#review-result", "1 remediation item(s) added").await?;
+
+        for (action, status) in [
+            ("submit_for_engineering_review", "engineering_review"),
+            ("submit_for_management_review", "management_review"),
+        ] {
+            wait_for(client, &format!("#report-{action}"))
+                .await?
+                .click()
+                .await?;
+            wait_for(client, &format!("#report-summary[data-status={status}]")).await?;
+        }
+        // An SRE is not offered approving or publishing (SPEC R5).
+        for css in ["#report-approve", "#report-publish"] {
+            if client.find(Locator::Css(css)).await.is_ok() {
+                return Err(format!("an SRE is offered {css}").into());
+            }
+        }
+        Ok::<(), BoxError>(())
+    })?;
+    let (_, detail) = get(env, "sre", &format!("/api/problems/{problem}"))?;
+    check(
+        detail["remediation"].as_array().map(Vec::len) == Some(items_before + 1),
+        format!("the review's accepted action is an item: {detail}"),
+    )?;
+    check(
+        !public_text(env, &format!("/status/incidents/{public}"))?.contains("Postmortem"),
+        "nothing unapproved is public",
+    )?;
+
+    signed_in_session(env, "management", async |client| {
+        client
+            .goto(&env.worker.url(&format!("/problems/{problem}")))
+            .await?;
+        wait_for(client, "#report-link a").await?.click().await?;
+        wait_for(client, "#report-summary[data-status=management_review]").await?;
+        approve_and_publish(client, true, "stalled checkout for 40 minutes").await
+    })?;
+    let postmortem_shown = |revised: bool| -> Result<(), Failed> {
+        let (shown, hidden) = if revised {
+            ("did not allow for the Black Friday peak", "Human error")
+        } else {
+            ("stalled checkout for 40 minutes", "did not allow for")
+        };
+        let page = public_text(env, &format!("/status/incidents/{public}"))?;
+        check(
+            page.contains("Postmortem") && page.contains(shown) && !page.contains(hidden),
+            format!("the incident page shows the approved postmortem: {page}"),
+        )?;
+        let incidents: Value = serde_json::from_str(&public_text(env, "/api/v2/incidents.json")?)?;
+        let ours = incidents["incidents"]
+            .as_array()
+            .ok_or("incidents")?
+            .iter()
+            .find(|i| i["id"] == public)
+            .ok_or("the public incident in incidents.json")?
+            .clone();
+        check(
+            ours["postmortem_body"]
+                .as_str()
+                .is_some_and(|b| b.contains(shown) && !b.contains(hidden))
+                && ours["postmortem_published_at"].is_string(),
+            format!("incidents.json carries the approved postmortem: {ours}"),
+        )?;
+        for feed in ["/history.atom", "/history.rss"] {
+            let text = public_text(env, feed)?;
+            check(
+                text.contains("Postmortem") && text.contains(shown) && !text.contains(hidden),
+                format!("{feed} carries the approved postmortem: {text}"),
+            )?;
+        }
+        Ok(())
+    };
+    postmortem_shown(false)?;
+
+    // An edit voids the approval; customers keep the approved text.
+    signed_in_session(env, "sre", async |client| {
+        client.goto(&env.worker.url(&report_page)).await?;
+        wait_for(client, "#report-summary[data-status=published]").await?;
+        write_last_section(client, REVISED).await?;
+        wait_for(
+            client,
+            "#report-summary[data-status=revised][data-approved=false]",
+        )
+        .await?;
+        wait_for_text(
+            client,
+            "#report-published",
+            "stalled checkout for 40 minutes",
+        )
+        .await
+    })?;
+    postmortem_shown(false)?;
+
+    // A new approval publishes the revised text.
+    signed_in_session(env, "management", async |client| {
+        client.goto(&env.worker.url(&report_page)).await?;
+        wait_for(client, "#report-summary[data-status=revised]").await?;
+        wait_for_text(client, "#report-preview", "Black Friday peak").await?;
+        approve_and_publish(client, false, "did not allow for the Black Friday peak").await
+    })?;
+    postmortem_shown(true)
 }
 
 /// SPEC R3: any incident, a P3 too, gets a problem opened by hand from its

@@ -26,7 +26,8 @@ use std::future::Future;
 
 #[derive(Clone, Copy)]
 struct ReportState {
-    id: i64,
+    /// The problem whose report this is: the edge's routes are the problem's.
+    problem: i64,
     token: RwSignal<Option<String>>,
     view: RwSignal<Option<IncidentReportView>>,
     role: RwSignal<Option<Role>>,
@@ -55,13 +56,13 @@ impl ReportState {
 
     fn send<F>(self, request: F, reload_editor: bool)
     where
-        F: Future<Output = Result<IncidentReportView, ApiFailure>> + 'static,
+        F: Future<Output = Result<api::ReportPage, ApiFailure>> + 'static,
     {
         self.busy.set(true);
         leptos::task::spawn_local(async move {
             match request.await {
-                Ok(view) => {
-                    self.view.set(Some(view));
+                Ok(page) => {
+                    self.view.set(Some(page.report));
                     self.failure.set(None);
                     if reload_editor {
                         self.loaded.update(|n| *n += 1);
@@ -99,12 +100,12 @@ fn customer_report(report: &CustomerReport) -> impl IntoView {
 pub fn IncidentReportPage() -> impl IntoView {
     let params = use_params_map();
     let id = params.with_untracked(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let Some(id) = id else {
+    let Some(problem) = id else {
         return view! { <p class="error">"No such incident report."</p> }.into_any();
     };
     let credentials = use_credentials();
     let state = ReportState {
-        id,
+        problem,
         token: credentials.token,
         view: RwSignal::new(None),
         role: RwSignal::new(None),
@@ -119,9 +120,9 @@ pub fn IncidentReportPage() -> impl IntoView {
             return;
         };
         leptos::task::spawn_local(async move {
-            match api::report(&token, id).await {
-                Ok(view) => {
-                    state.view.set(Some(view));
+            match api::report(&token, problem).await {
+                Ok(page) => {
+                    state.view.set(Some(page.report));
                     state.loaded.update(|n| *n += 1);
                 }
                 Err(err) => load_error.set(Some(err.to_string())),
@@ -175,7 +176,7 @@ fn ReportTransitions(state: ReportState) -> impl IntoView {
                         on:click=move |_| {
                             let token = state.token();
                             let request = ReportTransitionRequest { action };
-                            state.send(async move { api::transition_report(&token, state.id, &request).await }, false);
+                            state.send(async move { api::transition_report(&token, state.problem, &request).await }, false);
                         }>
                         {action.as_str().replace('_', " ")}
                     </button>
@@ -185,7 +186,7 @@ fn ReportTransitions(state: ReportState) -> impl IntoView {
                 <button id="report-publish" disabled=move || state.busy.get()
                     on:click=move |_| {
                         let token = state.token();
-                        state.send(async move { api::publish_report(&token, state.id).await }, false);
+                        state.send(async move { api::publish_report(&token, state.problem).await }, false);
                     }>"Publish"</button>
             </Show>
         </div>
@@ -254,7 +255,7 @@ fn ReportEditor(state: ReportState, content: ReportContent) -> impl IntoView {
                 let token = state.token();
                 let request = ReportContentRequest { content };
                 state.send(
-                    async move { api::edit_report(&token, state.id, &request).await },
+                    async move { api::edit_report(&token, state.problem, &request).await },
                     false,
                 );
             }
@@ -283,7 +284,7 @@ fn ReportEditor(state: ReportState, content: ReportContent) -> impl IntoView {
         );
         let token = state.token();
         state.send(
-            async move { api::approve_report(&token, state.id, &request).await },
+            async move { api::approve_report(&token, state.problem, &request).await },
             false,
         );
     };
@@ -447,7 +448,7 @@ fn ReviewForm(state: ReportState) -> impl IntoView {
                 let token = state.token();
                 state.busy.set(true);
                 leptos::task::spawn_local(async move {
-                    match api::record_review(&token, state.id, &review).await {
+                    match api::record_review(&token, state.problem, &review).await {
                         Ok(done) => {
                             recorded.set(Some(format!(
                                 "Review recorded; {} remediation item(s) added.",

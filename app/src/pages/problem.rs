@@ -124,9 +124,7 @@ pub fn ProblemPage() -> impl IntoView {
                         fallback=|| view! { <p class="muted">"Your role can read this problem but not change it."</p> }>
                         <ProblemActions state=state />
                     </Show>
-                    <Show when=move || state.can_write()>
-                        <DraftReport state=state />
-                    </Show>
+                    <IncidentReportLink state=state />
                     <h2>"Incidents"</h2>
                     <LinkedIncidents state=state />
                     <h2>"Recurrence signatures"</h2>
@@ -596,37 +594,34 @@ fn VendorRcaForm(state: ProblemState) -> impl IntoView {
     }
 }
 
-/// "Draft the incident report" (SPEC V5, R1): composed in the browser from
-/// the problem and its first incident, then opened in the editor.
+/// The problem's incident report (SPEC V5, R1): a link to it when there is
+/// one; otherwise, for a writer, "Draft the incident report", which has the
+/// edge compose the first draft from the ticket and opens it in the editor.
 #[component]
-fn DraftReport(state: ProblemState) -> impl IntoView {
+fn IncidentReportLink(state: ProblemState) -> impl IntoView {
     let navigate = leptos_router::hooks::use_navigate();
+    // `None` until the edge answered whether the problem has a report.
+    let has_report = RwSignal::new(None::<bool>);
+    Effect::new(move |_| {
+        let Some(token) = state.token.get() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match api::report(&token, state.id).await {
+                Ok(_) => has_report.set(Some(true)),
+                Err(err) if err.status == 404 => has_report.set(Some(false)),
+                Err(err) => state.failure.set(Some(err.to_string())),
+            }
+        });
+    });
     let draft = move |_| {
-        let Some(detail) = state.detail.get_untracked() else {
-            return;
-        };
-        let Some(first) = detail.problem.incidents.first().map(|l| l.incident) else {
-            state
-                .failure
-                .set(Some("incidents: link an incident first".into()));
-            return;
-        };
         let token = state.token();
         let navigate = navigate.clone();
         state.busy.set(true);
         leptos::task::spawn_local(async move {
-            let created = match api::incident(&token, first).await {
-                Ok(incident) => {
-                    let content = crate::report_draft::first_draft(&detail, &incident);
-                    let request =
-                        beacon_shared::api::post_incident::ReportContentRequest { content };
-                    api::create_report(&token, state.id, &request).await
-                }
-                Err(err) => Err(err),
-            };
-            match created {
-                Ok(report) => navigate(
-                    &format!("/reports/{}", report.report.id),
+            match api::draft_report(&token, state.id).await {
+                Ok(_) => navigate(
+                    &format!("/problems/{}/report", state.id),
                     Default::default(),
                 ),
                 Err(err) => state.failure.set(Some(err.to_string())),
@@ -634,9 +629,19 @@ fn DraftReport(state: ProblemState) -> impl IntoView {
             state.busy.set(false);
         });
     };
-    view! {
-        <button id="draft-report" class="secondary" disabled=move || state.busy.get() on:click=draft>
-            "Draft the incident report"
-        </button>
+    move || {
+        match has_report.get() {
+        Some(true) => view! {
+            <p id="report-link"><A href=format!("/problems/{}/report", state.id)>"The incident report"</A></p>
+        }
+        .into_any(),
+        Some(false) if state.can_write() => view! {
+            <button id="draft-report" class="secondary" disabled=move || state.busy.get() on:click=draft.clone()>
+                "Draft the incident report"
+            </button>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    }
     }
 }
