@@ -546,11 +546,17 @@ fn the_incident_report_is_approved_and_published(
                 && ours["postmortem_published_at"].is_string(),
             format!("incidents.json carries the approved postmortem: {ours}"),
         )?;
-        for feed in ["/history.atom", "/history.rss"] {
+        for (feed, tag) in [("/history.atom", "<entry>"), ("/history.rss", "<item>")] {
             let text = public_text(env, feed)?;
+            // Only this incident's entry: other tests publish postmortems too.
+            let link = format!("/status/incidents/{public}");
+            let entry = text
+                .split(tag)
+                .find(|entry| entry.contains(&link))
+                .ok_or_else(|| format!("{feed} has no entry for {link}: {text}"))?;
             check(
-                text.contains("Postmortem") && text.contains(shown) && !text.contains(hidden),
-                format!("{feed} carries the approved postmortem: {text}"),
+                entry.contains("Postmortem") && entry.contains(shown) && !entry.contains(hidden),
+                format!("{feed} carries the approved postmortem: {entry}"),
             )?;
         }
         Ok(())
