@@ -18,7 +18,59 @@ pub const TESTS: &[(&str, TestFn)] = &[
         "trust::unknown_public_incident_ids_are_answered_from_kv",
         unknown_public_incident_ids_are_answered_from_kv,
     ),
+    (
+        "trust::the_app_and_every_page_carry_security_headers",
+        the_app_and_every_page_carry_security_headers,
+    ),
 ];
+
+/// SPEC I4, M4: the app (its shell on any route, its scripts) and the
+/// server-rendered pages carry a strict Content-Security-Policy that forbids
+/// framing, plus `nosniff` and no referrer. The app allows only its own
+/// scripts, its wasm and trunk's start-up script by hash; every browser test
+/// runs the app under this policy.
+fn the_app_and_every_page_carry_security_headers(env: &Env) -> Result<(), Failed> {
+    for (path, app) in [
+        ("/", true),
+        ("/incidents/1", true),
+        ("/status", false),
+        ("/status/history", false),
+    ] {
+        let response = env.http.get(env.worker.url(path)).send()?;
+        let policy = beacon_e2e::header_text(&response, "content-security-policy");
+        let nosniff = beacon_e2e::header_text(&response, "x-content-type-options");
+        let referrer = beacon_e2e::header_text(&response, "referrer-policy");
+        check(
+            response.status() == 200
+                && policy.contains("frame-ancestors 'none'")
+                && nosniff == "nosniff"
+                && referrer == "no-referrer",
+            format!(
+                "{path}: {} csp={policy:?} nosniff={nosniff:?} referrer={referrer:?}",
+                response.status()
+            ),
+        )?;
+        if app {
+            let scripts = policy
+                .split(';')
+                .map(str::trim)
+                .find(|directive| directive.starts_with("script-src "))
+                .unwrap_or("");
+            check(
+                scripts.starts_with("script-src 'self' 'wasm-unsafe-eval' 'sha256-")
+                    && !scripts.contains("'unsafe-inline'")
+                    && !scripts.contains(" 'unsafe-eval'"),
+                format!("{path}: the app's scripts: {policy}"),
+            )?;
+        } else {
+            check(
+                policy.starts_with("default-src 'none'"),
+                format!("{path}: a page without scripts: {policy}"),
+            )?;
+        }
+    }
+    Ok(())
+}
 
 /// How many rows `table` holds.
 fn row_count(env: &Env, table: &str) -> Result<u64, Failed> {

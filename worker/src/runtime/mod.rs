@@ -656,11 +656,21 @@ fn no_store() -> Result<Headers, ApiError> {
     };
     set("content-type", "text/html; charset=utf-8")?;
     set("cache-control", "no-store")?;
-    set(
-        "content-security-policy",
-        "default-src 'none'; style-src 'unsafe-inline'",
-    )?;
+    set_page_security(&headers).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(headers)
+}
+
+/// The security headers of every HTML page the worker renders (the status
+/// page, the acknowledgement page, the local inbox): no script at all, its
+/// own inline style only, never framed, no sniffing, no referrer.
+pub(crate) fn set_page_security(headers: &Headers) -> worker::Result<()> {
+    headers.set(
+        "content-security-policy",
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'",
+    )?;
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set("referrer-policy", "no-referrer")
 }
 
 fn html_response(html: String) -> Result<Response, ApiError> {
@@ -668,10 +678,7 @@ fn html_response(html: String) -> Result<Response, ApiError> {
         let headers = Headers::new();
         headers.set("content-type", "text/html; charset=utf-8")?;
         headers.set("cache-control", "public, max-age=15")?;
-        headers.set(
-            "content-security-policy",
-            "default-src 'none'; style-src 'unsafe-inline'",
-        )?;
+        set_page_security(&headers)?;
         Ok(Response::from_html(html)?.with_headers(headers))
     };
     build().map_err(|e| ApiError::Internal(e.to_string()))

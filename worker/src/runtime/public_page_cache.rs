@@ -97,10 +97,7 @@ fn respond(output: &RenderedOutput, cache: &str, status: u16) -> Result<Response
         headers.set("cache-control", "public, max-age=15")?;
         headers.set("x-beacon-cache", cache)?;
         if output.is_html() {
-            headers.set(
-                "content-security-policy",
-                "default-src 'none'; style-src 'unsafe-inline'",
-            )?;
+            super::set_page_security(&headers)?;
         } else {
             headers.set("access-control-allow-origin", "*")?;
         }
