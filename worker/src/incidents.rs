@@ -56,7 +56,7 @@ fn require_security_clearance(actor: &Actor, category: Option<&Category>) -> Res
 }
 
 /// Loads an incident the actor may see; others' Security incidents are "not found" (K3).
-async fn visible_incident<S: IncidentStore>(
+pub(crate) async fn visible_incident<S: IncidentStore>(
     store: &S,
     actor: &Actor,
     id: i64,

@@ -112,19 +112,6 @@ pub(crate) async fn visible_problem<S: ProblemStore>(
     Ok(records)
 }
 
-/// An incident the actor may see, else 404 (K3).
-async fn visible_incident<S: IncidentStore>(
-    store: &S,
-    actor: &Actor,
-    id: i64,
-) -> Result<IncidentRecord, ApiError> {
-    store
-        .get_incident(id)
-        .await?
-        .filter(|record| may_see_incident(actor.role, record.state.category.as_ref()))
-        .ok_or(ApiError::NotFound { what: "incident" })
-}
-
 fn audit(action: &str, id: i64, before: Option<&Problem>, after: &Problem) -> NewAuditRecord {
     NewAuditRecord {
         action: action.into(),
@@ -320,7 +307,7 @@ pub async fn create_problem<S: ProblemStore + IncidentStore>(
     let mut incidents = Vec::new();
     for id in request.origin.incidents() {
         if !incidents.iter().any(|r: &IncidentRecord| r.id == id) {
-            incidents.push(visible_incident(store, actor, id).await?);
+            incidents.push(crate::incidents::visible_incident(store, actor, id).await?);
         }
     }
     let priorities = incidents.iter().map(|r| (r.id, r.state.priority)).collect();
@@ -446,7 +433,7 @@ pub async fn link_incident<S: ProblemStore + IncidentStore>(
 ) -> Result<ProblemDetail, ApiError> {
     let (records, request) =
         load_for_change::<S, LinkIncidentRequest>(store, actor, id, body).await?;
-    let incident = visible_incident(store, actor, request.incident).await?;
+    let incident = crate::incidents::visible_incident(store, actor, request.incident).await?;
     let before = &records.record.problem;
     let mut after = before.clone();
     after
