@@ -13,10 +13,13 @@
 //!   tests, browser tests in headless Chromium, end-to-end tests.
 //! - `e2e`: setup + build + only the end-to-end tests (the slow part of `test`).
 //! - `bench`: the figures the issues ask for.
+//! - `fuzz`: every parser of outside input under libFuzzer, 10 minutes per
+//!   target (`--seconds N`, or name targets); `test` runs each briefly.
 
 mod bench;
 mod build;
 mod dev;
+mod fuzz;
 mod processes;
 mod setup;
 mod shell;
@@ -33,8 +36,9 @@ fn main() -> ExitCode {
         Some("test") => test::run(),
         Some("e2e") => test::end_to_end_only(),
         Some("bench") => bench::run(),
+        Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <setup | build | dev [--port N] [--persist-to DIR] [--empty] [--reset] [--no-build] [--verbose] | test | e2e | bench>");
+            eprintln!("usage: cargo xtask <setup | build | dev [--port N] [--persist-to DIR] [--empty] [--reset] [--no-build] [--verbose] | test | e2e | bench | fuzz [--seconds N] [target...]>");
             return ExitCode::from(2);
         }
     };

@@ -14,6 +14,7 @@ pub enum Needs {
 
 const WORKER_BUILD_VERSION: &str = "0.8.7";
 const TRUNK_VERSION: &str = "0.21.14";
+const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
 pub fn run(needs: Needs) -> Result {
     let _step = Step::start("setup: checking tools");
@@ -25,8 +26,14 @@ pub fn run(needs: Needs) -> Result {
     npm_packages()?;
     if needs == Needs::Everything {
         debian_packages()?;
+        fuzzing_tools()?;
     }
     Ok(())
+}
+
+/// `cargo fuzz` (libFuzzer driver) for `cargo xtask fuzz` and the short run in `test`.
+pub fn fuzzing_tools() -> Result {
+    cargo_tool("cargo-fuzz", "cargo-fuzz", CARGO_FUZZ_VERSION)
 }
 
 fn wasm_target() -> Result {

@@ -58,6 +58,7 @@ pub fn run() -> Result {
             )?;
         }
     }
+    crate::fuzz::run_targets(&crate::fuzz::TARGETS, crate::fuzz::SHORT_RUN_SECONDS)?;
     build::run()?;
     end_to_end()
 }
