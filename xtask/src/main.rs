@@ -1,9 +1,9 @@
 //! `cargo xtask <command>`: the only entry points a contributor needs.
 //!
 //! - `setup`: install every missing tool (wasm target, wasm-bindgen CLI at the
-//!   Cargo.lock version, worker-build, trunk, npm packages; Chromium and
+//!   Cargo.lock version, worker-build, npm packages; Chromium and
 //!   chromedriver for tests).
-//! - `build`: build the app (trunk, release, wasm-opt -Oz) and the worker
+//! - `build`: build the app (release wasm, wasm-bindgen, wasm-opt -Oz) and the worker
 //!   (worker-build, release, wasm-opt).
 //! - `dev`: setup + build + local D1 migrations + admin token, then
 //!   `wrangler dev` on http://127.0.0.1:8787 with the demo team seeded on an

@@ -6,14 +6,13 @@ use std::path::Path;
 /// Which tools a command needs.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Needs {
-    /// Building and serving: wasm target, wasm-bindgen, worker-build, trunk, npm packages.
+    /// Building and serving: wasm target, wasm-bindgen, worker-build, npm packages.
     Build,
     /// Build plus Chromium and chromedriver for the browser tests.
     Everything,
 }
 
 const WORKER_BUILD_VERSION: &str = "0.8.7";
-const TRUNK_VERSION: &str = "0.21.14";
 const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
 pub fn run(needs: Needs) -> Result {
@@ -22,7 +21,6 @@ pub fn run(needs: Needs) -> Result {
     let bindgen = wasm_bindgen_version()?;
     cargo_tool("wasm-bindgen-cli", "wasm-bindgen", &bindgen)?;
     cargo_tool("worker-build", "worker-build", WORKER_BUILD_VERSION)?;
-    cargo_tool("trunk", "trunk", TRUNK_VERSION)?;
     npm_packages()?;
     if needs == Needs::Everything {
         debian_packages()?;
@@ -71,6 +69,12 @@ pub fn wasm_bindgen_version() -> Result<String> {
 }
 
 /// Installs `krate` at `version` unless `binary --version` already reports it.
+///
+/// Every tool is compiled into one target directory (`target/tools`), so the
+/// dependencies the tools share are compiled once, and with a quick release
+/// profile (no LTO, parallel code generation, light optimisation): the tools
+/// run for seconds in a build, while compiling them fully optimised took
+/// most of a fresh machine's setup. Each install prints what it took.
 fn cargo_tool(krate: &str, binary: &str, version: &str) -> Result {
     let current = output(command(binary).arg("--version")).unwrap_or_default();
     if current
@@ -80,22 +84,29 @@ fn cargo_tool(krate: &str, binary: &str, version: &str) -> Result {
         return Ok(());
     }
     let _step = Step::start(format!(
-        "installing {krate} {version} (takes a few minutes the first time)"
+        "installing {krate} {version} (compiles once, a few minutes)"
     ));
     let exact = format!("={version}");
-    let locked = run_step(
-        &format!("cargo install {krate}"),
-        command("cargo").args(["install", krate, "--version", &exact, "--locked"]),
-    );
-    if locked.is_ok() {
+    let install = |locked: bool| {
+        let mut cmd = command("cargo");
+        cmd.args(["install", krate, "--version", &exact])
+            .env("CARGO_TARGET_DIR", root().join("target").join("tools"))
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+            .env("CARGO_PROFILE_RELEASE_LTO", "false")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "0")
+            .env("CARGO_PROFILE_RELEASE_STRIP", "true");
+        if locked {
+            cmd.arg("--locked");
+        }
+        run_step(&format!("cargo install {krate}"), &mut cmd)
+    };
+    if install(true).is_ok() {
         return Ok(());
     }
     // A lock file can name a version the registry has since yanked; resolve afresh.
     eprintln!("    --locked install failed; retrying with a fresh resolution");
-    run_step(
-        &format!("cargo install {krate}"),
-        command("cargo").args(["install", krate, "--version", &exact]),
-    )
+    install(false)
 }
 
 fn npm_packages() -> Result {
