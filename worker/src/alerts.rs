@@ -42,7 +42,7 @@ pub async fn create_integration<S: AlertStore>(
     }
     let request: NewIntegration = decode_json(body)?;
     let control = request.control.unwrap_or_default();
-    checked_control(&control)?;
+    checked_control(&control, "control.")?;
     let name_taken = || ApiError::Conflict {
         field: Some("name".into()),
         message: "an integration with this name exists".into(),
@@ -90,10 +90,10 @@ pub async fn create_integration<S: AlertStore>(
     })
 }
 
-/// Refuses settings out of range, naming the field.
-fn checked_control(control: &IngestControl) -> Result<(), ApiError> {
+/// Refuses settings out of range, naming the field (under `prefix`).
+fn checked_control(control: &IngestControl, prefix: &str) -> Result<(), ApiError> {
     control.validate().map_err(|refused| {
-        ApiError::invalid(format!("control.{}", refused.field), refused.to_string())
+        ApiError::invalid(format!("{prefix}{}", refused.field), refused.to_string())
     })
 }
 
@@ -119,7 +119,7 @@ pub async fn set_ingest_control<S: AlertStore>(
             what: "integration",
         })?;
     let control: IngestControl = decode_json(body)?;
-    checked_control(&control)?;
+    checked_control(&control, "")?;
     let change = IngestControlChange {
         integration: integration.name.clone(),
         control,

@@ -1205,3 +1205,6 @@ mod tests {
         assert_eq!(kept[0].action, AlertAction::Resolve);
     }
 }
+
+#[cfg(test)]
+mod grouping_tests;
