@@ -6,7 +6,7 @@
 ALTER TABLE integrations ADD COLUMN grouping TEXT NOT NULL DEFAULT 'by_notification_group'
     CHECK (grouping IN ('by_notification_group', 'per_alert'));
 ALTER TABLE integrations ADD COLUMN storm_threshold INTEGER NOT NULL DEFAULT 10
-    CHECK (storm_threshold BETWEEN 1 AND 10000);
+    CHECK (storm_threshold BETWEEN 1 AND 1000000);
 ALTER TABLE integrations ADD COLUMN delivery_retention_days INTEGER NOT NULL DEFAULT 30
     CHECK (delivery_retention_days BETWEEN 1 AND 3650);
 

@@ -91,7 +91,7 @@ pub struct ControlOutOfRange {
 }
 
 impl IngestControl {
-    pub const STORM_THRESHOLD: (u32, u32) = (1, 10_000);
+    pub const STORM_THRESHOLD: (u32, u32) = (1, 1_000_000);
     pub const RETENTION_DAYS: (u32, u32) = (1, 3_650);
 
     /// Checks each setting against its range.

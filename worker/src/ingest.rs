@@ -798,7 +798,9 @@ pub async fn ingest<S: AlertStore + IncidentStore + ProblemStore + EscalationSto
         };
         match store.store_delivery(&delivery).await {
             Ok(()) => {
-                link_recurrences(store, integration, &delivery.plans, now, base_url).await?;
+                if history.problems_may_recur {
+                    link_recurrences(store, integration, &delivery.plans, now, base_url).await?;
+                }
                 return Ok(delivery.plans);
             }
             Err(StoreError::UniqueViolation(constraint))

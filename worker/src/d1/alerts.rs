@@ -626,7 +626,10 @@ impl AlertStore for D1Store {
                      FROM alert_storms s JOIN incidents i ON i.id = s.incident_id WHERE s.integration_id = ?1 \
                      UNION ALL \
                      SELECT 'window', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*) \
-                     FROM alerts WHERE integration_id = ?1 AND opened_incident = 1 AND first_seen > ?4"
+                     FROM alerts WHERE integration_id = ?1 AND opened_incident = 1 AND first_seen > ?4 \
+                     UNION ALL \
+                     SELECT 'signatures', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+                       EXISTS (SELECT 1 FROM problem_signatures)"
                 ),
                 &[
                     num(integration_id),
@@ -647,6 +650,7 @@ impl AlertStore for D1Store {
                 "group" => history.group = row.key_row().incident()?,
                 "storm" => history.storm = row.key_row().incident()?,
                 "window" => history.opened_in_window = row.open_alerts.unwrap_or(0.0) as u32,
+                "signatures" => history.problems_may_recur = row.open_alerts.unwrap_or(0.0) > 0.0,
                 other => return Err(parse_err(format!("history row `{other}`"))),
             }
         }

@@ -484,6 +484,7 @@ impl AlertStore for MemoryStore {
                     && a.first_seen > window_start
             })
             .count() as u32;
+        history.problems_may_recur = self.has_problem_signatures();
         Ok(history)
     }
 

@@ -102,6 +102,9 @@ pub struct DeliveryHistory {
     pub opened_in_window: u32,
     /// The integration's storm incident, if it ever had one.
     pub storm: Option<LinkedIncident>,
+    /// Some problem has recurrence signatures: only then are the incidents a
+    /// delivery opens matched against problems (SPEC R6), an extra query.
+    pub problems_may_recur: bool,
 }
 
 impl DeliveryHistory {
