@@ -2,6 +2,7 @@
 //! Alertmanager deliveries, retries and concurrency, and bad input on every endpoint.
 
 use crate::{check, get_json, send, Env, TestFn};
+use beacon_e2e::browser::wait_until_source;
 use beacon_e2e::receiver::WebhookReceiver;
 use beacon_e2e::{free_port, GroupChild};
 use libtest_mimic::Failed;
@@ -1228,7 +1229,8 @@ fn sweep_and_count_pages(
 /// one group firing on 50 instances becomes one incident with 50 alerts
 /// (listed by `GET /api/alerts?incident=`) and one page to the duty IC; when
 /// all 50 resolve in Alertmanager, the group's incident is cleared: every
-/// alert resolved and the untriaged incident marked short-lived once.
+/// alert resolved and the untriaged incident marked short-lived once; the
+/// incident page lists the 50 alerts.
 fn real_alertmanager_group_of_fifty_is_one_incident_and_one_page(env: &Env) -> Result<(), Failed> {
     let secret = integration(env, "am-group50", "alertmanager")?;
     let receiver = WebhookReceiver::start().map_err(|e| e.to_string())?;
@@ -1293,6 +1295,16 @@ fn real_alertmanager_group_of_fifty_is_one_incident_and_one_page(env: &Env) -> R
             && kinds.iter().filter(|k| **k == "alert_triggered").count() == 50,
         format!("the group's incident is cleared by its last alert: {detail}"),
     )?;
+    // The incident page lists the group's alerts.
+    crate::browser_flows::signed_in_session(env, "sre", async |client| {
+        client
+            .goto(&env.worker.url(&format!("/incidents/{incident}")))
+            .await?;
+        wait_until_source(client, "the incident's alerts", |s| {
+            s.contains("Alerts: 50 (0 open)") && s.contains("Checkout down on web-49 · resolved")
+        })
+        .await
+    })?;
     Ok(())
 }
 
