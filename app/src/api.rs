@@ -167,6 +167,11 @@ pub async fn alerts(token: &str) -> Result<AlertList, ApiFailure> {
     get(token, "/api/alerts").await
 }
 
+/// `GET /api/alerts?incident={id}`: the alerts of one incident (its notification group or storm).
+pub async fn incident_alerts(token: &str, id: i64) -> Result<AlertList, ApiFailure> {
+    get(token, &format!("/api/alerts?incident={id}")).await
+}
+
 /// `POST /api/alerts/{id}/open`: takes the alert's incident into triage.
 pub async fn open_alert(token: &str, id: i64) -> Result<IncidentDetail, ApiFailure> {
     let path = format!("/api/alerts/{id}/open");

@@ -378,6 +378,9 @@ pub struct NewIntegration {
     /// How alerts become triage facts; the documented default when absent.
     #[serde(default)]
     pub mapping: Option<crate::alert::AlertMapping>,
+    /// Grouping, storm threshold and retention; the defaults when absent.
+    #[serde(default)]
+    pub control: Option<crate::alert_group::IngestControl>,
 }
 
 /// A freshly created integration and its secret: the only time the secret is shown.

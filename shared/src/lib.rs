@@ -19,6 +19,7 @@ macro_rules! display_as_str {
 
 pub mod access;
 pub mod alert;
+pub mod alert_group;
 pub mod api;
 pub mod category;
 pub mod clearance;

@@ -1,7 +1,9 @@
 //! Monitoring ingestion against the real worker: PagerDuty Events v2 semantics,
 //! Alertmanager deliveries, retries and concurrency, and bad input on every endpoint.
 
-use crate::{check, get_json, Env, TestFn};
+use crate::{check, get_json, send, Env, TestFn};
+use beacon_e2e::browser::wait_until_source;
+use beacon_e2e::receiver::WebhookReceiver;
 use beacon_e2e::{free_port, GroupChild};
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
@@ -40,6 +42,22 @@ pub const TESTS: &[(&str, TestFn)] = &[
     (
         "ingest::generic_signed_webhook_refuses_stale_replayed_and_forged",
         generic_signed_webhook_refuses_stale_replayed_and_forged,
+    ),
+    (
+        "ingest::real_alertmanager_group_of_fifty_is_one_incident_and_one_page",
+        real_alertmanager_group_of_fifty_is_one_incident_and_one_page,
+    ),
+    (
+        "ingest::storm_of_500_alerts_is_held_to_one_storm_incident_and_page",
+        storm_of_500_alerts_is_held_to_one_storm_incident_and_page,
+    ),
+    (
+        "ingest::delivery_of_1001_alerts_is_refused_and_stores_nothing",
+        delivery_of_1001_alerts_is_refused_and_stores_nothing,
+    ),
+    (
+        "ingest::pagerduty_flood_without_dedup_key_is_held_by_storm_control",
+        pagerduty_flood_without_dedup_key_is_held_by_storm_control,
     ),
 ];
 
@@ -485,57 +503,7 @@ pub(crate) fn eventually<T>(
 fn real_alertmanager_fires_repeats_and_resolves(env: &Env) -> Result<(), Failed> {
     let secret = integration(env, "am-real", "alertmanager")?;
     let incidents_before = incident_count(env)?;
-    let dir = std::env::temp_dir().join(format!("beacon-alertmanager-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let url = env.worker.url("/api/webhooks/alertmanager");
-    let config = [
-        "route:".to_owned(),
-        "  receiver: beacon".into(),
-        "  group_by: ['alertname']".into(),
-        "  group_wait: 1s".into(),
-        "  group_interval: 1s".into(),
-        "  repeat_interval: 2s".into(),
-        "receivers:".into(),
-        "  - name: beacon".into(),
-        "    webhook_configs:".into(),
-        format!("      - url: {url}"),
-        "        send_resolved: true".into(),
-        "        http_config:".into(),
-        "          authorization:".into(),
-        "            type: Bearer".into(),
-        format!("            credentials: {secret}"),
-    ]
-    .join("\n");
-    std::fs::write(dir.join("alertmanager.yml"), config)?;
-    let port = free_port();
-    let am_url = format!("http://127.0.0.1:{port}");
-    let log = std::fs::File::create(dir.join("alertmanager.log"))?;
-    let _alertmanager = GroupChild::spawn(
-        "alertmanager",
-        Command::new("prometheus-alertmanager")
-            .arg(format!(
-                "--config.file={}",
-                dir.join("alertmanager.yml").display()
-            ))
-            .arg(format!("--storage.path={}", dir.join("data").display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--cluster.listen-address=")
-            .stdout(Stdio::null())
-            .stderr(log),
-    )?;
-    eventually("alertmanager to be ready", || {
-        Ok(env
-            .http
-            .get(format!("{am_url}/-/ready"))
-            .send()
-            .ok()
-            .filter(|r| r.status().is_success()))
-    })
-    .map_err(|e| {
-        let log = std::fs::read_to_string(dir.join("alertmanager.log")).unwrap_or_default();
-        format!("{e:?}\n{log}")
-    })?;
-
+    let alertmanager = RealAlertmanager::start(env, "am-real", &secret, "['alertname']")?;
     let alert = |ends_at: Option<String>| {
         let mut alert = json!({
             "labels": {"alertname": "BeaconE2EDiskFull", "severity": "critical", "job": "postgres", "instance": "db-1.example.com:9100"},
@@ -547,18 +515,7 @@ fn real_alertmanager_fires_repeats_and_resolves(env: &Env) -> Result<(), Failed>
         }
         json!([alert])
     };
-    let push = |body: &Value| -> Result<(), Failed> {
-        let status = env
-            .http
-            .post(format!("{am_url}/api/v2/alerts"))
-            .json(body)
-            .send()?
-            .status();
-        check(
-            status.is_success(),
-            format!("alertmanager refused the alert: {status}"),
-        )
-    };
+    let push = |body: &Value| alertmanager.push(env, body);
     let rows = |env: &Env| -> Result<Value, Failed> {
         Ok(Value::Array(
             queued_alerts(env)?
@@ -613,8 +570,98 @@ fn real_alertmanager_fires_repeats_and_resolves(env: &Env) -> Result<(), Failed>
         resolved.as_array().map(Vec::len) == Some(1),
         format!("resolving keeps one alert: {resolved}"),
     )?;
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// Debian's Prometheus Alertmanager with one webhook receiver pointed at
+/// Beacon, authenticated by `http_config.authorization`, grouping by
+/// `group_by` (YAML list) with waits of a second; stopped and its files
+/// removed on drop.
+struct RealAlertmanager {
+    url: String,
+    dir: std::path::PathBuf,
+    _process: GroupChild,
+}
+
+impl RealAlertmanager {
+    fn start(env: &Env, name: &str, secret: &str, group_by: &str) -> Result<Self, Failed> {
+        let dir =
+            std::env::temp_dir().join(format!("beacon-alertmanager-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let url = env.worker.url("/api/webhooks/alertmanager");
+        let config = [
+            "route:".to_owned(),
+            "  receiver: beacon".into(),
+            format!("  group_by: {group_by}"),
+            "  group_wait: 1s".into(),
+            "  group_interval: 1s".into(),
+            "  repeat_interval: 2s".into(),
+            "receivers:".into(),
+            "  - name: beacon".into(),
+            "    webhook_configs:".into(),
+            format!("      - url: {url}"),
+            "        send_resolved: true".into(),
+            "        http_config:".into(),
+            "          authorization:".into(),
+            "            type: Bearer".into(),
+            format!("            credentials: {secret}"),
+        ]
+        .join("\n");
+        std::fs::write(dir.join("alertmanager.yml"), config)?;
+        let port = free_port();
+        let am_url = format!("http://127.0.0.1:{port}");
+        let log = std::fs::File::create(dir.join("alertmanager.log"))?;
+        let process = GroupChild::spawn(
+            "alertmanager",
+            Command::new("prometheus-alertmanager")
+                .arg(format!(
+                    "--config.file={}",
+                    dir.join("alertmanager.yml").display()
+                ))
+                .arg(format!("--storage.path={}", dir.join("data").display()))
+                .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                .arg("--cluster.listen-address=")
+                .stdout(Stdio::null())
+                .stderr(log),
+        )?;
+        eventually("alertmanager to be ready", || {
+            Ok(env
+                .http
+                .get(format!("{am_url}/-/ready"))
+                .send()
+                .ok()
+                .filter(|r| r.status().is_success()))
+        })
+        .map_err(|e| {
+            let log = std::fs::read_to_string(dir.join("alertmanager.log")).unwrap_or_default();
+            format!("{e:?}\n{log}")
+        })?;
+        Ok(Self {
+            url: am_url,
+            dir,
+            _process: process,
+        })
+    }
+
+    /// Pushes alerts into Alertmanager's own API, as Prometheus does.
+    fn push(&self, env: &Env, alerts: &Value) -> Result<(), Failed> {
+        let status = env
+            .http
+            .post(format!("{}/api/v2/alerts", self.url))
+            .json(alerts)
+            .send()?
+            .status();
+        check(
+            status.is_success(),
+            format!("alertmanager refused the alerts: {status}"),
+        )
+    }
+}
+
+impl Drop for RealAlertmanager {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// A Grafana alerting webhook as Grafana 11 sends it (the example of Grafana's
@@ -1086,6 +1133,310 @@ fn alert_queue_open_discard_attach(env: &Env) -> Result<(), Failed> {
     check(
         timeline_kinds(&target).contains(&"alert_repeated".to_owned()),
         format!("repeats follow the alert: {target}"),
+    )?;
+    Ok(())
+}
+
+/// Counts of rows a refused delivery must not change: raw deliveries, alerts, incidents.
+fn row_counts(env: &Env) -> Result<(i64, i64, i64), Failed> {
+    Ok((
+        scalar(env, "SELECT count(*) AS n FROM alert_events")?,
+        scalar(env, "SELECT count(*) AS n FROM alerts")?,
+        scalar(env, "SELECT count(*) AS n FROM incidents")?,
+    ))
+}
+
+/// The incidents the alerts of integration `name` are on, with how many alerts each.
+fn incidents_of_integration(env: &Env, name: &str) -> Result<Vec<(i64, i64)>, Failed> {
+    let rows = env
+        .worker
+        .query(&format!(
+            "SELECT a.incident_id AS incident, count(*) AS n FROM alerts a \
+             JOIN integrations g ON g.id = a.integration_id \
+             WHERE g.name = '{name}' GROUP BY a.incident_id ORDER BY a.incident_id"
+        ))
+        .map_err(|e| e.to_string())?;
+    Ok(rows
+        .as_array()
+        .ok_or("no rows")?
+        .iter()
+        .filter_map(|r| Some((r["incident"].as_i64()?, r["n"].as_i64()?)))
+        .collect())
+}
+
+fn unix_millis_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+fn iso_millis(ms: i64) -> Result<String, Failed> {
+    Ok(chrono::DateTime::from_timestamp_millis(ms)
+        .ok_or("the clock is out of range")?
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+}
+
+/// The duty IC `person` (a rota of one, from a minute ago) with a generic
+/// channel at `receiver`'s `/{person}`.
+fn duty_ic_at(env: &Env, receiver: &WebhookReceiver, person: &str) -> Result<(), Failed> {
+    let (status, body) = send(
+        env,
+        reqwest::Method::PUT,
+        "admin",
+        "/api/rotas/incident_commander",
+        &json!({"people": [person], "shift": 720, "starts_at": iso_millis(unix_millis_now() - 60_000)?}),
+    )?;
+    check(status == 200, format!("put rota: {status} {body}"))?;
+    let (status, body) = crate::post(
+        env,
+        "admin",
+        "/api/notification-channels",
+        &json!({"owner_kind": "person", "owner": person, "format": "generic",
+                "url": receiver.url(&format!("/{person}"))}),
+    )?;
+    check(status == 201, format!("create channel: {status} {body}"))
+}
+
+/// The pages `receiver` got at `/{person}` about incident `id`.
+fn pages_about(receiver: &WebhookReceiver, person: &str, id: i64) -> usize {
+    receiver
+        .received()
+        .iter()
+        .filter(|r| r.path == format!("/{person}") && r.json()["incident"]["id"] == id)
+        .count()
+}
+
+/// Fires the sweep now and waits until `person` got a page about `id`, then
+/// a little longer, and returns how many pages about `id` arrived.
+fn sweep_and_count_pages(
+    env: &Env,
+    receiver: &WebhookReceiver,
+    person: &str,
+    id: i64,
+) -> Result<usize, Failed> {
+    env.worker
+        .run_scheduled(unix_millis_now())
+        .map_err(|e| e.to_string())?;
+    eventually("the page to arrive", || {
+        Ok((pages_about(receiver, person, id) > 0).then_some(()))
+    })?;
+    std::thread::sleep(Duration::from_secs(2));
+    Ok(pages_about(receiver, person, id))
+}
+
+/// SPEC I1, I2, E1, V3: Debian's Alertmanager groups by `[alertname, service]`;
+/// one group firing on 50 instances becomes one incident with 50 alerts
+/// (listed by `GET /api/alerts?incident=`) and one page to the duty IC; when
+/// all 50 resolve in Alertmanager, the group's incident is cleared: every
+/// alert resolved and the untriaged incident marked short-lived once; the
+/// incident page lists the 50 alerts.
+fn real_alertmanager_group_of_fifty_is_one_incident_and_one_page(env: &Env) -> Result<(), Failed> {
+    let secret = integration(env, "am-group50", "alertmanager")?;
+    let receiver = WebhookReceiver::start().map_err(|e| e.to_string())?;
+    duty_ic_at(env, &receiver, "ic-grouping")?;
+    let alertmanager =
+        RealAlertmanager::start(env, "am-group50", &secret, "['alertname', 'service']")?;
+    let alerts = |ends_at: Option<&str>| -> Value {
+        (0..50)
+            .map(|i| {
+                let mut alert = json!({
+                    "labels": {"alertname": "BeaconE2ECheckoutDown", "service": "checkout",
+                               "severity": "critical", "instance": format!("web-{i}.example.com:9100")},
+                    "annotations": {"summary": format!("Checkout down on web-{i}")},
+                    "generatorURL": "http://prometheus.example:9090/graph"
+                });
+                if let Some(ends_at) = ends_at {
+                    alert["endsAt"] = json!(ends_at);
+                }
+                alert
+            })
+            .collect()
+    };
+    alertmanager.push(env, &alerts(None))?;
+    let grouped = eventually("50 alerts of the group to reach Beacon", || {
+        let incidents = incidents_of_integration(env, "am-group50")?;
+        Ok((incidents.iter().map(|(_, n)| n).sum::<i64>() == 50).then_some(incidents))
+    })?;
+    check(
+        grouped.len() == 1 && grouped[0].1 == 50,
+        format!("one incident with 50 alerts: {grouped:?}"),
+    )?;
+    let incident = grouped[0].0;
+    let listed = admin_get(env, &format!("/api/alerts?incident={incident}"))?;
+    check(
+        listed["alerts"].as_array().map(Vec::len) == Some(50),
+        format!("the incident lists its 50 alerts: {listed}"),
+    )?;
+    let detail = incident_detail(env, incident)?;
+    check(
+        detail["incident"]["priority"] == "P0",
+        format!("the group's incident: {detail}"),
+    )?;
+    let pages = sweep_and_count_pages(env, &receiver, "ic-grouping", incident)?;
+    check(pages == 1, format!("one page for the group, got {pages}"))?;
+
+    let ends_at = iso_millis(unix_millis_now() - 1_000)?;
+    alertmanager.push(env, &alerts(Some(&ends_at)))?;
+    eventually("all 50 alerts to resolve", || {
+        let resolved = scalar(
+            env,
+            &format!(
+                "SELECT count(*) AS n FROM alerts WHERE incident_id = {incident} AND status = 'resolved'"
+            ),
+        )?;
+        Ok((resolved == 50).then_some(()))
+    })?;
+    let detail = incident_detail(env, incident)?;
+    let kinds = crate::timeline_kinds(&detail)?;
+    check(
+        detail["incident"]["labels"] == json!(["short-lived"])
+            && kinds.iter().filter(|k| **k == "alert_resolved").count() == 50
+            && kinds.iter().filter(|k| **k == "alert_triggered").count() == 50,
+        format!("the group's incident is cleared by its last alert: {detail}"),
+    )?;
+    // The incident page lists the group's alerts.
+    crate::browser_flows::signed_in_session(env, "sre", async |client| {
+        client
+            .goto(&env.worker.url(&format!("/incidents/{incident}")))
+            .await?;
+        wait_until_source(client, "the incident's alerts", |s| {
+            s.contains("Alerts: 50 (0 open)") && s.contains("Checkout down on web-49 · resolved")
+        })
+        .await
+    })?;
+    Ok(())
+}
+
+/// A notification of group `group` with `alerts` new critical alerts.
+fn group_notification(group: usize, alerts: usize) -> Value {
+    let alerts: Vec<Value> = (0..alerts)
+        .map(|i| {
+            json!({
+                "status": "firing",
+                "labels": {"alertname": format!("Storm{group}"), "severity": "critical", "instance": format!("web-{i}:9100")},
+                "annotations": {"summary": format!("Storm{group} on web-{i}")},
+                "startsAt": "2026-11-23T03:12:00Z", "endsAt": "0001-01-01T00:00:00Z",
+                "fingerprint": format!("storm-{group:04}-{i:04}")
+            })
+        })
+        .collect();
+    json!({
+        "receiver": "beacon", "status": "firing", "version": "4",
+        "groupKey": format!("{{}}:{{alertname=\"Storm{group}\"}}"), "truncatedAlerts": 0,
+        "groupLabels": {"alertname": format!("Storm{group}")}, "commonLabels": {},
+        "commonAnnotations": {}, "externalURL": "http://alertmanager:9093",
+        "alerts": alerts
+    })
+}
+
+/// SPEC E1, I1, I2: 500 new alerts in a minute from one integration (50
+/// groups of 10) open at most N+1 incidents with the default N = 10: ten of
+/// their own and one storm incident that counts its 400 alerts, paged to the
+/// duty IC once.
+fn storm_of_500_alerts_is_held_to_one_storm_incident_and_page(env: &Env) -> Result<(), Failed> {
+    let secret = integration(env, "am-storm-e2e", "alertmanager")?;
+    let receiver = WebhookReceiver::start().map_err(|e| e.to_string())?;
+    duty_ic_at(env, &receiver, "ic-storm")?;
+    let started = Instant::now();
+    for group in 0..50 {
+        let status = post_notification(env, &secret, &group_notification(group, 10))?;
+        check(status == 200, format!("group {group}: {status}"))?;
+    }
+    check(
+        started.elapsed() < Duration::from_secs(60),
+        format!("500 alerts within a minute, took {:?}", started.elapsed()),
+    )?;
+    let incidents = incidents_of_integration(env, "am-storm-e2e")?;
+    check(
+        incidents.len() <= 11 && incidents.iter().map(|(_, n)| n).sum::<i64>() == 500,
+        format!("at most N+1 incidents for 500 alerts: {incidents:?}"),
+    )?;
+    let (storm, storm_alerts) = *incidents
+        .iter()
+        .max_by_key(|(_, n)| *n)
+        .ok_or("no incidents")?;
+    let detail = incident_detail(env, storm)?;
+    check(
+        detail["incident"]["title"]
+            == format!("Alert storm on am-storm-e2e: {storm_alerts} alerts")
+            && storm_alerts == 400
+            && detail["incident"]["priority"] == "P0",
+        format!("the storm incident counts its alerts: {detail}"),
+    )?;
+    let pages = sweep_and_count_pages(env, &receiver, "ic-storm", storm)?;
+    check(pages == 1, format!("one storm page, got {pages}"))?;
+    let storm_pages: Vec<Value> = receiver
+        .received()
+        .iter()
+        .map(|r| r.json())
+        .filter(|page| {
+            page["incident"]["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Alert storm on am-storm-e2e"))
+        })
+        .collect();
+    check(
+        storm_pages.len() == 1,
+        format!("the storm's page names its count: {storm_pages:?}"),
+    )?;
+    Ok(())
+}
+
+/// SPEC I1, I4: a delivery of 1,001 alerts gets 413 with a JSON error naming
+/// `alerts`, and stores no raw delivery, alert or incident.
+fn delivery_of_1001_alerts_is_refused_and_stores_nothing(env: &Env) -> Result<(), Failed> {
+    let secret = integration(env, "am-too-many", "alertmanager")?;
+    let before = row_counts(env)?;
+    let response = env
+        .http
+        .post(env.worker.url("/api/webhooks/alertmanager"))
+        .bearer_auth(&secret)
+        .json(&group_notification(9_001, 1_001))
+        .send()?;
+    let (status, body) = crate::json_of(response)?;
+    check(
+        status == 413 && body["error"]["field"] == "alerts",
+        format!("1,001 alerts: {status} {body}"),
+    )?;
+    check(
+        row_counts(env)? == before,
+        "the refused delivery stored nothing",
+    )?;
+    let status = post_notification(env, &secret, &group_notification(9_002, 1_000))?;
+    check(
+        status == 200,
+        format!("1,000 alerts are accepted: {status}"),
+    )?;
+    Ok(())
+}
+
+/// SPEC I1, E1: PagerDuty triggers without `dedup_key` each get a key of
+/// their own; a flood of 30 in a minute opens 10 incidents and holds the
+/// other 20 in one storm incident.
+fn pagerduty_flood_without_dedup_key_is_held_by_storm_control(env: &Env) -> Result<(), Failed> {
+    let key = integration(env, "pd-flood", "pagerduty")?;
+    for i in 0..30 {
+        let (status, body) = enqueue(
+            env,
+            &json!({"routing_key": key, "event_action": "trigger",
+                    "payload": {"summary": format!("Disk full on srv{i}"), "source": format!("srv{i}"), "severity": "critical"}}),
+        )?;
+        check(status == 202, format!("trigger {i}: {status} {body}"))?;
+    }
+    let incidents = incidents_of_integration(env, "pd-flood")?;
+    check(
+        incidents.len() == 11 && incidents.iter().filter(|(_, n)| *n == 1).count() == 10,
+        format!("ten incidents and one storm: {incidents:?}"),
+    )?;
+    let (storm, alerts) = *incidents
+        .iter()
+        .max_by_key(|(_, n)| *n)
+        .ok_or("no incidents")?;
+    let detail = incident_detail(env, storm)?;
+    check(
+        alerts == 20 && detail["incident"]["title"] == "Alert storm on pd-flood: 20 alerts",
+        format!("the storm holds the rest: {detail}"),
     )?;
     Ok(())
 }

@@ -12,9 +12,10 @@ use crate::error::ApiError;
 use crate::incidents;
 use crate::request_body::decode_json;
 use crate::stores::{
-    AlertAttachment, AlertFilter, AlertRecord, AlertStore, IncidentStore, NewAuditRecord,
-    NewIntegrationRecord, StoreError,
+    AlertAttachment, AlertFilter, AlertRecord, AlertStore, IncidentStore, IngestControlChange,
+    NewAuditRecord, NewIntegrationRecord, StoreError,
 };
+use beacon_shared::alert_group::IngestControl;
 use beacon_shared::api::{
     AlertList, AttachAlert, DiscardAlert, IncidentDetail, IntegrationCreated, NewIntegration,
     TransitionRequest,
@@ -40,6 +41,8 @@ pub async fn create_integration<S: AlertStore>(
         ));
     }
     let request: NewIntegration = decode_json(body)?;
+    let control = request.control.unwrap_or_default();
+    checked_control(&control, "control.")?;
     let name_taken = || ApiError::Conflict {
         field: Some("name".into()),
         message: "an integration with this name exists".into(),
@@ -60,6 +63,7 @@ pub async fn create_integration<S: AlertStore>(
                 "name": request.name,
                 "format": request.format,
                 "owner_group": request.owner_group,
+                "control": control,
             })),
         },
         name: request.name,
@@ -67,6 +71,7 @@ pub async fn create_integration<S: AlertStore>(
         owner_group: request.owner_group,
         secret_hash: hash_token(&fresh_secret),
         mapping: request.mapping,
+        control,
         at: now,
         actor: actor.clone(),
     };
@@ -85,6 +90,62 @@ pub async fn create_integration<S: AlertStore>(
     })
 }
 
+/// Refuses settings out of range, naming the field (under `prefix`).
+fn checked_control(control: &IngestControl, prefix: &str) -> Result<(), ApiError> {
+    control.validate().map_err(|refused| {
+        ApiError::invalid(format!("{prefix}{}", refused.field), refused.to_string())
+    })
+}
+
+/// `PUT /api/integrations/{name}/control` (admin): an integration's grouping,
+/// storm threshold and raw-delivery retention (SPEC I1, I2, E1), audited.
+/// Answers with the settings now in force.
+pub async fn set_ingest_control<S: AlertStore>(
+    store: &S,
+    actor: &Actor,
+    name: &str,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<IngestControl, ApiError> {
+    if !actor.role.may_administer() {
+        return Err(ApiError::Forbidden(
+            "only an admin may tune integrations".into(),
+        ));
+    }
+    let (integration, _) = store
+        .integration_named(name)
+        .await?
+        .ok_or(ApiError::NotFound {
+            what: "integration",
+        })?;
+    let control: IngestControl = decode_json(body)?;
+    checked_control(&control, "")?;
+    let change = IngestControlChange {
+        integration: integration.name.clone(),
+        control,
+        at: now,
+        actor: actor.clone(),
+        audit: NewAuditRecord {
+            action: "integration.control".into(),
+            subject: format!("integration/{}", integration.name),
+            before: Some(json!(integration.control)),
+            after: Some(json!(control)),
+        },
+    };
+    if !store.set_ingest_control(&change).await? {
+        return Err(ApiError::NotFound {
+            what: "integration",
+        });
+    }
+    Ok(control)
+}
+
+/// The cron's pruning of raw deliveries past their integration's retention
+/// (SPEC I1); returns how many were deleted.
+pub async fn prune_deliveries<S: AlertStore>(store: &S, now: Timestamp) -> Result<u64, ApiError> {
+    Ok(store.prune_deliveries(now).await?)
+}
+
 /// `GET /api/alerts[?status=open]`: the on-call SRE's queue: alerts whose
 /// incident nobody has looked at first, then newest first. Alerts on Security
 /// incidents are left out for readers without clearance (K3).
@@ -93,10 +154,19 @@ pub async fn list_alerts<S: AlertStore>(
     actor: &Actor,
     query: &str,
 ) -> Result<AlertList, ApiError> {
-    let filter = AlertFilter {
-        open_only: form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
-            .any(|(k, v)| k == "status" && v == "open"),
-    };
+    let mut filter = AlertFilter::default();
+    for (key, value) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
+        match &*key {
+            "status" if value == "open" => filter.open_only = true,
+            "incident" => {
+                let id = value
+                    .parse::<i64>()
+                    .map_err(|_| ApiError::invalid("incident", "must be an incident number"))?;
+                filter.incident = Some(id);
+            }
+            _ => {}
+        }
+    }
     let alerts = store.list_alerts(&filter).await?;
     Ok(AlertList {
         alerts: alerts

@@ -18,6 +18,9 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// A list in the body longer than its limit (413), naming the field.
+    #[error("{message}")]
+    TooMany { field: String, message: String },
     #[error("request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
     #[error("malformed JSON: {0}")]
@@ -60,7 +63,7 @@ impl ApiError {
             ApiError::NotFound { .. } => 404,
             ApiError::MethodNotAllowed => 405,
             ApiError::Conflict { .. } => 409,
-            ApiError::PayloadTooLarge { .. } => 413,
+            ApiError::PayloadTooLarge { .. } | ApiError::TooMany { .. } => 413,
             ApiError::UnsupportedMediaType => 415,
             ApiError::MalformedJson(_) => 400,
             ApiError::InvalidField { .. } => 422,
@@ -78,7 +81,7 @@ impl ApiError {
             ApiError::NotFound { .. } => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict { .. } => "conflict",
-            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::PayloadTooLarge { .. } | ApiError::TooMany { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::MalformedJson(_) => "malformed_json",
             ApiError::InvalidField { .. } => "invalid_field",
@@ -90,7 +93,9 @@ impl ApiError {
     /// The JSON body: `{"error": {"code", "message", "field"}}`.
     pub fn body(&self) -> ErrorBody {
         let field = match self {
-            ApiError::InvalidField { field, .. } => Some(field.clone()),
+            ApiError::InvalidField { field, .. } | ApiError::TooMany { field, .. } => {
+                Some(field.clone())
+            }
             ApiError::Conflict { field, .. } => field.clone(),
             _ => None,
         };

@@ -1,30 +1,42 @@
-//! Monitoring ingestion (SPEC I1, I2, V2, V3, T1, T3, T4, T7): who sent a delivery,
-//! and what each alert in it does to Beacon's alerts and incidents.
+//! Monitoring ingestion (SPEC I1, I2, V2, V3, T1, T3, T4, T7, E1): who sent a
+//! delivery, and what each alert in it does to Beacon's alerts and incidents.
 //!
 //! [`plan_signal`] is pure: given what the store knows about an alert's key it
 //! decides whether the delivery opens an alert (and an incident), repeats,
-//! acknowledges or resolves one, or is dropped as PagerDuty drops it. The
-//! handlers ([`notification_delivery`], [`generic_delivery`],
-//! [`pagerduty_event`]) authenticate the sender and [`ingest`] stores a whole
-//! delivery (the raw event and every plan) as one unit through the
-//! [`AlertStore`]; a delivery that loses a race on the open-alert unique index
-//! or on an incident's labels is planned again.
+//! acknowledges or resolves one, or is dropped as PagerDuty drops it.
+//! [`plan_delivery`] plans a whole delivery with the rules of
+//! [`beacon_shared::alert_group`]: the alerts of one notification group share
+//! an incident whose priority is the most urgent of theirs, and past the
+//! integration's storm threshold new alerts join one storm incident.
+//!
+//! Per delivery the store is asked three times: the integration by its
+//! secret's hash, [`AlertStore::delivery_history`] for all of its keys at once,
+//! and [`AlertStore::store_delivery`], which writes the raw event and every
+//! plan as one unit. A delivery that loses a race (the open-alert unique
+//! index, an incident's labels or priority, the storm window) is planned again.
 
 use crate::auth::hash_token;
 use crate::error::ApiError;
 use crate::request_body::decode_json;
 use crate::stores::{
-    AlertStatus, AlertStore, EscalationStore, IncidentState, IncidentStore, Integration,
-    KeyHistory, LinkedIncident, NewAuditRecord, ProblemStore, StoreError, REPLAYED_SIGNATURE,
+    AlertStatus, AlertStore, DeliveryHistory, EscalationStore, IncidentState, IncidentStore,
+    Integration, KeyHistory, LinkedIncident, NewAuditRecord, ProblemStore, StoreError,
+    REPLAYED_SIGNATURE,
 };
 use crate::webhook_signature::{SignatureError, SignedRequest};
 use beacon_shared::alert::{AlertAction, AlertSignal, DedupKey, IngestFormat};
+use beacon_shared::alert_group::{
+    check_delivery_size, group_cleared, group_priority, in_storm, storm_priority, storm_title,
+    Grouping, TooManyAlerts, STORM_WINDOW_MS,
+};
 use beacon_shared::category::Labels;
 use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::recurrence::{AlertIdentity, RecurrenceFacts};
-use beacon_shared::timeline::{AlertNote, AlertOrigin, Created, TimelineEvent};
+use beacon_shared::timeline::{
+    AlertNote, AlertOrigin, Created, PriorityChangeKind, PriorityChanged, TimelineEvent,
+};
 use beacon_shared::webhooks::{alertmanager, generic, pagerduty};
-use beacon_shared::{classify_priority, Timestamp};
+use beacon_shared::{classify_priority, Priority, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// The label an untriaged incident gets when its alert cleared by itself (V3).
@@ -36,14 +48,18 @@ pub struct NewAlertIncident {
     pub state: IncidentState,
     /// Its first timeline entry.
     pub created: TimelineEvent,
+    /// A storm incident (storm control), not the alert's own.
+    pub storm: bool,
 }
 
 /// Where a new alert's incident comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IncidentTarget {
     New(Box<NewAlertIncident>),
-    /// The key's incident is still open: the alert joins it.
+    /// An open incident the alert joins: its key's, its group's or the storm's.
     Existing(i64),
+    /// The incident an earlier alert of the same delivery opens (that alert's key).
+    OpenedWith(DedupKey),
 }
 
 /// An untriaged incident's labels with [`SHORT_LIVED_LABEL`] added, written
@@ -115,6 +131,10 @@ impl AlertPlan {
     /// One word for the delivery's outcome and the API response.
     pub fn outcome(&self) -> &'static str {
         match self {
+            AlertPlan::Open {
+                incident: IncidentTarget::New(new),
+                ..
+            } if new.storm => "opened_storm_incident",
             AlertPlan::Open {
                 incident: IncidentTarget::New(_),
                 ..
@@ -298,7 +318,350 @@ fn new_incident(
         }),
         mapping_ignored: Some(mapped.ignored),
     });
-    NewAlertIncident { state, created }
+    NewAlertIncident {
+        state,
+        created,
+        storm: false,
+    }
+}
+
+/// The priority `signal` gives by the integration's mapping (SPEC P0-P3).
+fn signal_priority(integration: &Integration, signal: &AlertSignal, now: Timestamp) -> Priority {
+    let mapped = integration
+        .mapping
+        .map(signal, integration.format, &integration.name, now);
+    classify_priority(&mapped.facts).priority
+}
+
+/// `new` with its priority raised to `priority` (the most urgent of the
+/// alerts it opens with) and, for a storm, titled and at least
+/// [`beacon_shared::alert_group::STORM_PRIORITY`]; its first timeline entry
+/// shows the state it is created in.
+fn settle_new_incident(
+    mut new: NewAlertIncident,
+    integration: &Integration,
+    priority: Priority,
+    alerts: u64,
+    storm: bool,
+) -> NewAlertIncident {
+    let priority = if storm {
+        storm_priority(priority)
+    } else {
+        priority
+    };
+    new.state.priority = new.state.priority.most_urgent(priority);
+    if storm {
+        new.state.title = storm_title(integration.name.as_str(), alerts);
+    }
+    new.storm = storm;
+    if let TimelineEvent::Created(created) = &mut new.created {
+        created.state = new.state.snapshot();
+    }
+    new
+}
+
+/// An open incident's priority raised by alerts that joined it (SPEC I2, P0-P3),
+/// written only if its priority is still `from`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriorityRaise {
+    pub incident_id: i64,
+    pub from: Priority,
+    pub to: Priority,
+    pub timeline: TimelineEvent,
+    pub audit: NewAuditRecord,
+}
+
+impl PriorityRaise {
+    fn new(incident: &LinkedIncident, to: Priority, why: &str) -> Self {
+        PriorityRaise {
+            incident_id: incident.id,
+            from: incident.priority,
+            to,
+            timeline: TimelineEvent::PriorityChanged(PriorityChanged {
+                from: Some(incident.priority),
+                to,
+                rules_priority: incident.rules_priority,
+                decision: PriorityChangeKind::Raised,
+                reason: Some(why.to_owned()),
+            }),
+            audit: NewAuditRecord {
+                action: "incident.priority".into(),
+                subject: format!("incident/{}", incident.id),
+                before: Some(serde_json::json!({ "priority": incident.priority })),
+                after: Some(serde_json::json!({ "priority": to, "reason": why })),
+            },
+        }
+    }
+}
+
+/// A storm incident this delivery opens: it becomes the integration's storm
+/// incident in place of `previous` (guarded: a concurrent storm start loses).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StormStart {
+    pub previous: Option<i64>,
+    /// The key of the alert that opens it.
+    pub opener: DedupKey,
+}
+
+/// A whole delivery planned: what each alert does and what the delivery does
+/// to incidents beyond its alerts' lines.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlannedDelivery {
+    pub plans: Vec<AlertPlan>,
+    /// Open incidents raised by alerts that joined them.
+    pub raises: Vec<PriorityRaise>,
+    pub storm_start: Option<StormStart>,
+    /// The storm incident the delivery's alerts joined, whose title counts them anew.
+    pub storm_recount: Option<IncidentTarget>,
+    /// The delivery opens incidents of its own: the store checks that the
+    /// storm window still holds at most the threshold.
+    pub opens_own_incidents: bool,
+}
+
+/// Where a new alert's incident is decided to come from, before new
+/// incidents are settled.
+enum Pending {
+    Plan(AlertPlan),
+    Open {
+        signal: AlertSignal,
+        priority: Priority,
+        target: PendingTarget,
+    },
+}
+
+#[derive(Clone)]
+enum PendingTarget {
+    NewOwn,
+    NewStorm,
+    /// The key's own open incident (a re-fire): joined as today, never raised.
+    Key(i64),
+    /// The group's or the storm's open incident: raised by what joins it.
+    Joined(LinkedIncident),
+    OpenedWith(DedupKey),
+}
+
+/// Where the next new alert of a group or of the storm goes.
+fn join_target(incident: &LinkedIncident) -> PendingTarget {
+    PendingTarget::Joined(incident.clone())
+}
+
+/// Plans a whole delivery from what the store knew (SPEC I1, I2, V3, E1):
+/// per alert [`plan_signal`], then grouping, storm control, the priority of
+/// each group and the short-lived mark only on a group's last open alert.
+pub fn plan_delivery(
+    integration: &Integration,
+    signals: Vec<AlertSignal>,
+    group_key: Option<&str>,
+    history: &DeliveryHistory,
+    now: Timestamp,
+) -> PlannedDelivery {
+    let control = &integration.control;
+    let grouped = group_key.is_some() && control.grouping == Grouping::ByNotificationGroup;
+    let open = |incident: &&LinkedIncident| incident.status.awaits_response();
+    let mut group = grouped
+        .then(|| history.group.as_ref().filter(open).map(join_target))
+        .flatten();
+    let mut storm = history.storm.as_ref().filter(open).map(join_target);
+    let mut opened = history.opened_in_window;
+    let mut pending = Vec::with_capacity(signals.len());
+    for signal in signals {
+        let key_history = history.key(&signal.dedup_key);
+        let plan = plan_signal(integration, signal, &key_history, now);
+        let AlertPlan::Open { signal, incident } = plan else {
+            pending.push(Pending::Plan(plan));
+            continue;
+        };
+        let target = match incident {
+            IncidentTarget::Existing(id) => PendingTarget::Key(id),
+            _ => match (&group, in_storm(opened, control), &storm) {
+                (Some(joined), _, _) => joined.clone(),
+                (None, true, Some(joined)) => joined.clone(),
+                (None, true, None) => {
+                    storm = Some(PendingTarget::OpenedWith(signal.dedup_key.clone()));
+                    PendingTarget::NewStorm
+                }
+                (None, false, _) => {
+                    opened += 1;
+                    if grouped {
+                        group = Some(PendingTarget::OpenedWith(signal.dedup_key.clone()));
+                    }
+                    PendingTarget::NewOwn
+                }
+            },
+        };
+        let priority = signal_priority(integration, &signal, now);
+        pending.push(Pending::Open {
+            signal,
+            priority,
+            target,
+        });
+    }
+    settle(integration, pending, history, now)
+}
+
+/// Turns the pending decisions into plans: new incidents take the most urgent
+/// priority of the alerts they open with, joined incidents are raised, and a
+/// resolution marks its incident short-lived only when it clears the last
+/// open alert.
+fn settle(
+    integration: &Integration,
+    pending: Vec<Pending>,
+    history: &DeliveryHistory,
+    now: Timestamp,
+) -> PlannedDelivery {
+    // Per opener key: the most urgent priority and the number of its alerts.
+    let mut openers: Vec<(DedupKey, Priority, u64)> = Vec::new();
+    let mut joined: Vec<(LinkedIncident, Priority)> = Vec::new();
+    for item in &pending {
+        let Pending::Open {
+            signal,
+            priority,
+            target,
+        } = item
+        else {
+            continue;
+        };
+        match target {
+            PendingTarget::NewOwn | PendingTarget::NewStorm => {
+                openers.push((signal.dedup_key.clone(), *priority, 1))
+            }
+            PendingTarget::OpenedWith(key) => {
+                if let Some(opener) = openers.iter_mut().find(|(k, _, _)| k == key) {
+                    opener.1 = opener.1.most_urgent(*priority);
+                    opener.2 += 1;
+                }
+            }
+            PendingTarget::Joined(incident) => {
+                match joined.iter_mut().find(|(i, _)| i.id == incident.id) {
+                    Some(entry) => entry.1 = entry.1.most_urgent(*priority),
+                    None => joined.push((incident.clone(), *priority)),
+                }
+            }
+            PendingTarget::Key(_) => {}
+        }
+    }
+    let storm_id = history.storm.as_ref().map(|s| s.id);
+    let mut planned = PlannedDelivery::default();
+    for (incident, priority) in &joined {
+        let is_storm = Some(incident.id) == storm_id;
+        let to = if is_storm {
+            storm_priority(*priority)
+        } else {
+            *priority
+        };
+        let why = if is_storm {
+            "an alert of the storm is more urgent"
+        } else {
+            "an alert of its notification group is more urgent"
+        };
+        if let Some(to) = group_priority(incident.priority, [to]) {
+            planned.raises.push(PriorityRaise::new(incident, to, why));
+        }
+        if is_storm {
+            planned.storm_recount = Some(IncidentTarget::Existing(incident.id));
+        }
+    }
+    for item in pending {
+        let plan = match item {
+            Pending::Plan(plan) => plan,
+            Pending::Open { signal, target, .. } => {
+                let incident = match target {
+                    PendingTarget::NewOwn | PendingTarget::NewStorm => {
+                        let storm = matches!(target, PendingTarget::NewStorm);
+                        let (priority, alerts) = openers
+                            .iter()
+                            .find(|(k, _, _)| *k == signal.dedup_key)
+                            .map_or((Priority::P3, 1), |(_, p, n)| (*p, *n));
+                        let new = settle_new_incident(
+                            new_incident(integration, &signal, now),
+                            integration,
+                            priority,
+                            alerts,
+                            storm,
+                        );
+                        if storm {
+                            planned.storm_start = Some(StormStart {
+                                previous: storm_id,
+                                opener: signal.dedup_key.clone(),
+                            });
+                            planned.storm_recount =
+                                Some(IncidentTarget::OpenedWith(signal.dedup_key.clone()));
+                        } else {
+                            planned.opens_own_incidents = true;
+                        }
+                        IncidentTarget::New(Box::new(new))
+                    }
+                    PendingTarget::Key(id) => IncidentTarget::Existing(id),
+                    PendingTarget::Joined(incident) => IncidentTarget::Existing(incident.id),
+                    PendingTarget::OpenedWith(key) => IncidentTarget::OpenedWith(key),
+                };
+                AlertPlan::Open { signal, incident }
+            }
+        };
+        planned.plans.push(plan);
+    }
+    clear_groups_on_their_last_alert(&mut planned.plans, history);
+    one_label_change_per_incident(&mut planned.plans);
+    planned
+}
+
+/// A resolution marks its untriaged incident short-lived (SPEC V3) only when
+/// it is the last of the delivery's resolutions of that incident and no other
+/// alert of the incident stays open.
+fn clear_groups_on_their_last_alert(plans: &mut [AlertPlan], history: &DeliveryHistory) {
+    let open_alerts = |incident_id: i64| {
+        history
+            .keys
+            .iter()
+            .filter_map(|(_, h)| h.open_alert.as_ref())
+            .filter_map(|(_, incident)| incident.as_ref())
+            .find(|i| i.id == incident_id)
+            .map_or(0, |i| i.open_alerts)
+    };
+    let mut resolving: Vec<(i64, u32)> = Vec::new();
+    for plan in plans.iter() {
+        if let AlertPlan::Resolve {
+            incident_id: Some(id),
+            ..
+        } = plan
+        {
+            match resolving.iter_mut().find(|(i, _)| i == id) {
+                Some(entry) => entry.1 += 1,
+                None => resolving.push((*id, 1)),
+            }
+        }
+    }
+    let mut seen: Vec<(i64, u32)> = Vec::new();
+    for plan in plans.iter_mut() {
+        let AlertPlan::Resolve {
+            incident_id: Some(id),
+            short_lived,
+            label,
+            ..
+        } = plan
+        else {
+            continue;
+        };
+        let count = match seen.iter_mut().find(|(i, _)| i == id) {
+            Some(entry) => {
+                entry.1 += 1;
+                entry.1
+            }
+            None => {
+                seen.push((*id, 1));
+                1
+            }
+        };
+        let total = resolving
+            .iter()
+            .find(|(i, _)| i == id)
+            .map_or(0, |(_, n)| *n);
+        let last = count == total && group_cleared(open_alerts(*id), total);
+        if !last {
+            *short_lived = false;
+            *label = None;
+        }
+    }
 }
 
 /// Keeps the first short-lived label change per incident: two alerts of one
@@ -317,13 +680,19 @@ pub fn one_label_change_per_incident(plans: &mut [AlertPlan]) {
     }
 }
 
-/// Keeps the last signal per key: one delivery changes each alert once.
+/// Keeps the last signal per key, in the order keys first appear: one
+/// delivery changes each alert once.
 pub fn last_signal_per_key(signals: Vec<AlertSignal>) -> Vec<AlertSignal> {
+    let mut index: std::collections::HashMap<DedupKey, usize> =
+        std::collections::HashMap::with_capacity(signals.len());
     let mut kept: Vec<AlertSignal> = Vec::with_capacity(signals.len());
     for signal in signals {
-        match kept.iter_mut().find(|s| s.dedup_key == signal.dedup_key) {
-            Some(existing) => *existing = signal,
-            None => kept.push(signal),
+        match index.get(&signal.dedup_key) {
+            Some(&at) => kept[at] = signal,
+            None => {
+                index.insert(signal.dedup_key.clone(), kept.len());
+                kept.push(signal);
+            }
         }
     }
     kept
@@ -359,8 +728,29 @@ pub struct ReceivedDelivery<'a> {
 pub struct DeliveryPlan<'a> {
     pub integration: &'a Integration,
     pub received: ReceivedDelivery<'a>,
+    /// The notification group of its alerts (Alertmanager's and Grafana's `groupKey`).
+    pub group_key: Option<&'a str>,
     pub plans: Vec<AlertPlan>,
+    pub raises: Vec<PriorityRaise>,
+    pub storm_start: Option<StormStart>,
+    pub storm_recount: Option<IncidentTarget>,
+    pub opens_own_incidents: bool,
     pub at: Timestamp,
+}
+
+impl DeliveryPlan<'_> {
+    /// Where storm control counts from: one window before the delivery.
+    pub fn window_start(&self) -> Timestamp {
+        Timestamp::from_unix_millis(self.at.unix_millis() - STORM_WINDOW_MS)
+    }
+}
+
+/// The 413 for a delivery of too many alerts, naming the field.
+fn too_many(refused: TooManyAlerts) -> ApiError {
+    ApiError::TooMany {
+        field: TooManyAlerts::FIELD.into(),
+        message: refused.to_string(),
+    }
 }
 
 impl DeliveryPlan<'_> {
@@ -375,32 +765,42 @@ impl DeliveryPlan<'_> {
 
 /// Plans and stores one delivery as one unit, planning again if a concurrent
 /// delivery got there first (SPEC I2). A signed delivery received before is refused.
+#[allow(clippy::too_many_arguments)]
 pub async fn ingest<S: AlertStore + IncidentStore + ProblemStore + EscalationStore>(
     store: &S,
     integration: &Integration,
     received: ReceivedDelivery<'_>,
     signals: Vec<AlertSignal>,
+    group_key: Option<&str>,
     now: Timestamp,
     base_url: &str,
 ) -> Result<Vec<AlertPlan>, ApiError> {
+    check_delivery_size(signals.len()).map_err(too_many)?;
     let signals = last_signal_per_key(signals);
+    let keys: Vec<DedupKey> = signals.iter().map(|s| s.dedup_key.clone()).collect();
+    let window_start = Timestamp::from_unix_millis(now.unix_millis() - STORM_WINDOW_MS);
     let mut last_error = None;
     for _ in 0..ATTEMPTS {
-        let mut plans = Vec::with_capacity(signals.len());
-        for signal in &signals {
-            let history = store.key_history(integration.id, &signal.dedup_key).await?;
-            plans.push(plan_signal(integration, signal.clone(), &history, now));
-        }
-        one_label_change_per_incident(&mut plans);
+        let history = store
+            .delivery_history(integration.id, &keys, group_key, window_start)
+            .await?;
+        let planned = plan_delivery(integration, signals.clone(), group_key, &history, now);
         let delivery = DeliveryPlan {
             integration,
             received,
-            plans,
+            group_key,
+            plans: planned.plans,
+            raises: planned.raises,
+            storm_start: planned.storm_start,
+            storm_recount: planned.storm_recount,
+            opens_own_incidents: planned.opens_own_incidents,
             at: now,
         };
         match store.store_delivery(&delivery).await {
             Ok(()) => {
-                link_recurrences(store, integration, &delivery.plans, now, base_url).await?;
+                if history.problems_may_recur {
+                    link_recurrences(store, integration, &delivery.plans, now, base_url).await?;
+                }
                 return Ok(delivery.plans);
             }
             Err(StoreError::UniqueViolation(constraint))
@@ -439,7 +839,7 @@ async fn link_recurrences<S: AlertStore + IncidentStore + ProblemStore + Escalat
             AlertPlan::Open {
                 signal,
                 incident: IncidentTarget::New(new),
-            } => Some((signal, new.as_ref())),
+            } if !new.storm => Some((signal, new.as_ref())),
             _ => None,
         })
         .collect();
@@ -504,6 +904,7 @@ pub async fn notification_delivery<
         .filter(|i| i.format == format)
         .ok_or(ApiError::Unauthorized)?;
     let notification: alertmanager::Notification = decode_json(body)?;
+    check_delivery_size(notification.alerts.len()).map_err(too_many)?;
     let received = ReceivedDelivery {
         body,
         signature: None,
@@ -513,6 +914,7 @@ pub async fn notification_delivery<
         &integration,
         received,
         notification.signals(),
+        notification.group_key.as_deref(),
         now,
         base_url,
     )
@@ -550,6 +952,7 @@ pub async fn generic_delivery<S: AlertStore + IncidentStore + ProblemStore + Esc
         &integration,
         received,
         parsed.signals(),
+        None,
         now,
         base_url,
     )
@@ -598,7 +1001,16 @@ pub async fn pagerduty_event<S: AlertStore + IncidentStore + ProblemStore + Esca
         body,
         signature: None,
     };
-    ingest(store, &integration, received, vec![signal], now, base_url).await?;
+    ingest(
+        store,
+        &integration,
+        received,
+        vec![signal],
+        None,
+        now,
+        base_url,
+    )
+    .await?;
     Ok(PagerDutyAnswer::Accepted { dedup_key })
 }
 
@@ -606,8 +1018,8 @@ pub async fn pagerduty_event<S: AlertStore + IncidentStore + ProblemStore + Esca
 mod tests {
     use super::*;
     use beacon_shared::alert::{AlertMapping, Severity};
+    use beacon_shared::alert_group::IngestControl;
     use beacon_shared::triage::Name;
-    use beacon_shared::Priority;
     use std::collections::BTreeMap;
 
     fn integration() -> Integration {
@@ -618,6 +1030,7 @@ mod tests {
             owner_group: Some(Name::parse("web").unwrap()),
             user_id: 9,
             mapping: AlertMapping::default(),
+            control: IngestControl::default(),
         }
     }
 
@@ -642,6 +1055,9 @@ mod tests {
             id,
             status,
             labels: Labels::default(),
+            priority: Priority::P2,
+            rules_priority: Priority::P2,
+            open_alerts: 1,
         })
     }
 
@@ -735,6 +1151,9 @@ mod tests {
             id: 7,
             status: IncidentStatus::Reported,
             labels: Labels::parse(labels.iter().map(String::as_str)).unwrap(),
+            priority: Priority::P2,
+            rules_priority: Priority::P2,
+            open_alerts: 1,
         };
         KeyHistory {
             open_alert: Some((4, Some(incident.clone()))),
@@ -788,3 +1207,6 @@ mod tests {
         assert_eq!(kept[0].action, AlertAction::Resolve);
     }
 }
+
+#[cfg(test)]
+mod grouping_tests;

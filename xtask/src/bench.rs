@@ -15,7 +15,7 @@ pub fn run() -> Result {
     figures.extend(sizes("app_wasm", &build::app_wasm()?)?);
     figures.extend(sizes("worker_wasm", &build::worker_wasm()?)?);
     figures.extend(classify_speed()?);
-    figures.push(ingest_rate()?);
+    figures.extend(ingest_rate()?);
     figures.push(sweep_on_wrangler()?);
     figures.push(status_page_on_wrangler()?);
     figures.push(reports_on_wrangler()?);
@@ -75,11 +75,17 @@ fn classify_speed() -> Result<Vec<String>> {
     Ok(vec![native, wasm, sweep])
 }
 
-/// Alertmanager deliveries of 10 new alerts each against `wrangler dev` for 20 s.
-fn ingest_rate() -> Result<String> {
-    let _step = Step::start("ingest rate on wrangler dev (20 s)");
-    figure_line(
-        "ingest_alertmanager_10",
+/// Alertmanager deliveries of 10 new alerts each against `wrangler dev` and,
+/// in alternating rounds of the same run, against the JavaScript yardstick
+/// doing the same work (`tests/benches/yardstick/`): both rates and their ratio.
+fn ingest_rate() -> Result<Vec<String>> {
+    let _step = Step::start("ingest rate on wrangler dev against the JavaScript yardstick (40 s)");
+    figure_lines(
+        &[
+            "ingest_alertmanager_10",
+            "ingest_js_yardstick_10",
+            "ingest_ratio_vs_js",
+        ],
         command("cargo").args(["bench", "-p", "beacon-e2e", "--bench", "ingest"]),
     )
 }
@@ -111,23 +117,34 @@ fn reports_on_wrangler() -> Result<String> {
     )
 }
 
-/// Runs `cmd` and returns the line of its output that starts with `name:`.
-fn figure_line(name: &str, cmd: &mut Command) -> Result<String> {
+/// Runs `cmd` and returns the lines of its output that start with each of `names` and `:`.
+fn figure_lines(names: &[&str], cmd: &mut Command) -> Result<Vec<String>> {
     let out = cmd
         .output()
-        .map_err(|e| format!("{name}: could not start the benchmark: {e}"))?;
+        .map_err(|e| format!("{}: could not start the benchmark: {e}", names.join(", ")))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         return Err(format!(
-            "{name}: the benchmark failed ({})\n{stdout}\n{}",
+            "{}: the benchmark failed ({})\n{stdout}\n{}",
+            names.join(", "),
             out.status,
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    stdout
-        .lines()
-        .map(str::trim)
-        .find(|line| line.starts_with(&format!("{name}:")))
-        .map(str::to_owned)
-        .ok_or_else(|| format!("{name}: the benchmark printed no figure\n{stdout}"))
+    names
+        .iter()
+        .map(|name| {
+            stdout
+                .lines()
+                .map(str::trim)
+                .find(|line| line.starts_with(&format!("{name}:")))
+                .map(str::to_owned)
+                .ok_or_else(|| format!("{name}: the benchmark printed no figure\n{stdout}"))
+        })
+        .collect()
+}
+
+/// Runs `cmd` and returns the line of its output that starts with `name:`.
+fn figure_line(name: &str, cmd: &mut Command) -> Result<String> {
+    Ok(figure_lines(&[name], cmd)?.remove(0))
 }

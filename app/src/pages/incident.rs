@@ -11,7 +11,7 @@ use crate::credentials::use_credentials;
 use crate::incident_state::{linked_problems, IncidentState};
 use crate::timeline_text::describe;
 use beacon_shared::api::post_incident::NewProblem;
-use beacon_shared::api::TimelineEntryView;
+use beacon_shared::api::{AlertView, TimelineEntryView};
 use beacon_shared::problem::ProblemOrigin;
 use beacon_shared::triage::Title;
 use beacon_shared::{format_duration, DurationStyle, Timestamp};
@@ -75,6 +75,7 @@ pub fn IncidentPage() -> impl IntoView {
                     </Show>
                 </section>
                 <section aria-labelledby="actions-heading" class="side">
+                    <IncidentAlerts id=id />
                     <EscalationPanel state=state />
                     <h2 id="actions-heading">"Actions"</h2>
                     <p id="action-result" role="alert" class="error">{move || state.failure.get()}</p>
@@ -153,6 +154,45 @@ fn timeline_entry(entry: &TimelineEntryView) -> impl IntoView {
                 " "<a href=url rel="noopener noreferrer" target="_blank">{title}</a>
             })}
         </li>
+    }
+}
+
+/// The monitoring alerts on this incident (SPEC I2): a notification group's
+/// or a storm's, each with its state; nothing when people opened it by hand.
+#[component]
+fn IncidentAlerts(id: i64) -> impl IntoView {
+    let credentials = use_credentials();
+    let alerts = RwSignal::new(Vec::<AlertView>::new());
+    Effect::new(move |_| {
+        let Some(token) = credentials.token.get() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = api::incident_alerts(&token, id).await {
+                alerts.set(list.alerts);
+            }
+        });
+    });
+    move || {
+        let list = alerts.get();
+        let open = list.iter().filter(|a| a.status != "resolved").count();
+        let count = list.len();
+        (count > 0).then(|| {
+            view! {
+                <details id="incident-alerts" class="incident-alerts" open=count <= 10>
+                    <summary>
+                        <h2>{format!("Alerts: {count} ({open} open)")}</h2>
+                    </summary>
+                    <ul>
+                        {list.into_iter().map(|alert| {
+                            let line = format!("{} · {}", alert.summary, alert.status);
+                            let severity = alert.severity.map(|s| format!(" · {s}"));
+                            view! { <li data-status=alert.status>{line}{severity}</li> }
+                        }).collect::<Vec<_>>()}
+                    </ul>
+                </details>
+            }
+        })
     }
 }
 

@@ -509,7 +509,12 @@ fn stale_delivery<'a>(
             body: b"{}",
             signature: None,
         },
+        group_key: None,
         plans: vec![plan_signal(integration, signal, history, later(9))],
+        raises: Vec::new(),
+        storm_start: None,
+        storm_recount: None,
+        opens_own_incidents: false,
         at: later(9),
     }
 }

@@ -10,18 +10,20 @@ use super::{
     text, D1Store, IdRow,
 };
 use crate::auth::Actor;
-use crate::ingest::{AlertPlan, DeliveryPlan, IncidentTarget, LabelChange};
+use crate::ingest::{AlertPlan, DeliveryPlan, IncidentTarget, LabelChange, PriorityRaise};
 use crate::stores::parse_stored;
 use crate::stores::{
     integration_user_name, AlertAttachment, AlertFilter, AlertIncident, AlertRecord, AlertStatus,
-    AlertStore, Integration, KeyHistory, LinkedIncident, NewIncidentRecord, NewIntegrationRecord,
-    StoreError,
+    AlertStore, DeliveryHistory, IngestControlChange, Integration, KeyHistory, LinkedIncident,
+    NewIncidentRecord, NewIntegrationRecord, StoreError,
 };
 use beacon_shared::alert::{DedupKey, IngestFormat, Severity};
+use beacon_shared::alert_group::{storm_title_parts, Grouping, IngestControl};
 use beacon_shared::category::{Category, Labels};
 use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::timeline::TimelineEvent;
 use beacon_shared::triage::Name;
+use beacon_shared::Priority;
 use beacon_shared::Timestamp;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
@@ -35,6 +37,9 @@ struct IntegrationRow {
     user_id: f64,
     mapping: Option<String>,
     secret_hash: String,
+    grouping: String,
+    storm_threshold: f64,
+    delivery_retention_days: f64,
 }
 
 impl IntegrationRow {
@@ -49,6 +54,12 @@ impl IntegrationRow {
                 Some(m) => parse_stored(&m)?,
                 None => Default::default(),
             },
+            control: IngestControl {
+                grouping: Grouping::parse(&self.grouping)
+                    .ok_or_else(|| parse_err(format!("grouping `{}`", self.grouping)))?,
+                storm_threshold: self.storm_threshold as u32,
+                delivery_retention_days: self.delivery_retention_days as u32,
+            },
         };
         Ok((integration, self.secret_hash))
     }
@@ -61,6 +72,77 @@ struct KeyRow {
     incident_id: Option<f64>,
     incident_status: Option<String>,
     incident_labels: Option<String>,
+    incident_priority: Option<String>,
+    incident_rules_priority: Option<String>,
+    open_alerts: Option<f64>,
+}
+
+impl KeyRow {
+    fn incident(&self) -> Result<Option<LinkedIncident>, StoreError> {
+        let (Some(id), Some(status), Some(labels), Some(priority), Some(rules_priority)) = (
+            self.incident_id,
+            self.incident_status.as_deref(),
+            self.incident_labels.as_deref(),
+            self.incident_priority.as_deref(),
+            self.incident_rules_priority.as_deref(),
+        ) else {
+            return Ok(None);
+        };
+        Ok(Some(LinkedIncident {
+            id: id as i64,
+            status: incident_status(status)?,
+            labels: parse_stored::<Labels>(labels)?,
+            priority: priority.parse::<Priority>().map_err(parse_err)?,
+            rules_priority: rules_priority.parse::<Priority>().map_err(parse_err)?,
+            open_alerts: self.open_alerts.unwrap_or(0.0) as u32,
+        }))
+    }
+
+    fn history(&self) -> Result<KeyHistory, StoreError> {
+        let incident = self.incident()?;
+        let open = alert_status(&self.status)? != AlertStatus::Resolved;
+        Ok(KeyHistory {
+            open_alert: open.then(|| (self.id as i64, incident.clone())),
+            latest_incident: incident,
+        })
+    }
+}
+
+/// The columns of a [`KeyRow`] for the alert `a` and its incident `i`.
+const KEY_COLUMNS: &str =
+    "a.id, a.status, a.incident_id, i.status AS incident_status, i.labels AS incident_labels, \
+     i.priority AS incident_priority, i.rules_priority AS incident_rules_priority, \
+     (SELECT count(*) FROM alerts o WHERE o.incident_id = a.incident_id AND o.status != 'resolved') AS open_alerts";
+
+/// One row of [`AlertStore::delivery_history`]'s single query: `kind` says
+/// which part of the history it is.
+#[derive(Deserialize)]
+struct HistoryRow {
+    kind: String,
+    dedup_key: Option<String>,
+    id: Option<f64>,
+    status: Option<String>,
+    incident_id: Option<f64>,
+    incident_status: Option<String>,
+    incident_labels: Option<String>,
+    incident_priority: Option<String>,
+    incident_rules_priority: Option<String>,
+    open_alerts: Option<f64>,
+}
+
+impl HistoryRow {
+    fn key_row(self) -> KeyRow {
+        KeyRow {
+            id: self.id.unwrap_or(0.0),
+            status: self.status.unwrap_or_default(),
+            incident_id: self.incident_id,
+            incident_status: self.incident_status,
+            incident_labels: self.incident_labels,
+            incident_priority: self.incident_priority,
+            incident_rules_priority: self.incident_rules_priority,
+            open_alerts: self.open_alerts,
+        }
+    }
 }
 
 /// The query of [`AlertRow`]s: each alert with its integration's name and its incident.
@@ -137,7 +219,8 @@ impl D1Store {
         let row = self
             .first::<IntegrationRow>(
                 &format!(
-                    "SELECT id, name, format, owner_group, user_id, mapping, secret_hash \
+                    "SELECT id, name, format, owner_group, user_id, mapping, secret_hash, \
+                     grouping, storm_threshold, delivery_retention_days \
                      FROM integrations WHERE {column} = ?1"
                 ),
                 &[text(value)],
@@ -213,7 +296,8 @@ impl D1Store {
         let mut statements = Vec::new();
         match plan {
             AlertPlan::Open { incident, .. } => {
-                let incident_sql = match incident {
+                let mut opener = None;
+                let (incident_sql, opened) = match incident {
                     IncidentTarget::New(new) => {
                         statements.extend(self.insert_incident_statements(&NewIncidentRecord {
                             state: new.state.clone(),
@@ -221,29 +305,51 @@ impl D1Store {
                             actor: actor.clone(),
                             timeline: vec![new.created.clone()],
                         })?);
-                        "(SELECT max(id) FROM incidents)".to_owned()
+                        let opened = if new.storm { 2 } else { 1 };
+                        ("(SELECT max(id) FROM incidents)".to_owned(), opened)
                     }
                     IncidentTarget::Existing(id) => {
                         statements.push(self.touch_incident(*id, at)?);
-                        id.to_string()
+                        (id.to_string(), 0)
+                    }
+                    IncidentTarget::OpenedWith(key) => {
+                        opener = Some(text(key.as_str()));
+                        (opened_with_sql(integration.id, "?10"), 0)
                     }
                 };
+                let mut args = vec![
+                    num(integration.id),
+                    text(signal.dedup_key.as_str()),
+                    text(AlertStatus::Triggered.as_str()),
+                    text(&signal.summary),
+                    opt_text(signal.severity.map(Severity::as_str)),
+                    signal_json,
+                    at_ms,
+                    opt_text(delivery.group_key),
+                    num(opened),
+                ];
+                args.extend(opener);
                 statements.push(self.statement(
                     &format!(
                         "INSERT INTO alerts (integration_id, dedup_key, status, summary, severity, signal, incident_id, \
-                         first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, {incident_sql}, ?7, ?7)"
+                         first_seen, last_seen, group_key, opened_incident) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, {incident_sql}, ?7, ?7, ?8, ?9)"
                     ),
-                    &[
-                        num(integration.id),
-                        text(signal.dedup_key.as_str()),
-                        text(AlertStatus::Triggered.as_str()),
-                        text(&signal.summary),
-                        opt_text(signal.severity.map(Severity::as_str)),
-                        signal_json,
-                        at_ms,
-                    ],
+                    &args,
                 )?);
-                statements.push(self.timeline_statement(&incident_sql, at, actor, &entry)?);
+                // The incident of the alert just inserted, whichever way it was found.
+                let inserted =
+                    "(SELECT incident_id FROM alerts WHERE id = (SELECT max(id) FROM alerts))";
+                statements.push(self.timeline_statement(inserted, at, actor, &entry)?);
+                if let (IncidentTarget::New(new), Some(start)) = (incident, &delivery.storm_start) {
+                    if new.storm && start.opener == signal.dedup_key {
+                        statements.extend(self.storm_start_statements(
+                            integration.id,
+                            start.previous,
+                            at,
+                        )?);
+                    }
+                }
             }
             AlertPlan::Repeat { .. }
             | AlertPlan::Acknowledge { .. }
@@ -286,6 +392,117 @@ impl D1Store {
     }
 }
 
+/// SQL for the incident that the open alert with the key bound at `param`
+/// is on: an incident an earlier alert of the same batch opened.
+fn opened_with_sql(integration_id: i64, param: &str) -> String {
+    format!(
+        "(SELECT incident_id FROM alerts WHERE integration_id = {integration_id} \
+         AND dedup_key = {param} AND status != 'resolved')"
+    )
+}
+
+impl D1Store {
+    /// Makes the storm incident just inserted the integration's storm
+    /// incident; a concurrent storm start makes the batch fail (unique
+    /// index or write guard) and the delivery is planned again.
+    fn storm_start_statements(
+        &self,
+        integration_id: i64,
+        previous: Option<i64>,
+        at: Timestamp,
+    ) -> Result<Vec<D1PreparedStatement>, StoreError> {
+        Ok(match previous {
+            None => vec![self.statement(
+                "INSERT INTO alert_storms (integration_id, incident_id, started_at) \
+                 VALUES (?1, (SELECT max(id) FROM incidents), ?2)",
+                &[num(integration_id), num(at.unix_millis())],
+            )?],
+            Some(previous) => vec![
+                self.statement(
+                    "UPDATE alert_storms SET incident_id = (SELECT max(id) FROM incidents), started_at = ?3 \
+                     WHERE integration_id = ?1 AND incident_id = ?2",
+                    &[num(integration_id), num(previous), num(at.unix_millis())],
+                )?,
+                self.db
+                    .prepare("INSERT INTO write_guards (changed) VALUES (changes())"),
+            ],
+        })
+    }
+
+    /// Raises an incident's priority only if it is still what the plan read.
+    fn raise_statements(
+        &self,
+        raise: &PriorityRaise,
+        at: Timestamp,
+        actor: &Actor,
+    ) -> Result<Vec<D1PreparedStatement>, StoreError> {
+        Ok(vec![
+            self.statement(
+                "UPDATE incidents SET priority = ?1, updated_at = max(updated_at, ?4) WHERE id = ?2 AND priority = ?3",
+                &[
+                    text(raise.to.as_str()),
+                    num(raise.incident_id),
+                    text(raise.from.as_str()),
+                    num(at.unix_millis()),
+                ],
+            )?,
+            self.db
+                .prepare("INSERT INTO write_guards (changed) VALUES (changes())"),
+            self.timeline_statement(&raise.incident_id.to_string(), at, actor, &raise.timeline)?,
+            self.audit_record_statement(at, actor, &raise.audit)?,
+        ])
+    }
+
+    /// The statements after a delivery's plans: priority raises, the storm
+    /// incident's title counted anew, and the check that the storm window
+    /// still holds at most the threshold of incidents opened.
+    fn delivery_tail_statements(
+        &self,
+        delivery: &DeliveryPlan<'_>,
+        actor: &Actor,
+    ) -> Result<Vec<D1PreparedStatement>, StoreError> {
+        let integration = delivery.integration;
+        let mut statements = Vec::new();
+        for raise in &delivery.raises {
+            statements.extend(self.raise_statements(raise, delivery.at, actor)?);
+        }
+        if let Some(storm) = &delivery.storm_recount {
+            let (before, after) = storm_title_parts(integration.name.as_str());
+            let mut args = vec![text(&before), text(after)];
+            let incident_sql = match storm {
+                IncidentTarget::OpenedWith(key) => {
+                    args.push(text(key.as_str()));
+                    opened_with_sql(integration.id, "?3")
+                }
+                IncidentTarget::Existing(id) => id.to_string(),
+                // Never planned: a new storm incident is recounted through its opener.
+                IncidentTarget::New(_) => {
+                    return Err(parse_err("a storm recount of a new incident"))
+                }
+            };
+            statements.push(self.statement(
+                &format!(
+                    "UPDATE incidents SET title = ?1 || (SELECT count(*) FROM alerts WHERE incident_id = {incident_sql}) || ?2 \
+                     WHERE id = {incident_sql}"
+                ),
+                &args,
+            )?);
+        }
+        if delivery.opens_own_incidents {
+            statements.push(self.statement(
+                "INSERT INTO write_guards (changed) SELECT (SELECT count(*) FROM alerts \
+                 WHERE integration_id = ?1 AND opened_incident = 1 AND first_seen > ?2) <= ?3",
+                &[
+                    num(integration.id),
+                    num(delivery.window_start().unix_millis()),
+                    num(i64::from(integration.control.storm_threshold)),
+                ],
+            )?);
+        }
+        Ok(statements)
+    }
+}
+
 impl AlertStore for D1Store {
     async fn create_integration(
         &self,
@@ -303,8 +520,9 @@ impl AlertStore for D1Store {
                 &[text(&integration_user_name(&integration.name)), at.clone()],
             )?,
             self.statement(
-                "INSERT INTO integrations (name, format, owner_group, secret_hash, mapping, user_id, created_at) \
-                 SELECT ?1, ?2, ?3, ?4, ?5, max(id), ?6 FROM users RETURNING id",
+                "INSERT INTO integrations (name, format, owner_group, secret_hash, mapping, user_id, created_at, \
+                 grouping, storm_threshold, delivery_retention_days) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, max(id), ?6, ?7, ?8, ?9 FROM users RETURNING id",
                 &[
                     text(integration.name.as_str()),
                     text(integration.format.as_str()),
@@ -312,6 +530,9 @@ impl AlertStore for D1Store {
                     text(&integration.secret_hash),
                     opt_text(mapping.as_deref()),
                     at,
+                    text(integration.control.grouping.as_str()),
+                    num(i64::from(integration.control.storm_threshold)),
+                    num(i64::from(integration.control.delivery_retention_days)),
                 ],
             )?,
             self.audit_record_statement(integration.at, &integration.actor, &integration.audit)?,
@@ -344,28 +565,18 @@ impl AlertStore for D1Store {
         integration_id: i64,
         key: &DedupKey,
     ) -> Result<KeyHistory, StoreError> {
-        let row = self.first::<KeyRow>(
-            "SELECT a.id, a.status, a.incident_id, i.status AS incident_status, i.labels AS incident_labels \
-             FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id \
-             WHERE a.integration_id = ?1 AND a.dedup_key = ?2 ORDER BY a.id DESC LIMIT 1",
-            &[num(integration_id), text(key.as_str())],
-        ).await?;
-        let Some(row) = row else {
-            return Ok(KeyHistory::default());
-        };
-        let incident = match (row.incident_id, row.incident_status, row.incident_labels) {
-            (Some(id), Some(status), Some(labels)) => Some(LinkedIncident {
-                id: id as i64,
-                status: incident_status(&status)?,
-                labels: parse_stored::<Labels>(&labels)?,
-            }),
-            _ => None,
-        };
-        let open = alert_status(&row.status)? != AlertStatus::Resolved;
-        Ok(KeyHistory {
-            open_alert: open.then(|| (row.id as i64, incident.clone())),
-            latest_incident: incident,
-        })
+        let row = self
+            .first::<KeyRow>(
+                &format!(
+                    "SELECT {KEY_COLUMNS} FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id \
+                     WHERE a.integration_id = ?1 AND a.dedup_key = ?2 ORDER BY a.id DESC LIMIT 1"
+                ),
+                &[num(integration_id), text(key.as_str())],
+            )
+            .await?;
+        row.map(|row| row.history())
+            .transpose()
+            .map(Option::unwrap_or_default)
     }
 
     async fn store_delivery(&self, delivery: &DeliveryPlan<'_>) -> Result<(), StoreError> {
@@ -384,7 +595,95 @@ impl AlertStore for D1Store {
         for plan in &delivery.plans {
             statements.extend(self.plan_statements(delivery, plan, &actor)?);
         }
+        statements.extend(self.delivery_tail_statements(delivery, &actor)?);
         self.write_batch(statements).await
+    }
+
+    async fn delivery_history(
+        &self,
+        integration_id: i64,
+        keys: &[DedupKey],
+        group_key: Option<&str>,
+        window_start: Timestamp,
+    ) -> Result<DeliveryHistory, StoreError> {
+        let keys_json =
+            serde_json::to_string(&keys.iter().map(DedupKey::as_str).collect::<Vec<_>>())
+                .map_err(parse_err)?;
+        let rows = self
+            .all::<HistoryRow>(
+                &format!(
+                    "SELECT 'key' AS kind, a.dedup_key AS dedup_key, {KEY_COLUMNS} \
+                     FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id \
+                     WHERE a.id IN (SELECT max(id) FROM alerts WHERE integration_id = ?1 \
+                       AND dedup_key IN (SELECT value FROM json_each(?2)) GROUP BY dedup_key) \
+                     UNION ALL \
+                     SELECT 'group', NULL, {KEY_COLUMNS} \
+                     FROM alerts a JOIN incidents i ON i.id = a.incident_id \
+                     WHERE a.id = (SELECT max(id) FROM alerts WHERE integration_id = ?1 AND group_key = ?3) \
+                     UNION ALL \
+                     SELECT 'storm', NULL, NULL, NULL, s.incident_id, i.status, i.labels, i.priority, i.rules_priority, \
+                       (SELECT count(*) FROM alerts o WHERE o.incident_id = s.incident_id AND o.status != 'resolved') \
+                     FROM alert_storms s JOIN incidents i ON i.id = s.incident_id WHERE s.integration_id = ?1 \
+                     UNION ALL \
+                     SELECT 'window', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*) \
+                     FROM alerts WHERE integration_id = ?1 AND opened_incident = 1 AND first_seen > ?4 \
+                     UNION ALL \
+                     SELECT 'signatures', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+                       EXISTS (SELECT 1 FROM problem_signatures)"
+                ),
+                &[
+                    num(integration_id),
+                    text(&keys_json),
+                    opt_text(group_key),
+                    num(window_start.unix_millis()),
+                ],
+            )
+            .await?;
+        let mut history = DeliveryHistory::default();
+        for row in rows {
+            match row.kind.as_str() {
+                "key" => {
+                    let key = row.dedup_key.clone().unwrap_or_default();
+                    let key = DedupKey::parse(&key).map_err(parse_err)?;
+                    history.keys.push((key, row.key_row().history()?));
+                }
+                "group" => history.group = row.key_row().incident()?,
+                "storm" => history.storm = row.key_row().incident()?,
+                "window" => history.opened_in_window = row.open_alerts.unwrap_or(0.0) as u32,
+                "signatures" => history.problems_may_recur = row.open_alerts.unwrap_or(0.0) > 0.0,
+                other => return Err(parse_err(format!("history row `{other}`"))),
+            }
+        }
+        Ok(history)
+    }
+
+    async fn set_ingest_control(&self, change: &IngestControlChange) -> Result<bool, StoreError> {
+        let control = &change.control;
+        let statements = vec![
+            self.statement(
+                "UPDATE integrations SET grouping = ?1, storm_threshold = ?2, delivery_retention_days = ?3 WHERE name = ?4",
+                &[
+                    text(control.grouping.as_str()),
+                    num(i64::from(control.storm_threshold)),
+                    num(i64::from(control.delivery_retention_days)),
+                    text(change.integration.as_str()),
+                ],
+            )?,
+            self.audit_record_statement(change.at, &change.actor, &change.audit)?,
+        ];
+        batch_first_changed_one(&self.db, statements).await
+    }
+
+    async fn prune_deliveries(&self, now: Timestamp) -> Result<u64, StoreError> {
+        let rows = self
+            .all::<IdRow>(
+                "DELETE FROM alert_events WHERE id IN (SELECT e.id FROM alert_events e \
+                 JOIN integrations g ON g.id = e.integration_id \
+                 WHERE e.received_at < ?1 - g.delivery_retention_days * 86400000 LIMIT 10000) RETURNING id",
+                &[num(now.unix_millis())],
+            )
+            .await?;
+        Ok(rows.len() as u64)
     }
 
     async fn get_alert(&self, id: i64) -> Result<Option<AlertRecord>, StoreError> {
@@ -395,15 +694,21 @@ impl AlertStore for D1Store {
     }
 
     async fn list_alerts(&self, filter: &AlertFilter) -> Result<Vec<AlertRecord>, StoreError> {
-        let only_open = if filter.open_only {
-            "WHERE a.status != ?2"
-        } else {
-            ""
-        };
+        let mut conditions = Vec::new();
         let mut args = vec![text(IncidentStatus::Reported.as_str())];
         if filter.open_only {
             args.push(text(AlertStatus::Resolved.as_str()));
+            conditions.push(format!("a.status != ?{}", args.len()));
         }
+        if let Some(incident) = filter.incident {
+            args.push(num(incident));
+            conditions.push(format!("a.incident_id = ?{}", args.len()));
+        }
+        let only_open = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
         let rows = self
             .all::<AlertRow>(
                 &format!(

@@ -4,17 +4,19 @@
 //! where it was read.
 
 use super::MemoryStore;
-use crate::ingest::{AlertPlan, DeliveryPlan, IncidentTarget};
+use crate::ingest::{AlertPlan, DeliveryPlan, IncidentTarget, PriorityRaise};
 use crate::stores::{
     AlertAttachment, AlertFilter, AlertIncident, AlertRecord, AlertStatus, AlertStore,
-    IncidentRecord, Integration, KeyHistory, LinkedIncident, NewIncidentRecord,
-    NewIntegrationRecord, StoreError, REPLAYED_SIGNATURE,
+    DeliveryHistory, IncidentRecord, IngestControlChange, Integration, KeyHistory, LinkedIncident,
+    NewIncidentRecord, NewIntegrationRecord, StoreError, REPLAYED_SIGNATURE,
 };
 use beacon_shared::alert::{DedupKey, Severity};
+use beacon_shared::alert_group::storm_title;
 use beacon_shared::api::{AuditEntryView, TimelineEntryView, UserView};
 use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::role::Role;
 use beacon_shared::Timestamp;
+use std::collections::HashMap;
 
 /// An alert as the memory store keeps it.
 #[derive(Debug, Clone)]
@@ -29,12 +31,16 @@ pub(super) struct StoredAlert {
     deliveries: i64,
     first_seen: Timestamp,
     last_seen: Timestamp,
+    group_key: Option<String>,
+    /// 1: opened its own incident; 2: opened a storm incident.
+    opened_incident: u8,
 }
 
 /// A delivery as received, with what Beacon did with it.
 #[derive(Debug, Clone)]
 pub(super) struct StoredDelivery {
     integration_id: i64,
+    received_at: Timestamp,
     signature: Option<String>,
     /// Kept like D1's `alert_events.outcome`, for tests that read it.
     outcome: serde_json::Value,
@@ -47,6 +53,7 @@ struct SavedState {
     audit: Vec<AuditEntryView>,
     alerts: Vec<StoredAlert>,
     deliveries: Vec<StoredDelivery>,
+    storms: HashMap<i64, i64>,
 }
 
 fn open_key_violation() -> StoreError {
@@ -72,6 +79,7 @@ impl MemoryStore {
             audit: self.audit.borrow().clone(),
             alerts: self.alerts.borrow().clone(),
             deliveries: self.deliveries.borrow().clone(),
+            storms: self.storms.borrow().clone(),
         }
     }
 
@@ -81,6 +89,57 @@ impl MemoryStore {
         *self.audit.borrow_mut() = saved.audit;
         *self.alerts.borrow_mut() = saved.alerts;
         *self.deliveries.borrow_mut() = saved.deliveries;
+        *self.storms.borrow_mut() = saved.storms;
+    }
+
+    /// How many raw deliveries are kept.
+    pub fn delivery_count(&self) -> usize {
+        self.deliveries.borrow().len()
+    }
+
+    /// How many unresolved alerts the incident has.
+    fn open_alerts_on(&self, incident_id: i64) -> u32 {
+        self.alerts
+            .borrow()
+            .iter()
+            .filter(|a| a.incident_id == Some(incident_id) && a.status != AlertStatus::Resolved)
+            .count() as u32
+    }
+
+    /// The incident of the open alert with `key`: one an earlier alert of
+    /// the same delivery opened.
+    fn opened_with(&self, integration_id: i64, key: &DedupKey) -> Result<i64, StoreError> {
+        self.alerts
+            .borrow()
+            .iter()
+            .find(|a| {
+                a.integration_id == integration_id
+                    && a.dedup_key == *key
+                    && a.status != AlertStatus::Resolved
+            })
+            .and_then(|a| a.incident_id)
+            .ok_or_else(|| StoreError::Corrupt(format!("no open alert {key} in this delivery")))
+    }
+
+    /// Raises the incident's priority if it is still what the plan read.
+    fn raise(
+        &self,
+        raise: &PriorityRaise,
+        at: Timestamp,
+        actor: &crate::auth::Actor,
+    ) -> Result<(), StoreError> {
+        {
+            let mut incidents = self.incidents.borrow_mut();
+            let incident = incidents
+                .iter_mut()
+                .find(|i| i.id == raise.incident_id && i.state.priority == raise.from)
+                .ok_or(StoreError::LostGuard)?;
+            incident.state.priority = raise.to;
+            incident.updated_at = incident.updated_at.max(at);
+        }
+        self.push_timeline(raise.incident_id, at, actor, raise.timeline.clone());
+        self.push_audit_record(at, actor, &raise.audit);
+        Ok(())
     }
 
     /// `updated_at = max(updated_at, at)`: an alert's line counts as activity.
@@ -93,10 +152,18 @@ impl MemoryStore {
     fn linked_incident(&self, id: Option<i64>) -> Option<LinkedIncident> {
         let incidents = self.incidents.borrow();
         let incident = incidents.iter().find(|i| Some(i.id) == id)?;
-        Some(LinkedIncident {
+        let linked = LinkedIncident {
             id: incident.id,
             status: incident.state.status,
             labels: incident.state.labels.clone(),
+            priority: incident.state.priority,
+            rules_priority: incident.state.rules_priority,
+            open_alerts: 0,
+        };
+        drop(incidents);
+        Some(LinkedIncident {
+            open_alerts: self.open_alerts_on(linked.id),
+            ..linked
         })
     }
 
@@ -152,23 +219,38 @@ impl MemoryStore {
         }
         self.deliveries.borrow_mut().push(StoredDelivery {
             integration_id: integration.id,
+            received_at: at,
             signature,
             outcome: delivery.outcome_json(),
         });
         for plan in &delivery.plans {
             let entry = plan.timeline_entry(integration);
             if let AlertPlan::Open { signal, incident } = plan {
+                let mut opened = 0;
                 let incident_id = match incident {
-                    IncidentTarget::New(new) => self.add_incident(&NewIncidentRecord {
-                        state: new.state.clone(),
-                        at,
-                        actor: actor.clone(),
-                        timeline: vec![new.created.clone()],
-                    }),
+                    IncidentTarget::New(new) => {
+                        let id = self.add_incident(&NewIncidentRecord {
+                            state: new.state.clone(),
+                            at,
+                            actor: actor.clone(),
+                            timeline: vec![new.created.clone()],
+                        });
+                        opened = if new.storm { 2 } else { 1 };
+                        if new.storm {
+                            let mut storms = self.storms.borrow_mut();
+                            let previous = delivery.storm_start.as_ref().and_then(|s| s.previous);
+                            if storms.get(&integration.id).copied() != previous {
+                                return Err(StoreError::LostGuard);
+                            }
+                            storms.insert(integration.id, id);
+                        }
+                        id
+                    }
                     IncidentTarget::Existing(id) => {
                         self.touch_incident(*id, at);
                         *id
                     }
+                    IncidentTarget::OpenedWith(key) => self.opened_with(integration.id, key)?,
                 };
                 let mut alerts = self.alerts.borrow_mut();
                 let taken = alerts.iter().any(|a| {
@@ -191,6 +273,8 @@ impl MemoryStore {
                     deliveries: 1,
                     first_seen: at,
                     last_seen: at,
+                    group_key: delivery.group_key.map(str::to_owned),
+                    opened_incident: opened,
                 });
                 drop(alerts);
                 self.push_timeline(incident_id, at, &actor, entry);
@@ -230,6 +314,45 @@ impl MemoryStore {
                 self.push_audit_record(at, &actor, &audit);
             }
         }
+        for raise in &delivery.raises {
+            self.raise(raise, at, &actor)?;
+        }
+        if let Some(storm) = &delivery.storm_recount {
+            let id = match storm {
+                IncidentTarget::Existing(id) => *id,
+                IncidentTarget::OpenedWith(key) => self.opened_with(integration.id, key)?,
+                IncidentTarget::New(_) => {
+                    return Err(StoreError::Corrupt(
+                        "a storm recount of a new incident".into(),
+                    ))
+                }
+            };
+            let count = self
+                .alerts
+                .borrow()
+                .iter()
+                .filter(|a| a.incident_id == Some(id))
+                .count() as u64;
+            if let Some(incident) = self.incidents.borrow_mut().iter_mut().find(|i| i.id == id) {
+                incident.state.title = storm_title(integration.name.as_str(), count);
+            }
+        }
+        if delivery.opens_own_incidents {
+            let window_start = delivery.window_start();
+            let opened = self
+                .alerts
+                .borrow()
+                .iter()
+                .filter(|a| {
+                    a.integration_id == integration.id
+                        && a.opened_incident == 1
+                        && a.first_seen > window_start
+                })
+                .count() as u32;
+            if opened > integration.control.storm_threshold {
+                return Err(StoreError::LostGuard);
+            }
+        }
         Ok(())
     }
 }
@@ -265,6 +388,7 @@ impl AlertStore for MemoryStore {
                 owner_group: integration.owner_group.clone(),
                 user_id,
                 mapping: integration.mapping.clone().unwrap_or_default(),
+                control: integration.control,
             },
             integration.secret_hash.clone(),
         ));
@@ -322,6 +446,83 @@ impl AlertStore for MemoryStore {
         })
     }
 
+    async fn delivery_history(
+        &self,
+        integration_id: i64,
+        keys: &[DedupKey],
+        group_key: Option<&str>,
+        window_start: Timestamp,
+    ) -> Result<DeliveryHistory, StoreError> {
+        self.check()?;
+        let mut history = DeliveryHistory::default();
+        for key in keys {
+            let key_history = self.key_history(integration_id, key).await?;
+            if key_history != KeyHistory::default() {
+                history.keys.push((key.clone(), key_history));
+            }
+        }
+        let group_incident = group_key.and_then(|group| {
+            self.alerts
+                .borrow()
+                .iter()
+                .filter(|a| {
+                    a.integration_id == integration_id && a.group_key.as_deref() == Some(group)
+                })
+                .max_by_key(|a| a.id)
+                .and_then(|a| a.incident_id)
+        });
+        history.group = self.linked_incident(group_incident);
+        let storm = self.storms.borrow().get(&integration_id).copied();
+        history.storm = self.linked_incident(storm);
+        history.opened_in_window = self
+            .alerts
+            .borrow()
+            .iter()
+            .filter(|a| {
+                a.integration_id == integration_id
+                    && a.opened_incident == 1
+                    && a.first_seen > window_start
+            })
+            .count() as u32;
+        history.problems_may_recur = self.has_problem_signatures();
+        Ok(history)
+    }
+
+    async fn set_ingest_control(&self, change: &IngestControlChange) -> Result<bool, StoreError> {
+        self.check()?;
+        let mut integrations = self.integrations.borrow_mut();
+        let Some((integration, _)) = integrations
+            .iter_mut()
+            .find(|(i, _)| i.name == change.integration)
+        else {
+            return Ok(false);
+        };
+        integration.control = change.control;
+        drop(integrations);
+        self.push_audit_record(change.at, &change.actor, &change.audit);
+        Ok(true)
+    }
+
+    async fn prune_deliveries(&self, now: Timestamp) -> Result<u64, StoreError> {
+        self.check()?;
+        let retention: HashMap<i64, i64> = self
+            .integrations
+            .borrow()
+            .iter()
+            .map(|(i, _)| (i.id, i.control.retention_ms()))
+            .collect();
+        let mut deliveries = self.deliveries.borrow_mut();
+        let before = deliveries.len();
+        deliveries.retain(|d| {
+            let keep_ms = retention
+                .get(&d.integration_id)
+                .copied()
+                .unwrap_or(i64::MAX);
+            now.millis_since(d.received_at) <= keep_ms
+        });
+        Ok((before - deliveries.len()) as u64)
+    }
+
     async fn store_delivery(&self, delivery: &DeliveryPlan<'_>) -> Result<(), StoreError> {
         self.check()?;
         let saved = self.saved_state();
@@ -344,6 +545,7 @@ impl AlertStore for MemoryStore {
         let mut records: Vec<AlertRecord> = alerts
             .iter()
             .filter(|a| !filter.open_only || a.status != AlertStatus::Resolved)
+            .filter(|a| filter.incident.is_none() || a.incident_id == filter.incident)
             .map(|a| self.alert_record(a))
             .collect();
         records.sort_by_key(|r| {

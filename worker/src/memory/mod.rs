@@ -46,6 +46,8 @@ pub struct MemoryStore {
     integrations: RefCell<Vec<(Integration, String)>>,
     alerts: RefCell<Vec<alerts::StoredAlert>>,
     deliveries: RefCell<Vec<alerts::StoredDelivery>>,
+    /// Each integration's storm incident, like D1's `alert_storms`.
+    storms: RefCell<HashMap<i64, i64>>,
     pub(super) escalation: RefCell<escalation::EscalationTables>,
     /// Tickets whose stored row reads as corrupt (see [`MemoryStore::corrupt_ticket`]).
     pub(super) corrupt_tickets: RefCell<BTreeSet<i64>>,
@@ -78,6 +80,7 @@ impl Default for MemoryStore {
             integrations: RefCell::default(),
             alerts: RefCell::default(),
             deliveries: RefCell::default(),
+            storms: RefCell::default(),
             escalation: RefCell::default(),
             corrupt_tickets: RefCell::default(),
             status_page: RefCell::default(),

@@ -23,6 +23,15 @@ pub(crate) struct ProblemTables {
 }
 
 impl MemoryStore {
+    /// Whether any problem has a recurrence signature (D1: a row in `problem_signatures`).
+    pub(super) fn has_problem_signatures(&self) -> bool {
+        self.problems
+            .borrow()
+            .problems
+            .iter()
+            .any(|(p, _, _)| !p.signatures.is_empty())
+    }
+
     fn problem_record(&self, problem: &Problem, version: i64) -> ProblemRecord {
         let incidents = self.incidents.borrow();
         let linked_security = problem.incidents.iter().any(|link| {

@@ -32,6 +32,9 @@ async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::Schedu
         if let Err(error) = problems::open_missing_problems(&store, now()).await {
             console_error!("problems sweep failed: {error}");
         }
+        if let Err(error) = alerts::prune_deliveries(&store, now()).await {
+            console_error!("pruning raw deliveries failed: {error}");
+        }
         public_page_cache::refresh(&env, &store, &[]).await;
     }
 }
@@ -505,6 +508,13 @@ async fn api(
             json_ok(
                 &alerts::create_integration(store, &actor, &body, now(), secret).await?,
                 201,
+            )
+        }
+        (Method::Put, ["integrations", name, "control"]) => {
+            let body = read_body(req).await?;
+            json_ok(
+                &alerts::set_ingest_control(store, &actor, name, &body, now()).await?,
+                200,
             )
         }
         _ => Err(ApiError::NotFound { what: "route" }),

@@ -5,13 +5,14 @@ use super::{NewAuditRecord, StoreError};
 use crate::auth::Actor;
 use crate::ingest::DeliveryPlan;
 use beacon_shared::alert::{AlertMapping, DedupKey, IngestFormat};
+use beacon_shared::alert_group::IngestControl;
 use beacon_shared::api::AlertView;
 use beacon_shared::category::{Category, Labels};
 use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::role::Role;
 use beacon_shared::timeline::TimelineEvent;
 use beacon_shared::triage::Name;
-use beacon_shared::Timestamp;
+use beacon_shared::{Priority, Timestamp};
 
 /// Part of the name of the unique index that refuses a signed delivery received
 /// twice; a [`StoreError::UniqueViolation`] naming it is a replay, not a race.
@@ -27,6 +28,8 @@ pub struct Integration {
     /// The disabled user that authors this integration's incidents and entries.
     pub user_id: i64,
     pub mapping: AlertMapping,
+    /// Grouping, storm threshold and raw-delivery retention.
+    pub control: IngestControl,
 }
 
 impl Integration {
@@ -60,6 +63,7 @@ pub struct NewIntegrationRecord {
     pub secret_hash: String,
     /// `None`: the documented default mapping.
     pub mapping: Option<AlertMapping>,
+    pub control: IngestControl,
     pub at: Timestamp,
     pub actor: Actor,
     pub audit: NewAuditRecord,
@@ -71,6 +75,10 @@ pub struct LinkedIncident {
     pub id: i64,
     pub status: IncidentStatus,
     pub labels: Labels,
+    pub priority: Priority,
+    pub rules_priority: Priority,
+    /// How many of its alerts are not resolved.
+    pub open_alerts: u32,
 }
 
 /// What the store knows about one key of one integration.
@@ -80,6 +88,44 @@ pub struct KeyHistory {
     pub open_alert: Option<(i64, Option<LinkedIncident>)>,
     /// The incident of the newest alert with this key, open or not.
     pub latest_incident: Option<LinkedIncident>,
+}
+
+/// What the store knows before planning a delivery, read at once: every key's
+/// history, the newest incident of the notification group, the incidents the
+/// integration opened in the storm window and its storm incident.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeliveryHistory {
+    pub keys: Vec<(DedupKey, KeyHistory)>,
+    /// The incident of the group's newest alert, if the delivery has a group.
+    pub group: Option<LinkedIncident>,
+    /// Incidents the integration opened (not storm incidents) since the window start.
+    pub opened_in_window: u32,
+    /// The integration's storm incident, if it ever had one.
+    pub storm: Option<LinkedIncident>,
+    /// Some problem has recurrence signatures: only then are the incidents a
+    /// delivery opens matched against problems (SPEC R6), an extra query.
+    pub problems_may_recur: bool,
+}
+
+impl DeliveryHistory {
+    /// The history of `key`; empty for a key never seen.
+    pub fn key(&self, key: &DedupKey) -> KeyHistory {
+        self.keys
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, history)| history.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// A change of an integration's [`IngestControl`], with its audit record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestControlChange {
+    pub integration: Name,
+    pub control: IngestControl,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub audit: NewAuditRecord,
 }
 
 /// Where an alert stands in its sender's view.
@@ -162,6 +208,8 @@ impl AlertRecord {
 pub struct AlertFilter {
     /// Only alerts that are not resolved.
     pub open_only: bool,
+    /// Only the alerts of this incident.
+    pub incident: Option<i64>,
 }
 
 impl AlertFilter {
@@ -215,6 +263,22 @@ pub trait AlertStore {
         integration_id: i64,
         key: &DedupKey,
     ) -> Result<KeyHistory, StoreError>;
+    /// Everything a delivery is planned from, in one read: the history of
+    /// every key, the newest incident of `group_key`, the incidents the
+    /// integration opened since `window_start` and its storm incident.
+    async fn delivery_history(
+        &self,
+        integration_id: i64,
+        keys: &[DedupKey],
+        group_key: Option<&str>,
+        window_start: Timestamp,
+    ) -> Result<DeliveryHistory, StoreError>;
+    /// Sets an integration's grouping, storm threshold and retention with its
+    /// audit record; `false` when no integration has that name.
+    async fn set_ingest_control(&self, change: &IngestControlChange) -> Result<bool, StoreError>;
+    /// Deletes the raw deliveries older than their integration's retention at
+    /// `now`; returns how many.
+    async fn prune_deliveries(&self, now: Timestamp) -> Result<u64, StoreError>;
     /// Stores the raw delivery and every plan (alerts, new incidents, timeline
     /// entries, labels, audit records) all or nothing. A second open alert for
     /// a key and a signature received before are each a

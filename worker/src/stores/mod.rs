@@ -15,7 +15,8 @@ pub mod users;
 
 pub use alerts::{
     integration_user_name, AlertAttachment, AlertFilter, AlertIncident, AlertRecord, AlertStatus,
-    AlertStore, Integration, KeyHistory, LinkedIncident, NewIntegrationRecord, REPLAYED_SIGNATURE,
+    AlertStore, DeliveryHistory, IngestControlChange, Integration, KeyHistory, LinkedIncident,
+    NewIntegrationRecord, REPLAYED_SIGNATURE,
 };
 pub use dev_inbox::{DevInboxStore, InboxMessage};
 pub use escalation::{
