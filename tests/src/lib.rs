@@ -122,6 +122,8 @@ pub struct LocalWorker {
     pub base_url: String,
     pub users: Vec<SeededUser>,
     state_dir: PathBuf,
+    port: u16,
+    options: WorkerOptions,
     process: Option<GroupChild>,
 }
 
@@ -233,55 +235,8 @@ impl LocalWorker {
         ])?;
 
         let port = free_port();
-        let inspector = free_port();
-        let log = std::fs::File::create(state_dir.join("wrangler.log"))?;
-        let mut process = GroupChild::spawn(
-            "wrangler dev",
-            wrangler()
-                .args([
-                    "dev",
-                    "--ip",
-                    "127.0.0.1",
-                    "--port",
-                    &port.to_string(),
-                    "--inspector-port",
-                    &inspector.to_string(),
-                    "--persist-to",
-                    &persist,
-                    "--show-interactive-dev-session=false",
-                    "--test-scheduled",
-                    "--var",
-                    "BEACON_ENV:test",
-                    "--var",
-                    &format!("BEACON_PUBLIC_URL:http://127.0.0.1:{port}"),
-                    "--var",
-                    &format!(
-                        "BEACON_STATUS_CACHE_SECONDS:{}",
-                        options.status_cache_seconds
-                    ),
-                ])
-                .stdin(Stdio::null())
-                .stdout(log.try_clone()?)
-                .stderr(log),
-        )?;
+        let process = serve(&state_dir, port, options)?;
         let base_url = format!("http://127.0.0.1:{port}");
-        let http = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .build()?;
-        let deadline = Instant::now() + Duration::from_secs(180);
-        loop {
-            if let Ok(r) = http.get(format!("{base_url}/api/health")).send() {
-                if r.status().is_success() {
-                    break;
-                }
-            }
-            if process.has_exited() || Instant::now() > deadline {
-                let log =
-                    std::fs::read_to_string(state_dir.join("wrangler.log")).unwrap_or_default();
-                return Err(format!("wrangler dev did not come up on {base_url}:\n{log}").into());
-            }
-            std::thread::sleep(Duration::from_millis(250));
-        }
         eprintln!(
             "[harness] wrangler dev on {base_url}, state in {}",
             state_dir.display()
@@ -290,8 +245,22 @@ impl LocalWorker {
             base_url,
             users,
             state_dir,
+            port,
+            options,
             process: Some(process),
         })
+    }
+
+    /// Kills the runtime (`workerd`) with SIGKILL, as a crash would, in the
+    /// middle of whatever it is doing; then stops what is left of `wrangler
+    /// dev` and starts it again on the same state and port. Returns how many
+    /// `workerd` processes were killed.
+    pub fn crash_and_restart(&mut self) -> Result<usize, BoxError> {
+        let group = self.process.as_ref().ok_or("not running")?.id();
+        let killed = kill_in_group(group, "workerd");
+        drop(self.process.take());
+        self.process = Some(serve(&self.state_dir, self.port, self.options)?);
+        Ok(killed)
     }
 
     /// The seeded user with `role`.
@@ -361,6 +330,94 @@ impl LocalWorker {
         let value: serde_json::Value = serde_json::from_slice(&out.stdout)?;
         Ok(value[0]["results"].clone())
     }
+}
+
+/// Starts `wrangler dev` on `state_dir` and `port` and waits until
+/// `/api/health` answers.
+fn serve(state_dir: &Path, port: u16, options: WorkerOptions) -> Result<GroupChild, BoxError> {
+    let persist = state_dir.to_str().ok_or("temp dir is not UTF-8")?;
+    let inspector = free_port();
+    // Appended: a restart keeps the log of the run before it.
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(state_dir.join("wrangler.log"))?;
+    let mut process = GroupChild::spawn(
+        "wrangler dev",
+        wrangler()
+            .args([
+                "dev",
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--inspector-port",
+                &inspector.to_string(),
+                "--persist-to",
+                persist,
+                "--show-interactive-dev-session=false",
+                "--test-scheduled",
+                "--var",
+                "BEACON_ENV:test",
+                "--var",
+                &format!("BEACON_PUBLIC_URL:http://127.0.0.1:{port}"),
+                "--var",
+                &format!(
+                    "BEACON_STATUS_CACHE_SECONDS:{}",
+                    options.status_cache_seconds
+                ),
+            ])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log),
+    )?;
+    let base_url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()?;
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        if let Ok(r) = http.get(format!("{base_url}/api/health")).send() {
+            if r.status().is_success() {
+                break;
+            }
+        }
+        if process.has_exited() || Instant::now() > deadline {
+            let log = std::fs::read_to_string(state_dir.join("wrangler.log")).unwrap_or_default();
+            return Err(format!("wrangler dev did not come up on {base_url}:\n{log}").into());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    Ok(process)
+}
+
+/// SIGKILLs every process named `name` in process group `group`.
+fn kill_in_group(group: u32, name: &str) -> usize {
+    let mut killed = 0;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid pgrp ...`: comm may hold spaces, so split after it.
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let comm = head.split_once('(').map_or("", |(_, c)| c);
+        let pgrp = rest
+            .split_whitespace()
+            .nth(2)
+            .and_then(|g| g.parse::<u32>().ok());
+        if comm == name && pgrp == Some(group) {
+            // SAFETY: kill(2) on a process id read from /proc.
+            if unsafe { libc::kill(pid, libc::SIGKILL) } == 0 {
+                killed += 1;
+            }
+        }
+    }
+    killed
 }
 
 impl Drop for LocalWorker {

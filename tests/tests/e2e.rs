@@ -7,6 +7,7 @@ mod api;
 mod browser_flows;
 mod dev_command;
 mod escalation;
+mod faults;
 mod incident_reports;
 mod ingest;
 mod problems;
@@ -126,6 +127,7 @@ fn main() {
         .chain(incident_reports::TESTS.iter())
         .chain(problems_browser::TESTS.iter())
         .chain(reports::TESTS.iter())
+        .chain(faults::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

@@ -13,6 +13,8 @@
 //!   tests, browser tests in headless Chromium, end-to-end tests.
 //! - `e2e`: setup + build + only the end-to-end tests (the slow part of `test`).
 //! - `bench`: the figures the issues ask for.
+//! - `soak`: the crash test (workerd killed mid-write, restarted on the same
+//!   state) for 100 rounds; `test` runs 20.
 //! - `fuzz`: every parser of outside input under libFuzzer, 10 minutes per
 //!   target (`--seconds N`, or name targets); `test` runs each briefly.
 
@@ -37,8 +39,9 @@ fn main() -> ExitCode {
         Some("e2e") => test::end_to_end_only(),
         Some("bench") => bench::run(),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("soak") => test::soak(),
         _ => {
-            eprintln!("usage: cargo xtask <setup | build | dev [--port N] [--persist-to DIR] [--empty] [--reset] [--no-build] [--verbose] | test | e2e | bench | fuzz [--seconds N] [target...]>");
+            eprintln!("usage: cargo xtask <setup | build | dev [--port N] [--persist-to DIR] [--empty] [--reset] [--no-build] [--verbose] | test | e2e | bench | soak | fuzz [--seconds N] [target...]>");
             return ExitCode::from(2);
         }
     };

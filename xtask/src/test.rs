@@ -76,6 +76,25 @@ pub fn end_to_end_only() -> Result {
     end_to_end()
 }
 
+/// Rounds of the crash test in `cargo xtask soak` (20 in `cargo xtask test`).
+const SOAK_FAULT_ROUNDS: &str = "100";
+
+/// `cargo xtask soak`: build, then the crash test (`workerd` killed with
+/// SIGKILL mid-write and restarted on the same state) for 100 rounds.
+pub fn soak() -> Result {
+    setup::run(setup::Needs::Everything)?;
+    build::run()?;
+    let _step = Step::start(format!(
+        "soak: {SOAK_FAULT_ROUNDS} crashes of workerd mid-write"
+    ));
+    run_cmd(
+        "soak",
+        command("cargo")
+            .args(["test", "-p", "beacon-e2e", "--test", "e2e", "--", "faults::"])
+            .env("BEACON_FAULT_ROUNDS", SOAK_FAULT_ROUNDS),
+    )
+}
+
 /// Runs the end-to-end suite and fails if it left any runtime process behind.
 fn end_to_end() -> Result {
     let _step = Step::start("end-to-end tests (wrangler dev, local D1 and KV, Chromium)");
