@@ -38,8 +38,8 @@
 //!   and the recurrence rate is the share of keyed tickets that repeat an
 //!   earlier one (`Σ (n − 1)` over repeat cases ÷ keyed tickets).
 //! - Trends (Q2, the charts): per period, tickets created per priority,
-//!   tickets that ended (resolved, or closed without a resolution), the
-//!   backlog open at the period's end by age bucket, and the response times
+//!   tickets resolved (or closed without a resolution), the backlog open
+//!   at the period's end by age bucket, and the response times
 //!   of the tickets created in it ([`TrendPoint`]).
 //! - K3: for a reader without clearance, Security tickets are only counted,
 //!   as *restricted* ([`redact_for`]); they never appear in breakdowns,
@@ -355,6 +355,22 @@ impl PeriodKind {
             .expect("a period's first day comes before the next one's")
     }
 
+    /// How a period of this kind is named on a chart's axis and in tables:
+    /// `2026-01-05`, `2026-W02` (the ISO week's year and number), `2026-01`,
+    /// `2026-Q1`; named by the period's first day.
+    pub fn label(self, period: Period) -> String {
+        let date = period.from().date();
+        match self {
+            PeriodKind::Day => format!("{}-{:02}-{:02}", date.year(), date.month(), date.day()),
+            PeriodKind::Week => {
+                let week = date.iso_week();
+                format!("{}-W{:02}", week.year(), week.week())
+            }
+            PeriodKind::Month => format!("{}-{:02}", date.year(), date.month()),
+            PeriodKind::Quarter => format!("{}-Q{}", date.year(), date.month0() / 3 + 1),
+        }
+    }
+
     /// The period of this kind just before `period`.
     pub fn previous(self, period: Period) -> Period {
         self.containing(Timestamp::from_unix_millis(period.from().unix_millis() - 1))
@@ -646,6 +662,7 @@ impl<'a> Report<'a> {
             if age > target {
                 items.push(OverdueItem {
                     item: format!("incident {}", ticket.id),
+                    incident: Some(ticket.id),
                     priority: Some(ticket.priority),
                     owner: ticket.owner.clone(),
                     group: ticket.owner_group.clone(),
@@ -658,6 +675,7 @@ impl<'a> Report<'a> {
             if late > 0 {
                 items.push(OverdueItem {
                     item: follow_up.item.clone(),
+                    incident: None,
                     priority: None,
                     owner: follow_up.owner.clone(),
                     group: follow_up.group.clone(),
@@ -720,19 +738,20 @@ impl<'a> Report<'a> {
 /// - `created_by_priority`: counted tickets created in the period, per
 ///   priority in [`Priority::ALL`] order (restricted ones included: their
 ///   priority is not secret);
-/// - `resolved`: counted tickets that ended in the period: their last change
-///   to *resolved* (or to *closed* without one) falls in it, whenever they
+/// - `resolved`: counted tickets resolved in the period: their last change
+///   to *resolved* (or their closing without one) falls in it, whenever they
 ///   were created;
-/// - `backlog`: counted tickets open at the period's end (or at `now` for the
-///   current period), per [`AgeBucket`] in [`AgeBucket::ALL`] order by their
-///   age then. A ticket open now counts as open since its creation; a ticket
-///   that ended counts from its creation to its end;
+/// - `backlog`: counted tickets open (not closed, as [`IncidentStatus::is_open`])
+///   at the period's end, or at `now` for the current period, per
+///   [`AgeBucket`] in [`AgeBucket::ALL`] order by their age then. A ticket
+///   open now counts as open since its creation; a closed one from its
+///   creation to its closing;
 /// - `response`: the response times of the counted, visible tickets created
 ///   in the period, as in [`Report::response_times`].
 ///
 /// The figures cover the tickets the report is given: the caller passes the
 /// tickets created in the range (and the period before it), those still
-/// open, and those that ended in the range.
+/// open, and those whose status changed in the range.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrendPoint {
     pub period: Period,
@@ -758,16 +777,14 @@ impl TrendPoint {
 }
 
 impl ReportTicket {
-    /// When the ticket stopped being open: its last change to *resolved*, or
-    /// to *closed* without one; `None` while open (or if never recorded).
-    pub fn ended_at(&self) -> Option<Timestamp> {
-        if self.status.is_open() {
-            return None;
-        }
+    /// When the ticket was resolved: its last change to *resolved*, or its
+    /// closing without one; `None` if neither happened.
+    pub fn resolved_at(&self) -> Option<Timestamp> {
         self.times.resolved_at.or(self.times.closed_at)
     }
 
-    /// Open at `at`: created before it and not ended by then.
+    /// Open at `at`: created before it and not closed by then. A ticket
+    /// open now counts as open since its creation.
     fn open_at(&self, at: Timestamp) -> bool {
         if self.created_at >= at {
             return false;
@@ -775,7 +792,10 @@ impl ReportTicket {
         if self.status.is_open() {
             return true;
         }
-        self.ended_at().is_some_and(|end| at < end)
+        self.times
+            .closed_at
+            .or(self.times.resolved_at)
+            .is_some_and(|end| at < end)
     }
 }
 
@@ -796,7 +816,7 @@ impl Report<'_> {
                     created_by_priority[priority_index(ticket.priority)] += 1;
                 }
                 let resolved = counted()
-                    .filter(|t| t.ended_at().is_some_and(|end| within(period, end)))
+                    .filter(|t| t.resolved_at().is_some_and(|end| within(period, end)))
                     .count() as u32;
                 let end = period.to().min(self.now);
                 let mut backlog = [0u32; 4];
@@ -1004,6 +1024,9 @@ pub struct FollowUpItem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OverdueItem {
     pub item: String,
+    /// The incident's number, for an overdue incident.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<i64>,
     pub priority: Option<Priority>,
     pub owner: Option<String>,
     pub group: Option<String>,

@@ -1,13 +1,18 @@
 //! The report API (SPEC Q1-Q5, K3): `GET /api/reports/{table}` over the
 //! `shared` report engine, as JSON or as CSV (RFC 4180).
 //!
+//! Charts: `GET /api/reports/charts/{name}.svg` with the same query and
+//! the same clearance ([`charts`]).
+//!
 //! Tables: `summary`, `by-dimension`, `response-times`, `overdue`,
 //! `repeats`, `availability` (per component per month against its SLO).
 //! Query: `period` (day, week, month, quarter; default month),
 //! `from` and `to` (RFC 3339 or `YYYY-MM-DD`, UTC; default the last six
 //! periods up to now), `priority`, `category`, `group`, `dimension` (for
 //! `by-dimension`; default priority), `key` (for `repeats`: system_host or
-//! signature), `format` (json or csv; `Accept: text/csv` also asks for CSV).
+//! signature), `measure` (for the response-times chart: detect, acknowledge,
+//! mitigate, resolve or close; default acknowledge), `format` (json or csv;
+//! `Accept: text/csv` also asks for CSV).
 //! The JSON body is the engine's own output type for the table.
 
 use crate::auth::{require_role, Actor};
@@ -15,6 +20,7 @@ use crate::error::ApiError;
 use crate::public_page;
 use crate::stores::{ReportIncident, ReportStore, SettingsStore, StatusPageStore};
 use beacon_shared::clearance::Reader;
+use beacon_shared::report::Measure;
 use beacon_shared::report::{
     monthly_availability_table, redact_for, CloseTargets, Dimension, PeriodKind, RepeatKey, Report,
     ReportFilter, ReportTicket,
@@ -23,6 +29,8 @@ use beacon_shared::role::Role;
 use beacon_shared::service_level::{DowntimeWeights, Period};
 use beacon_shared::{Priority, Timestamp};
 use chrono::NaiveDate;
+
+pub mod charts;
 
 /// At most this many periods in one report.
 pub const MAX_PERIODS: usize = 400;
@@ -78,6 +86,8 @@ pub struct ReportQuery {
     pub filter: ReportFilter,
     pub dimension: Dimension,
     pub key: RepeatKey,
+    /// The measure the response-times chart draws.
+    pub measure: Measure,
     pub format: Option<ReportFormat>,
 }
 
@@ -102,6 +112,7 @@ pub fn parse_query(query: &str, now: Timestamp) -> Result<ReportQuery, ApiError>
     let mut filter = ReportFilter::default();
     let mut dimension = Dimension::Priority;
     let mut key = RepeatKey::SystemHost;
+    let mut measure = Measure::Acknowledge;
     let mut format = None;
     for (name, value) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
         let value = value.trim();
@@ -131,6 +142,10 @@ pub fn parse_query(query: &str, now: Timestamp) -> Result<ReportQuery, ApiError>
                     _ => return Err(bad("must be system_host or signature")),
                 }
             }
+            "measure" => {
+                measure = Measure::parse(value)
+                    .ok_or_else(|| bad("must be detect, acknowledge, mitigate, resolve or close"))?
+            }
             "format" => {
                 format = Some(match value {
                     "json" => ReportFormat::Json,
@@ -141,7 +156,7 @@ pub fn parse_query(query: &str, now: Timestamp) -> Result<ReportQuery, ApiError>
             _ => {
                 return Err(bad(
                     "unknown parameter; use period, from, to, priority, category, group, \
-                     dimension, key or format",
+                     dimension, key, measure or format",
                 ))
             }
         }
@@ -171,6 +186,7 @@ pub fn parse_query(query: &str, now: Timestamp) -> Result<ReportQuery, ApiError>
         filter,
         dimension,
         key,
+        measure,
         format,
     })
 }

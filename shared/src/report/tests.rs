@@ -727,10 +727,11 @@ fn a_discarded_ticket_whose_alerts_moved_is_a_duplicate() {
 /// P0 11, P1 11, P2 10, P3 7 counted tickets (as by dimension). Of its 39
 /// counted tickets, these end after January (744 h): `i % 8 == 7` resolve
 /// after 744 h (7, 15, 31, 39), `i % 8 == 6` after 240 h (30: 780 h, 38:
-/// 924 h) and `i % 8 == 5` after 120 h (37: 786 h); so 32 end in January,
-/// and those 7 are the backlog at its end, aged 744 − 18 i hours: 7 (618 h),
+/// 924 h) and `i % 8 == 5` after 120 h (37: 786 h); so 32 are resolved in
+/// January. Those 7 are open at its end, aged 744 − 18 i hours: 7 (618 h),
 /// 15 (474 h), 30 (204 h), 31 (186 h) 7 to 30 days; 37 (78 h), 38 (60 h),
-/// 39 (42 h) 1 to 7 days. June is the current month: its backlog is read at
+/// 39 (42 h) 1 to 7 days; and so is 41, resolved at 743 h but closed 2 h
+/// later (6 h old: under 1 day). June is the current month: its backlog is read at
 /// `now` (4344 h), the 36 counted tickets from 200 up, aged 4344 − 18 i
 /// hours: 200 and 201 (744 h, 726 h) 30 days or more, 233..=238 (150 h down
 /// to 60 h) 1 to 7 days, the 28 others (202..=232 less 203, 215, 227) 7 to
@@ -746,7 +747,7 @@ fn trends_per_month_give_created_resolved_and_backlog() {
     assert_eq!(january.created_by_priority, [11, 11, 10, 7]);
     assert_eq!(january.created(), 39);
     assert_eq!(january.resolved, 32);
-    assert_eq!(january.backlog, [0, 3, 4, 0]);
+    assert_eq!(january.backlog, [1, 3, 4, 0]);
     let june = &points[5];
     assert_eq!(june.period, month(2026, 6));
     assert_eq!(june.backlog, [0, 6, 28, 2]);
@@ -814,4 +815,20 @@ fn trends_follow_the_filter_and_the_period_kind() {
     assert_eq!(weeks[1].created(), 8);
     assert_eq!(Measure::parse("resolve"), Some(Measure::Resolve));
     assert_eq!(Measure::parse("fast"), None);
+}
+
+/// SPEC Q2: the periods' names on the charts' axes, in UTC; 2026-01-01 is in
+/// ISO week 1 of 2026, and 2027-01-01 (a Friday) in week 53 of 2026.
+#[test]
+fn periods_are_named_for_the_axis() {
+    let named = |kind: PeriodKind, text: &str| kind.label(kind.containing(at(text)));
+    assert_eq!(named(PeriodKind::Day, "2026-01-05T23:59:59Z"), "2026-01-05");
+    assert_eq!(named(PeriodKind::Week, "2026-01-01T00:00:00Z"), "2026-W01");
+    assert_eq!(named(PeriodKind::Week, "2026-01-05T00:00:00Z"), "2026-W02");
+    assert_eq!(named(PeriodKind::Week, "2027-01-01T12:00:00Z"), "2026-W53");
+    assert_eq!(named(PeriodKind::Month, "2026-02-28T23:00:00Z"), "2026-02");
+    assert_eq!(
+        named(PeriodKind::Quarter, "2026-08-15T00:00:00Z"),
+        "2026-Q3"
+    );
 }
