@@ -5,7 +5,8 @@
 //! the same clearance ([`charts`]).
 //!
 //! Tables: `summary`, `by-dimension`, `response-times`, `overdue`,
-//! `repeats`, `availability` (per component per month against its SLO).
+//! `repeats`, `trends` (the charts' figures per period), `availability`
+//! (per component per month against its SLO).
 //! Query: `period` (day, week, month, quarter; default month),
 //! `from` and `to` (RFC 3339 or `YYYY-MM-DD`, UTC; default the last six
 //! periods up to now), `priority`, `category`, `group`, `dimension` (for
@@ -44,16 +45,19 @@ pub enum ReportTable {
     Overdue,
     Repeats,
     Availability,
+    /// The charts' figures per period (SPEC Q2).
+    Trends,
 }
 
 impl ReportTable {
-    pub const ALL: [ReportTable; 6] = [
+    pub const ALL: [ReportTable; 7] = [
         ReportTable::Summary,
         ReportTable::ByDimension,
         ReportTable::ResponseTimes,
         ReportTable::Overdue,
         ReportTable::Repeats,
         ReportTable::Availability,
+        ReportTable::Trends,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +68,7 @@ impl ReportTable {
             ReportTable::Overdue => "overdue",
             ReportTable::Repeats => "repeats",
             ReportTable::Availability => "availability",
+            ReportTable::Trends => "trends",
         }
     }
 
@@ -331,6 +336,14 @@ pub async fn report<S: ReportStore + StatusPageStore + SettingsStore>(
                 json(serde_json::to_string(&repeats))
             }
         }
+        ReportTable::Trends => {
+            let points = report.trends(query.period, range);
+            if csv {
+                table_csv(csv_rows::trends(query.period, &points))
+            } else {
+                json(serde_json::to_string(&points))
+            }
+        }
         ReportTable::Availability => Err(ApiError::Internal("answered above".into())),
     }
 }
@@ -365,9 +378,10 @@ pub fn csv_text(rows: Vec<Vec<String>>) -> Result<String, ApiError> {
 /// Each table as CSV rows, header first.
 pub mod csv_rows {
     use beacon_shared::report::{
-        AvailabilityRow, Dimension, DimensionRow, Overdue, Repeats, ResponseTimes, SummaryRow,
-        Totals,
+        AgeBucket, AvailabilityRow, Dimension, DimensionRow, Measure, Overdue, PeriodKind, Repeats,
+        ResponseTimes, SummaryRow, Totals, TrendPoint,
     };
+    use beacon_shared::Priority;
 
     fn cells<const N: usize>(values: [&dyn ToString; N]) -> Vec<String> {
         values.iter().map(|v| v.to_string()).collect()
@@ -509,6 +523,51 @@ pub mod csv_rows {
                 &row.meets_slo,
                 &row.budget_remaining_millis,
             ]));
+        }
+        out
+    }
+
+    /// One row per period: its name and bounds, created per priority,
+    /// created, resolved, the backlog per age bucket, and the median and
+    /// 90th percentile of each response time.
+    pub fn trends(kind: PeriodKind, points: &[TrendPoint]) -> Vec<Vec<String>> {
+        let mut head = header(&["period", "period_from", "period_to"]);
+        head.extend(
+            Priority::ALL
+                .iter()
+                .map(|p| format!("created_{}", p.as_str())),
+        );
+        head.extend(header(&["created", "resolved"]));
+        head.extend(
+            AgeBucket::ALL
+                .iter()
+                .map(|b| format!("open_{}", b.as_str())),
+        );
+        for m in Measure::ALL {
+            head.push(format!("{}_median_ms", m.as_str()));
+            head.push(format!("{}_p90_ms", m.as_str()));
+        }
+        let mut out = vec![head];
+        for point in points {
+            let mut line = vec![
+                kind.label(point.period),
+                point.period.from().to_string(),
+                point.period.to().to_string(),
+            ];
+            line.extend(point.created_by_priority.iter().map(u32::to_string));
+            line.push(point.created().to_string());
+            line.push(point.resolved.to_string());
+            line.extend(point.backlog.iter().map(u32::to_string));
+            for m in Measure::ALL {
+                let stats = point.stats(m);
+                line.push(
+                    stats
+                        .map(|s| s.median_millis.to_string())
+                        .unwrap_or_default(),
+                );
+                line.push(stats.map(|s| s.p90_millis.to_string()).unwrap_or_default());
+            }
+            out.push(line);
         }
         out
     }

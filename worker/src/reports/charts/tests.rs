@@ -174,3 +174,35 @@ fn a_ticket_resolved_in_the_range_counts_whenever_created() {
     assert!(flow.iter().any(|t| t == "resolved 1"), "{flow:?}");
     assert!(!flow.iter().any(|t| t.starts_with("created ")), "{flow:?}");
 }
+
+/// SPEC Q2: the charts' figures as a table, JSON and CSV: the data behind
+/// every time-series chart, for screen readers and spreadsheets.
+#[test]
+fn the_trends_table_holds_the_charts_figures() {
+    let (store, sre) = seeded();
+    let answer = |query: &str| {
+        block_on(crate::reports::report(
+            &store,
+            &sre,
+            "trends",
+            query,
+            None,
+            later(180),
+        ))
+        .unwrap()
+    };
+    let json = answer(&two_days(""));
+    let points: Vec<beacon_shared::report::TrendPoint> = serde_json::from_str(&json.body).unwrap();
+    let created: Vec<u32> = points.iter().map(|p| p.created()).collect();
+    assert_eq!(created, [1, 2]);
+    let csv = answer(&two_days("&format=csv")).body;
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("period,period_from,period_to,created_P0,"),
+        "{header}"
+    );
+    let today = lines.nth(1).unwrap();
+    assert!(today.starts_with(&format!("{},", NOW.date())), "{today}");
+    assert!(today.contains(",2,0,0,0,2,1,"), "{today}");
+}
