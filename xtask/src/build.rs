@@ -24,8 +24,9 @@ pub fn app() -> Result {
 
 /// The security headers of every static asset (`_headers`, read by Workers
 /// static assets): a Content-Security-Policy that allows the app's own
-/// scripts, its wasm and trunk's inline start-up script by its hash, and
-/// nothing from elsewhere; no framing, no sniffing, no referrer.
+/// scripts, its wasm and trunk's inline start-up script by its hash, images
+/// from `blob:` URLs it made itself (the report charts), and nothing from
+/// elsewhere; no framing, no sniffing, no referrer.
 fn write_asset_headers(dist: &Path) -> Result {
     let index = dist.join("index.html");
     let html =
@@ -40,7 +41,7 @@ fn write_asset_headers(dist: &Path) -> Result {
         .collect();
     let policy = format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {}; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'",
         hashes.join(" ")
     );
