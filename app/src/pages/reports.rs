@@ -210,8 +210,10 @@ fn CsvLink(token: String, query: String, table: &'static str) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::file_url(&token, &path).await {
                 Ok(blob) => {
-                    url.set(Some(blob));
+                    url.set(Some(blob.clone()));
+                    // The link points at the file before it is followed.
                     if let Some(a) = anchor.get_untracked() {
+                        a.set_href(&blob);
                         a.click();
                     }
                 }
