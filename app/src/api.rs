@@ -466,3 +466,38 @@ pub async fn record_review(
 pub async fn remediation_board(token: &str) -> Result<RemediationBoard, ApiFailure> {
     get(token, "/api/remediation").await
 }
+
+/// `GET /api/reports/{table}?{query}`: a report table as JSON (SPEC Q1-Q4).
+pub async fn report_table<T: DeserializeOwned>(
+    token: &str,
+    table: &str,
+    query: &str,
+) -> Result<T, ApiFailure> {
+    get(token, &format!("/api/reports/{table}?{query}")).await
+}
+
+/// A file of the API (a report chart's SVG, a table's CSV), fetched with the
+/// token, as a `blob:` URL for an `<img>` or a download link. The caller
+/// revokes it with `web_sys::Url::revoke_object_url` when done.
+pub async fn file_url(token: &str, path: &str) -> Result<String, ApiFailure> {
+    let response = authorized(Request::get(path), token)
+        .send()
+        .await
+        .map_err(network)?;
+    if !(200..300).contains(&response.status()) {
+        return decode::<()>(response).await.map(|_| String::new());
+    }
+    let kind = response.headers().get("content-type").unwrap_or_default();
+    let bytes = response.binary().await.map_err(network)?;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(&kind);
+    let failed = |_| ApiFailure {
+        status: 0,
+        message: "the browser could not keep the file".to_owned(),
+        field: None,
+    };
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(failed)?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(failed)
+}

@@ -1,7 +1,7 @@
 //! Beacon's browser app: sign-in, the triage form with live classification,
 //! the incident queue, the alert queue, who is on call, the incident page and
-//! customer support's status-page screen, and after the fire the problems
-//! with their RCA and remediation, and the remediation board.
+//! customer support's status-page screen, after the fire the problems
+//! with their RCA and remediation, the remediation board, and the reports.
 //!
 //! The priority shown while the SRE types comes from `beacon_shared`, the
 //! same code the edge runs when the form is submitted.
@@ -28,6 +28,16 @@ use leptos_router::path;
 pub fn App() -> impl IntoView {
     let credentials = Credentials::load();
     provide_context(credentials);
+    // The signed-in person's role, for the entries only some roles use.
+    let reader = LocalResource::new(move || {
+        let token = credentials.token.get();
+        async move {
+            match token {
+                Some(token) => api::me(&token).await.ok().map(|me| me.role),
+                None => None,
+            }
+        }
+    });
     view! {
         <Router>
             <header class="top">
@@ -38,6 +48,9 @@ pub fn App() -> impl IntoView {
                 <A href="/incidents/new">"New incident"</A>
                 <A href="/problems">"Problems"</A>
                 <A href="/remediation">"Remediation"</A>
+                {move || reader.get().flatten().is_some_and(|r| r.may_read_reports()).then(|| view! {
+                    <A href="/reports">"Reports"</A>
+                })}
                 <A href="/publish">"Publish"</A>
                 <a href="/status">"Status page"</a>
                 <span class="who">
@@ -59,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/problems/:id") view=pages::problem::ProblemPage />
                     <Route path=path!("/problems/:id/report") view=pages::incident_report::IncidentReportPage />
                     <Route path=path!("/remediation") view=pages::remediation_board::RemediationBoard />
+                    <Route path=path!("/reports") view=pages::reports::Reports />
                     <Route path=path!("/publish") view=pages::status_editing::StatusEditing />
                     <Route path=path!("/sign-in") view=pages::sign_in::SignIn />
                 </Routes>

@@ -37,6 +37,10 @@
 //!   recurrence signature; a key with two or more tickets is a repeat case,
 //!   and the recurrence rate is the share of keyed tickets that repeat an
 //!   earlier one (`Σ (n − 1)` over repeat cases ÷ keyed tickets).
+//! - Trends (Q2, the charts): per period, tickets created per priority,
+//!   tickets resolved (or closed without a resolution), the backlog open
+//!   at the period's end by age bucket, and the response times
+//!   of the tickets created in it ([`TrendPoint`]).
 //! - K3: for a reader without clearance, Security tickets are only counted,
 //!   as *restricted* ([`redact_for`]); they never appear in breakdowns,
 //!   response times, overdue or repeat tables.
@@ -351,6 +355,22 @@ impl PeriodKind {
             .expect("a period's first day comes before the next one's")
     }
 
+    /// How a period of this kind is named on a chart's axis and in tables:
+    /// `2026-01-05`, `2026-W02` (the ISO week's year and number), `2026-01`,
+    /// `2026-Q1`; named by the period's first day.
+    pub fn label(self, period: Period) -> String {
+        let date = period.from().date();
+        match self {
+            PeriodKind::Day => format!("{}-{:02}-{:02}", date.year(), date.month(), date.day()),
+            PeriodKind::Week => {
+                let week = date.iso_week();
+                format!("{}-W{:02}", week.year(), week.week())
+            }
+            PeriodKind::Month => format!("{}-{:02}", date.year(), date.month()),
+            PeriodKind::Quarter => format!("{}-Q{}", date.year(), date.month0() / 3 + 1),
+        }
+    }
+
     /// The period of this kind just before `period`.
     pub fn previous(self, period: Period) -> Period {
         self.containing(Timestamp::from_unix_millis(period.from().unix_millis() - 1))
@@ -454,6 +474,13 @@ pub enum AgeBucket {
 }
 
 impl AgeBucket {
+    pub const ALL: [AgeBucket; 4] = [
+        AgeBucket::UnderOneDay,
+        AgeBucket::OneToSevenDays,
+        AgeBucket::SevenToThirtyDays,
+        AgeBucket::OverThirtyDays,
+    ];
+
     pub fn of(age_millis: i64) -> Self {
         match age_millis {
             a if a < DAY_MILLIS => AgeBucket::UnderOneDay,
@@ -469,6 +496,16 @@ impl AgeBucket {
             AgeBucket::OneToSevenDays => "1_to_7_days",
             AgeBucket::SevenToThirtyDays => "7_to_30_days",
             AgeBucket::OverThirtyDays => "over_30_days",
+        }
+    }
+
+    /// How the bucket is named for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            AgeBucket::UnderOneDay => "under 1 day",
+            AgeBucket::OneToSevenDays => "1 to 7 days",
+            AgeBucket::SevenToThirtyDays => "7 to 30 days",
+            AgeBucket::OverThirtyDays => "30 days or more",
         }
     }
 }
@@ -625,6 +662,7 @@ impl<'a> Report<'a> {
             if age > target {
                 items.push(OverdueItem {
                     item: format!("incident {}", ticket.id),
+                    incident: Some(ticket.id),
                     priority: Some(ticket.priority),
                     owner: ticket.owner.clone(),
                     group: ticket.owner_group.clone(),
@@ -637,6 +675,7 @@ impl<'a> Report<'a> {
             if late > 0 {
                 items.push(OverdueItem {
                     item: follow_up.item.clone(),
+                    incident: None,
                     priority: None,
                     owner: follow_up.owner.clone(),
                     group: follow_up.group.clone(),
@@ -692,6 +731,118 @@ impl<'a> Report<'a> {
     }
 }
 
+// ---- Trends (the charts' time series, SPEC Q2) ---------------------------------
+
+/// One period of the trends the report's charts draw (SPEC Q2).
+///
+/// - `created_by_priority`: counted tickets created in the period, per
+///   priority in [`Priority::ALL`] order (restricted ones included: their
+///   priority is not secret);
+/// - `resolved`: counted tickets resolved in the period: their last change
+///   to *resolved* (or their closing without one) falls in it, whenever they
+///   were created;
+/// - `backlog`: counted tickets open (not closed, as [`IncidentStatus::is_open`])
+///   at the period's end, or at `now` for the current period, per
+///   [`AgeBucket`] in [`AgeBucket::ALL`] order by their age then. A ticket
+///   open now counts as open since its creation; a closed one from its
+///   creation to its closing;
+/// - `response`: the response times of the counted, visible tickets created
+///   in the period, as in [`Report::response_times`].
+///
+/// The figures cover the tickets the report is given: the caller passes the
+/// tickets created in the range (and the period before it), those still
+/// open, and those whose status changed in the range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrendPoint {
+    pub period: Period,
+    pub created_by_priority: [u32; 4],
+    pub resolved: u32,
+    pub backlog: [u32; 4],
+    pub response: Vec<MeasureStats>,
+}
+
+impl TrendPoint {
+    /// Counted tickets created in the period.
+    pub fn created(&self) -> u32 {
+        self.created_by_priority.iter().sum()
+    }
+
+    /// The statistics of one measure in the period, if it has samples.
+    pub fn stats(&self, measure: Measure) -> Option<Stats> {
+        self.response
+            .iter()
+            .find(|m| m.measure == measure)
+            .and_then(|m| m.stats)
+    }
+}
+
+impl ReportTicket {
+    /// When the ticket was resolved: its last change to *resolved*, or its
+    /// closing without one; `None` if neither happened.
+    pub fn resolved_at(&self) -> Option<Timestamp> {
+        self.times.resolved_at.or(self.times.closed_at)
+    }
+
+    /// Open at `at`: created before it and not closed by then. A ticket
+    /// open now counts as open since its creation.
+    fn open_at(&self, at: Timestamp) -> bool {
+        if self.created_at >= at {
+            return false;
+        }
+        if self.status.is_open() {
+            return true;
+        }
+        self.times
+            .closed_at
+            .or(self.times.resolved_at)
+            .is_some_and(|end| at < end)
+    }
+}
+
+impl Report<'_> {
+    /// The trends per period of `kind` over `range`, oldest first (SPEC Q2).
+    pub fn trends(&self, kind: PeriodKind, range: Period) -> Vec<TrendPoint> {
+        kind.covering(range)
+            .into_iter()
+            .map(|period| {
+                let counted = || {
+                    self.tickets
+                        .iter()
+                        .copied()
+                        .filter(|t| t.kind() == TicketKind::Counted)
+                };
+                let mut created_by_priority = [0u32; 4];
+                for ticket in counted().filter(|t| within(period, t.created_at)) {
+                    created_by_priority[priority_index(ticket.priority)] += 1;
+                }
+                let resolved = counted()
+                    .filter(|t| t.resolved_at().is_some_and(|end| within(period, end)))
+                    .count() as u32;
+                let end = period.to().min(self.now);
+                let mut backlog = [0u32; 4];
+                for ticket in counted().filter(|t| t.open_at(end)) {
+                    let bucket = AgeBucket::of(end.millis_since(ticket.created_at));
+                    backlog[bucket as usize] += 1;
+                }
+                TrendPoint {
+                    period,
+                    created_by_priority,
+                    resolved,
+                    backlog,
+                    response: self.response_times(period).measures,
+                }
+            })
+            .collect()
+    }
+}
+
+fn priority_index(priority: Priority) -> usize {
+    Priority::ALL
+        .iter()
+        .position(|p| *p == priority)
+        .unwrap_or(0)
+}
+
 /// One value's count in one period, beside the period before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DimensionRow {
@@ -730,6 +881,21 @@ impl Measure {
             Measure::Mitigate => "mitigate",
             Measure::Resolve => "resolve",
             Measure::Close => "close",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == text)
+    }
+
+    /// How the measure is named for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Measure::Detect => "time to detect",
+            Measure::Acknowledge => "time to acknowledge",
+            Measure::Mitigate => "time to mitigate",
+            Measure::Resolve => "time to resolve",
+            Measure::Close => "time to close",
         }
     }
 
@@ -858,6 +1024,9 @@ pub struct FollowUpItem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OverdueItem {
     pub item: String,
+    /// The incident's number, for an overdue incident.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<i64>,
     pub priority: Option<Priority>,
     pub owner: Option<String>,
     pub group: Option<String>,

@@ -66,6 +66,18 @@ impl ChromeDriver {
         .await
     }
 
+    /// A new headless desktop session that saves downloads into `folder`
+    /// without asking.
+    pub async fn download_session(&self, folder: &std::path::Path) -> Result<Client, BoxError> {
+        self.session_with(serde_json::json!({
+            "prefs": {
+                "download.default_directory": folder.to_string_lossy(),
+                "download.prompt_for_download": false
+            }
+        }))
+        .await
+    }
+
     /// A new headless session with `extra` Chrome options beside the usual ones.
     async fn session_with(&self, extra: serde_json::Value) -> Result<Client, BoxError> {
         let mut options = serde_json::json!({

@@ -41,7 +41,11 @@ pub const TESTS: &[(&str, TestFn)] = &[
     ),
 ];
 
-async fn sign_in(client: &fantoccini::Client, env: &Env, role: &str) -> Result<(), BoxError> {
+pub(crate) async fn sign_in(
+    client: &fantoccini::Client,
+    env: &Env,
+    role: &str,
+) -> Result<(), BoxError> {
     client.goto(&env.worker.url("/sign-in")).await?;
     wait_for(client, "#token")
         .await?
@@ -846,7 +850,10 @@ const MAX_SCREENSHOT_BYTES: usize = 300 * 1024;
 
 /// Saves what the window shows, from the top of the page, as
 /// `docs/screenshots/<name>` (the README's pictures).
-async fn save_screenshot(client: &fantoccini::Client, name: &str) -> Result<(), BoxError> {
+pub(crate) async fn save_screenshot(
+    client: &fantoccini::Client,
+    name: &str,
+) -> Result<(), BoxError> {
     client.execute("window.scrollTo(0, 0)", vec![]).await?;
     let png = client.screenshot().await?;
     if !png.starts_with(b"\x89PNG") || png.len() > MAX_SCREENSHOT_BYTES {

@@ -14,6 +14,7 @@ mod problems;
 mod problems_browser;
 mod public_page;
 mod reports;
+mod reports_browser;
 mod statuspage_wire;
 mod trust;
 
@@ -128,6 +129,7 @@ fn main() {
         .chain(problems_browser::TESTS.iter())
         .chain(reports::TESTS.iter())
         .chain(faults::TESTS.iter())
+        .chain(reports_browser::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

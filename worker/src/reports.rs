@@ -1,13 +1,19 @@
 //! The report API (SPEC Q1-Q5, K3): `GET /api/reports/{table}` over the
 //! `shared` report engine, as JSON or as CSV (RFC 4180).
 //!
+//! Charts: `GET /api/reports/charts/{name}.svg` with the same query and
+//! the same clearance ([`charts`]).
+//!
 //! Tables: `summary`, `by-dimension`, `response-times`, `overdue`,
-//! `repeats`, `availability` (per component per month against its SLO).
+//! `repeats`, `trends` (the charts' figures per period), `availability`
+//! (per component per month against its SLO).
 //! Query: `period` (day, week, month, quarter; default month),
 //! `from` and `to` (RFC 3339 or `YYYY-MM-DD`, UTC; default the last six
 //! periods up to now), `priority`, `category`, `group`, `dimension` (for
 //! `by-dimension`; default priority), `key` (for `repeats`: system_host or
-//! signature), `format` (json or csv; `Accept: text/csv` also asks for CSV).
+//! signature), `measure` (for the response-times chart: detect, acknowledge,
+//! mitigate, resolve or close; default acknowledge), `format` (json or csv;
+//! `Accept: text/csv` also asks for CSV).
 //! The JSON body is the engine's own output type for the table.
 
 use crate::auth::{require_role, Actor};
@@ -15,6 +21,7 @@ use crate::error::ApiError;
 use crate::public_page;
 use crate::stores::{ReportIncident, ReportStore, SettingsStore, StatusPageStore};
 use beacon_shared::clearance::Reader;
+use beacon_shared::report::Measure;
 use beacon_shared::report::{
     monthly_availability_table, redact_for, CloseTargets, Dimension, PeriodKind, RepeatKey, Report,
     ReportFilter, ReportTicket,
@@ -23,6 +30,8 @@ use beacon_shared::role::Role;
 use beacon_shared::service_level::{DowntimeWeights, Period};
 use beacon_shared::{Priority, Timestamp};
 use chrono::NaiveDate;
+
+pub mod charts;
 
 /// At most this many periods in one report.
 pub const MAX_PERIODS: usize = 400;
@@ -36,16 +45,19 @@ pub enum ReportTable {
     Overdue,
     Repeats,
     Availability,
+    /// The charts' figures per period (SPEC Q2).
+    Trends,
 }
 
 impl ReportTable {
-    pub const ALL: [ReportTable; 6] = [
+    pub const ALL: [ReportTable; 7] = [
         ReportTable::Summary,
         ReportTable::ByDimension,
         ReportTable::ResponseTimes,
         ReportTable::Overdue,
         ReportTable::Repeats,
         ReportTable::Availability,
+        ReportTable::Trends,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +68,7 @@ impl ReportTable {
             ReportTable::Overdue => "overdue",
             ReportTable::Repeats => "repeats",
             ReportTable::Availability => "availability",
+            ReportTable::Trends => "trends",
         }
     }
 
@@ -78,6 +91,8 @@ pub struct ReportQuery {
     pub filter: ReportFilter,
     pub dimension: Dimension,
     pub key: RepeatKey,
+    /// The measure the response-times chart draws.
+    pub measure: Measure,
     pub format: Option<ReportFormat>,
 }
 
@@ -102,6 +117,7 @@ pub fn parse_query(query: &str, now: Timestamp) -> Result<ReportQuery, ApiError>
     let mut filter = ReportFilter::default();
     let mut dimension = Dimension::Priority;
     let mut key = RepeatKey::SystemHost;
+    let mut measure = Measure::Acknowledge;
     let mut format = None;
     for (name, value) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
         let value = value.trim();
@@ -131,6 +147,10 @@ pub fn parse_query(query: &str, now: Timestamp) -> Result<ReportQuery, ApiError>
                     _ => return Err(bad("must be system_host or signature")),
                 }
             }
+            "measure" => {
+                measure = Measure::parse(value)
+                    .ok_or_else(|| bad("must be detect, acknowledge, mitigate, resolve or close"))?
+            }
             "format" => {
                 format = Some(match value {
                     "json" => ReportFormat::Json,
@@ -141,7 +161,7 @@ pub fn parse_query(query: &str, now: Timestamp) -> Result<ReportQuery, ApiError>
             _ => {
                 return Err(bad(
                     "unknown parameter; use period, from, to, priority, category, group, \
-                     dimension, key or format",
+                     dimension, key, measure or format",
                 ))
             }
         }
@@ -171,6 +191,7 @@ pub fn parse_query(query: &str, now: Timestamp) -> Result<ReportQuery, ApiError>
         filter,
         dimension,
         key,
+        measure,
         format,
     })
 }
@@ -315,6 +336,14 @@ pub async fn report<S: ReportStore + StatusPageStore + SettingsStore>(
                 json(serde_json::to_string(&repeats))
             }
         }
+        ReportTable::Trends => {
+            let points = report.trends(query.period, range);
+            if csv {
+                table_csv(csv_rows::trends(query.period, &points))
+            } else {
+                json(serde_json::to_string(&points))
+            }
+        }
         ReportTable::Availability => Err(ApiError::Internal("answered above".into())),
     }
 }
@@ -349,9 +378,10 @@ pub fn csv_text(rows: Vec<Vec<String>>) -> Result<String, ApiError> {
 /// Each table as CSV rows, header first.
 pub mod csv_rows {
     use beacon_shared::report::{
-        AvailabilityRow, Dimension, DimensionRow, Overdue, Repeats, ResponseTimes, SummaryRow,
-        Totals,
+        AgeBucket, AvailabilityRow, Dimension, DimensionRow, Measure, Overdue, PeriodKind, Repeats,
+        ResponseTimes, SummaryRow, Totals, TrendPoint,
     };
+    use beacon_shared::Priority;
 
     fn cells<const N: usize>(values: [&dyn ToString; N]) -> Vec<String> {
         values.iter().map(|v| v.to_string()).collect()
@@ -493,6 +523,51 @@ pub mod csv_rows {
                 &row.meets_slo,
                 &row.budget_remaining_millis,
             ]));
+        }
+        out
+    }
+
+    /// One row per period: its name and bounds, created per priority,
+    /// created, resolved, the backlog per age bucket, and the median and
+    /// 90th percentile of each response time.
+    pub fn trends(kind: PeriodKind, points: &[TrendPoint]) -> Vec<Vec<String>> {
+        let mut head = header(&["period", "period_from", "period_to"]);
+        head.extend(
+            Priority::ALL
+                .iter()
+                .map(|p| format!("created_{}", p.as_str())),
+        );
+        head.extend(header(&["created", "resolved"]));
+        head.extend(
+            AgeBucket::ALL
+                .iter()
+                .map(|b| format!("open_{}", b.as_str())),
+        );
+        for m in Measure::ALL {
+            head.push(format!("{}_median_ms", m.as_str()));
+            head.push(format!("{}_p90_ms", m.as_str()));
+        }
+        let mut out = vec![head];
+        for point in points {
+            let mut line = vec![
+                kind.label(point.period),
+                point.period.from().to_string(),
+                point.period.to().to_string(),
+            ];
+            line.extend(point.created_by_priority.iter().map(u32::to_string));
+            line.push(point.created().to_string());
+            line.push(point.resolved.to_string());
+            line.extend(point.backlog.iter().map(u32::to_string));
+            for m in Measure::ALL {
+                let stats = point.stats(m);
+                line.push(
+                    stats
+                        .map(|s| s.median_millis.to_string())
+                        .unwrap_or_default(),
+                );
+                line.push(stats.map(|s| s.p90_millis.to_string()).unwrap_or_default());
+            }
+            out.push(line);
         }
         out
     }

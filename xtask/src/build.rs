@@ -153,11 +153,12 @@ impl Asset {
 
 /// The security headers of every static asset (`_headers`, read by Workers
 /// static assets): a Content-Security-Policy that allows the app's own
-/// scripts and its wasm, and nothing inline or from elsewhere; no framing,
-/// no sniffing, no referrer.
+/// scripts and its wasm, images from `blob:` URLs it made itself (the
+/// report charts), and nothing inline or from elsewhere; no framing, no
+/// sniffing, no referrer.
 fn write_asset_headers(dist: &Path) -> Result {
     let policy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
     let headers = format!(
         "/*\n  Content-Security-Policy: {policy}\n  X-Content-Type-Options: nosniff\n  \

@@ -722,3 +722,113 @@ fn a_discarded_ticket_whose_alerts_moved_is_a_duplicate() {
         (0, 1, 1)
     );
 }
+
+/// SPEC Q1, Q2: the charts' trends per month. January (i = 0..=41) creates
+/// P0 11, P1 11, P2 10, P3 7 counted tickets (as by dimension). Of its 39
+/// counted tickets, these end after January (744 h): `i % 8 == 7` resolve
+/// after 744 h (7, 15, 31, 39), `i % 8 == 6` after 240 h (30: 780 h, 38:
+/// 924 h) and `i % 8 == 5` after 120 h (37: 786 h); so 32 are resolved in
+/// January. Those 7 are open at its end, aged 744 − 18 i hours: 7 (618 h),
+/// 15 (474 h), 30 (204 h), 31 (186 h) 7 to 30 days; 37 (78 h), 38 (60 h),
+/// 39 (42 h) 1 to 7 days; and so is 41, resolved at 743 h but closed 2 h
+/// later (6 h old: under 1 day). June is the current month: its backlog is read at
+/// `now` (4344 h), the 36 counted tickets from 200 up, aged 4344 − 18 i
+/// hours: 200 and 201 (744 h, 726 h) 30 days or more, 233..=238 (150 h down
+/// to 60 h) 1 to 7 days, the 28 others (202..=232 less 203, 215, 227) 7 to
+/// 30 days.
+#[test]
+fn trends_per_month_give_created_resolved_and_backlog() {
+    let tickets = cleared();
+    let report = Report::new(&tickets, &ReportFilter::default(), now());
+    let points = report.trends(PeriodKind::Month, half_year());
+    assert_eq!(points.len(), 6);
+    let january = &points[0];
+    assert_eq!(january.period, month(2026, 1));
+    assert_eq!(january.created_by_priority, [11, 11, 10, 7]);
+    assert_eq!(january.created(), 39);
+    assert_eq!(january.resolved, 32);
+    assert_eq!(january.backlog, [1, 3, 4, 0]);
+    let june = &points[5];
+    assert_eq!(june.period, month(2026, 6));
+    assert_eq!(june.backlog, [0, 6, 28, 2]);
+    // Every month's created count is the summary's counted total.
+    let summary = report.summary(PeriodKind::Month, half_year());
+    for (point, row) in points.iter().zip(&summary) {
+        assert_eq!(point.created(), row.totals.counted, "{:?}", point.period);
+        assert_eq!(
+            point.response,
+            report.response_times(point.period).measures,
+            "{:?}",
+            point.period
+        );
+    }
+    // Every counted ticket created up to May has ended by now: the months'
+    // resolved counts add up to the counted tickets below 200: 200 less the
+    // 8 discarded (23..=191) and 8 duplicates (11..=179).
+    let resolved: u32 = points.iter().map(|p| p.resolved).sum();
+    assert_eq!(resolved, 184);
+}
+
+/// SPEC Q2, K3: without clearance, Security tickets still count in the
+/// trends' created, resolved and backlog figures (as restricted), but not in
+/// their response times.
+#[test]
+fn trends_count_restricted_tickets_without_their_times() {
+    let (cleared, uncleared) = (cleared(), uncleared());
+    let full = Report::new(&cleared, &ReportFilter::default(), now());
+    let restricted = Report::new(&uncleared, &ReportFilter::default(), now());
+    let (full, restricted) = (
+        full.trends(PeriodKind::Month, half_year()),
+        restricted.trends(PeriodKind::Month, half_year()),
+    );
+    for (a, b) in full.iter().zip(&restricted) {
+        assert_eq!(a.created_by_priority, b.created_by_priority);
+        assert_eq!(a.resolved, b.resolved);
+        assert_eq!(a.backlog, b.backlog);
+    }
+    // January's 8 counted Security tickets are left out of its times.
+    let samples = |p: &TrendPoint| p.stats(Measure::Acknowledge).map(|s| s.samples);
+    assert_eq!(samples(&full[0]), Some(39));
+    assert_eq!(samples(&restricted[0]), Some(31));
+}
+
+/// SPEC Q2: the filters narrow the trends too; a week's trend starts on the
+/// Monday before the range.
+#[test]
+fn trends_follow_the_filter_and_the_period_kind() {
+    let tickets = cleared();
+    let p0 = ReportFilter {
+        priority: Some(Priority::P0),
+        ..ReportFilter::default()
+    };
+    let report = Report::new(&tickets, &p0, now());
+    let points = report.trends(PeriodKind::Month, half_year());
+    assert_eq!(points[0].created_by_priority, [11, 0, 0, 0]);
+    let weeks = Report::new(&tickets, &ReportFilter::default(), now()).trends(
+        PeriodKind::Week,
+        Period::new(jan1(), at("2026-01-12T00:00:00Z")).unwrap(),
+    );
+    assert_eq!(weeks.len(), 2);
+    assert_eq!(weeks[0].period.from(), at("2025-12-29T00:00:00Z"));
+    // i = 0..=5 in the first week, 6..=14 (11 a duplicate) in the second.
+    assert_eq!(weeks[0].created(), 6);
+    assert_eq!(weeks[1].created(), 8);
+    assert_eq!(Measure::parse("resolve"), Some(Measure::Resolve));
+    assert_eq!(Measure::parse("fast"), None);
+}
+
+/// SPEC Q2: the periods' names on the charts' axes, in UTC; 2026-01-01 is in
+/// ISO week 1 of 2026, and 2027-01-01 (a Friday) in week 53 of 2026.
+#[test]
+fn periods_are_named_for_the_axis() {
+    let named = |kind: PeriodKind, text: &str| kind.label(kind.containing(at(text)));
+    assert_eq!(named(PeriodKind::Day, "2026-01-05T23:59:59Z"), "2026-01-05");
+    assert_eq!(named(PeriodKind::Week, "2026-01-01T00:00:00Z"), "2026-W01");
+    assert_eq!(named(PeriodKind::Week, "2026-01-05T00:00:00Z"), "2026-W02");
+    assert_eq!(named(PeriodKind::Week, "2027-01-01T12:00:00Z"), "2026-W53");
+    assert_eq!(named(PeriodKind::Month, "2026-02-28T23:00:00Z"), "2026-02");
+    assert_eq!(
+        named(PeriodKind::Quarter, "2026-08-15T00:00:00Z"),
+        "2026-Q3"
+    );
+}

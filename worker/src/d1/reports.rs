@@ -1,5 +1,6 @@
 //! [`ReportStore`] on D1: incidents by creation time (index
-//! `incidents_created`) or open status (`incidents_status`), and their
+//! `incidents_created`), open status (`incidents_status`) or a status
+//! change in the period (`timeline_status_changes`), and their
 //! report-relevant timeline entries (`timeline_by_incident`).
 
 use super::incidents::{IncidentRow, INCIDENT_COLUMNS};
@@ -26,7 +27,8 @@ struct ReportTimelineRow {
     body: String,
 }
 
-/// The ids of the incidents created in `?1..?2` or open, and the bound values.
+/// The ids of the incidents created in `?1..?2`, open, or whose status
+/// changed in `?1..?2`, and the bound values.
 fn selected_ids(period: Period) -> (String, Vec<JsValue>) {
     let mut args = vec![
         num(period.from().unix_millis()),
@@ -40,9 +42,13 @@ fn selected_ids(period: Period) -> (String, Vec<JsValue>) {
             format!("?{}", args.len())
         })
         .collect();
+    args.push(text("status_changed"));
+    let changed = args.len();
     let sql = format!(
         "SELECT id FROM incidents WHERE created_at >= ?1 AND created_at < ?2 \
-         UNION SELECT id FROM incidents WHERE status IN ({})",
+         UNION SELECT id FROM incidents WHERE status IN ({}) \
+         UNION SELECT incident_id FROM timeline_entries \
+         WHERE kind = ?{changed} AND at >= ?1 AND at < ?2",
         open.join(", ")
     );
     (sql, args)

@@ -3,6 +3,8 @@
 use super::MemoryStore;
 use crate::stores::{ReportIncident, ReportStore, StoreError, REPORT_TIMELINE_KINDS};
 use beacon_shared::service_level::Period;
+use beacon_shared::timeline::TimelineEvent;
+use beacon_shared::Timestamp;
 
 impl ReportStore for MemoryStore {
     async fn report_incidents(&self, period: Period) -> Result<Vec<ReportIncident>, StoreError> {
@@ -13,8 +15,14 @@ impl ReportStore for MemoryStore {
             .borrow()
             .iter()
             .filter(|i| {
-                (period.from() <= i.created_at && i.created_at < period.to())
+                let within = |at: Timestamp| period.from() <= at && at < period.to();
+                within(i.created_at)
                     || i.state.status.is_open()
+                    || timeline.iter().any(|(id, e)| {
+                        *id == i.id
+                            && matches!(e.event, TimelineEvent::StatusChanged(_))
+                            && within(e.at)
+                    })
             })
             .map(|record| {
                 let mut entries: Vec<_> = timeline

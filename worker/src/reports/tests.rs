@@ -8,14 +8,14 @@ use crate::memory::MemoryStore;
 use beacon_shared::report::{DimensionRow, Measure, ResponseTimes, SummaryRow};
 use pollster::block_on;
 
-const NOW: Timestamp = Timestamp::from_unix_millis(1_795_403_520_000);
+pub(super) const NOW: Timestamp = Timestamp::from_unix_millis(1_795_403_520_000);
 const MINUTE: i64 = 60_000;
 
-fn later(minutes: i64) -> Timestamp {
+pub(super) fn later(minutes: i64) -> Timestamp {
     Timestamp::from_unix_millis(NOW.unix_millis() + minutes * MINUTE)
 }
 
-fn actor(store: &MemoryStore, name: &str, role: Role) -> Actor {
+pub(super) fn actor(store: &MemoryStore, name: &str, role: Role) -> Actor {
     let token = store.add_user(name, role);
     block_on(authenticate(store, Some(&format!("Bearer {token}")), NOW)).unwrap()
 }
@@ -32,7 +32,7 @@ fn step(store: &MemoryStore, who: &Actor, id: i64, body: &str, minutes: i64) {
 /// monitoring at 30 min, resolved at 60 min, closed at 120 min), an open
 /// Security P0, and a discarded P3, all created at `NOW`; a second closed
 /// P0 on gateway/gw-1 the day before.
-fn seeded() -> (MemoryStore, Actor) {
+pub(super) fn seeded() -> (MemoryStore, Actor) {
     let store = MemoryStore::default();
     let sre = actor(&store, "sam", Role::Sre);
     let api = block_on(create_incident(

@@ -333,6 +333,11 @@ async fn api(
             json_ok(&users::revoke_token(store, &actor, id, now()).await?, 200)
         }
         (Method::Get, ["audit"]) => json_ok(&users::audit_log(store, &actor).await?, 200),
+        // Report charts (SPEC Q2): SVG drawn from the same query and clearance.
+        (Method::Get, ["reports", "charts", file]) => {
+            let svg = reports::charts::chart(store, &actor, file, query, now()).await?;
+            chart_response(svg)
+        }
         // Reports (SPEC Q1-Q5): JSON or CSV.
         (Method::Get, ["reports", table]) => {
             let accept = req.headers().get("accept").ok().flatten();
@@ -637,6 +642,19 @@ fn report_response(answer: reports::ReportAnswer) -> Result<Response, ApiError> 
             )?;
         }
         Ok(Response::ok(answer.body)?.with_headers(headers))
+    };
+    build().map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// A report chart as sent: SVG, never cached, and inert if opened on its
+/// own (no script, no outside resources).
+fn chart_response(svg: String) -> Result<Response, ApiError> {
+    let build = || -> worker::Result<Response> {
+        let headers = Headers::new();
+        headers.set("content-type", "image/svg+xml; charset=utf-8")?;
+        headers.set("cache-control", "no-store")?;
+        set_page_security(&headers)?;
+        Ok(Response::ok(svg)?.with_headers(headers))
     };
     build().map_err(|e| ApiError::Internal(e.to_string()))
 }

@@ -24,7 +24,9 @@ pub struct ReportIncident {
 
 #[allow(async_fn_in_trait)] // single-threaded wasm runtime: no Send bound wanted
 pub trait ReportStore {
-    /// Incidents created in `period` or still open (whenever created), by id;
-    /// read through indexes on the creation time and the status.
+    /// Incidents created in `period`, still open (whenever created), or whose
+    /// status changed in `period` (so those that ended in it count in the
+    /// trends), by id; read through indexes on the creation time, the status
+    /// and the timeline's status changes.
     async fn report_incidents(&self, period: Period) -> Result<Vec<ReportIncident>, StoreError>;
 }
