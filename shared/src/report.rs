@@ -831,7 +831,63 @@ impl Default for CloseTargets {
     }
 }
 
+/// A close target the team may not set (SPEC Q3), naming its field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseTargetError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for CloseTargetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for CloseTargetError {}
+
+impl crate::refusal::Refusal for CloseTargetError {
+    fn refusal_kind(&self) -> crate::refusal::RefusalKind {
+        crate::refusal::invalid(self.field)
+    }
+}
+
 impl CloseTargets {
+    /// The longest target: one year.
+    pub const MAX_HOURS: u32 = 365 * 24;
+
+    /// Each target is 1 hour to a year, and a more urgent priority never
+    /// gets longer than a less urgent one (P0 ≤ P1 ≤ P2 ≤ P3).
+    pub fn validate(&self) -> Result<(), CloseTargetError> {
+        let fields = [
+            ("p0_hours", self.p0_hours),
+            ("p1_hours", self.p1_hours),
+            ("p2_hours", self.p2_hours),
+            ("p3_hours", self.p3_hours),
+        ];
+        for (field, hours) in fields {
+            if hours == 0 || hours > Self::MAX_HOURS {
+                return Err(CloseTargetError {
+                    field,
+                    message: format!("must be 1 to {} hours", Self::MAX_HOURS),
+                });
+            }
+        }
+        for pair in fields.windows(2) {
+            let ((urgent, shorter), (field, hours)) = (pair[0], pair[1]);
+            if hours < shorter {
+                return Err(CloseTargetError {
+                    field,
+                    message: format!(
+                        "must not be shorter than {urgent} ({shorter} h): a less urgent \
+                         priority never has less time"
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     pub fn millis(&self, priority: Priority) -> i64 {
         let hours = match priority {
             Priority::P0 => self.p0_hours,

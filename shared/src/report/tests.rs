@@ -722,3 +722,25 @@ fn a_discarded_ticket_whose_alerts_moved_is_a_duplicate() {
         (0, 1, 1)
     );
 }
+
+/// SPEC Q3: a close target is 1 hour to a year, and a more urgent priority
+/// never has longer than a less urgent one; the refusal names the field.
+#[test]
+fn close_targets_are_checked_field_by_field() {
+    assert_eq!(CloseTargets::default().validate(), Ok(()));
+    let with = |p0, p1, p2, p3| CloseTargets {
+        p0_hours: p0,
+        p1_hours: p1,
+        p2_hours: p2,
+        p3_hours: p3,
+    };
+    assert_eq!(with(1, 1, 1, 1).validate(), Ok(()));
+    let field = |t: CloseTargets| t.validate().unwrap_err().field;
+    assert_eq!(field(with(0, 1, 2, 3)), "p0_hours");
+    assert_eq!(
+        field(with(1, 2, 3, CloseTargets::MAX_HOURS + 1)),
+        "p3_hours"
+    );
+    assert_eq!(field(with(4, 3, 5, 6)), "p1_hours");
+    assert_eq!(field(with(1, 2, 5, 4)), "p3_hours");
+}

@@ -54,6 +54,8 @@ pub struct MemoryStore {
     pub(super) inbox: RefCell<Vec<InboxMessage>>,
     pub(super) problems: RefCell<problems::ProblemTables>,
     pub(super) reports: RefCell<incident_reports::ReportTables>,
+    /// The reports' rows per incident, each with the version it was built from.
+    pub(super) report_rows: RefCell<reports::ReportRowTable>,
     /// A write made by "someone else" just before the next guarded write.
     pub(super) rival_write: RefCell<Option<RivalWrite>>,
     /// When set, every call fails as if the database were down.
@@ -84,6 +86,7 @@ impl Default for MemoryStore {
             inbox: RefCell::default(),
             problems: RefCell::default(),
             reports: RefCell::default(),
+            report_rows: RefCell::default(),
             rival_write: RefCell::default(),
             failing: Cell::new(false),
         }

@@ -22,15 +22,22 @@ fn now() -> Timestamp {
     Timestamp::from_unix_millis(worker::Date::now().as_millis() as i64)
 }
 
+/// Report rows the cron rebuilds per run (SPEC Q1-Q5).
+const REPORT_ROWS_PER_RUN: usize = 2_000;
+
 /// The cron trigger: the escalation sweep at the trigger's scheduled time, the
-/// problems of resolved P0/P1 incidents that were missed (SPEC R3), then the
-/// public status outputs rendered again (their bars and figures move with time).
+/// problems of resolved P0/P1 incidents that were missed (SPEC R3), the
+/// report rows that changes left stale, then the public status outputs
+/// rendered again (their bars and figures move with time).
 #[event(scheduled)]
 async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
     escalation::scheduled(&env, Timestamp::from_unix_millis(event.schedule() as i64)).await;
     if let Ok(store) = D1Store::from_env(&env) {
         if let Err(error) = problems::open_missing_problems(&store, now()).await {
             console_error!("problems sweep failed: {error}");
+        }
+        if let Err(error) = reports::refresh_stale_rows(&store, REPORT_ROWS_PER_RUN).await {
+            console_error!("report rows refresh failed: {error}");
         }
         public_page_cache::refresh(&env, &store, &[]).await;
     }
@@ -331,6 +338,14 @@ async fn api(
         }
         (Method::Get, ["audit"]) => json_ok(&users::audit_log(store, &actor).await?, 200),
         // Reports (SPEC Q1-Q5): JSON or CSV.
+        (Method::Get, ["reports", "close-targets"]) => {
+            json_ok(&reports::get_close_targets(store, &actor).await?, 200)
+        }
+        (Method::Put, ["reports", "close-targets"]) => {
+            let body = read_body(req).await?;
+            let targets = reports::put_close_targets(store, &actor, &body, now()).await?;
+            json_ok(&targets, 200)
+        }
         (Method::Get, ["reports", table]) => {
             let accept = req.headers().get("accept").ok().flatten();
             let answer =

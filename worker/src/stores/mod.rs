@@ -32,7 +32,10 @@ pub use problems::{
     lookup_keys, signature_key, ProblemNotifications, ProblemRecord, ProblemRecords, ProblemStore,
     ProblemWrite,
 };
-pub use reports::{ReportIncident, ReportStore, REPORT_TIMELINE_KINDS};
+pub use reports::{
+    RebuiltReportRow, ReportIncident, ReportRows, ReportStore, StaleReportIncident,
+    REPORT_TIMELINE_KINDS,
+};
 pub use settings::{Setting, SettingChange, SettingsStore};
 pub use status_page::{
     ComponentReplacement, PageAudit, PageContents, Publication, RecordedStatus, Revised, Revision,
