@@ -130,6 +130,9 @@ impl TimelineFacts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportTicket {
     pub id: i64,
+    /// The incident's title; `None` when restricted (SPEC K3).
+    #[serde(default)]
+    pub title: Option<String>,
     pub priority: Priority,
     pub status: IncidentStatus,
     pub created_at: Timestamp,
@@ -177,6 +180,7 @@ impl ReportTicket {
             .or_else(|| incident.labels.first().cloned());
         ReportTicket {
             id: incident.id,
+            title: Some(incident.title.clone()),
             priority: incident.priority,
             status: incident.status,
             created_at: incident.created_at,
@@ -244,6 +248,7 @@ pub fn redact_for(reader: Reader<'_>, tickets: Vec<ReportTicket>) -> Vec<ReportT
                 ticket
             } else {
                 ReportTicket {
+                    title: None,
                     category: None,
                     subcategory: None,
                     owner_group: None,

@@ -81,6 +81,7 @@ fn generated() -> Vec<ReportTicket> {
             };
             ReportTicket {
                 id: i + 1,
+                title: Some(format!("ticket {}", i + 1)),
                 priority: Priority::ALL[(i % 4) as usize],
                 status,
                 created_at,

@@ -12,7 +12,7 @@ use crate::request_body::check_declared_length;
 use crate::stores::StoreError;
 use crate::{
     alerts, dev_inbox, dev_seed, incident_reports, incidents, metrics, problems, public_page,
-    reports, status_editing, users,
+    reports, review, status_editing, users,
 };
 use beacon_shared::alert::IngestFormat;
 use beacon_shared::Timestamp;
@@ -346,6 +346,27 @@ async fn api(
             let targets = reports::put_close_targets(store, &actor, &body, now()).await?;
             json_ok(&targets, 200)
         }
+        // The review meeting (SPEC Q5); snapshots are never changed.
+        (Method::Get, ["review"]) => {
+            json_ok(&review::review(store, &actor, query, now()).await?, 200)
+        }
+        (Method::Get, ["review", "snapshots"]) => {
+            json_ok(&review::list_snapshots(store, &actor).await?, 200)
+        }
+        (Method::Post, ["review", "snapshots"]) => {
+            let body = read_body(req).await?;
+            json_ok(
+                &review::save_snapshot(store, &actor, &body, now()).await?,
+                201,
+            )
+        }
+        (Method::Get, ["review", "snapshots", id]) => {
+            let id = id.parse::<i64>().map_err(|_| ApiError::NotFound {
+                what: "review snapshot",
+            })?;
+            json_ok(&review::get_snapshot(store, &actor, id).await?, 200)
+        }
+        (_, ["review", "snapshots", ..]) => Err(ApiError::MethodNotAllowed),
         (Method::Get, ["reports", table]) => {
             let accept = req.headers().get("accept").ok().flatten();
             let answer =

@@ -9,6 +9,7 @@ pub mod incident_reports;
 pub mod incidents;
 pub mod problems;
 pub mod reports;
+pub mod review;
 pub mod settings;
 pub mod status_page;
 pub mod users;
@@ -36,6 +37,7 @@ pub use reports::{
     RebuiltReportRow, ReportIncident, ReportRows, ReportStore, StaleReportIncident,
     REPORT_TIMELINE_KINDS,
 };
+pub use review::{NewSnapshotRecord, ReviewStore, SealedContent, SnapshotRecord};
 pub use settings::{Setting, SettingChange, SettingsStore};
 pub use status_page::{
     ComponentReplacement, PageAudit, PageContents, Publication, RecordedStatus, Revised, Revision,
