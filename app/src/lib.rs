@@ -1,7 +1,8 @@
 //! Beacon's browser app: sign-in, the triage form with live classification,
 //! the incident queue, the alert queue, who is on call, the incident page and
 //! customer support's status-page screen, and after the fire the problems
-//! with their RCA and remediation, and the remediation board.
+//! with their RCA and remediation, the remediation board, and the review
+//! meeting's page.
 //!
 //! The priority shown while the SRE types comes from `beacon_shared`, the
 //! same code the edge runs when the form is submitted.
@@ -38,6 +39,7 @@ pub fn App() -> impl IntoView {
                 <A href="/incidents/new">"New incident"</A>
                 <A href="/problems">"Problems"</A>
                 <A href="/remediation">"Remediation"</A>
+                <A href="/review">"Review"</A>
                 <A href="/publish">"Publish"</A>
                 <a href="/status">"Status page"</a>
                 <span class="who">
@@ -59,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/problems/:id") view=pages::problem::ProblemPage />
                     <Route path=path!("/problems/:id/report") view=pages::incident_report::IncidentReportPage />
                     <Route path=path!("/remediation") view=pages::remediation_board::RemediationBoard />
+                    <Route path=path!("/review") view=pages::review::Review />
                     <Route path=path!("/publish") view=pages::status_editing::StatusEditing />
                     <Route path=path!("/sign-in") view=pages::sign_in::SignIn />
                 </Routes>

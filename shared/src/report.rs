@@ -19,9 +19,11 @@
 //! - Periods: UTC day, ISO week (Monday to Monday), calendar month and
 //!   quarter; each table row carries the count of the period before.
 //! - Response times, over the counted tickets that have both timestamps:
-//!   - detect: the alert time (T4) to the ticket's creation. Beacon does not
-//!     record when the impact started, so detection is measured from the
-//!     alert (or report) time the triage records;
+//!   - detect: from the impact start the incident commander recorded to the
+//!     first alert or report (the alert time, T4, or the creation if
+//!     earlier); for a ticket without a recorded impact start, from the
+//!     alert time (T4) to the ticket's creation, as before impact starts
+//!     were recorded;
 //!   - acknowledge: the first page to the first acknowledgement;
 //!   - mitigate: the alert time (T4, or creation without one) to the first
 //!     change to *monitoring*;
@@ -66,6 +68,9 @@ pub const RESTRICTED: &str = "restricted";
 /// When the steps of a ticket's lifecycle happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct LifecycleTimes {
+    /// When the impact started, as the incident commander last set it.
+    #[serde(default)]
+    pub impact_started_at: Option<Timestamp>,
     pub created_at: Option<Timestamp>,
     /// T4: when the alert fired or the report came in.
     pub alerted_at: Option<Timestamp>,
@@ -111,6 +116,9 @@ impl TimelineFacts {
                     facts.owner = Some(ack.by.clone());
                 }
                 TimelineEvent::AlertDetached(_) => facts.alerts_moved_away = true,
+                TimelineEvent::ImpactStartSet(start) => {
+                    times.impact_started_at = Some(start.impact_started_at)
+                }
                 TimelineEvent::StatusChanged(change) => match change.to {
                     IncidentStatus::Monitoring => {
                         times.mitigated_at.get_or_insert(at);
@@ -743,7 +751,10 @@ impl Measure {
         let t = &ticket.times;
         let created = Some(ticket.created_at);
         let (start, end) = match self {
-            Measure::Detect => (t.alerted_at, created),
+            Measure::Detect => match t.impact_started_at {
+                Some(impact) => (Some(impact), Some(detected_at(ticket))),
+                None => (t.alerted_at, created),
+            },
             Measure::Acknowledge => (t.first_paged_at, t.first_acknowledged_at),
             Measure::Mitigate => (t.alerted_at.or(created), t.mitigated_at),
             Measure::Resolve => (created, t.resolved_at),
@@ -752,6 +763,67 @@ impl Measure {
         let millis = end?.millis_since(start?);
         (millis >= 0).then_some(millis)
     }
+}
+
+/// When a ticket's impact was detected: the first alert or report (T4), or
+/// its creation if earlier.
+pub fn detected_at(ticket: &ReportTicket) -> Timestamp {
+    match ticket.times.alerted_at {
+        Some(alerted) if alerted < ticket.created_at => alerted,
+        _ => ticket.created_at,
+    }
+}
+
+/// Why an impact start cannot be recorded, naming the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImpactStartError {
+    pub message: String,
+}
+
+impl std::fmt::Display for ImpactStartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "impact_started_at: {}", self.message)
+    }
+}
+
+impl std::error::Error for ImpactStartError {}
+
+impl crate::refusal::Refusal for ImpactStartError {
+    fn refusal_kind(&self) -> crate::refusal::RefusalKind {
+        crate::refusal::invalid("impact_started_at")
+    }
+}
+
+/// The longest an impact may have gone unnoticed: a year.
+pub const MAX_UNDETECTED_DAYS: i64 = 365;
+
+/// An impact start is before (or at) the first alert or report and the
+/// ticket's creation, not in the future, and at most a year earlier.
+pub fn check_impact_start(
+    impact: Timestamp,
+    created_at: Timestamp,
+    alerted_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<(), ImpactStartError> {
+    let detected = match alerted_at {
+        Some(alerted) if alerted < created_at => alerted,
+        _ => created_at,
+    };
+    let refuse = |message: String| Err(ImpactStartError { message });
+    if impact > now {
+        return refuse("must not be in the future".into());
+    }
+    if impact > detected {
+        return refuse(format!(
+            "must not be after the first alert or report ({detected}): the impact started before it was detected"
+        ));
+    }
+    if detected.millis_since(impact) > MAX_UNDETECTED_DAYS * DAY_MILLIS {
+        return refuse(format!(
+            "must be within {MAX_UNDETECTED_DAYS} days before the first alert or report"
+        ));
+    }
+    Ok(())
 }
 
 /// Median, 90th percentile and mean of some durations.

@@ -128,6 +128,15 @@ impl Role {
         )
     }
 
+    /// Whether this role may record when an incident's impact started
+    /// (SPEC Q1): the incident commander, management, admin.
+    pub fn may_set_impact_start(self) -> bool {
+        matches!(
+            self,
+            Role::IncidentCommander | Role::Management | Role::Admin
+        )
+    }
+
     /// Whether this role may set the per-priority close targets the overdue
     /// report measures against (SPEC Q3): management, admin.
     pub fn may_set_close_targets(self) -> bool {

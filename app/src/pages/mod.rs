@@ -10,5 +10,6 @@ pub mod on_call;
 pub mod problem;
 pub mod problem_list;
 pub mod remediation_board;
+pub mod review;
 pub mod sign_in;
 pub mod status_editing;

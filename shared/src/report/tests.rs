@@ -745,3 +745,38 @@ fn close_targets_are_checked_field_by_field() {
     assert_eq!(field(with(4, 3, 5, 6)), "p1_hours");
     assert_eq!(field(with(1, 2, 5, 4)), "p3_hours");
 }
+
+/// SPEC Q1: an impact start comes before the first alert or report, is not
+/// in the future and at most a year earlier; the last one set counts, and
+/// time to detect runs from it to the alert time (or the creation, if earlier).
+#[test]
+fn impact_start_measures_detection() {
+    let created = jan1();
+    let alerted = plus(created, -10 * MINUTE);
+    let now = plus(created, DAY);
+    assert!(check_impact_start(plus(alerted, -MINUTE), created, Some(alerted), now).is_ok());
+    assert!(check_impact_start(plus(alerted, MINUTE), created, Some(alerted), now).is_err());
+    assert!(check_impact_start(plus(now, MINUTE), plus(now, 2 * MINUTE), None, now).is_err());
+    assert!(check_impact_start(plus(created, -366 * DAY), created, None, now).is_err());
+    let set = |at: Timestamp| {
+        TimelineEvent::ImpactStartSet(crate::timeline::ImpactStart {
+            impact_started_at: at,
+            previous: None,
+        })
+    };
+    let (first, second) = (set(plus(alerted, -HOUR)), set(plus(alerted, -5 * MINUTE)));
+    let facts = TimelineFacts::read(
+        Some(alerted),
+        [(created, &first), (plus(created, MINUTE), &second)],
+    );
+    assert_eq!(
+        facts.times.impact_started_at,
+        Some(plus(alerted, -5 * MINUTE))
+    );
+    let mut ticket = generated().remove(1);
+    ticket.created_at = created;
+    ticket.times = facts.times;
+    assert_eq!(Measure::Detect.millis(&ticket), Some(5 * MINUTE));
+    ticket.times.impact_started_at = None;
+    assert_eq!(Measure::Detect.millis(&ticket), Some(10 * MINUTE));
+}

@@ -495,3 +495,55 @@ fn close_targets_are_set_by_management_and_used_by_overdue() {
     // Three hours old against two: one hour over.
     assert_eq!(late.items[0].overdue_millis, 60 * MINUTE);
 }
+
+/// SPEC Q1: the incident commander records when the impact started; it is
+/// in the timeline with the value it replaced, and time to detect runs from
+/// it to the first alert or report; an SRE may not set it, and a start after
+/// the report or in the future is refused naming the field, storing nothing.
+#[test]
+fn impact_start_is_set_by_the_ic_and_measures_detection() {
+    use crate::incidents::{get_incident, set_impact_start};
+    use beacon_shared::timeline::{ImpactStart, TimelineEvent};
+    let (store, sre) = seeded();
+    let ivy = actor(&store, "ivy", Role::IncidentCommander);
+    let body =
+        |minutes: i64| format!(r#"{{"impact_started_at":"{}"}}"#, later(minutes)).into_bytes();
+    let refused = block_on(set_impact_start(&store, &sre, 1, &body(-20), later(200))).unwrap_err();
+    assert_eq!(refused.status(), 403);
+    let audits = store.audit_count();
+    for minutes in [5, 400] {
+        let refused = block_on(set_impact_start(
+            &store,
+            &ivy,
+            1,
+            &body(minutes),
+            later(200),
+        ))
+        .unwrap_err();
+        assert_eq!(refused.status(), 422, "{minutes}");
+        assert_eq!(
+            refused.body().error.field.as_deref(),
+            Some("impact_started_at")
+        );
+    }
+    assert_eq!(store.audit_count(), audits);
+    block_on(set_impact_start(&store, &ivy, 1, &body(-30), later(200))).unwrap();
+    block_on(set_impact_start(&store, &ivy, 1, &body(-20), later(201))).unwrap();
+    assert_eq!(store.audit_count(), audits + 2);
+    let detail = block_on(get_incident(&store, &ivy, 1)).unwrap();
+    let last = detail.timeline.last().unwrap();
+    assert_eq!(
+        last.event,
+        TimelineEvent::ImpactStartSet(ImpactStart {
+            impact_started_at: later(-20),
+            previous: Some(later(-30)),
+        })
+    );
+    let mia = actor(&store, "mia", Role::Management);
+    let times: ResponseTimes =
+        serde_json::from_str(&get(&store, &mia, "response-times", &day_query(""), None).body)
+            .unwrap();
+    // Impact 20 minutes before the report (created at NOW, no alert time).
+    let detect = times.stats(Measure::Detect).unwrap();
+    assert_eq!((detect.samples, detect.median_millis), (1, 20 * MINUTE));
+}

@@ -295,6 +295,9 @@ async fn api(
                 (Method::Put, "owner") => {
                     incidents::assign_owner(store, &actor, id, &body, now()).await?
                 }
+                (Method::Put, "impact-start") => {
+                    incidents::set_impact_start(store, &actor, id, &body, now()).await?
+                }
                 (Method::Post, "timeline") => {
                     incidents::add_timeline_entry(store, &actor, id, &body, now()).await?
                 }

@@ -16,12 +16,13 @@ use beacon_shared::report::ReportTicket;
 use beacon_shared::service_level::Period;
 
 /// The timeline kinds the reports read (see `beacon_shared::report::TimelineFacts`).
-pub const REPORT_TIMELINE_KINDS: [&str; 5] = [
+pub const REPORT_TIMELINE_KINDS: [&str; 6] = [
     "created",
     "paged",
     "acknowledged",
     "status_changed",
     "alert_detached",
+    "impact_start_set",
 ];
 
 /// An incident with its report-relevant timeline entries, oldest first.
