@@ -7,10 +7,13 @@ use beacon_shared::api::post_incident::{
 };
 use beacon_shared::api::{
     AlertList, AttachAlert, CategoryChange, CategoryList, DiscardAlert, ErrorBody, EscalationView,
-    IncidentDetail, IncidentList, IncidentView, NewIncident, NewTimelineEntry, OnCallList,
-    PriorityChange, RotaRequest, TransitionRequest, UserView,
+    ImpactStartChange, IncidentDetail, IncidentList, IncidentView, NewIncident, NewTimelineEntry,
+    OnCallList, PriorityChange, RotaRequest, TransitionRequest, UserView,
 };
 use beacon_shared::rca::Rca;
+use beacon_shared::review::{
+    NewReviewSnapshot, ReviewPage, ReviewSnapshotSummary, ReviewSnapshotView,
+};
 use beacon_shared::status_editing::{
     ComponentStatusChange, NewMaintenance, NewMaintenanceUpdate, NewPublicIncident,
     NewPublicUpdate, NewStatusComponent, PublishedIncident, PublishedMaintenance,
@@ -317,6 +320,43 @@ pub async fn post_maintenance_update(
 /// `GET /api/problems`: the problems the reader may see (SPEC R3, K3).
 pub async fn problems(token: &str) -> Result<ProblemList, ApiFailure> {
     get(token, "/api/problems").await
+}
+
+/// `PUT /api/incidents/{id}/impact-start`: when the impact started (SPEC Q1).
+pub async fn set_impact_start(
+    token: &str,
+    id: i64,
+    change: &ImpactStartChange,
+) -> Result<IncidentDetail, ApiFailure> {
+    send(
+        Request::put(&format!("/api/incidents/{id}/impact-start")),
+        token,
+        change,
+    )
+    .await
+}
+
+/// `GET /api/review?{query}`: the review meeting's page of a period (SPEC Q5).
+pub async fn review(token: &str, query: &str) -> Result<ReviewPage, ApiFailure> {
+    get(token, &format!("/api/review?{query}")).await
+}
+
+/// `POST /api/review/snapshots`: saves the review with its minutes (SPEC Q5).
+pub async fn save_review_snapshot(
+    token: &str,
+    request: &NewReviewSnapshot,
+) -> Result<ReviewSnapshotView, ApiFailure> {
+    send(Request::post("/api/review/snapshots"), token, request).await
+}
+
+/// `GET /api/review/snapshots`: the saved snapshots, newest first.
+pub async fn review_snapshots(token: &str) -> Result<Vec<ReviewSnapshotSummary>, ApiFailure> {
+    get(token, "/api/review/snapshots").await
+}
+
+/// `GET /api/review/snapshots/{id}`.
+pub async fn review_snapshot(token: &str, id: i64) -> Result<ReviewSnapshotView, ApiFailure> {
+    get(token, &format!("/api/review/snapshots/{id}")).await
 }
 
 /// `GET /api/problems/{id}`: the problem page (SPEC R3, V7, V8, R4, R6).

@@ -1,7 +1,8 @@
 //! Beacon's browser app: sign-in, the triage form with live classification,
 //! the incident queue, the alert queue, who is on call, the incident page and
 //! customer support's status-page screen, after the fire the problems
-//! with their RCA and remediation, the remediation board, and the reports.
+//! with their RCA and remediation, the remediation board, the reports and
+//! the review meeting's page.
 //!
 //! The priority shown while the SRE types comes from `beacon_shared`, the
 //! same code the edge runs when the form is submitted.
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
                 {move || reader.get().flatten().is_some_and(|r| r.may_read_reports()).then(|| view! {
                     <A href="/reports">"Reports"</A>
                 })}
+                <A href="/review">"Review"</A>
                 <A href="/publish">"Publish"</A>
                 <a href="/status">"Status page"</a>
                 <span class="who">
@@ -73,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/problems/:id/report") view=pages::incident_report::IncidentReportPage />
                     <Route path=path!("/remediation") view=pages::remediation_board::RemediationBoard />
                     <Route path=path!("/reports") view=pages::reports::Reports />
+                    <Route path=path!("/review") view=pages::review::Review />
                     <Route path=path!("/publish") view=pages::status_editing::StatusEditing />
                     <Route path=path!("/sign-in") view=pages::sign_in::SignIn />
                 </Routes>

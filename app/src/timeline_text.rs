@@ -166,6 +166,17 @@ pub fn describe(entry: &TimelineEntryView) -> EntryText {
         } else {
             format!("Problem #{} reopened", note.problem)
         }),
+        TimelineEvent::ImpactStartSet(start) => plain(match start.previous {
+            Some(previous) => format!(
+                "Impact start {} → {}",
+                beacon_shared::format_utc_minutes(previous),
+                beacon_shared::format_utc_minutes(start.impact_started_at)
+            ),
+            None => format!(
+                "Impact started at {}",
+                beacon_shared::format_utc_minutes(start.impact_started_at)
+            ),
+        }),
     }
 }
 

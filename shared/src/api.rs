@@ -238,6 +238,14 @@ pub struct CategoryChange {
     pub labels: Vec<Label>,
 }
 
+/// `PUT /api/incidents/{id}/impact-start`: when the impact started, in UTC
+/// (SPEC Q1: time to detect runs from it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImpactStartChange {
+    pub impact_started_at: Timestamp,
+}
+
 /// `PUT /api/incidents/{id}/owner`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

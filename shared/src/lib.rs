@@ -37,6 +37,7 @@ pub mod recurrence;
 pub mod refusal;
 pub mod remediation;
 pub mod report;
+pub mod review;
 pub mod role;
 pub mod rota;
 pub mod samples;

@@ -19,9 +19,11 @@
 //! - Periods: UTC day, ISO week (Monday to Monday), calendar month and
 //!   quarter; each table row carries the count of the period before.
 //! - Response times, over the counted tickets that have both timestamps:
-//!   - detect: the alert time (T4) to the ticket's creation. Beacon does not
-//!     record when the impact started, so detection is measured from the
-//!     alert (or report) time the triage records;
+//!   - detect: from the impact start the incident commander recorded to the
+//!     first alert or report (the alert time, T4, or the creation if
+//!     earlier); for a ticket without a recorded impact start, from the
+//!     alert time (T4) to the ticket's creation, as before impact starts
+//!     were recorded;
 //!   - acknowledge: the first page to the first acknowledgement;
 //!   - mitigate: the alert time (T4, or creation without one) to the first
 //!     change to *monitoring*;
@@ -70,6 +72,9 @@ pub const RESTRICTED: &str = "restricted";
 /// When the steps of a ticket's lifecycle happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct LifecycleTimes {
+    /// When the impact started, as the incident commander last set it.
+    #[serde(default)]
+    pub impact_started_at: Option<Timestamp>,
     pub created_at: Option<Timestamp>,
     /// T4: when the alert fired or the report came in.
     pub alerted_at: Option<Timestamp>,
@@ -115,6 +120,9 @@ impl TimelineFacts {
                     facts.owner = Some(ack.by.clone());
                 }
                 TimelineEvent::AlertDetached(_) => facts.alerts_moved_away = true,
+                TimelineEvent::ImpactStartSet(start) => {
+                    times.impact_started_at = Some(start.impact_started_at)
+                }
                 TimelineEvent::StatusChanged(change) => match change.to {
                     IncidentStatus::Monitoring => {
                         times.mitigated_at.get_or_insert(at);
@@ -134,6 +142,9 @@ impl TimelineFacts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportTicket {
     pub id: i64,
+    /// The incident's title; `None` when restricted (SPEC K3).
+    #[serde(default)]
+    pub title: Option<String>,
     pub priority: Priority,
     pub status: IncidentStatus,
     pub created_at: Timestamp,
@@ -157,6 +168,13 @@ pub struct ReportTicket {
 }
 
 impl ReportTicket {
+    /// The last time it ended, resolved or closed (`None` while it never
+    /// did): a ticket created before a span and ended in it, or after it,
+    /// counts in that span's trends (resolved in it, or open at its end).
+    pub fn ended_at(&self) -> Option<Timestamp> {
+        self.times.resolved_at.max(self.times.closed_at)
+    }
+
     /// An incident as the API shows it and its timeline (any kinds, oldest
     /// first), as the reports read it: the subcategory is the first priority
     /// rule that fired, or else the first label; the owner is who took the
@@ -181,6 +199,7 @@ impl ReportTicket {
             .or_else(|| incident.labels.first().cloned());
         ReportTicket {
             id: incident.id,
+            title: Some(incident.title.clone()),
             priority: incident.priority,
             status: incident.status,
             created_at: incident.created_at,
@@ -248,6 +267,7 @@ pub fn redact_for(reader: Reader<'_>, tickets: Vec<ReportTicket>) -> Vec<ReportT
                 ticket
             } else {
                 ReportTicket {
+                    title: None,
                     category: None,
                     subcategory: None,
                     owner_group: None,
@@ -904,7 +924,10 @@ impl Measure {
         let t = &ticket.times;
         let created = Some(ticket.created_at);
         let (start, end) = match self {
-            Measure::Detect => (t.alerted_at, created),
+            Measure::Detect => match t.impact_started_at {
+                Some(impact) => (Some(impact), Some(detected_at(ticket))),
+                None => (t.alerted_at, created),
+            },
             Measure::Acknowledge => (t.first_paged_at, t.first_acknowledged_at),
             Measure::Mitigate => (t.alerted_at.or(created), t.mitigated_at),
             Measure::Resolve => (created, t.resolved_at),
@@ -913,6 +936,67 @@ impl Measure {
         let millis = end?.millis_since(start?);
         (millis >= 0).then_some(millis)
     }
+}
+
+/// When a ticket's impact was detected: the first alert or report (T4), or
+/// its creation if earlier.
+pub fn detected_at(ticket: &ReportTicket) -> Timestamp {
+    match ticket.times.alerted_at {
+        Some(alerted) if alerted < ticket.created_at => alerted,
+        _ => ticket.created_at,
+    }
+}
+
+/// Why an impact start cannot be recorded, naming the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImpactStartError {
+    pub message: String,
+}
+
+impl std::fmt::Display for ImpactStartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "impact_started_at: {}", self.message)
+    }
+}
+
+impl std::error::Error for ImpactStartError {}
+
+impl crate::refusal::Refusal for ImpactStartError {
+    fn refusal_kind(&self) -> crate::refusal::RefusalKind {
+        crate::refusal::invalid("impact_started_at")
+    }
+}
+
+/// The longest an impact may have gone unnoticed: a year.
+pub const MAX_UNDETECTED_DAYS: i64 = 365;
+
+/// An impact start is before (or at) the first alert or report and the
+/// ticket's creation, not in the future, and at most a year earlier.
+pub fn check_impact_start(
+    impact: Timestamp,
+    created_at: Timestamp,
+    alerted_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<(), ImpactStartError> {
+    let detected = match alerted_at {
+        Some(alerted) if alerted < created_at => alerted,
+        _ => created_at,
+    };
+    let refuse = |message: String| Err(ImpactStartError { message });
+    if impact > now {
+        return refuse("must not be in the future".into());
+    }
+    if impact > detected {
+        return refuse(format!(
+            "must not be after the first alert or report ({detected}): the impact started before it was detected"
+        ));
+    }
+    if detected.millis_since(impact) > MAX_UNDETECTED_DAYS * DAY_MILLIS {
+        return refuse(format!(
+            "must be within {MAX_UNDETECTED_DAYS} days before the first alert or report"
+        ));
+    }
+    Ok(())
 }
 
 /// Median, 90th percentile and mean of some durations.
@@ -997,7 +1081,63 @@ impl Default for CloseTargets {
     }
 }
 
+/// A close target the team may not set (SPEC Q3), naming its field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseTargetError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for CloseTargetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for CloseTargetError {}
+
+impl crate::refusal::Refusal for CloseTargetError {
+    fn refusal_kind(&self) -> crate::refusal::RefusalKind {
+        crate::refusal::invalid(self.field)
+    }
+}
+
 impl CloseTargets {
+    /// The longest target: one year.
+    pub const MAX_HOURS: u32 = 365 * 24;
+
+    /// Each target is 1 hour to a year, and a more urgent priority never
+    /// gets longer than a less urgent one (P0 ≤ P1 ≤ P2 ≤ P3).
+    pub fn validate(&self) -> Result<(), CloseTargetError> {
+        let fields = [
+            ("p0_hours", self.p0_hours),
+            ("p1_hours", self.p1_hours),
+            ("p2_hours", self.p2_hours),
+            ("p3_hours", self.p3_hours),
+        ];
+        for (field, hours) in fields {
+            if hours == 0 || hours > Self::MAX_HOURS {
+                return Err(CloseTargetError {
+                    field,
+                    message: format!("must be 1 to {} hours", Self::MAX_HOURS),
+                });
+            }
+        }
+        for pair in fields.windows(2) {
+            let ((urgent, shorter), (field, hours)) = (pair[0], pair[1]);
+            if hours < shorter {
+                return Err(CloseTargetError {
+                    field,
+                    message: format!(
+                        "must not be shorter than {urgent} ({shorter} h): a less urgent \
+                         priority never has less time"
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     pub fn millis(&self, priority: Priority) -> i64 {
         let hours = match priority {
             Priority::P0 => self.p0_hours,

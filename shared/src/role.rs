@@ -128,6 +128,30 @@ impl Role {
         )
     }
 
+    /// Whether this role may record when an incident's impact started
+    /// (SPEC Q1): the incident commander, management, admin.
+    pub fn may_set_impact_start(self) -> bool {
+        matches!(
+            self,
+            Role::IncidentCommander | Role::Management | Role::Admin
+        )
+    }
+
+    /// Whether this role may set the per-priority close targets the overdue
+    /// report measures against (SPEC Q3): management, admin.
+    pub fn may_set_close_targets(self) -> bool {
+        matches!(self, Role::Management | Role::Admin)
+    }
+
+    /// Whether this role may record a review meeting, its snapshot and
+    /// minutes (SPEC Q5): management, the incident commander, admin.
+    pub fn may_record_review(self) -> bool {
+        matches!(
+            self,
+            Role::Management | Role::IncidentCommander | Role::Admin
+        )
+    }
+
     /// Whether this role may see the details of Security incidents (SPEC K3):
     /// the security team, management and administrators.
     pub fn may_see_security(self) -> bool {

@@ -109,6 +109,8 @@ timeline_events! {
     RecurrenceOfProblem(RecurrenceNote) = "recurrence_of_problem",
     /// This incident reopened a problem whose verified fix did not hold (SPEC R6).
     ProblemReopened(ProblemReopenedNote) = "problem_reopened",
+    /// The incident commander set when the impact started (SPEC Q1: time to detect).
+    ImpactStartSet(ImpactStart) = "impact_start_set",
 }
 
 impl TimelineEvent {
@@ -314,6 +316,14 @@ pub struct CategoryChanged {
     pub to: Option<String>,
     #[serde(default)]
     pub labels: Vec<String>,
+}
+
+/// When the impact started, and what was recorded before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImpactStart {
+    pub impact_started_at: Timestamp,
+    #[serde(default)]
+    pub previous: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

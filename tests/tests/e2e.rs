@@ -15,6 +15,7 @@ mod problems_browser;
 mod public_page;
 mod reports;
 mod reports_browser;
+mod review;
 mod statuspage_wire;
 mod trust;
 
@@ -130,6 +131,7 @@ fn main() {
         .chain(reports::TESTS.iter())
         .chain(faults::TESTS.iter())
         .chain(reports_browser::TESTS.iter())
+        .chain(review::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

@@ -4,7 +4,7 @@
 //! the request against `beacon_shared` (P6, K1-K3, V10, V11) and writes the
 //! change, its timeline entry and its audit record as one unit.
 
-use crate::auth::{require_writer, Actor};
+use crate::auth::{require_role, require_writer, Actor};
 use crate::error::ApiError;
 use crate::problems::{apply_recurrence, find_recurrences, open_for_resolved_incident};
 use crate::request_body::decode_json;
@@ -13,8 +13,9 @@ use crate::stores::{
     NewAuditRecord, NewIncidentRecord, ProblemStore,
 };
 use beacon_shared::api::{
-    CategoryChange, CategoryList, IncidentDetail, IncidentList, IncidentView, NewIncident,
-    NewTimelineEntry, OwnerChange, PriorityChange, TimelineEntryKind, TransitionRequest,
+    CategoryChange, CategoryList, ImpactStartChange, IncidentDetail, IncidentList, IncidentView,
+    NewIncident, NewTimelineEntry, OwnerChange, PriorityChange, TimelineEntryKind,
+    TransitionRequest,
 };
 use beacon_shared::category::{check_category, Category, CategoryError, Label, Labels};
 use beacon_shared::clearance::may_see_incident;
@@ -22,8 +23,10 @@ use beacon_shared::lifecycle::{
     allowed_transitions, apply_transition, check_closing, Closer, IncidentStatus, Transition,
 };
 use beacon_shared::priority_override::{check_priority_change, OverrideError, PriorityDecision};
+use beacon_shared::report::{check_impact_start, TimelineFacts};
+use beacon_shared::role::Role;
 use beacon_shared::timeline::{
-    CategoryChanged, Created, Link, OwnerChanged, PriorityChangeKind, PriorityChanged,
+    CategoryChanged, Created, ImpactStart, Link, OwnerChanged, PriorityChangeKind, PriorityChanged,
     StatusChanged, TimelineEvent, WorkLog,
 };
 use beacon_shared::triage::{check_alert_time, Name};
@@ -501,6 +504,50 @@ pub async fn assign_owner<S: IncidentStore>(
         to: state.snapshot().owner_group,
     });
     commit(store, actor, &record, state, now, "incident.owner", event).await
+}
+
+/// `PUT /api/incidents/{id}/impact-start` (incident commander, management,
+/// admin): when the impact started, checked by
+/// `shared::report::check_impact_start` and recorded in the timeline with
+/// the value it replaces; time to detect runs from it (SPEC Q1).
+pub async fn set_impact_start<S: IncidentStore>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<IncidentDetail, ApiError> {
+    let (record, request) = load_for_change::<S, ImpactStartChange>(store, actor, id, body).await?;
+    require_role(actor, Role::may_set_impact_start, "set the impact start")?;
+    check_impact_start(
+        request.impact_started_at,
+        record.created_at,
+        record.state.facts.alerted_at,
+        now,
+    )
+    .map_err(crate::problems::refused)?;
+    let timeline = store.timeline(id).await?;
+    let previous = TimelineFacts::read(
+        record.state.facts.alerted_at,
+        timeline.iter().map(|e| (e.at, &e.event)),
+    )
+    .times
+    .impact_started_at;
+    let event = TimelineEvent::ImpactStartSet(ImpactStart {
+        impact_started_at: request.impact_started_at,
+        previous,
+    });
+    let state = record.state.clone();
+    commit(
+        store,
+        actor,
+        &record,
+        state,
+        now,
+        "incident.impact_start",
+        event,
+    )
+    .await
 }
 
 /// `POST /api/incidents/{id}/timeline`: a work log or a link (T7).

@@ -11,7 +11,7 @@
 
 use crate::auth::{require_role, Actor};
 use crate::error::ApiError;
-use crate::reports::report_ticket;
+use crate::reports::load_report_tickets;
 use crate::stores::ReportStore;
 use beacon_shared::clearance::Reader;
 use beacon_shared::report::{
@@ -141,10 +141,9 @@ pub async fn metrics<S: ReportStore>(
         now,
     )
     .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let incidents = store.report_incidents(window).await?;
     let tickets = redact_for(
         Reader::Person(actor.role),
-        incidents.iter().map(report_ticket).collect(),
+        load_report_tickets(store, window).await?,
     );
     Ok(render(&tickets, now))
 }

@@ -18,8 +18,13 @@
 
 use crate::auth::{require_role, Actor};
 use crate::error::ApiError;
+use crate::problems::refused;
 use crate::public_page;
-use crate::stores::{ReportIncident, ReportStore, SettingsStore, StatusPageStore};
+use crate::request_body::decode_json;
+use crate::stores::{
+    parse_stored, RebuiltReportRow, ReportIncident, ReportStore, Setting, SettingChange,
+    SettingsStore, StaleReportIncident, StatusPageStore, StoreError,
+};
 use beacon_shared::clearance::Reader;
 use beacon_shared::report::Measure;
 use beacon_shared::report::{
@@ -220,24 +225,65 @@ fn accepts_csv(accept: Option<&str>) -> bool {
     })
 }
 
-/// The tickets of a report, as `actor` may see them (K3), and the engine's
-/// figures for the query.
+/// A stale incident rebuilt as the reports read it.
+fn rebuild(stale: &StaleReportIncident) -> RebuiltReportRow {
+    let ticket = report_ticket(&stale.incident);
+    RebuiltReportRow {
+        open: ticket.status.is_open(),
+        ticket,
+        version: stale.version,
+    }
+}
+
+/// Every incident created in `span` or still open, as the reports read it,
+/// by id: the stored rows, and the stale incidents rebuilt from their
+/// timelines and written back. A failed write-back is not the reader's
+/// failure: the rows stay stale and the next read or the cron rebuilds them.
+pub async fn load_report_tickets<S: ReportStore>(
+    store: &S,
+    span: Period,
+) -> Result<Vec<ReportTicket>, ApiError> {
+    let rows = store.report_rows(span).await?;
+    let rebuilt: Vec<RebuiltReportRow> = rows.stale.iter().map(rebuild).collect();
+    if !rebuilt.is_empty() {
+        let _ = store.refresh_report_rows(&rebuilt).await;
+    }
+    let mut tickets = rows.fresh;
+    tickets.extend(rebuilt.into_iter().map(|row| row.ticket));
+    tickets.sort_by_key(|t| t.id);
+    Ok(tickets)
+}
+
+/// The cron's part: rebuilds up to `limit` stale report rows, whenever their
+/// incidents were created, so that reports seldom find one. Returns how many.
+pub async fn refresh_stale_rows<S: ReportStore>(
+    store: &S,
+    limit: usize,
+) -> Result<usize, ApiError> {
+    let stale = store.stale_report_incidents(limit).await?;
+    let rebuilt: Vec<RebuiltReportRow> = stale.iter().map(rebuild).collect();
+    store.refresh_report_rows(&rebuilt).await?;
+    Ok(rebuilt.len())
+}
+
+/// The span a query reads: its periods and the one before the first.
+pub fn query_span(query: &ReportQuery) -> Result<Period, ApiError> {
+    let periods = query.period.covering(query.range);
+    let first = periods.first().copied().unwrap_or(query.range);
+    let last = periods.last().copied().unwrap_or(query.range);
+    Period::new(query.period.previous(first).from(), last.to())
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// The tickets of a report, as `actor` may see them (K3).
 pub async fn report_tickets<S: ReportStore>(
     store: &S,
     actor: &Actor,
     query: &ReportQuery,
 ) -> Result<Vec<ReportTicket>, ApiError> {
     require_role(actor, Role::may_read_reports, "read reports")?;
-    let periods = query.period.covering(query.range);
-    let first = periods.first().copied().unwrap_or(query.range);
-    let last = periods.last().copied().unwrap_or(query.range);
-    let span = Period::new(query.period.previous(first).from(), last.to())
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let incidents = store.report_incidents(span).await?;
-    Ok(redact_for(
-        Reader::Person(actor.role),
-        incidents.iter().map(report_ticket).collect(),
-    ))
+    let tickets = load_report_tickets(store, query_span(query)?).await?;
+    Ok(redact_for(Reader::Person(actor.role), tickets))
 }
 
 /// `GET /api/reports/{table}`.
@@ -321,7 +367,7 @@ pub async fn report<S: ReportStore + StatusPageStore + SettingsStore>(
             }
         }
         ReportTable::Overdue => {
-            let overdue = report.overdue(&CloseTargets::default(), &[]);
+            let overdue = report.overdue(&load_close_targets(store).await?, &[]);
             if csv {
                 table_csv(csv_rows::overdue(&overdue))
             } else {
@@ -346,6 +392,52 @@ pub async fn report<S: ReportStore + StatusPageStore + SettingsStore>(
         }
         ReportTable::Availability => Err(ApiError::Internal("answered above".into())),
     }
+}
+
+/// The close targets per priority (SPEC Q3): the team's, or the defaults.
+pub async fn load_close_targets<S: SettingsStore>(store: &S) -> Result<CloseTargets, ApiError> {
+    Ok(match store.setting(Setting::CloseTargets).await? {
+        Some(value) => parse_stored(&value)?,
+        None => CloseTargets::default(),
+    })
+}
+
+/// `GET /api/reports/close-targets`: for every report reader.
+pub async fn get_close_targets<S: SettingsStore>(
+    store: &S,
+    actor: &Actor,
+) -> Result<CloseTargets, ApiError> {
+    require_role(actor, Role::may_read_reports, "read reports")?;
+    load_close_targets(store).await
+}
+
+/// `PUT /api/reports/close-targets` (management, admin): replaces the close
+/// target of every priority; a bad one is refused naming its field, and the
+/// change is audited with the targets before and after.
+pub async fn put_close_targets<S: SettingsStore>(
+    store: &S,
+    actor: &Actor,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<CloseTargets, ApiError> {
+    require_role(actor, Role::may_set_close_targets, "set close targets")?;
+    let targets: CloseTargets = decode_json(body)?;
+    targets.validate().map_err(refused)?;
+    let before = load_close_targets(store).await?;
+    let to_value = |t: &CloseTargets| serde_json::to_value(t).map_err(StoreError::corrupt);
+    let value = to_value(&targets)?;
+    store
+        .put_setting(&SettingChange {
+            setting: Setting::CloseTargets,
+            value: value.to_string(),
+            at: now,
+            actor,
+            action: "report.close_targets",
+            before: Some(to_value(&before)?),
+            after: Some(value),
+        })
+        .await?;
+    Ok(targets)
 }
 
 /// A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a

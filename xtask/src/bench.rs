@@ -8,8 +8,22 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
-pub fn run() -> Result {
+pub fn run(args: &[String]) -> Result {
+    let only_reports = match args {
+        [] => false,
+        [flag, name] if flag == "--only" && name == "reports" => true,
+        _ => {
+            return Err(format!(
+                "bench: unknown arguments {args:?}; use --only reports"
+            ))
+        }
+    };
     setup::run(setup::Needs::Everything)?;
+    if only_reports {
+        build::worker()?;
+        println!("\n{}", reports_on_wrangler()?);
+        return Ok(());
+    }
     build::run()?;
     let mut figures = Vec::new();
     figures.extend(sizes("app_wasm", &build::app_wasm()?)?);

@@ -12,7 +12,8 @@
 //! - `test`: setup + every check: fmt, clippy (native and wasm32), native
 //!   tests, browser tests in headless Chromium, end-to-end tests.
 //! - `e2e`: setup + build + only the end-to-end tests (the slow part of `test`).
-//! - `bench`: the figures the issues ask for.
+//! - `bench`: the figures the issues ask for (`--only reports` builds and
+//!   runs only the report API's benchmark).
 //! - `soak`: the crash test (workerd killed mid-write, restarted on the same
 //!   state) for 100 rounds; `test` runs 20.
 //! - `fuzz`: every parser of outside input under libFuzzer, 10 minutes per
@@ -37,11 +38,11 @@ fn main() -> ExitCode {
         Some("dev") => dev::run(&args[1..]),
         Some("test") => test::run(),
         Some("e2e") => test::end_to_end_only(),
-        Some("bench") => bench::run(),
+        Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("soak") => test::soak(),
         _ => {
-            eprintln!("usage: cargo xtask <setup | build | dev [--port N] [--persist-to DIR] [--empty] [--reset] [--no-build] [--verbose] | test | e2e | bench | soak | fuzz [--seconds N] [target...]>");
+            eprintln!("usage: cargo xtask <setup | build | dev [--port N] [--persist-to DIR] [--empty] [--reset] [--no-build] [--verbose] | test | e2e | bench [--only reports] | soak | fuzz [--seconds N] [target...]>");
             return ExitCode::from(2);
         }
     };

@@ -90,7 +90,15 @@ pub fn soak() -> Result {
     run_cmd(
         "soak",
         command("cargo")
-            .args(["test", "-p", "beacon-e2e", "--test", "e2e", "--", "faults::"])
+            .args([
+                "test",
+                "-p",
+                "beacon-e2e",
+                "--test",
+                "e2e",
+                "--",
+                "faults::",
+            ])
             .env("BEACON_FAULT_ROUNDS", SOAK_FAULT_ROUNDS),
     )
 }

@@ -11,8 +11,10 @@ use crate::credentials::use_credentials;
 use crate::incident_state::{linked_problems, IncidentState};
 use crate::timeline_text::describe;
 use beacon_shared::api::post_incident::NewProblem;
-use beacon_shared::api::{AlertView, TimelineEntryView};
+use beacon_shared::api::{AlertView, ImpactStartChange, TimelineEntryView};
 use beacon_shared::problem::ProblemOrigin;
+use beacon_shared::report::TimelineFacts;
+use beacon_shared::role::Role;
 use beacon_shared::triage::Title;
 use beacon_shared::{format_duration, DurationStyle, Timestamp};
 use leptos::prelude::*;
@@ -85,6 +87,9 @@ pub fn IncidentPage() -> impl IntoView {
                     >
                         <TransitionActions state=state />
                         <PriorityEditor state=state />
+                        <Show when=move || state.role.get().is_some_and(Role::may_set_impact_start)>
+                            <ImpactStartEditor state=state />
+                        </Show>
                         {move || categories.get().map(|list| view! { <CategoryEditor state=state categories=list /> })}
                     </Show>
                 </section>
@@ -92,6 +97,53 @@ pub fn IncidentPage() -> impl IntoView {
         })}
     }
     .into_any()
+}
+
+/// When the impact started, as last recorded in the timeline.
+fn impact_start(
+    timeline: &[TimelineEntryView],
+    alerted_at: Option<Timestamp>,
+) -> Option<Timestamp> {
+    TimelineFacts::read(alerted_at, timeline.iter().map(|e| (e.at, &e.event)))
+        .times
+        .impact_started_at
+}
+
+/// The incident commander records when the impact started (SPEC Q1), in UTC.
+#[component]
+fn ImpactStartEditor(state: IncidentState) -> impl IntoView {
+    let value = RwSignal::new(String::new());
+    let set = move |_| {
+        let text = value.get_untracked();
+        let Ok(at) = Timestamp::parse(&format!("{}:00Z", text.trim())) else {
+            state.failure.set(Some(
+                "impact_started_at: choose a date and time (UTC)".into(),
+            ));
+            return;
+        };
+        let token = state.token();
+        let id = state.id;
+        state.send(async move {
+            api::set_impact_start(
+                &token,
+                id,
+                &ImpactStartChange {
+                    impact_started_at: at,
+                },
+            )
+            .await
+        });
+    };
+    view! {
+        <form class="impact-start" on:submit=|ev| ev.prevent_default()>
+            <label>"Impact started (UTC) "
+                <input id="impact-start-input" type="datetime-local"
+                    on:input=move |ev| value.set(event_target_value(&ev)) />
+            </label>
+            <button id="impact-start-set" type="button" class="secondary"
+                disabled=move || state.busy.get() on:click=set>"Set impact start"</button>
+        </form>
+    }
 }
 
 #[component]
@@ -115,6 +167,7 @@ fn IncidentHeader(state: IncidentState) -> impl IntoView {
                     <dt>"Category"</dt><dd>{incident.category.clone().unwrap_or_else(|| "none".into())}</dd>
                     <dt>"Labels"</dt><dd>{if incident.labels.is_empty() { "none".to_owned() } else { incident.labels.join(", ") }}</dd>
                     <dt>"Owning group"</dt><dd>{incident.owner_group.clone().unwrap_or_else(|| "unassigned".into())}</dd>
+                    <dt>"Impact started"</dt><dd id="impact-start">{impact_start(&detail.timeline, incident.facts.alerted_at).map(utc).unwrap_or_else(|| "not recorded".into())}</dd>
                     <dt>"Opened"</dt><dd>{utc(incident.created_at)}" ("{format_duration(now().millis_since(incident.created_at).max(0), DurationStyle::Short)}" ago) by "{incident.created_by.clone()}</dd>
                 </dl>
                 <details open=incident.priority.is_high()>

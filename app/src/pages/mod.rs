@@ -11,5 +11,6 @@ pub mod problem;
 pub mod problem_list;
 pub mod remediation_board;
 pub mod reports;
+pub mod review;
 pub mod sign_in;
 pub mod status_editing;

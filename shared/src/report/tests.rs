@@ -81,6 +81,7 @@ fn generated() -> Vec<ReportTicket> {
             };
             ReportTicket {
                 id: i + 1,
+                title: Some(format!("ticket {}", i + 1)),
                 priority: Priority::ALL[(i % 4) as usize],
                 status,
                 created_at,
@@ -831,4 +832,61 @@ fn periods_are_named_for_the_axis() {
         named(PeriodKind::Quarter, "2026-08-15T00:00:00Z"),
         "2026-Q3"
     );
+}
+
+/// SPEC Q3: a close target is 1 hour to a year, and a more urgent priority
+/// never has longer than a less urgent one; the refusal names the field.
+#[test]
+fn close_targets_are_checked_field_by_field() {
+    assert_eq!(CloseTargets::default().validate(), Ok(()));
+    let with = |p0, p1, p2, p3| CloseTargets {
+        p0_hours: p0,
+        p1_hours: p1,
+        p2_hours: p2,
+        p3_hours: p3,
+    };
+    assert_eq!(with(1, 1, 1, 1).validate(), Ok(()));
+    let field = |t: CloseTargets| t.validate().unwrap_err().field;
+    assert_eq!(field(with(0, 1, 2, 3)), "p0_hours");
+    assert_eq!(
+        field(with(1, 2, 3, CloseTargets::MAX_HOURS + 1)),
+        "p3_hours"
+    );
+    assert_eq!(field(with(4, 3, 5, 6)), "p1_hours");
+    assert_eq!(field(with(1, 2, 5, 4)), "p3_hours");
+}
+
+/// SPEC Q1: an impact start comes before the first alert or report, is not
+/// in the future and at most a year earlier; the last one set counts, and
+/// time to detect runs from it to the alert time (or the creation, if earlier).
+#[test]
+fn impact_start_measures_detection() {
+    let created = jan1();
+    let alerted = plus(created, -10 * MINUTE);
+    let now = plus(created, DAY);
+    assert!(check_impact_start(plus(alerted, -MINUTE), created, Some(alerted), now).is_ok());
+    assert!(check_impact_start(plus(alerted, MINUTE), created, Some(alerted), now).is_err());
+    assert!(check_impact_start(plus(now, MINUTE), plus(now, 2 * MINUTE), None, now).is_err());
+    assert!(check_impact_start(plus(created, -366 * DAY), created, None, now).is_err());
+    let set = |at: Timestamp| {
+        TimelineEvent::ImpactStartSet(crate::timeline::ImpactStart {
+            impact_started_at: at,
+            previous: None,
+        })
+    };
+    let (first, second) = (set(plus(alerted, -HOUR)), set(plus(alerted, -5 * MINUTE)));
+    let facts = TimelineFacts::read(
+        Some(alerted),
+        [(created, &first), (plus(created, MINUTE), &second)],
+    );
+    assert_eq!(
+        facts.times.impact_started_at,
+        Some(plus(alerted, -5 * MINUTE))
+    );
+    let mut ticket = generated().remove(1);
+    ticket.created_at = created;
+    ticket.times = facts.times;
+    assert_eq!(Measure::Detect.millis(&ticket), Some(5 * MINUTE));
+    ticket.times.impact_started_at = None;
+    assert_eq!(Measure::Detect.millis(&ticket), Some(10 * MINUTE));
 }

@@ -10,6 +10,7 @@ mod incident_reports;
 mod incidents;
 mod problems;
 mod reports;
+mod review;
 mod settings;
 mod status_page;
 mod users;

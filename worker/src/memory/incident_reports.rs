@@ -12,7 +12,7 @@ use beacon_shared::post_incident_review::PostIncidentReview;
 #[derive(Default)]
 pub(crate) struct ReportTables {
     /// Each report with its revision.
-    reports: Vec<(IncidentReport, i64)>,
+    pub(super) reports: Vec<(IncidentReport, i64)>,
     reviews: Vec<PostIncidentReview>,
 }
 

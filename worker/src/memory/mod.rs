@@ -9,6 +9,7 @@ mod incident_reports;
 mod incidents;
 mod problems;
 mod reports;
+mod review;
 mod settings;
 mod status_page;
 mod users;
@@ -56,6 +57,10 @@ pub struct MemoryStore {
     pub(super) inbox: RefCell<Vec<InboxMessage>>,
     pub(super) problems: RefCell<problems::ProblemTables>,
     pub(super) reports: RefCell<incident_reports::ReportTables>,
+    /// The reports' rows per incident, each with the version it was built from.
+    pub(super) report_rows: RefCell<reports::ReportRowTable>,
+    /// The review meeting's snapshots, oldest first.
+    pub(super) review_snapshots: RefCell<Vec<crate::stores::SnapshotRecord>>,
     /// A write made by "someone else" just before the next guarded write.
     pub(super) rival_write: RefCell<Option<RivalWrite>>,
     /// When set, every call fails as if the database were down.
@@ -87,6 +92,8 @@ impl Default for MemoryStore {
             inbox: RefCell::default(),
             problems: RefCell::default(),
             reports: RefCell::default(),
+            report_rows: RefCell::default(),
+            review_snapshots: RefCell::default(),
             rival_write: RefCell::default(),
             failing: Cell::new(false),
         }

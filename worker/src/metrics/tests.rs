@@ -116,6 +116,7 @@ fn label_values_are_escaped() {
     assert_eq!(escape_label("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
     let ticket = ReportTicket {
         id: 1,
+        title: None,
         priority: Priority::P2,
         status: IncidentStatus::Investigating,
         created_at: NOW,

@@ -5,7 +5,7 @@ use crate::auth::authenticate;
 use crate::escalation::acknowledge;
 use crate::incidents::{assign_owner, create_incident, transition};
 use crate::memory::MemoryStore;
-use beacon_shared::report::{DimensionRow, Measure, ResponseTimes, SummaryRow};
+use beacon_shared::report::{DimensionRow, Measure, Overdue, ResponseTimes, SummaryRow};
 use pollster::block_on;
 
 pub(super) const NOW: Timestamp = Timestamp::from_unix_millis(1_795_403_520_000);
@@ -410,4 +410,140 @@ fn availability_per_component_per_month() {
         "{}",
         csv.body
     );
+}
+
+/// SPEC Q1: a report stores the rows it rebuilt, the next report reads them
+/// instead of the timeline, and a change to an incident makes its row stale
+/// again, so the figures follow at once.
+#[test]
+fn report_rows_are_rebuilt_once_and_follow_changes() {
+    let (store, _) = seeded();
+    assert_eq!(store.stale_report_row_count(), 4);
+    let mia = actor(&store, "mia", Role::Management);
+    let rows = |store: &MemoryStore| -> Vec<SummaryRow> {
+        serde_json::from_str(&get(store, &mia, "summary", &day_query(""), None).body).unwrap()
+    };
+    let first = rows(&store);
+    assert_eq!(store.stale_report_row_count(), 0);
+    let span = Period::new(later(-2 * 24 * 60), later(24 * 60)).unwrap();
+    let read = block_on(store.report_rows(span)).unwrap();
+    assert_eq!((read.fresh.len(), read.stale.len()), (4, 0));
+    assert_eq!(rows(&store), first);
+    // The open Security P0 (id 2) moves on: its row is stale until read.
+    let sol = actor(&store, "sol2", Role::Security);
+    step(&store, &sol, 2, r#"{"action":"identify"}"#, 30);
+    assert_eq!(store.stale_report_row_count(), 1);
+    step(&store, &sol, 2, r#"{"action":"monitor"}"#, 31);
+    step(&store, &sol, 2, r#"{"action":"resolve"}"#, 32);
+    let times: ResponseTimes =
+        serde_json::from_str(&get(&store, &mia, "response-times", &day_query(""), None).body)
+            .unwrap();
+    // Resolved after 60 min (the API P0) and now 32 min (the Security P0).
+    let resolve = times.stats(Measure::Resolve).unwrap();
+    assert_eq!((resolve.samples, resolve.median_millis), (2, 46 * MINUTE));
+    assert_eq!(store.stale_report_row_count(), 0);
+}
+
+/// The cron rebuilds stale rows whenever their incidents were created.
+#[test]
+fn the_cron_rebuilds_stale_rows() {
+    let (store, _) = seeded();
+    assert_eq!(block_on(refresh_stale_rows(&store, 3)).unwrap(), 3);
+    assert_eq!(store.stale_report_row_count(), 1);
+    assert_eq!(block_on(refresh_stale_rows(&store, 100)).unwrap(), 1);
+    assert_eq!(store.stale_report_row_count(), 0);
+}
+
+/// SPEC Q3: management sets the close targets per priority; the overdue
+/// table measures against them at once; a bad target is refused naming its
+/// field and stores nothing; an SRE may read but not set them.
+#[test]
+fn close_targets_are_set_by_management_and_used_by_overdue() {
+    let (store, sre) = seeded();
+    let mia = actor(&store, "mia", Role::Management);
+    let overdue = |store: &MemoryStore| -> Overdue {
+        serde_json::from_str(&get(store, &mia, "overdue", "", None).body).unwrap()
+    };
+    // The open Security P0 is 3 hours old at the report's time: not overdue
+    // against the default day.
+    assert!(overdue(&store).items.is_empty());
+    let tight = br#"{"p0_hours":2,"p1_hours":4,"p2_hours":48,"p3_hours":240}"#;
+    let refused = block_on(put_close_targets(&store, &sre, tight, NOW)).unwrap_err();
+    assert_eq!(refused.status(), 403);
+    let audits = store.audit_count();
+    let bad = br#"{"p0_hours":2,"p1_hours":1,"p2_hours":48,"p3_hours":240}"#;
+    let refused = block_on(put_close_targets(&store, &mia, bad, NOW)).unwrap_err();
+    assert_eq!(refused.status(), 422);
+    assert_eq!(refused.body().error.field.as_deref(), Some("p1_hours"));
+    let zero = br#"{"p0_hours":0,"p1_hours":1,"p2_hours":48,"p3_hours":240}"#;
+    let refused = block_on(put_close_targets(&store, &mia, zero, NOW)).unwrap_err();
+    assert_eq!(refused.body().error.field.as_deref(), Some("p0_hours"));
+    assert_eq!(store.audit_count(), audits);
+    assert_eq!(
+        block_on(get_close_targets(&store, &sre)).unwrap(),
+        CloseTargets::default()
+    );
+    block_on(put_close_targets(&store, &mia, tight, NOW)).unwrap();
+    assert_eq!(store.audit_count(), audits + 1);
+    assert_eq!(
+        block_on(get_close_targets(&store, &sre)).unwrap().p0_hours,
+        2
+    );
+    let late = overdue(&store);
+    assert_eq!(late.items.len(), 1);
+    assert_eq!(late.items[0].item, "incident 2");
+    // Three hours old against two: one hour over.
+    assert_eq!(late.items[0].overdue_millis, 60 * MINUTE);
+}
+
+/// SPEC Q1: the incident commander records when the impact started; it is
+/// in the timeline with the value it replaced, and time to detect runs from
+/// it to the first alert or report; an SRE may not set it, and a start after
+/// the report or in the future is refused naming the field, storing nothing.
+#[test]
+fn impact_start_is_set_by_the_ic_and_measures_detection() {
+    use crate::incidents::{get_incident, set_impact_start};
+    use beacon_shared::timeline::{ImpactStart, TimelineEvent};
+    let (store, sre) = seeded();
+    let ivy = actor(&store, "ivy", Role::IncidentCommander);
+    let body =
+        |minutes: i64| format!(r#"{{"impact_started_at":"{}"}}"#, later(minutes)).into_bytes();
+    let refused = block_on(set_impact_start(&store, &sre, 1, &body(-20), later(200))).unwrap_err();
+    assert_eq!(refused.status(), 403);
+    let audits = store.audit_count();
+    for minutes in [5, 400] {
+        let refused = block_on(set_impact_start(
+            &store,
+            &ivy,
+            1,
+            &body(minutes),
+            later(200),
+        ))
+        .unwrap_err();
+        assert_eq!(refused.status(), 422, "{minutes}");
+        assert_eq!(
+            refused.body().error.field.as_deref(),
+            Some("impact_started_at")
+        );
+    }
+    assert_eq!(store.audit_count(), audits);
+    block_on(set_impact_start(&store, &ivy, 1, &body(-30), later(200))).unwrap();
+    block_on(set_impact_start(&store, &ivy, 1, &body(-20), later(201))).unwrap();
+    assert_eq!(store.audit_count(), audits + 2);
+    let detail = block_on(get_incident(&store, &ivy, 1)).unwrap();
+    let last = detail.timeline.last().unwrap();
+    assert_eq!(
+        last.event,
+        TimelineEvent::ImpactStartSet(ImpactStart {
+            impact_started_at: later(-20),
+            previous: Some(later(-30)),
+        })
+    );
+    let mia = actor(&store, "mia", Role::Management);
+    let times: ResponseTimes =
+        serde_json::from_str(&get(&store, &mia, "response-times", &day_query(""), None).body)
+            .unwrap();
+    // Impact 20 minutes before the report (created at NOW, no alert time).
+    let detect = times.stats(Measure::Detect).unwrap();
+    assert_eq!((detect.samples, detect.median_millis), (1, 20 * MINUTE));
 }

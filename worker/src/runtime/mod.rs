@@ -12,7 +12,7 @@ use crate::request_body::check_declared_length;
 use crate::stores::StoreError;
 use crate::{
     alerts, dev_inbox, dev_seed, incident_reports, incidents, metrics, problems, public_page,
-    reports, status_editing, users,
+    reports, review, status_editing, users,
 };
 use beacon_shared::alert::IngestFormat;
 use beacon_shared::Timestamp;
@@ -22,9 +22,13 @@ fn now() -> Timestamp {
     Timestamp::from_unix_millis(worker::Date::now().as_millis() as i64)
 }
 
+/// Report rows the cron rebuilds per run (SPEC Q1-Q5).
+const REPORT_ROWS_PER_RUN: usize = 2_000;
+
 /// The cron trigger: the escalation sweep at the trigger's scheduled time, the
-/// problems of resolved P0/P1 incidents that were missed (SPEC R3), then the
-/// public status outputs rendered again (their bars and figures move with time).
+/// problems of resolved P0/P1 incidents that were missed (SPEC R3), the
+/// report rows that changes left stale, then the public status outputs
+/// rendered again (their bars and figures move with time).
 #[event(scheduled)]
 async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
     escalation::scheduled(&env, Timestamp::from_unix_millis(event.schedule() as i64)).await;
@@ -34,6 +38,9 @@ async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::Schedu
         }
         if let Err(error) = alerts::prune_deliveries(&store, now()).await {
             console_error!("pruning raw deliveries failed: {error}");
+        }
+        if let Err(error) = reports::refresh_stale_rows(&store, REPORT_ROWS_PER_RUN).await {
+            console_error!("report rows refresh failed: {error}");
         }
         public_page_cache::refresh(&env, &store, &[]).await;
     }
@@ -291,6 +298,9 @@ async fn api(
                 (Method::Put, "owner") => {
                     incidents::assign_owner(store, &actor, id, &body, now()).await?
                 }
+                (Method::Put, "impact-start") => {
+                    incidents::set_impact_start(store, &actor, id, &body, now()).await?
+                }
                 (Method::Post, "timeline") => {
                     incidents::add_timeline_entry(store, &actor, id, &body, now()).await?
                 }
@@ -339,6 +349,35 @@ async fn api(
             chart_response(svg)
         }
         // Reports (SPEC Q1-Q5): JSON or CSV.
+        (Method::Get, ["reports", "close-targets"]) => {
+            json_ok(&reports::get_close_targets(store, &actor).await?, 200)
+        }
+        (Method::Put, ["reports", "close-targets"]) => {
+            let body = read_body(req).await?;
+            let targets = reports::put_close_targets(store, &actor, &body, now()).await?;
+            json_ok(&targets, 200)
+        }
+        // The review meeting (SPEC Q5); snapshots are never changed.
+        (Method::Get, ["review"]) => {
+            json_ok(&review::review(store, &actor, query, now()).await?, 200)
+        }
+        (Method::Get, ["review", "snapshots"]) => {
+            json_ok(&review::list_snapshots(store, &actor).await?, 200)
+        }
+        (Method::Post, ["review", "snapshots"]) => {
+            let body = read_body(req).await?;
+            json_ok(
+                &review::save_snapshot(store, &actor, &body, now()).await?,
+                201,
+            )
+        }
+        (Method::Get, ["review", "snapshots", id]) => {
+            let id = id.parse::<i64>().map_err(|_| ApiError::NotFound {
+                what: "review snapshot",
+            })?;
+            json_ok(&review::get_snapshot(store, &actor, id).await?, 200)
+        }
+        (_, ["review", "snapshots", ..]) => Err(ApiError::MethodNotAllowed),
         (Method::Get, ["reports", table]) => {
             let accept = req.headers().get("accept").ok().flatten();
             let answer =

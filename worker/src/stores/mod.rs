@@ -9,6 +9,7 @@ pub mod incident_reports;
 pub mod incidents;
 pub mod problems;
 pub mod reports;
+pub mod review;
 pub mod settings;
 pub mod status_page;
 pub mod users;
@@ -33,7 +34,11 @@ pub use problems::{
     lookup_keys, signature_key, ProblemNotifications, ProblemRecord, ProblemRecords, ProblemStore,
     ProblemWrite,
 };
-pub use reports::{ReportIncident, ReportStore, REPORT_TIMELINE_KINDS};
+pub use reports::{
+    RebuiltReportRow, ReportIncident, ReportRows, ReportStore, StaleReportIncident,
+    REPORT_TIMELINE_KINDS,
+};
+pub use review::{NewSnapshotRecord, ReviewStore, SealedContent, SnapshotRecord};
 pub use settings::{Setting, SettingChange, SettingsStore};
 pub use status_page::{
     ComponentReplacement, PageAudit, PageContents, Publication, RecordedStatus, Revised, Revision,

@@ -18,6 +18,8 @@ pub enum Setting {
     TestClockOffset,
     /// `shared::post_incident_deadlines::PostIncidentConfig` as JSON (SPEC R1, R2, V8).
     PostIncidentConfig,
+    /// `shared::report::CloseTargets` as JSON (SPEC Q3).
+    CloseTargets,
 }
 
 impl Setting {
@@ -29,6 +31,7 @@ impl Setting {
             Setting::AckLinkKey => "ack_link_key",
             Setting::TestClockOffset => "test_clock_offset_ms",
             Setting::PostIncidentConfig => "post_incident_config",
+            Setting::CloseTargets => "report.close_targets",
         }
     }
 }
