@@ -40,6 +40,7 @@ pub mod role;
 pub mod rota;
 pub mod samples;
 pub mod service_level;
+pub mod session;
 pub mod status_editing;
 pub mod status_page;
 pub mod statuspage_wire;

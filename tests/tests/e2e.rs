@@ -13,6 +13,7 @@ mod problems;
 mod problems_browser;
 mod public_page;
 mod reports;
+mod sessions;
 mod statuspage_wire;
 mod trust;
 
@@ -126,6 +127,7 @@ fn main() {
         .chain(incident_reports::TESTS.iter())
         .chain(problems_browser::TESTS.iter())
         .chain(reports::TESTS.iter())
+        .chain(sessions::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

@@ -37,6 +37,8 @@ pub struct MemoryStore {
     pub(super) tokens: RefCell<Vec<(String, TokenRecord)>>,
     /// Disabled users and when they were disabled.
     pub(super) disabled_users: RefCell<HashMap<i64, Timestamp>>,
+    /// Browser sessions, with the hash of their secret.
+    pub(super) sessions: RefCell<Vec<users::StoredSession>>,
     pub(super) incidents: RefCell<Vec<IncidentRecord>>,
     pub(super) timeline: RefCell<Vec<(i64, TimelineEntryView)>>,
     pub(super) audit: RefCell<Vec<AuditEntryView>>,
@@ -70,6 +72,7 @@ impl Default for MemoryStore {
             users: RefCell::default(),
             tokens: RefCell::default(),
             disabled_users: RefCell::default(),
+            sessions: RefCell::default(),
             incidents: RefCell::default(),
             timeline: RefCell::default(),
             audit: RefCell::default(),

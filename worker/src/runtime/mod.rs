@@ -5,14 +5,14 @@ mod escalation;
 mod public_page_cache;
 mod webhooks;
 
-use crate::auth::{authenticate, Actor};
+use crate::auth::{authenticate_request, Actor, Presented};
 use crate::d1::D1Store;
 use crate::error::ApiError;
 use crate::request_body::check_declared_length;
 use crate::stores::StoreError;
 use crate::{
     alerts, dev_inbox, dev_seed, incident_reports, incidents, metrics, problems, public_page,
-    reports, status_editing, users,
+    reports, sessions, status_editing, users,
 };
 use beacon_shared::alert::IngestFormat;
 use beacon_shared::Timestamp;
@@ -85,6 +85,8 @@ async fn route(
         .unwrap_or_default();
     match (method, segments.as_slice()) {
         (Method::Get, ["api", "health"]) => json_ok(&users::health(&store).await, 200),
+        (Method::Post, ["api", "session"]) => sign_in(req, env, &store).await,
+        (Method::Delete, ["api", "session"]) => sign_out(req, env, &store).await,
         (Method::Post, ["v2", "enqueue"]) => webhooks::pagerduty_enqueue(req, env, &store).await,
         (Method::Post, ["api", "webhooks", "alertmanager"]) => {
             webhooks::notification_webhook(req, env, &store, IngestFormat::Alertmanager).await
@@ -572,9 +574,83 @@ async fn read_body_allow_empty(req: &mut Request) -> Result<Vec<u8>, ApiError> {
     read_body(req).await
 }
 
+/// Who sends `req`: a bearer token, or a browser session whose writes carry
+/// its CSRF token (`auth::authenticate_request`).
 async fn authorize(req: &Request, store: &D1Store) -> Result<Actor, ApiError> {
-    let header = req.headers().get("authorization").ok().flatten();
-    authenticate(store, header.as_deref(), now()).await
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let (authorization, cookie, csrf) = (
+        header("authorization"),
+        header("cookie"),
+        header(beacon_shared::session::CSRF_HEADER),
+    );
+    let method = req.method().to_string();
+    let presented = Presented {
+        method: &method,
+        authorization: authorization.as_deref(),
+        cookie: cookie.as_deref(),
+        csrf: csrf.as_deref(),
+    };
+    authenticate_request(store, &presented, now()).await
+}
+
+/// Whether this request's session cookies carry `Secure`
+/// (`shared::session::secure_cookies`).
+fn secure_cookies(env: &Env, req: &Request) -> bool {
+    let beacon_env = env
+        .var("BEACON_ENV")
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let scheme = req.url().map(|u| u.scheme().to_owned()).unwrap_or_default();
+    beacon_shared::session::secure_cookies(&beacon_env, &scheme)
+}
+
+/// `cookies` added to a JSON answer as `Set-Cookie` headers.
+fn with_cookies(response: Response, cookies: &[String]) -> Result<Response, ApiError> {
+    let mut response = response;
+    for cookie in cookies {
+        response
+            .headers_mut()
+            .append("set-cookie", cookie)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
+    Ok(response)
+}
+
+/// `POST /api/session`: the token in the body opens a browser session; the
+/// answer sets its cookies and carries the CSRF token.
+async fn sign_in(req: &mut Request, env: &Env, store: &D1Store) -> Result<Response, ApiError> {
+    let body = read_body(req).await?;
+    let fresh = sessions::SessionSecrets {
+        secret: format!("bks_{}", hex::encode(random_bytes::<32>()?)),
+        csrf_token: hex::encode(random_bytes::<32>()?),
+    };
+    let started = sessions::start_session(store, &body, now(), fresh).await?;
+    let cookies = beacon_shared::session::session_cookies(
+        &started.secret,
+        &started.view.csrf_token,
+        started.max_age_seconds,
+        secure_cookies(env, req),
+    );
+    with_cookies(json_ok(&started.view, 201)?, &cookies)
+}
+
+/// `DELETE /api/session`: ends the cookie's session (with its CSRF token)
+/// and removes the cookies.
+async fn sign_out(req: &mut Request, env: &Env, store: &D1Store) -> Result<Response, ApiError> {
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let (cookie, csrf) = (
+        header("cookie"),
+        header(beacon_shared::session::CSRF_HEADER),
+    );
+    let presented = Presented {
+        method: "DELETE",
+        authorization: None,
+        cookie: cookie.as_deref(),
+        csrf: csrf.as_deref(),
+    };
+    sessions::end_session(store, &presented, now()).await?;
+    let cookies = beacon_shared::session::cleared_cookies(secure_cookies(env, req));
+    with_cookies(json_ok(&serde_json::json!({ "ok": true }), 200)?, &cookies)
 }
 
 async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
