@@ -38,6 +38,7 @@ pub mod remediation;
 pub mod report;
 pub mod role;
 pub mod rota;
+pub mod routes;
 pub mod samples;
 pub mod service_level;
 pub mod session;

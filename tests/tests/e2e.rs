@@ -13,6 +13,7 @@ mod problems;
 mod problems_browser;
 mod public_page;
 mod reports;
+mod route_matrix;
 mod sessions;
 mod statuspage_wire;
 mod trust;
@@ -128,6 +129,7 @@ fn main() {
         .chain(problems_browser::TESTS.iter())
         .chain(reports::TESTS.iter())
         .chain(sessions::TESTS.iter())
+        .chain(route_matrix::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

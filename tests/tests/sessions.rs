@@ -285,77 +285,82 @@ fn browser_session_lives_in_a_cookie_and_ends_with_its_token(env: &Env) -> Resul
         .enable_all()
         .build()?;
     let before = incident_count(env)?;
-    let refused_write = runtime.block_on(async {
-        let client = env.driver.session().await.map_err(|e| e.to_string())?;
-        let result: Result<(u64, String), BoxError> = async {
-            client.goto(&env.worker.url("/sign-in")).await?;
-            wait_for(&client, "#token").await?.send_keys(&token).await?;
-            client.find(Locator::Css("#sign-in")).await?.click().await?;
-            wait_for(&client, "#incident-queue, #incident-queue-empty").await?;
-            wait_until_source(&client, "signed in", |s| s.contains("Signed in")).await?;
+    let client = runtime
+        .block_on(env.driver.session())
+        .map_err(|e| e.to_string())?;
+    let signed_in: Result<(u64, String), BoxError> = runtime.block_on(async {
+        client.goto(&env.worker.url("/sign-in")).await?;
+        wait_for(&client, "#token").await?.send_keys(&token).await?;
+        client.find(Locator::Css("#sign-in")).await?.click().await?;
+        wait_for(&client, "#incident-queue, #incident-queue-empty").await?;
+        wait_until_source(&client, "signed in", |s| s.contains("Signed in")).await?;
 
-            let stored = client
-                .execute(
-                    "return JSON.stringify(Object.entries(localStorage)) + ' ' + \
-                     JSON.stringify(Object.entries(sessionStorage)) + ' ' + document.cookie;",
-                    vec![],
-                )
-                .await?;
-            let stored = stored.as_str().unwrap_or_default().to_owned();
-            if stored.contains(&token) || stored.contains("beacon_session") {
-                return Err(format!("the browser's scripts can read: {stored}").into());
-            }
-            if !stored.contains("beacon_csrf=") {
-                return Err(format!("no CSRF cookie for the app: {stored}").into());
-            }
-            let (status, me) = fetch_in_page(&client, "GET", "/api/me", false).await?;
-            if status != 200 || !me.contains("session-bea") {
-                return Err(format!("/api/me with the cookie: {status} {me}").into());
-            }
-            let refused = fetch_in_page(&client, "POST", "/api/incidents", false).await?;
-            let (status, created) = fetch_in_page(&client, "POST", "/api/incidents", true).await?;
-            if status != 201 {
-                return Err(format!("a write with the CSRF token: {status} {created}").into());
-            }
-
-            // Revoking the token ends the session at once: the next request
-            // is 401 and the app shows itself signed out.
-            let ids = token_ids(env, user).map_err(|e| format!("{e:?}"))?;
-            for id in ids {
-                let (status, body) = post(
-                    env,
-                    "admin",
-                    &format!("/api/tokens/{id}/revoke"),
-                    &json!({}),
-                )
-                .map_err(|e| format!("{e:?}"))?;
-                if status != 200 {
-                    return Err(format!("revoke: {status} {body}").into());
-                }
-            }
-            let (status, body) = fetch_in_page(&client, "GET", "/api/me", false).await?;
-            if status != 401 {
-                return Err(format!("/api/me after the revocation: {status} {body}").into());
-            }
-            client.goto(&env.worker.url("/")).await?;
-            wait_until_source(&client, "signed out", |s| {
-                s.contains(">Sign in<") && !s.contains("Signed in")
-            })
+        let stored = client
+            .execute(
+                "return JSON.stringify(Object.entries(localStorage)) + ' ' + \
+                 JSON.stringify(Object.entries(sessionStorage)) + ' ' + document.cookie;",
+                vec![],
+            )
             .await?;
-            let cookies = client.execute("return document.cookie;", vec![]).await?;
-            if cookies
-                .as_str()
-                .unwrap_or_default()
-                .contains("beacon_csrf=")
-            {
-                return Err(format!("the CSRF cookie outlived the session: {cookies}").into());
-            }
-            Ok(refused)
+        let stored = stored.as_str().unwrap_or_default().to_owned();
+        if stored.contains(&token) || stored.contains("beacon_session") {
+            return Err(format!("the browser's scripts can read: {stored}").into());
         }
-        .await;
-        let _ = client.close().await;
-        result.map_err(|e| Failed::from(e.to_string()))
-    })?;
+        if !stored.contains("beacon_csrf=") {
+            return Err(format!("no CSRF cookie for the app: {stored}").into());
+        }
+        let (status, me) = fetch_in_page(&client, "GET", "/api/me", false).await?;
+        if status != 200 || !me.contains("session-bea") {
+            return Err(format!("/api/me with the cookie: {status} {me}").into());
+        }
+        let refused = fetch_in_page(&client, "POST", "/api/incidents", false).await?;
+        let (status, created) = fetch_in_page(&client, "POST", "/api/incidents", true).await?;
+        if status != 201 {
+            return Err(format!("a write with the CSRF token: {status} {created}").into());
+        }
+        Ok(refused)
+    });
+    let refused_write = match signed_in {
+        Ok(refused) => refused,
+        Err(err) => {
+            let _ = runtime.block_on(client.close());
+            return Err(err.to_string().into());
+        }
+    };
+
+    // Revoking the token ends the session at once: the next request is 401
+    // and the app shows itself signed out.
+    for id in token_ids(env, user)? {
+        let (status, body) = post(
+            env,
+            "admin",
+            &format!("/api/tokens/{id}/revoke"),
+            &json!({}),
+        )?;
+        check(status == 200, format!("revoke: {status} {body}"))?;
+    }
+    let signed_out: Result<(), BoxError> = runtime.block_on(async {
+        let (status, body) = fetch_in_page(&client, "GET", "/api/me", false).await?;
+        if status != 401 {
+            return Err(format!("/api/me after the revocation: {status} {body}").into());
+        }
+        client.goto(&env.worker.url("/")).await?;
+        wait_until_source(&client, "signed out", |s| {
+            s.contains(">Sign in<") && !s.contains("Signed in")
+        })
+        .await?;
+        let cookies = client.execute("return document.cookie;", vec![]).await?;
+        if cookies
+            .as_str()
+            .unwrap_or_default()
+            .contains("beacon_csrf=")
+        {
+            return Err(format!("the CSRF cookie outlived the session: {cookies}").into());
+        }
+        Ok(())
+    });
+    let _ = runtime.block_on(client.close());
+    signed_out.map_err(|e| e.to_string())?;
     let (status, body) = refused_write;
     check(
         status == 403 && body.contains("CSRF"),

@@ -112,6 +112,7 @@ async fn route(
         // Prometheus' scrape (SPEC Q2): a bearer token of a report reader.
         (Method::Get, ["metrics"]) => {
             let actor = authorize(req, &store).await?;
+            require_route_permission(&actor, method, &segments)?;
             let text = metrics::metrics(&store, &actor, now()).await?;
             let headers = Headers::new();
             let set = |name: &str, value: &str| {
@@ -149,6 +150,10 @@ async fn api(
     query: &str,
 ) -> Result<Response, ApiError> {
     let actor = authorize(req, store).await?;
+    let path: Vec<&str> = std::iter::once("api")
+        .chain(segments.iter().copied())
+        .collect();
+    require_route_permission(&actor, method, &path)?;
     match (method, segments) {
         (Method::Get, ["me"]) => json_ok(&users::me(&actor), 200),
         (Method::Get, ["categories"]) => json_ok(&incidents::categories(store).await?, 200),
@@ -591,6 +596,20 @@ async fn authorize(req: &Request, store: &D1Store) -> Result<Actor, ApiError> {
         csrf: csrf.as_deref(),
     };
     authenticate_request(store, &presented, now()).await
+}
+
+/// 403 unless the actor's role has the permission the route table
+/// (`shared::routes::ROUTES`) gives this route, checked before any body is
+/// read; routes the table does not list are left to their handlers.
+fn require_route_permission(actor: &Actor, method: &Method, path: &[&str]) -> Result<(), ApiError> {
+    match beacon_shared::routes::required_permission(method.as_ref(), path) {
+        Some(permission) if !permission.allows(actor.role) => Err(ApiError::Forbidden(format!(
+            "the {} role may not {}",
+            actor.role.as_str(),
+            permission.describe()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Whether this request's session cookies carry `Secure`
