@@ -20,6 +20,7 @@ macro_rules! display_as_str {
 pub mod access;
 pub mod alert;
 pub mod api;
+pub mod audit_redaction;
 pub mod category;
 pub mod clearance;
 pub mod escalation;

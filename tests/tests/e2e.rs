@@ -14,6 +14,7 @@ mod problems_browser;
 mod public_page;
 mod reports;
 mod route_matrix;
+mod secrets_at_rest;
 mod sessions;
 mod statuspage_wire;
 mod trust;
@@ -130,6 +131,7 @@ fn main() {
         .chain(reports::TESTS.iter())
         .chain(sessions::TESTS.iter())
         .chain(route_matrix::TESTS.iter())
+        .chain(secrets_at_rest::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

@@ -594,8 +594,9 @@ pub async fn pagerduty_event<S: AlertStore + IncidentStore + ProblemStore + Esca
     };
     let signal = event.signal(generated_key);
     let dedup_key = signal.dedup_key.clone();
+    let stored = pagerduty::event_for_storage(&value).to_string();
     let received = ReceivedDelivery {
-        body,
+        body: stored.as_bytes(),
         signature: None,
     };
     ingest(store, &integration, received, vec![signal], now, base_url).await?;

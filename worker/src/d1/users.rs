@@ -189,7 +189,7 @@ impl UserStore for D1Store {
                 num(session.expires_at.unix_millis()),
             ],
         )?;
-        let after = serde_json::json!({ "token": session.holder.token_id });
+        let after = serde_json::json!({ "token_id": session.holder.token_id });
         let audit = self.audit_statement(
             session.at,
             &session.holder.actor,

@@ -36,6 +36,8 @@ pub(super) struct StoredAlert {
 pub(super) struct StoredDelivery {
     integration_id: i64,
     signature: Option<String>,
+    /// The body as stored (D1's `alert_events.body`).
+    body: Vec<u8>,
     /// Kept like D1's `alert_events.outcome`, for tests that read it.
     outcome: serde_json::Value,
 }
@@ -56,6 +58,15 @@ fn open_key_violation() -> StoreError {
 }
 
 impl MemoryStore {
+    /// The stored body of every delivery received, oldest first, as text.
+    pub fn delivery_bodies(&self) -> Vec<String> {
+        self.deliveries
+            .borrow()
+            .iter()
+            .map(|d| String::from_utf8_lossy(&d.body).into_owned())
+            .collect()
+    }
+
     /// The outcome column of every delivery received, oldest first.
     pub fn delivery_outcomes(&self) -> Vec<serde_json::Value> {
         self.deliveries
@@ -153,6 +164,7 @@ impl MemoryStore {
         self.deliveries.borrow_mut().push(StoredDelivery {
             integration_id: integration.id,
             signature,
+            body: delivery.received.body.to_vec(),
             outcome: delivery.outcome_json(),
         });
         for plan in &delivery.plans {

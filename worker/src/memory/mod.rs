@@ -150,6 +150,13 @@ impl MemoryStore {
         before: Option<serde_json::Value>,
         after: Option<serde_json::Value>,
     ) {
+        let redacted = |snapshot: Option<serde_json::Value>| {
+            snapshot.map(|mut value| {
+                beacon_shared::audit_redaction::redact_snapshot(action, &mut value);
+                value
+            })
+        };
+        let (before, after) = (redacted(before), redacted(after));
         let mut audit = self.audit.borrow_mut();
         let id = audit.len() as i64 + 1;
         audit.push(AuditEntryView {

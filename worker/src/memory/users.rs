@@ -116,7 +116,7 @@ impl UserStore for MemoryStore {
             "session.start",
             format!("token/{}", session.holder.token_id),
             None,
-            Some(serde_json::json!({ "token": session.holder.token_id })),
+            Some(serde_json::json!({ "token_id": session.holder.token_id })),
         );
         Ok(())
     }
