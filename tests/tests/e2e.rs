@@ -4,6 +4,7 @@
 //! process groups killed before the process exits, whatever the outcome.
 
 mod api;
+mod body_limits;
 mod browser_flows;
 mod dev_command;
 mod escalation;
@@ -132,6 +133,7 @@ fn main() {
         .chain(sessions::TESTS.iter())
         .chain(route_matrix::TESTS.iter())
         .chain(secrets_at_rest::TESTS.iter())
+        .chain(body_limits::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

@@ -498,11 +498,33 @@ pub async fn notification_delivery<
     now: Timestamp,
     base_url: &str,
 ) -> Result<DeliveryReceipt, ApiError> {
-    let integration = store
+    let integration = notification_sender(store, format, secret).await?;
+    notification_from(store, &integration, body, now, base_url).await
+}
+
+/// The integration of `format` whose secret the sender presented in its
+/// `Authorization` header, or 401: checked before the body is read.
+pub async fn notification_sender<S: AlertStore>(
+    store: &S,
+    format: IngestFormat,
+    secret: &str,
+) -> Result<Integration, ApiError> {
+    store
         .integration_for_secret_hash(&hash_token(secret))
         .await?
         .filter(|i| i.format == format)
-        .ok_or(ApiError::Unauthorized)?;
+        .ok_or(ApiError::Unauthorized)
+}
+
+/// An Alertmanager or Grafana notification from an authenticated sender
+/// ([`notification_sender`]), stored as one delivery.
+pub async fn notification_from<S: AlertStore + IncidentStore + ProblemStore + EscalationStore>(
+    store: &S,
+    integration: &Integration,
+    body: &[u8],
+    now: Timestamp,
+    base_url: &str,
+) -> Result<DeliveryReceipt, ApiError> {
     let notification: alertmanager::Notification = decode_json(body)?;
     let received = ReceivedDelivery {
         body,
@@ -510,7 +532,7 @@ pub async fn notification_delivery<
     };
     let plans = ingest(
         store,
-        &integration,
+        integration,
         received,
         notification.signals(),
         now,

@@ -8,7 +8,7 @@ mod webhooks;
 use crate::auth::{authenticate_request, Actor, Presented};
 use crate::d1::D1Store;
 use crate::error::ApiError;
-use crate::request_body::check_declared_length;
+use crate::request_body::{check_declared_length, CountedBody};
 use crate::stores::StoreError;
 use crate::{
     alerts, dev_inbox, dev_seed, incident_reports, incidents, metrics, problems, public_page,
@@ -568,15 +568,51 @@ fn public_url(env: &Env) -> String {
         .to_owned()
 }
 
+/// A body that may be empty (no content type needed then), otherwise JSON
+/// within the limit ([`read_body`]).
 async fn read_body_allow_empty(req: &mut Request) -> Result<Vec<u8>, ApiError> {
     let declared = req.headers().get("content-length").ok().flatten();
-    if declared.as_deref().is_none_or(|l| l.trim() == "0") {
-        let bytes = req.bytes().await.unwrap_or_default();
-        if bytes.is_empty() {
-            return Ok(bytes);
+    check_declared_length(declared.as_deref())?;
+    let body = read_counted(req).await?;
+    if body.is_empty() {
+        return Ok(body);
+    }
+    require_json(req)?;
+    Ok(body)
+}
+
+/// Reads the whole request body, counting the bytes actually read (also
+/// for a chunked body without `Content-Length`): 413 beyond the limit. The
+/// stream is always read to its end, so the answer never leaves it open.
+async fn read_counted(req: &mut Request) -> Result<Vec<u8>, ApiError> {
+    use futures_util::StreamExt;
+    let mut body = CountedBody::default();
+    // No body at all is an empty one.
+    if let Ok(mut stream) = req.stream() {
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+            body.push(&chunk);
         }
     }
-    read_body(req).await
+    body.finish()
+}
+
+/// 415 unless the request says it carries JSON.
+fn require_json(req: &Request) -> Result<(), ApiError> {
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if content_type
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType)
+    }
 }
 
 /// Who sends `req`: a bearer token, or a browser session whose writes carry
@@ -672,24 +708,13 @@ async fn sign_out(req: &mut Request, env: &Env, store: &D1Store) -> Result<Respo
     with_cookies(json_ok(&serde_json::json!({ "ok": true }), 200)?, &cookies)
 }
 
+/// A JSON body within the limit: refused by its declared `Content-Length`
+/// before reading, and by the bytes actually read ([`read_counted`]).
 async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
     let declared = req.headers().get("content-length").ok().flatten();
     check_declared_length(declared.as_deref())?;
-    let content_type = req
-        .headers()
-        .get("content-type")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    if !content_type
-        .to_ascii_lowercase()
-        .starts_with("application/json")
-    {
-        return Err(ApiError::UnsupportedMediaType);
-    }
-    req.bytes()
-        .await
-        .map_err(|e| ApiError::MalformedJson(e.to_string()))
+    require_json(req)?;
+    read_counted(req).await
 }
 
 /// The answer to a publishing request: once published, the public outputs are
