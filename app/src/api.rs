@@ -1,4 +1,8 @@
 //! The HTTP client for Beacon's JSON API, speaking `beacon_shared::api`.
+//!
+//! The browser sends the session cookie by itself (same origin); every call
+//! takes the session's CSRF token as `token` and sends it in the CSRF header,
+//! which the edge requires on writes. A 401 signs the app out.
 
 use beacon_shared::api::post_incident::{
     ApproveRequest, IncidentReportView, NewProblem, NewRemediationItem, NewReview, NewVendorRca,
@@ -14,6 +18,7 @@ use beacon_shared::rca::Rca;
 use beacon_shared::review::{
     NewReviewSnapshot, ReviewPage, ReviewSnapshotSummary, ReviewSnapshotView,
 };
+use beacon_shared::session::{SessionStart, SessionView, CSRF_HEADER};
 use beacon_shared::status_editing::{
     ComponentStatusChange, NewMaintenance, NewMaintenanceUpdate, NewPublicIncident,
     NewPublicUpdate, NewStatusComponent, PublishedIncident, PublishedMaintenance,
@@ -53,6 +58,9 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure
     if (200..300).contains(&status) {
         return response.json::<T>().await.map_err(network);
     }
+    if status == 401 {
+        crate::credentials::session_ended();
+    }
     match response.json::<ErrorBody>().await {
         Ok(body) => Err(ApiFailure {
             status,
@@ -67,8 +75,31 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure
     }
 }
 
+/// `builder` with the session's CSRF token, when signed in.
 fn authorized(builder: RequestBuilder, token: &str) -> RequestBuilder {
-    builder.header("authorization", &format!("Bearer {token}"))
+    if token.is_empty() {
+        builder
+    } else {
+        builder.header(CSRF_HEADER, token)
+    }
+}
+
+/// `POST /api/session`: exchanges an API token for a browser session (its
+/// cookie set by the answer) and returns the session's CSRF token.
+pub async fn start_session(api_token: &str) -> Result<SessionView, ApiFailure> {
+    let request = SessionStart {
+        token: api_token.to_owned(),
+    };
+    send(Request::post("/api/session"), "", &request).await
+}
+
+/// `DELETE /api/session`: signs out.
+pub async fn end_session(token: &str) -> Result<serde_json::Value, ApiFailure> {
+    let response = authorized(Request::delete("/api/session"), token)
+        .send()
+        .await
+        .map_err(network)?;
+    decode(response).await
 }
 
 async fn get<T: DeserializeOwned>(token: &str, path: &str) -> Result<T, ApiFailure> {
@@ -93,7 +124,7 @@ async fn send<B: Serialize, T: DeserializeOwned>(
     decode(response).await
 }
 
-/// `GET /api/me`: who the token belongs to, and its role.
+/// `GET /api/me`: who is signed in, and their role.
 pub async fn me(token: &str) -> Result<UserView, ApiFailure> {
     get(token, "/api/me").await
 }

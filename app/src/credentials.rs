@@ -1,35 +1,86 @@
-//! The signed-in API token, kept in the browser's local storage.
+//! The signed-in browser session. Signing in sends the API token once to
+//! `POST /api/session`, which answers with an `HttpOnly` session cookie the
+//! app cannot read and the session's CSRF token; the app keeps only that
+//! CSRF token (in memory, and in the readable `beacon_csrf` cookie so a
+//! reload stays signed in), never the API token (SPEC I3, I4).
 
-use gloo_storage::{LocalStorage, Storage};
+use beacon_shared::session::{cookie_value, CSRF_COOKIE};
 use leptos::prelude::*;
+use std::cell::Cell;
+use wasm_bindgen::JsCast;
 
-const STORAGE_KEY: &str = "beacon.token";
+/// Where the API token was kept before sessions; removed on every start.
+const LEGACY_STORAGE_KEY: &str = "beacon.token";
 
-/// The API token shared through context; `None` when signed out.
+thread_local! {
+    /// The app's one session signal, so that any 401 can sign the app out.
+    static CURRENT: Cell<Option<Credentials>> = const { Cell::new(None) };
+}
+
+/// The session shared through context: `token` is the session's CSRF token,
+/// which every request sends ([`crate::api`]); `None` when signed out.
 #[derive(Clone, Copy)]
 pub struct Credentials {
     pub token: RwSignal<Option<String>>,
 }
 
+fn html_document() -> Option<web_sys::HtmlDocument> {
+    web_sys::window()?.document()?.dyn_into().ok()
+}
+
 impl Credentials {
-    /// Reads the token saved by an earlier sign-in, if any.
+    /// The session of an earlier sign-in, if its CSRF cookie is still there.
+    /// An API token left in local storage by an older version is deleted.
     pub fn load() -> Self {
-        let saved = LocalStorage::get::<String>(STORAGE_KEY)
-            .ok()
-            .filter(|t| !t.is_empty());
-        Self {
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = storage.remove_item(LEGACY_STORAGE_KEY);
+        }
+        let saved = html_document()
+            .and_then(|d| d.cookie().ok())
+            .and_then(|cookies| cookie_value(&cookies, CSRF_COOKIE).map(str::to_owned));
+        let credentials = Self {
             token: RwSignal::new(saved),
+        };
+        CURRENT.with(|current| current.set(Some(credentials)));
+        credentials
+    }
+
+    /// The session `POST /api/session` opened, with its CSRF token.
+    pub fn signed_in(&self, csrf_token: String) {
+        self.token.set(Some(csrf_token));
+    }
+
+    /// Ends the session on the server, then forgets it here.
+    pub fn sign_out(&self) {
+        let credentials = *self;
+        if let Some(csrf) = self.token.get_untracked() {
+            leptos::task::spawn_local(async move {
+                let _ = crate::api::end_session(&csrf).await;
+                credentials.forget();
+            });
+        } else {
+            credentials.forget();
         }
     }
 
-    pub fn sign_in(&self, token: String) {
-        let _ = LocalStorage::set(STORAGE_KEY, &token);
-        self.token.set(Some(token));
-    }
-
-    pub fn sign_out(&self) {
-        LocalStorage::delete(STORAGE_KEY);
+    /// Forgets the session here: the signal and the readable CSRF cookie
+    /// (the `HttpOnly` one is the server's to end).
+    pub fn forget(&self) {
+        if let Some(document) = html_document() {
+            let _ = document.set_cookie(&format!(
+                "{CSRF_COOKIE}=; Path=/; Max-Age=0; SameSite=Strict"
+            ));
+        }
         self.token.set(None);
+    }
+}
+
+/// The server no longer accepts the session (401: signed out elsewhere, its
+/// token revoked or expired, its user disabled): the app shows itself
+/// signed out.
+pub fn session_ended() {
+    if let Some(credentials) = CURRENT.with(Cell::get) {
+        credentials.forget();
     }
 }
 

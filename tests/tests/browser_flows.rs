@@ -52,7 +52,8 @@ pub(crate) async fn sign_in(
         .send_keys(env.worker.token(role))
         .await?;
     client.find(Locator::Css("#sign-in")).await?.click().await?;
-    wait_for(client, "#incident-queue, #incident-queue-empty, h1").await?;
+    // The sign-in opens a session, then shows the queue.
+    wait_for(client, "#incident-queue, #incident-queue-empty").await?;
     Ok(())
 }
 

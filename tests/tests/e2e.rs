@@ -4,6 +4,7 @@
 //! process groups killed before the process exits, whatever the outcome.
 
 mod api;
+mod body_limits;
 mod browser_flows;
 mod dev_command;
 mod escalation;
@@ -16,6 +17,9 @@ mod public_page;
 mod reports;
 mod reports_browser;
 mod review;
+mod route_matrix;
+mod secrets_at_rest;
+mod sessions;
 mod statuspage_wire;
 mod trust;
 
@@ -132,6 +136,10 @@ fn main() {
         .chain(faults::TESTS.iter())
         .chain(reports_browser::TESTS.iter())
         .chain(review::TESTS.iter())
+        .chain(sessions::TESTS.iter())
+        .chain(route_matrix::TESTS.iter())
+        .chain(secrets_at_rest::TESTS.iter())
+        .chain(body_limits::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

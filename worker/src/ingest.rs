@@ -898,11 +898,33 @@ pub async fn notification_delivery<
     now: Timestamp,
     base_url: &str,
 ) -> Result<DeliveryReceipt, ApiError> {
-    let integration = store
+    let integration = notification_sender(store, format, secret).await?;
+    notification_from(store, &integration, body, now, base_url).await
+}
+
+/// The integration of `format` whose secret the sender presented in its
+/// `Authorization` header, or 401: checked before the body is read.
+pub async fn notification_sender<S: AlertStore>(
+    store: &S,
+    format: IngestFormat,
+    secret: &str,
+) -> Result<Integration, ApiError> {
+    store
         .integration_for_secret_hash(&hash_token(secret))
         .await?
         .filter(|i| i.format == format)
-        .ok_or(ApiError::Unauthorized)?;
+        .ok_or(ApiError::Unauthorized)
+}
+
+/// An Alertmanager or Grafana notification from an authenticated sender
+/// ([`notification_sender`]), stored as one delivery.
+pub async fn notification_from<S: AlertStore + IncidentStore + ProblemStore + EscalationStore>(
+    store: &S,
+    integration: &Integration,
+    body: &[u8],
+    now: Timestamp,
+    base_url: &str,
+) -> Result<DeliveryReceipt, ApiError> {
     let notification: alertmanager::Notification = decode_json(body)?;
     check_delivery_size(notification.alerts.len()).map_err(too_many)?;
     let received = ReceivedDelivery {
@@ -911,7 +933,7 @@ pub async fn notification_delivery<
     };
     let plans = ingest(
         store,
-        &integration,
+        integration,
         received,
         notification.signals(),
         notification.group_key.as_deref(),
@@ -997,8 +1019,9 @@ pub async fn pagerduty_event<S: AlertStore + IncidentStore + ProblemStore + Esca
     };
     let signal = event.signal(generated_key);
     let dedup_key = signal.dedup_key.clone();
+    let stored = pagerduty::event_for_storage(&value).to_string();
     let received = ReceivedDelivery {
-        body,
+        body: stored.as_bytes(),
         signature: None,
     };
     ingest(

@@ -16,6 +16,43 @@ pub fn check_declared_length(content_length: Option<&str>) -> Result<(), ApiErro
     }
 }
 
+/// A body collected chunk by chunk as it is read, counting every byte: a
+/// body sent without `Content-Length` (chunked) is held to the same limit.
+/// It keeps at most [`MAX_BODY_BYTES`] and only counts the rest, so the
+/// reader can drain the stream to its end (workerd restarts a worker that
+/// answers while the request stream is still open) without holding it.
+#[derive(Debug, Default)]
+pub struct CountedBody {
+    kept: Vec<u8>,
+    read: u64,
+}
+
+impl CountedBody {
+    /// Adds a chunk as read from the request.
+    pub fn push(&mut self, chunk: &[u8]) {
+        self.read = self.read.saturating_add(chunk.len() as u64);
+        if self.read <= MAX_BODY_BYTES as u64 {
+            self.kept.extend_from_slice(chunk);
+        }
+    }
+
+    /// Whether more than [`MAX_BODY_BYTES`] have been read.
+    pub fn too_large(&self) -> bool {
+        self.read > MAX_BODY_BYTES as u64
+    }
+
+    /// The whole body, or 413 when more than [`MAX_BODY_BYTES`] were read.
+    pub fn finish(self) -> Result<Vec<u8>, ApiError> {
+        if self.too_large() {
+            Err(ApiError::PayloadTooLarge {
+                limit: MAX_BODY_BYTES,
+            })
+        } else {
+            Ok(self.kept)
+        }
+    }
+}
+
 /// Decodes a JSON body into `T`, refusing oversized bodies and naming the
 /// JSON path of the first field that does not parse.
 pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
@@ -208,5 +245,30 @@ mod tests {
     fn empty_title_names_title() {
         let err = decode_json::<NewIncident>(br#"{"title":"   "}"#).unwrap_err();
         assert_eq!(err, ApiError::invalid("title", "must not be empty"));
+    }
+
+    /// SPEC I4: the limit counts the bytes read, chunk by chunk.
+    #[test]
+    fn a_body_is_limited_by_the_bytes_read() {
+        let mut small = CountedBody::default();
+        small.push(b"{\"a\":");
+        small.push(b"1}");
+        assert_eq!(small.finish().unwrap(), b"{\"a\":1}");
+        let mut exact = CountedBody::default();
+        for _ in 0..MAX_BODY_BYTES / 1024 {
+            exact.push(&[b' '; 1024]);
+        }
+        assert!(!exact.too_large());
+        assert_eq!(exact.finish().unwrap().len(), MAX_BODY_BYTES);
+        let mut large = CountedBody::default();
+        for _ in 0..600 {
+            large.push(&[b' '; 1024]);
+        }
+        assert!(large.too_large());
+        assert!(
+            large.kept.len() <= MAX_BODY_BYTES,
+            "the rest is only counted"
+        );
+        assert_eq!(large.finish().unwrap_err().status(), 413);
     }
 }

@@ -222,7 +222,8 @@ pub async fn audit_log<S: UserStore>(store: &S, actor: &Actor) -> Result<AuditLo
 
 /// An audit record as `role` may read it (SPEC K3): the before and after
 /// snapshots of a Security incident are withheld from readers without
-/// clearance, who learn only that the restricted incident changed.
+/// clearance, who learn only that the restricted incident changed; no
+/// reader sees a credential (`shared::audit_redaction`).
 pub fn audit_entry_for(role: Role, mut entry: AuditEntryView) -> AuditEntryView {
     let category = |v: &Option<serde_json::Value>| {
         v.as_ref()
@@ -236,6 +237,10 @@ pub fn audit_entry_for(role: Role, mut entry: AuditEntryView) -> AuditEntryView 
     if restricted {
         entry.before = None;
         entry.after = Some(serde_json::json!({ "restricted": true }));
+    }
+    // Records written before credentials were redacted on write (I3).
+    for snapshot in [&mut entry.before, &mut entry.after].into_iter().flatten() {
+        beacon_shared::audit_redaction::redact_snapshot(&entry.action, snapshot);
     }
     entry
 }

@@ -279,6 +279,17 @@ impl Event {
     }
 }
 
+/// An event as Beacon stores it with the delivery: without its
+/// `routing_key`, the integration's secret, which is never kept in clear
+/// (SPEC I3); everything else as received.
+pub fn event_for_storage(event: &serde_json::Value) -> serde_json::Value {
+    let mut stored = event.clone();
+    if let Some(fields) = stored.as_object_mut() {
+        fields.remove("routing_key");
+    }
+    stored
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,5 +343,18 @@ mod tests {
             errors,
             ["'dedup_key' is required for acknowledge and resolve"]
         );
+    }
+
+    /// SPEC I3: the routing key is the integration's secret; it is not stored.
+    #[test]
+    fn the_stored_event_has_no_routing_key() {
+        let event =
+            json!({"routing_key": "R0123", "event_action": "trigger", "payload": {"summary": "x"}});
+        let stored = event_for_storage(&event);
+        assert_eq!(
+            stored,
+            json!({"event_action": "trigger", "payload": {"summary": "x"}})
+        );
+        assert!(!stored.to_string().contains("R0123"));
     }
 }

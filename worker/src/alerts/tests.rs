@@ -194,6 +194,14 @@ fn pagerduty_events_follow_the_alert_lifecycle() {
     assert_eq!((alert.deliveries, alert.status.as_str()), (4, "resolved"));
     let outcomes = store.delivery_outcomes();
     assert_eq!(outcomes.len(), 5);
+    // SPEC I3: the routing key (the integration's secret) is not stored.
+    let bodies = store.delivery_bodies();
+    assert!(
+        bodies
+            .iter()
+            .all(|b| b.contains("srv01/disk") && !b.contains(&key) && !b.contains("routing_key")),
+        "{bodies:?}"
+    );
     assert_eq!(outcomes[4][0]["outcome"], "dropped");
 
     enqueue(&store, &key, "trigger", "srv01/disk", later(5));

@@ -221,6 +221,16 @@ impl D1Store {
         before: Option<&serde_json::Value>,
         after: Option<&serde_json::Value>,
     ) -> Result<worker::D1PreparedStatement, StoreError> {
+        // No credential is ever written to the audit log (`shared::audit_redaction`).
+        let redacted = |snapshot: Option<&serde_json::Value>| {
+            snapshot.map(|value| {
+                let mut value = value.clone();
+                beacon_shared::audit_redaction::redact_snapshot(action, &mut value);
+                value
+            })
+        };
+        let (before, after) = (redacted(before), redacted(after));
+        let (before, after) = (before.as_ref(), after.as_ref());
         self.db
             .prepare(
                 "INSERT INTO audit_log (at, actor_id, actor, action, subject, before, after) \

@@ -3,12 +3,13 @@
 use super::{batch_first_changed_one, first_returned, num, parse_err, text, D1Store};
 use crate::auth::Actor;
 use crate::stores::{
-    AccessChange, NewTokenRecord, NewUserRecord, PersonRecord, StoreError, TokenHolder,
-    TokenRecord, UserStore,
+    AccessChange, NewSessionRecord, NewTokenRecord, NewUserRecord, PersonRecord, SessionHolder,
+    StoreError, TokenHolder, TokenRecord, UserStore,
 };
 use beacon_shared::access::TokenFacts;
 use beacon_shared::api::{AuditEntryView, UserView};
 use beacon_shared::role::Role;
+use beacon_shared::session::SessionFacts;
 use beacon_shared::Timestamp;
 use serde::Deserialize;
 
@@ -51,6 +52,43 @@ struct HolderRow {
     expires_at: Option<f64>,
     last_used_at: Option<f64>,
     disabled_at: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct SessionRow {
+    session_id: f64,
+    csrf_hash: String,
+    session_expires_at: f64,
+    ended_at: Option<f64>,
+    id: f64,
+    name: String,
+    role: String,
+    token_id: f64,
+    revoked_at: Option<f64>,
+    expires_at: Option<f64>,
+    last_used_at: Option<f64>,
+    disabled_at: Option<f64>,
+}
+
+impl TryFrom<HolderRow> for TokenHolder {
+    type Error = StoreError;
+    fn try_from(row: HolderRow) -> Result<Self, StoreError> {
+        let user = UserView::try_from(UserRow {
+            id: row.id,
+            name: row.name,
+            role: row.role,
+        })?;
+        Ok(TokenHolder {
+            actor: Actor::from(user),
+            token_id: row.token_id as i64,
+            facts: TokenFacts {
+                revoked_at: time(row.revoked_at),
+                expires_at: time(row.expires_at),
+                user_disabled_at: time(row.disabled_at),
+            },
+            last_used_at: time(row.last_used_at),
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -97,21 +135,87 @@ impl UserStore for D1Store {
         else {
             return Ok(None);
         };
-        let user = UserView::try_from(UserRow {
+        TokenHolder::try_from(row).map(Some)
+    }
+
+    async fn session_holder(
+        &self,
+        session_hash: &str,
+    ) -> Result<Option<SessionHolder>, StoreError> {
+        let Some(row) = self
+            .first::<SessionRow>(
+                "SELECT s.id AS session_id, s.csrf_hash, s.expires_at AS session_expires_at, \
+                 s.ended_at, u.id, u.name, u.role, u.disabled_at, t.id AS token_id, \
+                 t.revoked_at, t.expires_at, t.last_used_at FROM browser_sessions s \
+                 JOIN api_tokens t ON t.id = s.token_id JOIN users u ON u.id = t.user_id \
+                 WHERE s.session_hash = ?1",
+                &[text(session_hash)],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let token = TokenHolder::try_from(HolderRow {
             id: row.id,
             name: row.name,
             role: row.role,
+            token_id: row.token_id,
+            revoked_at: row.revoked_at,
+            expires_at: row.expires_at,
+            last_used_at: row.last_used_at,
+            disabled_at: row.disabled_at,
         })?;
-        Ok(Some(TokenHolder {
-            actor: Actor::from(user),
-            token_id: row.token_id as i64,
-            facts: TokenFacts {
-                revoked_at: time(row.revoked_at),
-                expires_at: time(row.expires_at),
-                user_disabled_at: time(row.disabled_at),
+        Ok(Some(SessionHolder {
+            session_id: row.session_id as i64,
+            csrf_hash: row.csrf_hash,
+            facts: SessionFacts {
+                expires_at: Timestamp::from_unix_millis(row.session_expires_at as i64),
+                ended_at: time(row.ended_at),
+                token: token.facts,
             },
-            last_used_at: time(row.last_used_at),
+            token,
         }))
+    }
+
+    async fn start_session(&self, session: &NewSessionRecord<'_>) -> Result<(), StoreError> {
+        let insert = self.statement(
+            "INSERT INTO browser_sessions (session_hash, csrf_hash, token_id, created_at, \
+             expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            &[
+                text(session.session_hash),
+                text(session.csrf_hash),
+                num(session.holder.token_id),
+                num(session.at.unix_millis()),
+                num(session.expires_at.unix_millis()),
+            ],
+        )?;
+        let after = serde_json::json!({ "token_id": session.holder.token_id });
+        let audit = self.audit_statement(
+            session.at,
+            &session.holder.actor,
+            "session.start",
+            &format!("token/{}", session.holder.token_id),
+            None,
+            Some(&after),
+        )?;
+        self.write_batch(vec![insert, audit]).await
+    }
+
+    async fn end_session(&self, change: &AccessChange<'_>) -> Result<bool, StoreError> {
+        let update = self.statement(
+            "UPDATE browser_sessions SET ended_at = ?2 WHERE id = ?1 AND ended_at IS NULL",
+            &[num(change.id), num(change.at.unix_millis())],
+        )?;
+        let after = serde_json::json!({ "ended": true });
+        let audit = self.audit_statement(
+            change.at,
+            change.actor,
+            "session.end",
+            &format!("session/{}", change.id),
+            None,
+            Some(&after),
+        )?;
+        batch_first_changed_one(&self.db, vec![update, audit]).await
     }
 
     async fn record_token_use(&self, token_id: i64, at: Timestamp) -> Result<(), StoreError> {

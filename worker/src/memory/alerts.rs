@@ -42,6 +42,8 @@ pub(super) struct StoredDelivery {
     integration_id: i64,
     received_at: Timestamp,
     signature: Option<String>,
+    /// The body as stored (D1's `alert_events.body`).
+    body: Vec<u8>,
     /// Kept like D1's `alert_events.outcome`, for tests that read it.
     outcome: serde_json::Value,
 }
@@ -63,6 +65,15 @@ fn open_key_violation() -> StoreError {
 }
 
 impl MemoryStore {
+    /// The stored body of every delivery received, oldest first, as text.
+    pub fn delivery_bodies(&self) -> Vec<String> {
+        self.deliveries
+            .borrow()
+            .iter()
+            .map(|d| String::from_utf8_lossy(&d.body).into_owned())
+            .collect()
+    }
+
     /// The outcome column of every delivery received, oldest first.
     pub fn delivery_outcomes(&self) -> Vec<serde_json::Value> {
         self.deliveries
@@ -221,6 +232,7 @@ impl MemoryStore {
             integration_id: integration.id,
             received_at: at,
             signature,
+            body: delivery.received.body.to_vec(),
             outcome: delivery.outcome_json(),
         });
         for plan in &delivery.plans {

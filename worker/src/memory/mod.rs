@@ -38,6 +38,8 @@ pub struct MemoryStore {
     pub(super) tokens: RefCell<Vec<(String, TokenRecord)>>,
     /// Disabled users and when they were disabled.
     pub(super) disabled_users: RefCell<HashMap<i64, Timestamp>>,
+    /// Browser sessions, with the hash of their secret.
+    pub(super) sessions: RefCell<Vec<users::StoredSession>>,
     pub(super) incidents: RefCell<Vec<IncidentRecord>>,
     pub(super) timeline: RefCell<Vec<(i64, TimelineEntryView)>>,
     pub(super) audit: RefCell<Vec<AuditEntryView>>,
@@ -77,6 +79,7 @@ impl Default for MemoryStore {
             users: RefCell::default(),
             tokens: RefCell::default(),
             disabled_users: RefCell::default(),
+            sessions: RefCell::default(),
             incidents: RefCell::default(),
             timeline: RefCell::default(),
             audit: RefCell::default(),
@@ -157,6 +160,13 @@ impl MemoryStore {
         before: Option<serde_json::Value>,
         after: Option<serde_json::Value>,
     ) {
+        let redacted = |snapshot: Option<serde_json::Value>| {
+            snapshot.map(|mut value| {
+                beacon_shared::audit_redaction::redact_snapshot(action, &mut value);
+                value
+            })
+        };
+        let (before, after) = (redacted(before), redacted(after));
         let mut audit = self.audit.borrow_mut();
         let id = audit.len() as i64 + 1;
         audit.push(AuditEntryView {

@@ -3,12 +3,24 @@
 use super::MemoryStore;
 use crate::auth::Actor;
 use crate::stores::{
-    AccessChange, NewTokenRecord, NewUserRecord, PersonRecord, StoreError, TokenHolder,
-    TokenRecord, UserStore,
+    AccessChange, NewSessionRecord, NewTokenRecord, NewUserRecord, PersonRecord, SessionHolder,
+    StoreError, TokenHolder, TokenRecord, UserStore,
 };
 use beacon_shared::access::TokenFacts;
 use beacon_shared::api::{AuditEntryView, UserView};
 use beacon_shared::role::Role;
+use beacon_shared::session::SessionFacts;
+
+/// A browser session as the memory store keeps it.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredSession {
+    pub id: i64,
+    pub session_hash: String,
+    pub csrf_hash: String,
+    pub token_id: i64,
+    pub expires_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+}
 use beacon_shared::Timestamp;
 
 impl UserStore for MemoryStore {
@@ -36,6 +48,100 @@ impl UserStore for MemoryStore {
             },
             last_used_at: token.last_used_at,
         }))
+    }
+
+    async fn session_holder(
+        &self,
+        session_hash: &str,
+    ) -> Result<Option<SessionHolder>, StoreError> {
+        self.check()?;
+        let Some(session) = self
+            .sessions
+            .borrow()
+            .iter()
+            .find(|s| s.session_hash == session_hash)
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        let token_hash = self
+            .tokens
+            .borrow()
+            .iter()
+            .find(|(_, t)| t.id == session.token_id)
+            .map(|(hash, _)| hash.clone());
+        let Some(token_hash) = token_hash else {
+            return Ok(None);
+        };
+        let Some(token) = self.token_holder(&token_hash).await? else {
+            return Ok(None);
+        };
+        Ok(Some(SessionHolder {
+            session_id: session.id,
+            csrf_hash: session.csrf_hash,
+            facts: SessionFacts {
+                expires_at: session.expires_at,
+                ended_at: session.ended_at,
+                token: token.facts,
+            },
+            token,
+        }))
+    }
+
+    async fn start_session(&self, session: &NewSessionRecord<'_>) -> Result<(), StoreError> {
+        self.check()?;
+        {
+            let mut sessions = self.sessions.borrow_mut();
+            if sessions
+                .iter()
+                .any(|s| s.session_hash == session.session_hash)
+            {
+                return Err(StoreError::UniqueViolation(
+                    "browser_sessions.session_hash".into(),
+                ));
+            }
+            let id = sessions.len() as i64 + 1;
+            sessions.push(StoredSession {
+                id,
+                session_hash: session.session_hash.to_owned(),
+                csrf_hash: session.csrf_hash.to_owned(),
+                token_id: session.holder.token_id,
+                expires_at: session.expires_at,
+                ended_at: None,
+            });
+        }
+        self.push_audit(
+            session.at,
+            &session.holder.actor,
+            "session.start",
+            format!("token/{}", session.holder.token_id),
+            None,
+            Some(serde_json::json!({ "token_id": session.holder.token_id })),
+        );
+        Ok(())
+    }
+
+    async fn end_session(&self, change: &AccessChange<'_>) -> Result<bool, StoreError> {
+        self.check()?;
+        {
+            let mut sessions = self.sessions.borrow_mut();
+            let Some(session) = sessions
+                .iter_mut()
+                .find(|s| s.id == change.id && s.ended_at.is_none())
+            else {
+                return Ok(false);
+            };
+            session.ended_at = Some(change.at);
+        }
+        self.push_audit(
+            change.at,
+            change.actor,
+            "session.end",
+            format!("session/{}", change.id),
+            None,
+            Some(serde_json::json!({ "ended": true })),
+        );
+        Ok(true)
     }
 
     async fn record_token_use(&self, token_id: i64, at: Timestamp) -> Result<(), StoreError> {

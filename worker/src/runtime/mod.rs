@@ -5,14 +5,14 @@ mod escalation;
 mod public_page_cache;
 mod webhooks;
 
-use crate::auth::{authenticate, Actor};
+use crate::auth::{authenticate_request, Actor, Presented};
 use crate::d1::D1Store;
 use crate::error::ApiError;
-use crate::request_body::check_declared_length;
+use crate::request_body::{check_declared_length, CountedBody};
 use crate::stores::StoreError;
 use crate::{
     alerts, dev_inbox, dev_seed, incident_reports, incidents, metrics, problems, public_page,
-    reports, review, status_editing, users,
+    reports, review, sessions, status_editing, users,
 };
 use beacon_shared::alert::IngestFormat;
 use beacon_shared::Timestamp;
@@ -95,6 +95,8 @@ async fn route(
         .unwrap_or_default();
     match (method, segments.as_slice()) {
         (Method::Get, ["api", "health"]) => json_ok(&users::health(&store).await, 200),
+        (Method::Post, ["api", "session"]) => sign_in(req, env, &store).await,
+        (Method::Delete, ["api", "session"]) => sign_out(req, env, &store).await,
         (Method::Post, ["v2", "enqueue"]) => webhooks::pagerduty_enqueue(req, env, &store).await,
         (Method::Post, ["api", "webhooks", "alertmanager"]) => {
             webhooks::notification_webhook(req, env, &store, IngestFormat::Alertmanager).await
@@ -120,6 +122,7 @@ async fn route(
         // Prometheus' scrape (SPEC Q2): a bearer token of a report reader.
         (Method::Get, ["metrics"]) => {
             let actor = authorize(req, &store).await?;
+            require_route_permission(&actor, method, &segments)?;
             let text = metrics::metrics(&store, &actor, now()).await?;
             let headers = Headers::new();
             let set = |name: &str, value: &str| {
@@ -157,6 +160,10 @@ async fn api(
     query: &str,
 ) -> Result<Response, ApiError> {
     let actor = authorize(req, store).await?;
+    let path: Vec<&str> = std::iter::once("api")
+        .chain(segments.iter().copied())
+        .collect();
+    require_route_permission(&actor, method, &path)?;
     match (method, segments) {
         (Method::Get, ["me"]) => json_ok(&users::me(&actor), 200),
         (Method::Get, ["categories"]) => json_ok(&incidents::categories(store).await?, 200),
@@ -615,40 +622,153 @@ fn public_url(env: &Env) -> String {
         .to_owned()
 }
 
+/// A body that may be empty (no content type needed then), otherwise JSON
+/// within the limit ([`read_body`]).
 async fn read_body_allow_empty(req: &mut Request) -> Result<Vec<u8>, ApiError> {
     let declared = req.headers().get("content-length").ok().flatten();
-    if declared.as_deref().is_none_or(|l| l.trim() == "0") {
-        let bytes = req.bytes().await.unwrap_or_default();
-        if bytes.is_empty() {
-            return Ok(bytes);
+    check_declared_length(declared.as_deref())?;
+    let body = read_counted(req).await?;
+    if body.is_empty() {
+        return Ok(body);
+    }
+    require_json(req)?;
+    Ok(body)
+}
+
+/// Reads the whole request body, counting the bytes actually read (also
+/// for a chunked body without `Content-Length`): 413 beyond the limit. The
+/// stream is always read to its end, so the answer never leaves it open.
+async fn read_counted(req: &mut Request) -> Result<Vec<u8>, ApiError> {
+    use futures_util::StreamExt;
+    let mut body = CountedBody::default();
+    // No body at all is an empty one.
+    if let Ok(mut stream) = req.stream() {
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+            body.push(&chunk);
         }
     }
-    read_body(req).await
+    body.finish()
 }
 
-async fn authorize(req: &Request, store: &D1Store) -> Result<Actor, ApiError> {
-    let header = req.headers().get("authorization").ok().flatten();
-    authenticate(store, header.as_deref(), now()).await
-}
-
-async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
-    let declared = req.headers().get("content-length").ok().flatten();
-    check_declared_length(declared.as_deref())?;
+/// 415 unless the request says it carries JSON.
+fn require_json(req: &Request) -> Result<(), ApiError> {
     let content_type = req
         .headers()
         .get("content-type")
         .ok()
         .flatten()
         .unwrap_or_default();
-    if !content_type
+    if content_type
         .to_ascii_lowercase()
         .starts_with("application/json")
     {
-        return Err(ApiError::UnsupportedMediaType);
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType)
     }
-    req.bytes()
-        .await
-        .map_err(|e| ApiError::MalformedJson(e.to_string()))
+}
+
+/// Who sends `req`: a bearer token, or a browser session whose writes carry
+/// its CSRF token (`auth::authenticate_request`).
+async fn authorize(req: &Request, store: &D1Store) -> Result<Actor, ApiError> {
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let (authorization, cookie, csrf) = (
+        header("authorization"),
+        header("cookie"),
+        header(beacon_shared::session::CSRF_HEADER),
+    );
+    let method = req.method().to_string();
+    let presented = Presented {
+        method: &method,
+        authorization: authorization.as_deref(),
+        cookie: cookie.as_deref(),
+        csrf: csrf.as_deref(),
+    };
+    authenticate_request(store, &presented, now()).await
+}
+
+/// 403 unless the actor's role has the permission the route table
+/// (`shared::routes::ROUTES`) gives this route, checked before any body is
+/// read; routes the table does not list are left to their handlers.
+fn require_route_permission(actor: &Actor, method: &Method, path: &[&str]) -> Result<(), ApiError> {
+    match beacon_shared::routes::required_permission(method.as_ref(), path) {
+        Some(permission) if !permission.allows(actor.role) => Err(ApiError::Forbidden(format!(
+            "the {} role may not {}",
+            actor.role.as_str(),
+            permission.describe()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Whether this request's session cookies carry `Secure`
+/// (`shared::session::secure_cookies`).
+fn secure_cookies(env: &Env, req: &Request) -> bool {
+    let beacon_env = env
+        .var("BEACON_ENV")
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let scheme = req.url().map(|u| u.scheme().to_owned()).unwrap_or_default();
+    beacon_shared::session::secure_cookies(&beacon_env, &scheme)
+}
+
+/// `cookies` added to a JSON answer as `Set-Cookie` headers.
+fn with_cookies(response: Response, cookies: &[String]) -> Result<Response, ApiError> {
+    let mut response = response;
+    for cookie in cookies {
+        response
+            .headers_mut()
+            .append("set-cookie", cookie)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
+    Ok(response)
+}
+
+/// `POST /api/session`: the token in the body opens a browser session; the
+/// answer sets its cookies and carries the CSRF token.
+async fn sign_in(req: &mut Request, env: &Env, store: &D1Store) -> Result<Response, ApiError> {
+    let body = read_body(req).await?;
+    let fresh = sessions::SessionSecrets {
+        secret: format!("bks_{}", hex::encode(random_bytes::<32>()?)),
+        csrf_token: hex::encode(random_bytes::<32>()?),
+    };
+    let started = sessions::start_session(store, &body, now(), fresh).await?;
+    let cookies = beacon_shared::session::session_cookies(
+        &started.secret,
+        &started.view.csrf_token,
+        started.max_age_seconds,
+        secure_cookies(env, req),
+    );
+    with_cookies(json_ok(&started.view, 201)?, &cookies)
+}
+
+/// `DELETE /api/session`: ends the cookie's session (with its CSRF token)
+/// and removes the cookies.
+async fn sign_out(req: &mut Request, env: &Env, store: &D1Store) -> Result<Response, ApiError> {
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let (cookie, csrf) = (
+        header("cookie"),
+        header(beacon_shared::session::CSRF_HEADER),
+    );
+    let presented = Presented {
+        method: "DELETE",
+        authorization: None,
+        cookie: cookie.as_deref(),
+        csrf: csrf.as_deref(),
+    };
+    sessions::end_session(store, &presented, now()).await?;
+    let cookies = beacon_shared::session::cleared_cookies(secure_cookies(env, req));
+    with_cookies(json_ok(&serde_json::json!({ "ok": true }), 200)?, &cookies)
+}
+
+/// A JSON body within the limit: refused by its declared `Content-Length`
+/// before reading, and by the bytes actually read ([`read_counted`]).
+async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
+    let declared = req.headers().get("content-length").ok().flatten();
+    check_declared_length(declared.as_deref())?;
+    require_json(req)?;
+    read_counted(req).await
 }
 
 /// The answer to a publishing request: once published, the public outputs are

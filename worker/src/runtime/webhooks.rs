@@ -6,25 +6,19 @@ use super::{json_ok, json_response, now, random_bytes, read_body, D1Store};
 use crate::auth::bearer_token;
 use crate::error::ApiError;
 use crate::ingest::{self, PagerDutyAnswer};
-use crate::request_body::MAX_BODY_BYTES;
 use crate::webhook_signature::{SignedRequest, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use beacon_shared::alert::{DedupKey, IngestFormat};
 use serde_json::json;
 use worker::{Env, Request, Response};
 
-/// Reads a webhook body: JSON, at most 512 KiB.
+/// Reads a webhook body: JSON, at most 512 KiB counted on the bytes read.
 async fn webhook_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
-    let body = read_body(req).await?;
-    if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES,
-        });
-    }
-    Ok(body)
+    read_body(req).await
 }
 
 /// `POST /api/webhooks/alertmanager` and `/api/webhooks/grafana`, authenticated by
-/// the bearer token Alertmanager's `http_config.authorization` sends.
+/// the bearer token Alertmanager's `http_config.authorization` sends, before
+/// the body is read.
 pub(super) async fn notification_webhook(
     req: &mut Request,
     env: &Env,
@@ -35,16 +29,12 @@ pub(super) async fn notification_webhook(
     let secret = bearer_token(header.as_deref())
         .ok_or(ApiError::Unauthorized)?
         .to_owned();
+    // The secret travels in the header: authenticate before reading the body.
+    let integration = ingest::notification_sender(store, format, &secret).await?;
     let body = webhook_body(req).await?;
-    let receipt = ingest::notification_delivery(
-        store,
-        format,
-        &secret,
-        &body,
-        now(),
-        &super::public_url(env),
-    )
-    .await?;
+    let receipt =
+        ingest::notification_from(store, &integration, &body, now(), &super::public_url(env))
+            .await?;
     json_ok(&receipt, 200)
 }
 

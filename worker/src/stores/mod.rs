@@ -45,7 +45,8 @@ pub use status_page::{
     StatusLog, StatusPageStore, StoredPublicIncident, TicketNote,
 };
 pub use users::{
-    AccessChange, NewTokenRecord, NewUserRecord, PersonRecord, TokenHolder, TokenRecord, UserStore,
+    AccessChange, NewSessionRecord, NewTokenRecord, NewUserRecord, PersonRecord, SessionHolder,
+    TokenHolder, TokenRecord, UserStore,
 };
 
 use crate::error::ApiError;

@@ -1,10 +1,12 @@
-//! The user store: people, their hashed API tokens, and the append-only audit log.
+//! The user store: people, their hashed API tokens, their browser sessions,
+//! and the append-only audit log.
 
 use super::{NewAuditRecord, StoreError};
 use crate::auth::Actor;
 use beacon_shared::access::TokenFacts;
 use beacon_shared::api::{AuditEntryView, UserView};
 use beacon_shared::role::Role;
+use beacon_shared::session::SessionFacts;
 use beacon_shared::triage::Name;
 use beacon_shared::Timestamp;
 
@@ -65,6 +67,28 @@ pub struct AccessChange<'a> {
     pub actor: &'a Actor,
 }
 
+/// A browser session about to be opened with token `holder.token_id`; only
+/// the hashes of its secret and of its CSRF token are stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSessionRecord<'a> {
+    pub holder: &'a TokenHolder,
+    pub session_hash: &'a str,
+    pub csrf_hash: &'a str,
+    pub expires_at: Timestamp,
+    pub at: Timestamp,
+}
+
+/// The holder of a presented session cookie: the token holder it was opened
+/// with, the hash of its CSRF token and what decides whether it still opens
+/// the API ([`SessionFacts::opens`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionHolder {
+    pub session_id: i64,
+    pub token: TokenHolder,
+    pub csrf_hash: String,
+    pub facts: SessionFacts,
+}
+
 impl NewTokenRecord<'_> {
     /// What the audit log records of the new token: its label, never the token.
     pub fn audit_record(&self) -> NewAuditRecord {
@@ -86,6 +110,15 @@ pub trait UserStore {
     /// (revoked, expired, user disabled), read fresh on every request: no
     /// cache can outlive a revocation.
     async fn token_holder(&self, token_hash: &str) -> Result<Option<TokenHolder>, StoreError>;
+    /// The session whose secret hashes to `session_hash`, with its token's
+    /// holder, read fresh on every request like a token.
+    async fn session_holder(&self, session_hash: &str)
+        -> Result<Option<SessionHolder>, StoreError>;
+    /// Opens a browser session (with its audit record, `session.start`).
+    async fn start_session(&self, session: &NewSessionRecord<'_>) -> Result<(), StoreError>;
+    /// Ends session `change.id` (sign-out, audited as `session.end`); `false`
+    /// (nothing written) when no unended session has that id.
+    async fn end_session(&self, change: &AccessChange<'_>) -> Result<bool, StoreError>;
     /// Records that token `token_id` opened the API at `at`.
     async fn record_token_use(&self, token_id: i64, at: Timestamp) -> Result<(), StoreError>;
     /// Every user and every token, by id.

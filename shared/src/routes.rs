@@ -1,0 +1,297 @@
+//! The worker's routes as one table (SPEC I3): each method and path pattern
+//! with what opens it. The router refuses a request whose role the route's
+//! [`Permission`] does not allow (403) before it reads the body or calls the
+//! handler, and the end-to-end role x route matrix enumerates this table.
+//! Handlers keep their finer checks (a transition's own rule, clearance).
+
+use crate::role::Role;
+
+/// What opens a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: the health check, signing in, the public status outputs.
+    Public,
+    /// A monitoring sender, authenticated by its integration's secret (a
+    /// bearer secret, a routing key or an HMAC signature).
+    Integration,
+    /// A signed acknowledgement link.
+    SignedLink,
+    /// A browser session's cookie with its CSRF token (sign-out).
+    Session,
+    /// A bearer token or a browser session whose role has the permission.
+    Person(Permission),
+    /// Only with `BEACON_ENV=development` (404 otherwise); an admin's token
+    /// where the route is under `/api/`.
+    Development,
+    /// Only with `BEACON_ENV=test` (404 otherwise); an admin's token.
+    TestOnly,
+}
+
+/// The role check a person's route needs, one of [`Role`]'s permissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Any signed-in role.
+    Read,
+    /// [`Role::can_write`]
+    Write,
+    /// [`Role::may_publish_status`]
+    PublishStatus,
+    /// [`Role::may_set_service_levels`]
+    SetServiceLevels,
+    /// [`Role::may_manage_rotas`]
+    ManageRotas,
+    /// [`Role::may_read_audit`]
+    ReadAudit,
+    /// [`Role::may_read_reports`]
+    ReadReports,
+    /// [`Role::may_administer`]
+    Administer,
+}
+
+impl Permission {
+    /// Whether `role` has this permission.
+    pub fn allows(self, role: Role) -> bool {
+        match self {
+            Permission::Read => true,
+            Permission::Write => role.can_write(),
+            Permission::PublishStatus => role.may_publish_status(),
+            Permission::SetServiceLevels => role.may_set_service_levels(),
+            Permission::ManageRotas => role.may_manage_rotas(),
+            Permission::ReadAudit => role.may_read_audit(),
+            Permission::ReadReports => role.may_read_reports(),
+            Permission::Administer => role.may_administer(),
+        }
+    }
+
+    /// What the role may not do, for the 403's message.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Permission::Read => "read",
+            Permission::Write => "change anything",
+            Permission::PublishStatus => "publish on the status page",
+            Permission::SetServiceLevels => "set service levels",
+            Permission::ManageRotas => "manage rotas, time limits and channels",
+            Permission::ReadAudit => "read the audit log",
+            Permission::ReadReports => "read reports",
+            Permission::Administer => "administer people, tokens and integrations",
+        }
+    }
+}
+
+/// One route: its method, its path pattern (`{name}` is one path segment)
+/// and what opens it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    pub pattern: &'static str,
+    pub access: Access,
+}
+
+const fn route(method: &'static str, pattern: &'static str, access: Access) -> Route {
+    Route {
+        method,
+        pattern,
+        access,
+    }
+}
+
+use Access::{Development, Integration, Person, Public, Session, SignedLink, TestOnly};
+use Permission::{
+    Administer, ManageRotas, PublishStatus, Read, ReadAudit, ReadReports, SetServiceLevels, Write,
+};
+
+/// Every route the worker answers, besides the app's static assets.
+pub const ROUTES: &[Route] = &[
+    route("GET", "/api/health", Public),
+    route("POST", "/api/session", Public),
+    route("DELETE", "/api/session", Session),
+    route("GET", "/status", Public),
+    route("GET", "/status/history", Public),
+    route("GET", "/history.atom", Public),
+    route("GET", "/history.rss", Public),
+    route("GET", "/api/v2/summary.json", Public),
+    route("POST", "/v2/enqueue", Integration),
+    route("POST", "/api/webhooks/alertmanager", Integration),
+    route("POST", "/api/webhooks/grafana", Integration),
+    route("POST", "/api/webhooks/generic/{name}", Integration),
+    route("GET", "/ack/{id}", SignedLink),
+    route("POST", "/ack/{id}", SignedLink),
+    route("GET", "/dev/inbox", Development),
+    route("POST", "/dev/inbox/{channel}", Development),
+    route("POST", "/api/dev/seed", Development),
+    route("PUT", "/api/test/clock", TestOnly),
+    route("GET", "/metrics", Person(ReadReports)),
+    route("GET", "/api/me", Person(Read)),
+    route("GET", "/api/categories", Person(Read)),
+    route("GET", "/api/incidents", Person(Read)),
+    route("POST", "/api/incidents", Person(Write)),
+    route("GET", "/api/incidents/{id}", Person(Read)),
+    route("POST", "/api/incidents/{id}/transitions", Person(Write)),
+    route("PUT", "/api/incidents/{id}/priority", Person(Write)),
+    route("PUT", "/api/incidents/{id}/category", Person(Write)),
+    route("PUT", "/api/incidents/{id}/owner", Person(Write)),
+    route("POST", "/api/incidents/{id}/timeline", Person(Write)),
+    route("POST", "/api/incidents/{id}/acknowledge", Person(Write)),
+    route("POST", "/api/incidents/{id}/teams", Person(Write)),
+    route("GET", "/api/incidents/{id}/escalation", Person(Read)),
+    route("GET", "/api/problems", Person(Read)),
+    route("POST", "/api/problems", Person(Write)),
+    route("GET", "/api/problems/{id}", Person(Read)),
+    route("PUT", "/api/problems/{id}/rca", Person(Write)),
+    route("POST", "/api/problems/{id}/transitions", Person(Write)),
+    route("PUT", "/api/problems/{id}/signatures", Person(Write)),
+    route("POST", "/api/problems/{id}/incidents", Person(Write)),
+    route("POST", "/api/problems/{id}/remediation", Person(Write)),
+    route("POST", "/api/problems/{id}/vendor-rcas", Person(Write)),
+    route("GET", "/api/problems/{id}/report", Person(Read)),
+    route("POST", "/api/problems/{id}/report", Person(Write)),
+    route("PUT", "/api/problems/{id}/report", Person(Write)),
+    route(
+        "POST",
+        "/api/problems/{id}/report/transitions",
+        Person(Write),
+    ),
+    route("POST", "/api/problems/{id}/report/approve", Person(Write)),
+    route("POST", "/api/problems/{id}/report/publish", Person(Write)),
+    route("POST", "/api/problems/{id}/reviews", Person(Write)),
+    route("GET", "/api/remediation", Person(Read)),
+    route("POST", "/api/remediation/{id}/transitions", Person(Write)),
+    route("GET", "/api/users", Person(Administer)),
+    route("POST", "/api/users", Person(Administer)),
+    route("POST", "/api/users/{id}/tokens", Person(Administer)),
+    route("POST", "/api/users/{id}/disable", Person(Administer)),
+    route("POST", "/api/tokens/{id}/revoke", Person(Administer)),
+    route("GET", "/api/audit", Person(ReadAudit)),
+    route("GET", "/api/reports/{table}", Person(ReadReports)),
+    route("GET", "/api/post-incident/config", Person(Read)),
+    route("PUT", "/api/post-incident/config", Person(ManageRotas)),
+    route("GET", "/api/escalation/config", Person(Read)),
+    route("PUT", "/api/escalation/config", Person(ManageRotas)),
+    route("GET", "/api/on-call", Person(Read)),
+    route("PUT", "/api/rotas/{role}", Person(ManageRotas)),
+    route("POST", "/api/notification-channels", Person(ManageRotas)),
+    route("GET", "/api/status/page", Person(Read)),
+    route("GET", "/api/status/slo", Person(Read)),
+    route("PUT", "/api/status/slo", Person(SetServiceLevels)),
+    route("POST", "/api/status/components", Person(PublishStatus)),
+    route("PUT", "/api/status/components/{id}", Person(PublishStatus)),
+    route(
+        "PUT",
+        "/api/status/components/{id}/status",
+        Person(PublishStatus),
+    ),
+    route("POST", "/api/status/groups", Person(PublishStatus)),
+    route("POST", "/api/status/incidents", Person(PublishStatus)),
+    route(
+        "POST",
+        "/api/status/incidents/{id}/updates",
+        Person(PublishStatus),
+    ),
+    route("POST", "/api/status/maintenances", Person(PublishStatus)),
+    route(
+        "POST",
+        "/api/status/maintenances/{id}/updates",
+        Person(PublishStatus),
+    ),
+    route("GET", "/api/alerts", Person(Read)),
+    route("POST", "/api/alerts/{id}/{action}", Person(Write)),
+    route("POST", "/api/integrations", Person(Administer)),
+];
+
+impl Route {
+    /// Whether `method` and the path's `segments` (without the leading `/`)
+    /// match this route.
+    pub fn matches(&self, method: &str, segments: &[&str]) -> bool {
+        if !self.method.eq_ignore_ascii_case(method) {
+            return false;
+        }
+        let pattern: Vec<&str> = self.pattern.trim_matches('/').split('/').collect();
+        pattern.len() == segments.len()
+            && pattern
+                .iter()
+                .zip(segments)
+                .all(|(p, s)| (p.starts_with('{') && !s.is_empty()) || p == s)
+    }
+}
+
+/// The route for `method` and the path's `segments`; a literal route wins
+/// over one with a parameter in the same place (`/api/status/page` before
+/// `/api/status/{...}`), so the most literal match is returned.
+pub fn find_route(method: &str, segments: &[&str]) -> Option<&'static Route> {
+    ROUTES
+        .iter()
+        .filter(|r| r.matches(method, segments))
+        .max_by_key(|r| r.pattern.matches('/').count() - r.pattern.matches('{').count())
+}
+
+/// The permission a person needs for `method` and `segments`, if the route
+/// is a person's route.
+pub fn required_permission(method: &str, segments: &[&str]) -> Option<Permission> {
+    match find_route(method, segments)?.access {
+        Person(permission) => Some(permission),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segments(path: &str) -> Vec<&str> {
+        path.trim_matches('/').split('/').collect()
+    }
+
+    /// SPEC I3: every route is listed once, with a pattern that matches itself.
+    #[test]
+    fn every_route_is_listed_once_and_matches_its_own_pattern() {
+        for (i, route) in ROUTES.iter().enumerate() {
+            assert!(route.pattern.starts_with('/'), "{route:?}");
+            let concrete = route.pattern.replace('{', "x").replace('}', "");
+            assert_eq!(
+                find_route(route.method, &segments(&concrete)),
+                Some(route),
+                "{route:?}"
+            );
+            for other in &ROUTES[i + 1..] {
+                assert!(
+                    (route.method, route.pattern) != (other.method, other.pattern),
+                    "{route:?} twice"
+                );
+            }
+        }
+    }
+
+    /// SPEC I3: the role checks of the table are Role's own permissions.
+    #[test]
+    fn permissions_follow_the_roles() {
+        let post_incident = required_permission("POST", &segments("/api/incidents"));
+        assert_eq!(post_incident, Some(Permission::Write));
+        assert!(!Permission::Write.allows(Role::Viewer));
+        assert!(Permission::Write.allows(Role::Engineer));
+        assert_eq!(
+            required_permission("GET", &segments("/api/users")),
+            Some(Administer)
+        );
+        assert!(!Administer.allows(Role::Management));
+        assert!(PublishStatus.allows(Role::CustomerSupport));
+        assert!(!PublishStatus.allows(Role::Sre));
+        assert!(ReadAudit.allows(Role::Security));
+        assert!(!ReadReports.allows(Role::CustomerSupport));
+        for role in Role::ALL {
+            assert!(Read.allows(role));
+        }
+        assert_eq!(
+            required_permission("GET", &segments("/api/status/page")),
+            Some(Read)
+        );
+        assert_eq!(required_permission("GET", &segments("/status")), None);
+        assert_eq!(
+            required_permission("DELETE", &segments("/api/incidents")),
+            None
+        );
+        assert_eq!(
+            required_permission("GET", &segments("/api/incidents//escalation")),
+            None
+        );
+    }
+}
