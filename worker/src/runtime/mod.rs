@@ -36,6 +36,18 @@ async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::Schedu
     }
 }
 
+/// The notification queue and its dead-letter queue (SPEC E1, E4): one
+/// delivery attempt per message.
+#[event(queue)]
+async fn queue(
+    batch: worker::MessageBatch<crate::notification_delivery::DeliveryMessage>,
+    env: Env,
+    _ctx: Context,
+) -> worker::Result<()> {
+    escalation::consume(batch, &env).await;
+    Ok(())
+}
+
 /// `BEACON_ENV=test` (set by the end-to-end harness only) enables `PUT
 /// /api/test/clock`, which moves the sweep's clock so that tests can fire the
 /// cron trigger "16 minutes later" without waiting.
