@@ -252,6 +252,9 @@ impl LocalWorker {
                     "--test-scheduled",
                     "--var",
                     "BEACON_ENV:test",
+                    // Retries after 1, 2, 4, 8 and 16 s instead of minutes.
+                    "--var",
+                    "BEACON_NOTIFY_RETRY_SECONDS:1",
                     "--var",
                     &format!("BEACON_PUBLIC_URL:http://127.0.0.1:{port}"),
                     "--var",
