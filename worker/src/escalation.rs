@@ -41,6 +41,7 @@ use beacon_shared::Timestamp;
 use maud::{html, DOCTYPE};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::HashMap;
 
 #[cfg(test)]
 mod tests;
@@ -83,8 +84,27 @@ pub(crate) async fn reader_of<'o, S: UserStore>(
     store: &S,
     owner: &'o ChannelOwner,
 ) -> Result<Reader<'o>, StoreError> {
+    reader_with(store, owner, &mut HashMap::new()).await
+}
+
+/// [`reader_of`], with the roles of people read before kept in `roles`.
+async fn reader_with<'o, S: UserStore>(
+    store: &S,
+    owner: &'o ChannelOwner,
+    roles: &mut HashMap<String, Role>,
+) -> Result<Reader<'o>, StoreError> {
     Ok(match owner {
-        ChannelOwner::Person(name) => person_reader(store, name).await?,
+        ChannelOwner::Person(name) => {
+            let role = match roles.get(name) {
+                Some(role) => *role,
+                None => {
+                    let role = person_role(store, name).await?;
+                    roles.insert(name.clone(), role);
+                    role
+                }
+            };
+            Reader::Person(role)
+        }
         ChannelOwner::Team(name) => Reader::Team(name),
         ChannelOwner::Management => Reader::Management,
     })
@@ -93,9 +113,12 @@ pub(crate) async fn reader_of<'o, S: UserStore>(
 /// A person known only by name, as a reader: their role, or no clearance if
 /// they are not a user.
 async fn person_reader<S: UserStore>(store: &S, name: &str) -> Result<Reader<'static>, StoreError> {
-    Ok(Reader::Person(
-        store.role_of(name).await?.unwrap_or(Role::Viewer),
-    ))
+    Ok(Reader::Person(person_role(store, name).await?))
+}
+
+/// A person's role, or no clearance (viewer) if they are not a user.
+async fn person_role<S: UserStore>(store: &S, name: &str) -> Result<Role, StoreError> {
+    Ok(store.role_of(name).await?.unwrap_or(Role::Viewer))
 }
 
 fn incident_url(base_url: &str, id: i64) -> String {
@@ -200,6 +223,8 @@ where
     let key = store
         .setting_or_init(Setting::AckLinkKey, run.link_key_candidate)
         .await?;
+    // Each person's role is read once per sweep, however many pages they get.
+    let mut roles = HashMap::new();
     let mut swept = Vec::with_capacity(tickets.len());
     for ticket in tickets {
         let ticket = match ticket {
@@ -228,7 +253,7 @@ where
                 };
                 format!("{}/ack/{}?{}", run.base_url, ticket.id, link.query(&key))
             });
-            let brief = incident.brief_for(reader_of(store, &owner).await?);
+            let brief = incident.brief_for(reader_with(store, &owner, &mut roles).await?);
             let notifications = targets
                 .iter()
                 .map(|channel| QueuedNotification {

@@ -170,13 +170,18 @@ pub(super) async fn scheduled(env: &Env, scheduled_at: Timestamp) {
         (Ok(sweep_id), Ok(link_key)) => (sweep_id, link_key),
         (Err(e), _) | (_, Err(e)) => return console_error!("escalation sweep: {e}"),
     };
+    let started = now();
     let at = escalation::sweep_clock(&store, scheduled_at, test_mode(env)).await;
     let base_url = public_url(env);
     // Queued first, so that this sweep delivers them.
     match crate::problems::post_incident_sweep(&store, at, &base_url).await {
-        Ok(queued) => console_log!("post-incident deadlines at {at}: {queued} queued"),
+        Ok(queued) => console_log!(
+            "post-incident deadlines at {at}: {queued} queued ({} ms)",
+            now().unix_millis() - started.unix_millis()
+        ),
         Err(error) => console_error!("post-incident deadlines at {at} failed: {error}"),
     }
+    let sweep_started = now();
     let run = SweepRun {
         at,
         now: now(),
@@ -190,8 +195,9 @@ pub(super) async fn scheduled(env: &Env, scheduled_at: Timestamp) {
                 console_error!("escalation sweep at {at}: skipped {skipped}");
             }
             console_log!(
-                "escalation sweep at {at}: {}",
-                serde_json::to_string(&report).unwrap_or_default()
+                "escalation sweep at {at}: {} ({} ms)",
+                serde_json::to_string(&report).unwrap_or_default(),
+                now().unix_millis() - sweep_started.unix_millis()
             )
         }
         Err(error) => console_error!("escalation sweep at {at} failed: {}", error),

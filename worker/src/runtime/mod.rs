@@ -22,18 +22,21 @@ fn now() -> Timestamp {
     Timestamp::from_unix_millis(worker::Date::now().as_millis() as i64)
 }
 
-/// The cron trigger: the escalation sweep at the trigger's scheduled time, the
-/// problems of resolved P0/P1 incidents that were missed (SPEC R3), then the
+/// The cron trigger: the escalation sweep at the trigger's scheduled time;
+/// then, after the handler has answered (nothing of it pages anyone), the
+/// problems of resolved P0/P1 incidents that were missed (SPEC R3) and the
 /// public status outputs rendered again (their bars and figures move with time).
 #[event(scheduled)]
-async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+async fn scheduled(event: worker::ScheduledEvent, env: Env, ctx: worker::ScheduleContext) {
     escalation::scheduled(&env, Timestamp::from_unix_millis(event.schedule() as i64)).await;
-    if let Ok(store) = D1Store::from_env(&env) {
-        if let Err(error) = problems::open_missing_problems(&store, now()).await {
-            console_error!("problems sweep failed: {error}");
+    ctx.wait_until(async move {
+        if let Ok(store) = D1Store::from_env(&env) {
+            if let Err(error) = problems::open_missing_problems(&store, now()).await {
+                console_error!("problems sweep failed: {error}");
+            }
+            public_page_cache::refresh(&env, &store, &[]).await;
         }
-        public_page_cache::refresh(&env, &store, &[]).await;
-    }
+    });
 }
 
 /// The notification queue and its dead-letter queue (SPEC E1, E4): one
