@@ -7,8 +7,11 @@
 //! sweep pages for every P0 and P1 (claims 500 idempotency keys, writes their
 //! timeline entries and puts 500 notifications on the queue); the following
 //! sweeps find nothing due, which is what the every-minute cron costs in
-//! steady state. Prints one line:
-//! `sweep_wrangler_1000: nothing due median <ms> ms over 9 sweeps (goal 10 ms or less), first sweep paging <n> <ms> ms (goal 1000 ms or less)`.
+//! steady state. The escalation sweep's own time is the one it logs (measured
+//! in the worker, from reading the due tickets to the last message queued);
+//! the whole cron handler, as seen from outside, also runs the post-incident
+//! deadlines first and awaits the status page render. Prints one line:
+//! `sweep_wrangler_1000: nothing due median <ms> ms over 9 sweeps (goal 10 ms or less), first sweep paging <n> <ms> ms (goal 1000 ms or less); whole cron handler ...`.
 
 use beacon_e2e::receiver::WebhookReceiver;
 use beacon_e2e::{BoxError, LocalWorker};
@@ -99,10 +102,28 @@ fn main() -> Result<(), BoxError> {
     }
     let mut steady = (0..9).map(|_| sweep()).collect::<Result<Vec<_>, _>>()?;
     steady.sort_by(f64::total_cmp);
+    let swept = sweep_times(&worker.log()?);
+    if swept.len() != 10 {
+        return Err(format!("{} sweep lines in the log, not 10", swept.len()).into());
+    }
+    let mut quiet = swept[1..].to_vec();
+    quiet.sort_by(f64::total_cmp);
     println!(
         "sweep_wrangler_1000: nothing due median {:.0} ms over 9 sweeps (goal 10 ms or less), \
-         first sweep paging {actions} {first:.0} ms (goal 1000 ms or less), {delivered} pages delivered through the queue",
-        steady[4]
+         first sweep paging {actions} {:.0} ms (goal 1000 ms or less); whole cron handler: \
+         nothing due median {:.0} ms, first {first:.0} ms; {delivered} pages delivered through the queue",
+        quiet[4], swept[0], steady[4]
     );
     Ok(())
+}
+
+/// The times the escalation sweep logged (`escalation sweep at ...: {...} (<ms> ms)`), in order.
+fn sweep_times(log: &str) -> Vec<f64> {
+    log.lines()
+        .filter(|line| line.contains("escalation sweep at "))
+        .filter_map(|line| {
+            let (_, tail) = line.rsplit_once(" (")?;
+            tail.strip_suffix(" ms)")?.parse::<f64>().ok()
+        })
+        .collect()
 }

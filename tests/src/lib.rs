@@ -341,6 +341,13 @@ impl LocalWorker {
         }
     }
 
+    /// What `wrangler dev` printed so far (the worker's console lines included).
+    pub fn log(&self) -> Result<String, BoxError> {
+        Ok(std::fs::read_to_string(
+            self.state_dir.join("wrangler.log"),
+        )?)
+    }
+
     /// Runs SQL against this run's local D1 (for assertions that the API cannot make).
     pub fn query(&self, sql: &str) -> Result<serde_json::Value, BoxError> {
         let persist = self.state_dir.to_str().ok_or("state dir")?;
