@@ -28,6 +28,7 @@ pub mod escalation;
 pub mod incident_report;
 pub mod lifecycle;
 pub mod measure;
+pub mod notification_delivery;
 pub mod post_incident_deadlines;
 pub mod post_incident_review;
 pub mod priority;

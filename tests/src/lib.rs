@@ -307,6 +307,13 @@ impl LocalWorker {
         }
     }
 
+    /// What `wrangler dev` printed so far (the worker's console lines included).
+    pub fn log(&self) -> Result<String, BoxError> {
+        Ok(std::fs::read_to_string(
+            self.state_dir.join("wrangler.log"),
+        )?)
+    }
+
     /// Runs SQL against this run's local D1 (for assertions that the API cannot make).
     pub fn query(&self, sql: &str) -> Result<serde_json::Value, BoxError> {
         let persist = self.state_dir.to_str().ok_or("state dir")?;
@@ -359,6 +366,9 @@ fn serve(state_dir: &Path, port: u16, options: WorkerOptions) -> Result<GroupChi
                 "--test-scheduled",
                 "--var",
                 "BEACON_ENV:test",
+                // Retries after 1, 2, 4, 8 and 16 s instead of minutes.
+                "--var",
+                "BEACON_NOTIFY_RETRY_SECONDS:1",
                 "--var",
                 &format!("BEACON_PUBLIC_URL:http://127.0.0.1:{port}"),
                 "--var",

@@ -3,10 +3,11 @@
 //! signed acknowledgement link, and priority changes that stop or start pages.
 
 use crate::{check, post, send, Env, TestFn};
-use beacon_e2e::receiver::{Received, WebhookReceiver};
+use beacon_e2e::receiver::{Received, WebhookReceiver, SLOW_ANSWER};
 use hmac::Mac;
 use libtest_mimic::Failed;
 use serde_json::json;
+use std::time::{Duration, Instant};
 
 pub const TESTS: &[(&str, TestFn)] = &[
     (
@@ -32,6 +33,18 @@ pub const TESTS: &[(&str, TestFn)] = &[
     (
         "escalation::a_signed_link_works_once_and_only_for_its_episode",
         a_signed_link_works_once_and_only_for_its_episode,
+    ),
+    (
+        "escalation::a_slow_receiver_delays_nobody_elses_page",
+        a_slow_receiver_delays_nobody_elses_page,
+    ),
+    (
+        "escalation::a_receiver_that_always_fails_ends_in_the_dead_letter_queue_and_the_timeline",
+        a_receiver_that_always_fails_ends_in_the_dead_letter_queue_and_the_timeline,
+    ),
+    (
+        "escalation::overlapping_sweeps_send_each_notification_once",
+        overlapping_sweeps_send_each_notification_once,
     ),
 ];
 
@@ -114,21 +127,20 @@ fn create_as(env: &Env, role: &str, body: &serde_json::Value) -> Result<i64, Fai
     body["id"].as_i64().ok_or_else(|| "id".into())
 }
 
-/// What the receiver got about incident `id` at `path`.
+/// Whether `received` is about incident `id`, at `path`.
+fn is_about(received: &Received, id: i64, path: &str) -> bool {
+    let body = received.json();
+    received.path == path
+        && (body["incident"]["id"] == id
+            || body["text"].as_str().is_some_and(|t| {
+                t.contains(&format!("incident #{id} ")) || t.contains(&format!("incident #{id},"))
+            }))
+}
+
+/// What the receiver got about incident `id` at `path`, once the queue's
+/// delivery settled (delivery follows the sweep asynchronously).
 fn about(receiver: &WebhookReceiver, id: i64, path: &str) -> Vec<Received> {
-    receiver
-        .received()
-        .into_iter()
-        .filter(|r| r.path == path)
-        .filter(|r| {
-            let body = r.json();
-            body["incident"]["id"] == id
-                || body["text"].as_str().is_some_and(|t| {
-                    t.contains(&format!("incident #{id} "))
-                        || t.contains(&format!("incident #{id},"))
-                })
-        })
-        .collect()
+    receiver.settled(|r| is_about(r, id, path))
 }
 
 /// The signature headers verify with the channel's secret, and are fresh.
@@ -634,6 +646,235 @@ fn a_signed_link_works_once_and_only_for_its_episode(env: &Env) -> Result<(), Fa
             "the P0 page's own link acknowledges it: {}",
             confirmed.status()
         ),
+    )?;
+    Ok(())
+}
+
+/// A generic channel of team `team` at `receiver`'s `path`, and the team
+/// pulled into incident `id` (its notification waits for the next sweep).
+fn pull_in_team_at(
+    env: &Env,
+    receiver: &WebhookReceiver,
+    team: &str,
+    path: &str,
+    id: i64,
+) -> Result<(), Failed> {
+    let (status, channel) = post(
+        env,
+        "incident_commander",
+        "/api/notification-channels",
+        &json!({"owner_kind": "team", "owner": team, "format": "generic", "url": receiver.url(path)}),
+    )?;
+    check(status == 201, format!("team channel: {status} {channel}"))?;
+    let (status, body) = post(
+        env,
+        "incident_commander",
+        &format!("/api/incidents/{id}/teams"),
+        &json!({"team": team, "reason": "we need you"}),
+    )?;
+    check(status == 200, format!("pull in {team}: {status} {body}"))
+}
+
+/// The delivery state of incident `id`'s notifications, from D1.
+fn outbox_of(env: &Env, id: i64) -> Result<Vec<(String, i64)>, Failed> {
+    let rows = env.worker.query(&format!(
+        "SELECT status, attempts FROM outbound_notifications WHERE incident_id = {id} ORDER BY id"
+    ))?;
+    Ok(rows
+        .as_array()
+        .ok_or("rows")?
+        .iter()
+        .map(|r| {
+            (
+                r["status"].as_str().unwrap_or_default().to_owned(),
+                r["attempts"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect())
+}
+
+/// SPEC E1, E4: a receiver that answers only after 10 s delays neither the
+/// sweep nor another person's page queued in the same sweep: the duty IC's
+/// page arrives within seconds, and the slow receiver's notification is
+/// still delivered, once.
+fn a_slow_receiver_delays_nobody_elses_page(env: &Env) -> Result<(), Failed> {
+    let receiver = WebhookReceiver::start()?;
+    rota_and_channels(env, &receiver)?;
+    let pulled_in = create(env, "Orders replica lag", "P2")?;
+    pull_in_team_at(env, &receiver, "slow-dba", "/slow/dba", pulled_in)?;
+    let paged = create(env, "Checkout down for everyone", "P1")?;
+    let started = Instant::now();
+    env.worker.run_scheduled(now_ms())?;
+    let sweep_took = started.elapsed();
+    check(
+        sweep_took < Duration::from_secs(5),
+        format!("the sweep waits for no receiver: {sweep_took:?}"),
+    )?;
+    let slow = receiver.wait_for(1, Duration::from_secs(15), |r| {
+        is_about(r, pulled_in, "/slow/dba")
+    });
+    let page = receiver.wait_for(1, Duration::from_secs(15), |r| is_about(r, paged, "/alice"));
+    check(
+        slow.len() == 1 && page.len() == 1,
+        format!("both are sent: {slow:?} {page:?}"),
+    )?;
+    let page_after = page[0].at.duration_since(started);
+    check(
+        page_after < Duration::from_secs(5),
+        format!("the duty IC's page arrives at once, not after the slow receiver: {page_after:?}"),
+    )?;
+    std::thread::sleep(SLOW_ANSWER + Duration::from_secs(3));
+    check(
+        outbox_of(env, pulled_in)? == vec![("delivered".to_owned(), 1)],
+        format!(
+            "the slow receiver's notification is delivered in one attempt: {:?}",
+            outbox_of(env, pulled_in)?
+        ),
+    )?;
+    check(
+        about(&receiver, pulled_in, "/slow/dba").len() == 1,
+        "and sent once",
+    )?;
+    Ok(())
+}
+
+/// SPEC E4: a receiver that always fails gets six attempts, with growing
+/// waits between them (1, 2, 4, 8, 16 s in the tests; minutes in
+/// production) and one idempotency key; then the notification lands in the
+/// dead-letter queue, the incident's timeline says it failed, and no sweep
+/// sends it again.
+fn a_receiver_that_always_fails_ends_in_the_dead_letter_queue_and_the_timeline(
+    env: &Env,
+) -> Result<(), Failed> {
+    let receiver = WebhookReceiver::start()?;
+    let id = create(env, "Invoices stuck in the queue", "P2")?;
+    pull_in_team_at(env, &receiver, "broken-billing", "/fail/billing", id)?;
+    env.worker.run_scheduled(now_ms())?;
+    let started = Instant::now();
+    while timeline_count(env, id, "notification_failed")? == 0 {
+        check(
+            started.elapsed() < Duration::from_secs(120),
+            format!(
+                "the failure reaches the timeline within 2 minutes; attempts so far: {}",
+                receiver.received().len()
+            ),
+        )?;
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let attempts: Vec<Received> = receiver
+        .received()
+        .into_iter()
+        .filter(|r| is_about(r, id, "/fail/billing"))
+        .collect();
+    check(
+        attempts.len() == 6,
+        format!("six attempts: {}", attempts.len()),
+    )?;
+    let keys: Vec<&str> = attempts
+        .iter()
+        .filter_map(|r| r.header("idempotency-key"))
+        .collect();
+    check(
+        keys.len() == 6 && keys.iter().all(|k| *k == keys[0]) && keys[0].contains("/team/"),
+        format!("every attempt carries the same idempotency key: {keys:?}"),
+    )?;
+    let gaps: Vec<Duration> = attempts
+        .windows(2)
+        .map(|w| w[1].at.duration_since(w[0].at))
+        .collect();
+    check(
+        gaps.windows(2).all(|g| g[1] > g[0]) && gaps[0] >= Duration::from_millis(900),
+        format!("the waits grow: {gaps:?}"),
+    )?;
+    let (_, detail) = send(
+        env,
+        reqwest::Method::GET,
+        "sre",
+        &format!("/api/incidents/{id}"),
+        &json!(null),
+    )?;
+    let failure = detail["timeline"]
+        .as_array()
+        .and_then(|t| t.iter().find(|e| e["kind"] == "notification_failed"))
+        .cloned()
+        .unwrap_or_default();
+    check(
+        failure["body"]["attempts"] == 6
+            && failure["body"]["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("500")),
+        format!("the timeline names the attempts and the error: {failure}"),
+    )?;
+    check(
+        outbox_of(env, id)? == vec![("failed".to_owned(), 6)],
+        format!("given up: {:?}", outbox_of(env, id)?),
+    )?;
+    env.worker.run_scheduled(now_ms())?;
+    check(
+        about(&receiver, id, "/fail/billing").len() == 6,
+        "no sweep sends it again",
+    )?;
+    Ok(())
+}
+
+/// SPEC E1: two sweeps fired at the same moment send each notification once:
+/// every page reaches the duty IC once, with its own idempotency key, and is
+/// recorded once in the timeline.
+fn overlapping_sweeps_send_each_notification_once(env: &Env) -> Result<(), Failed> {
+    let receiver = WebhookReceiver::start()?;
+    rota_and_channels(env, &receiver)?;
+    let ids = (0..12)
+        .map(|i| create(env, &format!("Overlap ticket {i}"), "P1"))
+        .collect::<Result<Vec<i64>, Failed>>()?;
+    let (status, body) = send(
+        env,
+        reqwest::Method::PUT,
+        "admin",
+        "/api/test/clock",
+        &json!({"offset_ms": 0}),
+    )?;
+    check(status < 300, format!("test clock: {status} {body}"))?;
+    let url = env.worker.url("/__scheduled?cron=*+*+*+*+*");
+    let sweeps: Vec<_> = (0..2)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || -> Result<String, String> {
+                let http = reqwest::blocking::Client::builder()
+                    .timeout(Duration::from_secs(60))
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                http.get(&url)
+                    .send()
+                    .and_then(|r| r.text())
+                    .map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    for sweep in sweeps {
+        let text = sweep.join().map_err(|_| "a sweep thread panicked")??;
+        check(
+            text.contains("Ran scheduled event"),
+            format!("the trigger ran: {text}"),
+        )?;
+    }
+    let mut keys = Vec::new();
+    for &id in &ids {
+        let pages = about(&receiver, id, "/alice");
+        check(
+            pages.len() == 1,
+            format!("incident {id} pages the duty IC once: {pages:?}"),
+        )?;
+        keys.extend(pages[0].header("idempotency-key").map(str::to_owned));
+        check(
+            timeline_count(env, id, "paged")? == 1,
+            format!("incident {id} is paged once in its timeline"),
+        )?;
+    }
+    keys.sort();
+    keys.dedup();
+    check(
+        keys.len() == ids.len(),
+        format!("one key per page: {keys:?}"),
     )?;
     Ok(())
 }

@@ -280,11 +280,9 @@ fn a_recurrence_after_a_verified_fix_reopens_the_problem_and_pages_management(
     // The next sweep delivers management's page.
     env.worker.run_scheduled(now_ms())?;
     let pages: Vec<Value> = receiver
-        .received()
+        .settled(|r| r.path == "/management-problems" && r.json()["event"] == "recurrence")
         .into_iter()
-        .filter(|r| r.path == "/management-problems")
         .map(|r| r.json())
-        .filter(|b| b["event"] == "recurrence")
         .collect();
     check(
         pages.len() == 1
@@ -484,11 +482,12 @@ fn an_overdue_item_reminds_its_owner_then_notifies_management(env: &Env) -> Resu
         .ok_or("item id")?;
     let about = |path: &str, event: &str| -> Vec<Value> {
         receiver
-            .received()
+            .settled(|r| {
+                let body = r.json();
+                r.path == path && body["event"] == event && body["item"] == item
+            })
             .into_iter()
-            .filter(|r| r.path == path)
             .map(|r| r.json())
-            .filter(|b| b["event"] == event && b["item"] == item)
             .collect()
     };
 

@@ -1,26 +1,29 @@
 //! Escalation handlers (SPEC E1-E5, K3, M1), generic over the store traits:
-//! the sweep that pages, reminds and escalates and then delivers the outbox,
+//! the sweep that pages, reminds and escalates the due tickets and then puts
+//! the due notifications on the delivery queue,
 //! acknowledgement through the API and through a signed link, pulling a team
 //! in, the time limits, rotas, who is on call, notification channels, an
 //! incident's escalation view and the test clock.
 //!
-//! Time, fresh secrets and the sweep's id come in as parameters; outbound
-//! HTTP comes in as a [`NotificationSender`]. Every notification is written
+//! Time, fresh secrets and the sweep's id come in as parameters; the queue
+//! comes in as a [`DeliveryQueue`] (its consumer is
+//! [`crate::notification_delivery`]). Every notification is written
 //! for its reader: a Security incident's title reaches only readers with
 //! clearance ([`beacon_shared::clearance::clearance`]).
 
 use crate::auth::{require_role, require_writer, Actor};
 use crate::error::ApiError;
 use crate::incidents;
+use crate::notification_delivery::{queue_due, DeliveryQueue};
 use crate::paging::{
-    action_word, notification_body, recipient, retry_after_ms, team_page_body, ticket_history,
-    AckLink, AckLinkError, ChannelFormat, ChannelOwner, NotifiedIncident, ACK_LINK_VALID_MS,
+    action_word, notification_body, recipient, team_page_body, ticket_history, AckLink,
+    AckLinkError, ChannelFormat, ChannelOwner, NotifiedIncident, ACK_LINK_VALID_MS,
 };
 use crate::request_body::decode_json;
 use crate::stores::{
-    AcknowledgementRecord, ChannelRecord, DeliveryOutcome, DeliveryResult, DueAction,
-    EscalationStore, IncidentRecord, IncidentStore, NewChannel, OpenTicket, QueuedNotification,
-    Setting, SettingChange, SettingsStore, StoreError, TeamPullIn, UserStore,
+    AcknowledgementRecord, ChannelRecord, DueAction, EscalationStore, IncidentRecord,
+    IncidentStore, NewChannel, OpenTicket, QueuedNotification, Setting, SettingChange,
+    SettingsStore, StoreError, SweptTicket, TeamPullIn, UserStore,
 };
 use beacon_shared::api::{EscalationView, IncidentDetail, OnCallList, OnCallView, RotaRequest};
 use beacon_shared::clearance::{clearance, Reader, RestrictedIncident};
@@ -38,18 +41,10 @@ use beacon_shared::Timestamp;
 use maud::{html, DOCTYPE};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::HashMap;
 
 #[cfg(test)]
 mod tests;
-
-/// How many due notifications one sweep delivers at most.
-const OUTBOX_BATCH: u32 = 200;
-
-/// Sends one signed notification body; `Err` says why it did not arrive.
-#[allow(async_fn_in_trait)] // single-threaded wasm runtime: no Send bound wanted
-pub trait NotificationSender {
-    async fn post_signed(&self, url: &str, secret: &str, body: &str) -> Result<(), String>;
-}
 
 /// One run of the sweep.
 #[derive(Debug, Clone, Copy)]
@@ -69,11 +64,15 @@ pub struct SweepRun<'a> {
 /// What one sweep did, for the log.
 #[derive(Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SweepReport {
+    /// The tickets that were due (the others were not read).
     pub incidents: usize,
     pub actions: usize,
-    pub delivered: usize,
-    pub retrying: usize,
-    pub failed: usize,
+    /// Notifications put on the delivery queue.
+    pub queued: usize,
+    /// Why the queue refused this sweep's notifications (the next sweep
+    /// tries again).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_error: Option<String>,
     /// Tickets left out because their stored row does not parse, with why.
     pub skipped: Vec<String>,
 }
@@ -85,8 +84,27 @@ pub(crate) async fn reader_of<'o, S: UserStore>(
     store: &S,
     owner: &'o ChannelOwner,
 ) -> Result<Reader<'o>, StoreError> {
+    reader_with(store, owner, &mut HashMap::new()).await
+}
+
+/// [`reader_of`], with the roles of people read before kept in `roles`.
+async fn reader_with<'o, S: UserStore>(
+    store: &S,
+    owner: &'o ChannelOwner,
+    roles: &mut HashMap<String, Role>,
+) -> Result<Reader<'o>, StoreError> {
     Ok(match owner {
-        ChannelOwner::Person(name) => person_reader(store, name).await?,
+        ChannelOwner::Person(name) => {
+            let role = match roles.get(name) {
+                Some(role) => *role,
+                None => {
+                    let role = person_role(store, name).await?;
+                    roles.insert(name.clone(), role);
+                    role
+                }
+            };
+            Reader::Person(role)
+        }
         ChannelOwner::Team(name) => Reader::Team(name),
         ChannelOwner::Management => Reader::Management,
     })
@@ -95,9 +113,12 @@ pub(crate) async fn reader_of<'o, S: UserStore>(
 /// A person known only by name, as a reader: their role, or no clearance if
 /// they are not a user.
 async fn person_reader<S: UserStore>(store: &S, name: &str) -> Result<Reader<'static>, StoreError> {
-    Ok(Reader::Person(
-        store.role_of(name).await?.unwrap_or(Role::Viewer),
-    ))
+    Ok(Reader::Person(person_role(store, name).await?))
+}
+
+/// A person's role, or no clearance (viewer) if they are not a user.
+async fn person_role<S: UserStore>(store: &S, name: &str) -> Result<Role, StoreError> {
+    Ok(store.role_of(name).await?.unwrap_or(Role::Viewer))
 }
 
 fn incident_url(base_url: &str, id: i64) -> String {
@@ -153,32 +174,58 @@ async fn load_config<S: SettingsStore>(store: &S) -> Result<EscalationConfig, St
     }
 }
 
-/// The cron sweep (SPEC E1, E4, M1): evaluates every ticket that awaits a
-/// response at `run.at`, claims each due action by its idempotency key,
-/// records it in the timeline, queues one notification per channel of its
-/// recipient (written for what that reader may see, SPEC K3), then delivers
-/// what is due in the outbox. A ticket whose stored row is corrupt is
-/// skipped (and reported); the others go on.
-pub async fn sweep<S, N>(
+/// The cron sweep (SPEC E1, E4, M1): evaluates the tickets that are due at
+/// `run.at` (read through the due index: a ticket with nothing due costs
+/// nothing), claims each due action by its idempotency key, records it in the
+/// timeline, queues one notification per channel of its recipient (written
+/// for what that reader may see, SPEC K3), keeps each ticket's next due
+/// instant, then puts the due notifications on the delivery queue. A ticket
+/// whose stored row is corrupt is skipped (and reported); the others go on.
+pub async fn sweep<S, Q>(
     store: &S,
-    sender: &N,
+    queue: &Q,
     run: &SweepRun<'_>,
 ) -> Result<SweepReport, StoreError>
 where
     S: EscalationStore + SettingsStore + UserStore,
-    N: NotificationSender,
+    Q: DeliveryQueue,
 {
-    let tickets = store.open_tickets(None).await?;
+    let tickets = store.due_tickets(run.at).await?;
+    let mut report = SweepReport {
+        incidents: tickets.len(),
+        ..SweepReport::default()
+    };
+    if !tickets.is_empty() {
+        let swept = evaluate_due(store, tickets, run, &mut report).await?;
+        report.actions = store.record_sweep(run.sweep_id, &swept).await?;
+    }
+    match queue_due(store, queue, run.at, run.now).await? {
+        Ok(queued) => report.queued = queued,
+        Err(error) => report.queue_error = Some(error),
+    }
+    Ok(report)
+}
+
+/// What the sweep decides for each due ticket: its due actions, with their
+/// timeline entries and notifications, and its next due instant.
+async fn evaluate_due<S>(
+    store: &S,
+    tickets: Vec<Result<OpenTicket, StoreError>>,
+    run: &SweepRun<'_>,
+    report: &mut SweepReport,
+) -> Result<Vec<SweptTicket>, StoreError>
+where
+    S: EscalationStore + SettingsStore + UserStore,
+{
     let rotas = store.rotas().await?;
     let config = load_config(store).await?;
     let channels = store.channels().await?;
     let key = store
         .setting_or_init(Setting::AckLinkKey, run.link_key_candidate)
         .await?;
-    let mut report = SweepReport {
-        incidents: tickets.len(),
-        ..SweepReport::default()
-    };
+    // Each person's role is read once per sweep, however many pages they get.
+    let mut roles = HashMap::new();
+    let mut swept = Vec::with_capacity(tickets.len());
     for ticket in tickets {
         let ticket = match ticket {
             Ok(ticket) => ticket,
@@ -190,6 +237,7 @@ where
         let evaluation = evaluation_of(&ticket, &config, &rotas, run.at);
         let episode = episode_start(&history_of(&ticket), &config, run.at);
         let incident = notified_ticket(&ticket, run.base_url);
+        let mut actions = Vec::with_capacity(evaluation.actions.len());
         for action in &evaluation.actions {
             let to = recipient(action);
             let owner = ChannelOwner::for_recipient(to);
@@ -205,7 +253,7 @@ where
                 };
                 format!("{}/ack/{}?{}", run.base_url, ticket.id, link.query(&key))
             });
-            let brief = incident.brief_for(reader_of(store, &owner).await?);
+            let brief = incident.brief_for(reader_with(store, &owner, &mut roles).await?);
             let notifications = targets
                 .iter()
                 .map(|channel| QueuedNotification {
@@ -227,7 +275,7 @@ where
                 ActionKind::Remind { .. } => TimelineEvent::Reminded(note),
                 ActionKind::Escalate { .. } => TimelineEvent::Escalated(note),
             };
-            let due = DueAction {
+            actions.push(DueAction {
                 incident: ticket.id,
                 key: action.key.clone(),
                 due_at: action.due_at,
@@ -237,57 +285,16 @@ where
                 timeline,
                 notifications,
                 deliver_from: run.at,
-            };
-            if store.record_due_action(&due).await? {
-                report.actions += 1;
-            }
+            });
         }
+        swept.push(SweptTicket {
+            incident: ticket.id,
+            schedule: ticket.schedule,
+            next_due: evaluation.next_due,
+            actions,
+        });
     }
-    deliver_outbox(store, sender, run, &mut report).await?;
-    Ok(report)
-}
-
-/// Delivers the due notifications; a failed one is retried with back-off and,
-/// after the last attempt, marked failed in the incident's timeline.
-async fn deliver_outbox<S: EscalationStore, N: NotificationSender>(
-    store: &S,
-    sender: &N,
-    run: &SweepRun<'_>,
-    report: &mut SweepReport,
-) -> Result<(), StoreError> {
-    for item in store.due_outbox(run.at, OUTBOX_BATCH).await? {
-        let attempts = item.attempts + 1;
-        let outcome = match sender
-            .post_signed(&item.url, &item.secret, &item.body)
-            .await
-        {
-            Ok(()) => {
-                report.delivered += 1;
-                DeliveryOutcome::Delivered { at: run.now }
-            }
-            Err(error) => match retry_after_ms(attempts) {
-                Some(delay) => {
-                    report.retrying += 1;
-                    DeliveryOutcome::Retry {
-                        next_attempt_at: Timestamp::from_unix_millis(run.at.unix_millis() + delay),
-                        error,
-                    }
-                }
-                None => {
-                    report.failed += 1;
-                    DeliveryOutcome::Failed { at: run.now, error }
-                }
-            },
-        };
-        store
-            .record_delivery_result(&DeliveryResult {
-                item: &item,
-                attempts,
-                outcome,
-            })
-            .await?;
-    }
-    Ok(())
+    Ok(swept)
 }
 
 /// The sweep's clock for a trigger scheduled at `scheduled_at`: moved by the
@@ -356,7 +363,7 @@ pub async fn get_config<S: SettingsStore>(store: &S) -> Result<EscalationConfig,
 
 /// `PUT /api/escalation/config` (IC, management, admin): replaces the limits and
 /// policies for every priority; refused whole if any limit or step is invalid.
-pub async fn put_config<S: SettingsStore>(
+pub async fn put_config<S: SettingsStore + EscalationStore>(
     store: &S,
     actor: &Actor,
     body: &[u8],
@@ -377,6 +384,8 @@ pub async fn put_config<S: SettingsStore>(
             after: Some(value),
         })
         .await?;
+    // New limits move what falls due: every open ticket is evaluated again.
+    store.reschedule_open_tickets().await?;
     Ok(config)
 }
 

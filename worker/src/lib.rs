@@ -19,6 +19,7 @@ pub mod incident_reports;
 pub mod incidents;
 pub mod ingest;
 pub mod metrics;
+pub mod notification_delivery;
 pub mod paging;
 pub mod problems;
 pub mod public_page;

@@ -6,7 +6,8 @@
 //! The sweep itself ([`crate::escalation::sweep`]) reads the store, calls
 //! [`beacon_shared::escalation::evaluate_escalation`], claims each due action's
 //! idempotency key, queues one notification per channel, each written for
-//! what its reader may see (SPEC K3), and delivers the queue with retries. Outbound bodies carry the same signature headers as the
+//! what its reader may see (SPEC K3), and puts them on the delivery queue
+//! ([`crate::notification_delivery`]). Outbound bodies carry the same signature headers as the
 //! generic inbound webhook ([`crate::webhook_signature`]), keyed by the
 //! channel's secret.
 
@@ -24,8 +25,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-/// A delivery is tried this many times before it is marked failed.
-pub const MAX_ATTEMPTS: u32 = 6;
 /// How long a signed acknowledgement link stays valid.
 pub const ACK_LINK_VALID_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -333,12 +332,6 @@ pub fn team_page_body(
     }
 }
 
-/// When to try again after `attempts` failed deliveries: 1, 2, 4, 8, 16 minutes;
-/// `None` once [`MAX_ATTEMPTS`] were made.
-pub fn retry_after_ms(attempts: u32) -> Option<i64> {
-    (attempts < MAX_ATTEMPTS).then(|| 60_000 * (1i64 << attempts.saturating_sub(1).min(10)))
-}
-
 /// Why an acknowledgement link was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AckLinkError {
@@ -632,22 +625,6 @@ mod tests {
             let team = team_page_body(ChannelFormat::Slack, "sec", "dump", "ic", &brief);
             assert!(team.to_string().contains("payroll database"), "{team}");
         }
-    }
-
-    #[test]
-    fn retries_back_off_then_stop() {
-        let delays: Vec<_> = (1..=MAX_ATTEMPTS).map(retry_after_ms).collect();
-        assert_eq!(
-            delays,
-            vec![
-                Some(60_000),
-                Some(120_000),
-                Some(240_000),
-                Some(480_000),
-                Some(960_000),
-                None
-            ]
-        );
     }
 
     /// SPEC E1, E3: the acknowledgement link is bound to the incident, the

@@ -1,6 +1,8 @@
 //! [`EscalationStore`] on D1: `rotas`, `notification_channels`,
 //! `escalation_actions` (the claimed keys), `outbound_notifications` (the
-//! outbox), and the escalation entries of `timeline_entries` with their audit rows.
+//! outbox, claimed for the delivery queue), the due index of `incidents`
+//! (`escalation_due_at`, kept by the trigger of migration 0019), and the
+//! escalation entries of `timeline_entries` with their audit rows.
 
 use super::{
     batch_first_changed_one, first_returned, json_text, num, parse_err, text, D1Store, IdRow,
@@ -9,12 +11,13 @@ use crate::auth::Actor;
 use crate::paging::{ChannelFormat, ChannelOwner};
 use crate::stores::parse_stored;
 use crate::stores::{
-    AcknowledgementRecord, ChannelRecord, DeliveryOutcome, DeliveryResult, DueAction,
-    EscalationStore, NewChannel, OpenTicket, OutboxItem, StoreError, TeamPullIn, SWEEP_ACTOR,
+    AcknowledgementRecord, AttemptOutcome, ChannelRecord, DueAction, EscalationStore, NewChannel,
+    OpenTicket, OutboxItem, StoreError, SweptTicket, TeamPullIn, SWEEP_ACTOR,
 };
 use beacon_shared::category::Category;
 use beacon_shared::escalation::IdempotencyKey;
 use beacon_shared::lifecycle::IncidentStatus;
+use beacon_shared::notification_delivery::{ATTEMPT_TIMEOUT_MS, CLAIM_LEASE_MS};
 use beacon_shared::rota::{Rota, Rotas};
 use beacon_shared::timeline::{DeliveryFailure, TimelineEvent};
 use beacon_shared::{Priority, Timestamp};
@@ -90,7 +93,16 @@ struct OpenIncidentRow {
     priority: String,
     status: String,
     created_at: f64,
+    escalation_schedule: f64,
 }
+
+/// The columns of [`OpenIncidentRow`].
+const OPEN_INCIDENT_COLUMNS: &str =
+    "id, title, category, priority, status, created_at, escalation_schedule";
+
+/// How many statements one batch of [`EscalationStore::record_sweep`] holds
+/// about (a ticket's statements always share a batch).
+const SWEEP_BATCH_STATEMENTS: usize = 200;
 
 #[derive(Deserialize)]
 struct EntryRow {
@@ -107,14 +119,27 @@ struct SentRow {
 }
 
 #[derive(Deserialize)]
-struct OutboxRow {
+struct AttemptRow {
     id: f64,
     incident_id: f64,
     action_key: String,
+    channel_id: f64,
     body: String,
     attempts: f64,
+}
+
+#[derive(Deserialize)]
+struct ChannelAddressRow {
     url: String,
     secret: String,
+}
+
+#[derive(Deserialize)]
+struct FailureRow {
+    incident_id: f64,
+    action_key: String,
+    attempts: f64,
+    last_error: Option<String>,
 }
 
 /// The ticket of `row` with its escalation timeline and sent keys; a corrupt
@@ -146,10 +171,152 @@ fn open_ticket(
         created_at: Timestamp::from_unix_millis(row.created_at as i64),
         timeline: timeline.remove(&id).unwrap_or_default(),
         sent: sent.remove(&id).unwrap_or_default(),
+        schedule: row.escalation_schedule as i64,
     })
 }
 
+/// Whether a stored status is one that awaits a response (an unreadable one
+/// does, so that its ticket is read and reported rather than forgotten).
+fn stored_status_awaits(status: &str) -> bool {
+    status
+        .parse::<IncidentStatus>()
+        .map_or(true, IncidentStatus::awaits_response)
+}
+
 impl D1Store {
+    /// `incidents` with their escalation timeline and sent keys, read for
+    /// exactly these ids (one bound JSON list, however many there are).
+    async fn with_history(
+        &self,
+        incidents: Vec<OpenIncidentRow>,
+    ) -> Result<Vec<Result<OpenTicket, StoreError>>, StoreError> {
+        if incidents.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = incidents.iter().map(|row| row.id as i64).collect();
+        let ids = text(&serde_json::to_string(&ids).map_err(parse_err)?);
+        let kinds = TimelineEvent::ESCALATION_KINDS;
+        let mut entry_args = vec![ids.clone()];
+        let kind_list = placeholders(2, kinds.len());
+        entry_args.extend(kinds.iter().map(|k| text(k)));
+        let entry_rows = self
+            .all::<EntryRow>(
+                &format!(
+                    "SELECT incident_id, at, kind, body FROM timeline_entries \
+                     WHERE incident_id IN (SELECT value FROM json_each(?1)) \
+                     AND kind IN ({kind_list}) ORDER BY incident_id, at, id"
+                ),
+                &entry_args,
+            )
+            .await?;
+        let mut timeline: BTreeMap<i64, Vec<(Timestamp, TimelineEvent)>> = BTreeMap::new();
+        for row in entry_rows {
+            // A line that does not parse is left out; the ticket's pages go on.
+            let event = TimelineEvent::from_stored(&row.kind, &row.body).ok();
+            if let Some(event) = event {
+                timeline
+                    .entry(row.incident_id as i64)
+                    .or_default()
+                    .push((Timestamp::from_unix_millis(row.at as i64), event));
+            }
+        }
+        let sent_rows = self
+            .all::<SentRow>(
+                "SELECT incident_id, key FROM escalation_actions \
+                 WHERE incident_id IN (SELECT value FROM json_each(?1))",
+                &[ids],
+            )
+            .await?;
+        let mut sent: BTreeMap<i64, Vec<IdempotencyKey>> = BTreeMap::new();
+        for row in sent_rows {
+            sent.entry(row.incident_id as i64)
+                .or_default()
+                .push(IdempotencyKey::from_stored(row.key));
+        }
+        Ok(incidents
+            .into_iter()
+            .map(|row| open_ticket(row, &mut timeline, &mut sent))
+            .collect())
+    }
+
+    /// An action's key claim by `sweep`, then its timeline entry and queued
+    /// notifications, each written only if the key is now this sweep's (a
+    /// key claimed before, by any sweep, writes nothing).
+    fn due_action_statements(
+        &self,
+        sweep: &str,
+        action: &DueAction,
+    ) -> Result<Vec<D1PreparedStatement>, StoreError> {
+        let key = text(action.key.as_str());
+        let mut statements = vec![
+            self.statement(
+                "INSERT OR IGNORE INTO escalation_actions (key, incident_id, due_at, sent_at, sweep, action) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                &[
+                    key.clone(),
+                    num(action.incident),
+                    num(action.due_at.unix_millis()),
+                    num(action.recorded_at.unix_millis()),
+                    text(sweep),
+                    json_text(&action.action),
+                ],
+            )?,
+            self.statement(
+                "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) \
+                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS \
+                 (SELECT 1 FROM escalation_actions WHERE key = ?6 AND sweep = ?7)",
+                &[
+                    num(action.incident),
+                    num(action.recorded_at.unix_millis()),
+                    text(SWEEP_ACTOR),
+                    text(action.timeline.kind()),
+                    text(&action.timeline.body_text()),
+                    key.clone(),
+                    text(sweep),
+                ],
+            )?,
+        ];
+        for notification in &action.notifications {
+            statements.push(self.statement(
+                "INSERT INTO outbound_notifications (action_key, incident_id, channel_id, body, next_attempt_at) \
+                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS \
+                 (SELECT 1 FROM escalation_actions WHERE key = ?1 AND sweep = ?6)",
+                &[
+                    key.clone(),
+                    num(action.incident),
+                    num(notification.channel),
+                    text(&notification.body),
+                    num(action.deliver_from.unix_millis()),
+                    text(sweep),
+                ],
+            )?);
+        }
+        Ok(statements)
+    }
+
+    /// Runs one batch of [`EscalationStore::record_sweep`]; returns how many
+    /// of the key claims at `claims` (statement indexes) took their key.
+    async fn claiming_batch(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+        claims: &[usize],
+    ) -> Result<usize, StoreError> {
+        let results = self.batch(statements).await?;
+        let mut claimed = 0;
+        for &index in claims {
+            let changes = results
+                .get(index)
+                .map(|result| result.meta())
+                .transpose()
+                .map_err(super::store_err)?
+                .flatten()
+                .and_then(|meta| meta.changes)
+                .unwrap_or(0);
+            claimed += changes;
+        }
+        Ok(claimed)
+    }
+
     fn outbox_insert(
         &self,
         key: &str,
@@ -244,157 +411,243 @@ impl EscalationStore for D1Store {
     ) -> Result<Vec<Result<OpenTicket, StoreError>>, StoreError> {
         let mut args = Vec::new();
         let filter = awaiting_filter(only, &mut args);
-        let incidents = self.all::<OpenIncidentRow>(
-            &format!(
-                "SELECT id, title, category, priority, status, created_at FROM incidents WHERE {filter} ORDER BY id"
-            ),
-            &args,
-        ).await?;
-        let scope = format!("SELECT id FROM incidents WHERE {filter}");
-        let kinds = TimelineEvent::ESCALATION_KINDS;
-        let mut entry_args = args.clone();
-        let kind_list = placeholders(entry_args.len() + 1, kinds.len());
-        entry_args.extend(kinds.iter().map(|k| text(k)));
-        let entry_rows = self.all::<EntryRow>(
-            &format!(
-                "SELECT incident_id, at, kind, body FROM timeline_entries WHERE incident_id IN ({scope}) \
-                 AND kind IN ({kind_list}) ORDER BY incident_id, at, id"
-            ),
-            &entry_args,
-        ).await?;
-        let mut timeline: BTreeMap<i64, Vec<(Timestamp, TimelineEvent)>> = BTreeMap::new();
-        for row in entry_rows {
-            // A line that does not parse is left out; the ticket's pages go on.
-            let event = TimelineEvent::from_stored(&row.kind, &row.body).ok();
-            if let Some(event) = event {
-                timeline
-                    .entry(row.incident_id as i64)
-                    .or_default()
-                    .push((Timestamp::from_unix_millis(row.at as i64), event));
-            }
-        }
-        let sent_rows = self
-            .all::<SentRow>(
+        let incidents = self
+            .all::<OpenIncidentRow>(
                 &format!(
-                "SELECT incident_id, key FROM escalation_actions WHERE incident_id IN ({scope})"
-            ),
+                    "SELECT {OPEN_INCIDENT_COLUMNS} FROM incidents WHERE {filter} ORDER BY id"
+                ),
                 &args,
             )
             .await?;
-        let mut sent: BTreeMap<i64, Vec<IdempotencyKey>> = BTreeMap::new();
-        for row in sent_rows {
-            sent.entry(row.incident_id as i64)
-                .or_default()
-                .push(IdempotencyKey::from_stored(row.key));
-        }
-        Ok(incidents
-            .into_iter()
-            .map(|row| open_ticket(row, &mut timeline, &mut sent))
-            .collect())
+        self.with_history(incidents).await
     }
 
-    async fn record_due_action(&self, action: &DueAction) -> Result<bool, StoreError> {
-        // The key's INSERT OR IGNORE changes one row only if the key was free;
-        // the guarded batch writes the rest only then.
-        let mut statements = vec![self.statement(
-            "INSERT OR IGNORE INTO escalation_actions (key, incident_id, due_at, sent_at, sweep, action) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            &[
-                text(action.key.as_str()),
-                num(action.incident),
-                num(action.due_at.unix_millis()),
-                num(action.recorded_at.unix_millis()),
-                text(&action.sweep),
-                json_text(&action.action),
-            ],
-        )?];
-        statements.push(
-            self.statement(
-                "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-                &[
-                    num(action.incident),
-                    num(action.recorded_at.unix_millis()),
-                    text(SWEEP_ACTOR),
-                    text(action.timeline.kind()),
-                    text(&action.timeline.body_text()),
-                ],
-            )?,
-        );
-        for notification in &action.notifications {
-            statements.push(self.outbox_insert(
-                action.key.as_str(),
-                action.incident,
-                notification.channel,
-                &notification.body,
-                action.deliver_from,
-            )?);
-        }
-        batch_first_changed_one(&self.db, statements).await
-    }
-
-    async fn due_outbox(&self, now: Timestamp, limit: u32) -> Result<Vec<OutboxItem>, StoreError> {
-        let rows = self
-            .all::<OutboxRow>(
-                "SELECT n.id, n.incident_id, n.action_key, n.body, n.attempts, c.url, c.secret \
-                 FROM outbound_notifications n JOIN notification_channels c ON c.id = n.channel_id \
-                 WHERE n.status = 'pending' AND n.next_attempt_at <= ?1 ORDER BY n.id LIMIT ?2",
-                &[num(now.unix_millis()), num(i64::from(limit))],
+    async fn due_tickets(
+        &self,
+        at: Timestamp,
+    ) -> Result<Vec<Result<OpenTicket, StoreError>>, StoreError> {
+        // The due index: only the tickets whose instant has come.
+        let due = self
+            .all::<OpenIncidentRow>(
+                &format!(
+                    "SELECT {OPEN_INCIDENT_COLUMNS} FROM incidents \
+                     WHERE escalation_due_at <= ?1 ORDER BY id"
+                ),
+                &[num(at.unix_millis())],
             )
             .await?;
-        Ok(rows
+        let (awaiting, settled): (Vec<_>, Vec<_>) = due
             .into_iter()
-            .map(|row| OutboxItem {
-                id: row.id as i64,
-                incident: row.incident_id as i64,
-                action_key: row.action_key,
-                body: row.body,
-                attempts: row.attempts as u32,
-                url: row.url,
-                secret: row.secret,
-            })
-            .collect())
+            .partition(|row| stored_status_awaits(&row.status));
+        if !settled.is_empty() {
+            // Resolved, closed or discarded since: out of the index until a
+            // write reopens them (the status is checked in the same statement).
+            let statuses = awaiting_statuses();
+            let mut args = vec![num(at.unix_millis())];
+            let list = placeholders(2, statuses.len());
+            args.extend(statuses);
+            self.run(
+                &format!(
+                    "UPDATE incidents SET escalation_due_at = NULL \
+                     WHERE escalation_due_at <= ?1 AND status NOT IN ({list})"
+                ),
+                &args,
+            )
+            .await?;
+        }
+        self.with_history(awaiting).await
     }
 
-    async fn record_delivery_result(&self, result: &DeliveryResult<'_>) -> Result<(), StoreError> {
-        let id = num(result.item.id);
-        let attempts = num(i64::from(result.attempts));
-        let statements = match &result.outcome {
-            DeliveryOutcome::Delivered { at } => vec![self.statement(
-                "UPDATE outbound_notifications SET status = 'delivered', attempts = ?1, delivered_at = ?2 WHERE id = ?3",
-                &[attempts, num(at.unix_millis()), id],
-            )?],
-            DeliveryOutcome::Retry {
-                next_attempt_at,
-                error,
-            } => vec![self.statement(
-                "UPDATE outbound_notifications SET attempts = ?1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?4",
-                &[attempts, num(next_attempt_at.unix_millis()), text(error), id],
-            )?],
-            DeliveryOutcome::Failed { at, error } => {
-                let failure = TimelineEvent::NotificationFailed(DeliveryFailure {
-                    key: result.item.action_key.clone(),
-                    attempts: result.attempts,
-                    error: error.clone(),
-                });
-                vec![
-                    self.statement(
-                        "UPDATE outbound_notifications SET status = 'failed', attempts = ?1, last_error = ?2 WHERE id = ?3",
-                        &[attempts, text(error), id],
-                    )?,
-                    self.statement(
-                        "INSERT INTO timeline_entries (incident_id, at, actor, kind, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        &[
-                            num(result.item.incident),
-                            num(at.unix_millis()),
-                            text(SWEEP_ACTOR),
-                            text(failure.kind()),
-                            text(&failure.body_text()),
-                        ],
-                    )?,
-                ]
+    async fn record_sweep(
+        &self,
+        sweep: &str,
+        tickets: &[SweptTicket],
+    ) -> Result<usize, StoreError> {
+        let mut claimed = 0;
+        let mut statements = Vec::new();
+        let mut claims = Vec::new();
+        for ticket in tickets {
+            for action in &ticket.actions {
+                claims.push(statements.len());
+                statements.extend(self.due_action_statements(sweep, action)?);
             }
+            // Kept only if nothing changed the ticket since it was read.
+            statements.push(self.statement(
+                "UPDATE incidents SET escalation_due_at = ?1 WHERE id = ?2 AND escalation_schedule = ?3",
+                &[
+                    ticket.next_due.map_or(JsValue::NULL, |at| num(at.unix_millis())),
+                    num(ticket.incident),
+                    num(ticket.schedule),
+                ],
+            )?);
+            if statements.len() >= SWEEP_BATCH_STATEMENTS {
+                claimed += self
+                    .claiming_batch(
+                        std::mem::take(&mut statements),
+                        &std::mem::take(&mut claims),
+                    )
+                    .await?;
+            }
+        }
+        if !statements.is_empty() {
+            claimed += self.claiming_batch(statements, &claims).await?;
+        }
+        Ok(claimed)
+    }
+
+    async fn reschedule_open_tickets(&self) -> Result<(), StoreError> {
+        let mut args = Vec::new();
+        let filter = awaiting_filter(None, &mut args);
+        self.run(
+            &format!(
+                "UPDATE incidents SET escalation_due_at = 0, \
+                 escalation_schedule = escalation_schedule + 1 WHERE {filter}"
+            ),
+            &args,
+        )
+        .await
+    }
+
+    async fn claim_outbox(
+        &self,
+        at: Timestamp,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<i64>, StoreError> {
+        // One UPDATE: SQLite runs it alone, so of two overlapping sweeps only
+        // one sees a row unclaimed.
+        let rows = self
+            .all::<IdRow>(
+                "UPDATE outbound_notifications SET queued_until = ?1 WHERE id IN ( \
+                 SELECT id FROM outbound_notifications WHERE status = 'pending' \
+                 AND next_attempt_at <= ?2 AND (queued_until IS NULL OR queued_until <= ?3) \
+                 ORDER BY id LIMIT ?4) RETURNING id",
+                &[
+                    num(now.unix_millis() + CLAIM_LEASE_MS),
+                    num(at.unix_millis()),
+                    num(now.unix_millis()),
+                    num(i64::from(limit)),
+                ],
+            )
+            .await?;
+        let mut ids: Vec<i64> = rows.into_iter().map(|r| r.id as i64).collect();
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    async fn release_outbox(&self, ids: &[i64]) -> Result<(), StoreError> {
+        let list = serde_json::to_string(ids).map_err(parse_err)?;
+        self.run(
+            "UPDATE outbound_notifications SET queued_until = NULL \
+             WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'pending'",
+            &[text(&list)],
+        )
+        .await
+    }
+
+    async fn begin_attempt(
+        &self,
+        id: i64,
+        now: Timestamp,
+    ) -> Result<Option<OutboxItem>, StoreError> {
+        let timeout = i64::from(ATTEMPT_TIMEOUT_MS);
+        let results = self
+            .batch(vec![
+                self.statement(
+                    "UPDATE outbound_notifications SET attempts = attempts + 1, \
+                     sending_until = ?1, queued_until = ?2 \
+                     WHERE id = ?3 AND status = 'pending' AND (sending_until IS NULL OR sending_until <= ?4) \
+                     RETURNING id, incident_id, action_key, channel_id, body, attempts",
+                    &[
+                        num(now.unix_millis() + timeout + 5_000),
+                        num(now.unix_millis() + timeout + CLAIM_LEASE_MS),
+                        num(id),
+                        num(now.unix_millis()),
+                    ],
+                )?,
+                self.statement(
+                    "SELECT c.url, c.secret FROM outbound_notifications n \
+                     JOIN notification_channels c ON c.id = n.channel_id WHERE n.id = ?1",
+                    &[num(id)],
+                )?,
+            ])
+            .await?;
+        let (Some(row), Some(address)) = (
+            first_returned::<AttemptRow>(&results, 0)?,
+            first_returned::<ChannelAddressRow>(&results, 1)?,
+        ) else {
+            return Ok(None);
         };
-        self.write_batch(statements).await
+        Ok(Some(OutboxItem {
+            id: row.id as i64,
+            incident: row.incident_id as i64,
+            action_key: row.action_key,
+            channel: row.channel_id as i64,
+            body: row.body,
+            attempts: row.attempts as u32,
+            url: address.url,
+            secret: address.secret,
+        }))
+    }
+
+    async fn finish_attempt(
+        &self,
+        item: &OutboxItem,
+        now: Timestamp,
+        outcome: &AttemptOutcome,
+    ) -> Result<(), StoreError> {
+        match outcome {
+            AttemptOutcome::Delivered => {
+                self.run(
+                    "UPDATE outbound_notifications SET status = 'delivered', delivered_at = ?1, \
+                     sending_until = NULL WHERE id = ?2 AND status = 'pending'",
+                    &[num(now.unix_millis()), num(item.id)],
+                )
+                .await
+            }
+            AttemptOutcome::Failed { error, retry_in_ms } => {
+                self.run(
+                    "UPDATE outbound_notifications SET last_error = ?1, sending_until = NULL, \
+                     queued_until = ?2 WHERE id = ?3 AND status = 'pending'",
+                    &[
+                        text(error),
+                        num(now.unix_millis() + retry_in_ms + CLAIM_LEASE_MS),
+                        num(item.id),
+                    ],
+                )
+                .await
+            }
+        }
+    }
+
+    async fn give_up(&self, id: i64, at: Timestamp) -> Result<bool, StoreError> {
+        let Some(row) = self
+            .first::<FailureRow>(
+                "SELECT incident_id, action_key, attempts, last_error FROM outbound_notifications \
+                 WHERE id = ?1 AND status = 'pending'",
+                &[num(id)],
+            )
+            .await?
+        else {
+            return Ok(false);
+        };
+        let failure = TimelineEvent::NotificationFailed(DeliveryFailure {
+            key: row.action_key,
+            attempts: row.attempts as u32,
+            error: row.last_error.unwrap_or_else(|| "never delivered".into()),
+        });
+        batch_first_changed_one(
+            &self.db,
+            vec![
+                self.statement(
+                    "UPDATE outbound_notifications SET status = 'failed', sending_until = NULL \
+                     WHERE id = ?1 AND status = 'pending'",
+                    &[num(id)],
+                )?,
+                self.timeline_insert(row.incident_id as i64, at, SWEEP_ACTOR, &failure)?,
+            ],
+        )
+        .await
     }
 
     async fn record_acknowledgement(

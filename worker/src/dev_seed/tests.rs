@@ -2,12 +2,12 @@
 
 use super::*;
 use crate::auth::authenticate;
-use crate::escalation::{sweep, NotificationSender, SweepRun};
+use crate::escalation::{sweep, SweepRun};
 use crate::memory::MemoryStore;
+use crate::notification_delivery::recording::{RecordingQueue, RecordingSender};
 use crate::public_page::PageData;
 use beacon_shared::lifecycle::IncidentStatus;
 use pollster::block_on;
-use std::cell::RefCell;
 
 const NOW: Timestamp = Timestamp::from_unix_millis(1_795_403_520_000);
 const BASE: &str = "http://127.0.0.1:8787";
@@ -35,20 +35,6 @@ fn seed(store: &MemoryStore, actor: &Actor) -> Result<DemoTeam, ApiError> {
         inbox_url: INBOX,
     };
     block_on(seed_demo(store, actor, &run, &mut fresh, &mut ids))
-}
-
-#[derive(Default)]
-struct RecordingSender {
-    sent: RefCell<Vec<(String, String)>>,
-}
-
-impl NotificationSender for RecordingSender {
-    async fn post_signed(&self, url: &str, _secret: &str, body: &str) -> Result<(), String> {
-        self.sent
-            .borrow_mut()
-            .push((url.to_owned(), body.to_owned()));
-        Ok(())
-    }
 }
 
 /// SPEC I3, E2: one demo person per role, each signed in by their token;
@@ -111,6 +97,7 @@ fn the_first_sweep_pages_the_duty_ic_for_the_live_p1() {
     assert!(live.state.status.awaits_response());
 
     let sender = RecordingSender::default();
+    let queue = RecordingQueue::default();
     let run = SweepRun {
         at: NOW,
         now: NOW,
@@ -118,18 +105,19 @@ fn the_first_sweep_pages_the_duty_ic_for_the_live_p1() {
         base_url: BASE,
         link_key_candidate: "k",
     };
-    let report = block_on(sweep(&store, &sender, &run)).unwrap();
+    let report = block_on(sweep(&store, &queue, &run)).unwrap();
     assert_eq!(report.incidents, 1, "only the live P1 awaits a response");
+    queue.deliver_all(&store, &sender, NOW);
     let sent = sender.sent.borrow();
     assert!(
-        sent.iter().all(|(url, _)| url.starts_with(INBOX)),
+        sent.iter().all(|s| s.url.starts_with(INBOX)),
         "everything goes to the inbox: {sent:?}"
     );
     let page = sent
         .iter()
-        .find(|(url, _)| url == &format!("{INBOX}/demo-ian-ic"))
+        .find(|s| s.url == format!("{INBOX}/demo-ian-ic"))
         .expect("the duty IC is paged through the inbox");
-    let body: Value = serde_json::from_str(&page.1).unwrap();
+    let body: Value = serde_json::from_str(&page.body).unwrap();
     assert_eq!(body["event"], "page");
     assert_eq!(body["incident"]["id"], team.live_incident);
     assert!(body["acknowledge_url"]

@@ -4,9 +4,9 @@ use super::*;
 use crate::auth::authenticate;
 use crate::incidents::{change_priority, create_incident, transition};
 use crate::memory::MemoryStore;
+use crate::notification_delivery::recording::{RecordingQueue, RecordingSender};
 use beacon_shared::escalation::DeadlineKind;
 use pollster::block_on;
-use std::cell::{Cell, RefCell};
 
 const NOW: Timestamp = Timestamp::from_unix_millis(1_795_403_520_000);
 const BASE: &str = "https://beacon.example";
@@ -21,43 +21,13 @@ fn actor(store: &MemoryStore, name: &str, role: Role) -> Actor {
     block_on(authenticate(store, Some(&format!("Bearer {token}")), NOW)).unwrap()
 }
 
-/// Records every POST; fails them all while `failing` is set.
-#[derive(Default)]
-struct RecordingSender {
-    sent: RefCell<Vec<(String, String)>>,
-    failing: Cell<bool>,
-}
-
-impl NotificationSender for RecordingSender {
-    async fn post_signed(&self, url: &str, _secret: &str, body: &str) -> Result<(), String> {
-        if self.failing.get() {
-            return Err("the receiver answered 500".into());
-        }
-        self.sent
-            .borrow_mut()
-            .push((url.to_owned(), body.to_owned()));
-        Ok(())
-    }
-}
-
-impl RecordingSender {
-    /// The bodies delivered to `url`, as JSON.
-    fn bodies_to(&self, url: &str) -> Vec<serde_json::Value> {
-        self.sent
-            .borrow()
-            .iter()
-            .filter(|(u, _)| u == url)
-            .map(|(_, b)| serde_json::from_str(b).unwrap())
-            .collect()
-    }
-}
-
 /// A team with an IC rota of `people` (12-hour shifts from a minute before
 /// NOW), an admin, and one generic channel per person, for management and
 /// for the DBA team, at `https://hooks.example/{owner}`.
 struct Team {
     store: MemoryStore,
     admin: Actor,
+    queue: RecordingQueue,
     sender: RecordingSender,
 }
 
@@ -103,20 +73,30 @@ fn team(people: &[(&str, Role)]) -> Team {
     Team {
         store,
         admin,
+        queue: RecordingQueue::default(),
         sender: RecordingSender::default(),
     }
 }
 
 impl Team {
+    /// Sweeps at `minutes`, then the queue hands its messages to the consumer.
     fn sweep(&self, minutes: i64) -> SweepReport {
+        let report = self.sweep_only(minutes, "sweep");
+        self.queue
+            .deliver_all(&self.store, &self.sender, later(minutes));
+        report
+    }
+
+    /// Sweeps at `minutes` as sweep `id`, leaving the queue as it is.
+    fn sweep_only(&self, minutes: i64, id: &str) -> SweepReport {
         let run = SweepRun {
             at: later(minutes),
             now: later(minutes),
-            sweep_id: "sweep",
+            sweep_id: id,
             base_url: BASE,
             link_key_candidate: "link-key",
         };
-        block_on(sweep(&self.store, &self.sender, &run)).unwrap()
+        block_on(sweep(&self.store, &self.queue, &run)).unwrap()
     }
 
     fn create(&self, by: &Actor, title: &str, category: &str, priority: &str) -> i64 {
@@ -216,10 +196,7 @@ fn link_query(body: &serde_json::Value) -> String {
 fn a_p1_pages_the_duty_ic_once() {
     let (team, _, id) = checkout_p1();
     let report = team.sweep(0);
-    assert_eq!(
-        (report.incidents, report.actions, report.delivered),
-        (1, 1, 1)
-    );
+    assert_eq!((report.incidents, report.actions, report.queued), (1, 1, 1));
     let pages = team.to("ic-alice");
     assert_eq!(pages.len(), 1, "{pages:?}");
     assert_eq!(pages[0]["event"], "page");
@@ -229,28 +206,58 @@ fn a_p1_pages_the_duty_ic_once() {
         .unwrap()
         .starts_with(&format!("{BASE}/ack/{id}?")));
     let again = team.sweep(0);
-    assert_eq!((again.actions, again.delivered), (0, 0));
+    assert_eq!(
+        (again.incidents, again.actions, again.queued),
+        (0, 0, 0),
+        "nothing is due again in the same minute, so the ticket is not even read"
+    );
     assert_eq!(team.view(id, 1).pages_sent, 1);
     assert!(team.to("ic-bob").is_empty());
 }
 
-/// SPEC E4: a failed delivery is retried with back-off, and after the last
-/// attempt it is given up and the timeline says so.
+/// SPEC E4: a failed delivery is retried through the queue with back-off;
+/// once its retries are exhausted the dead-letter queue gives it up, the
+/// timeline says so, and no later sweep sends it again.
 #[test]
 fn failed_deliveries_are_retried_then_recorded() {
+    use crate::notification_delivery::{dead_letter, Verdict};
+    use beacon_shared::notification_delivery::MAX_ATTEMPTS;
     let (team, _, id) = checkout_p1();
     team.sender.failing.set(true);
-    assert_eq!(team.sweep(0).retrying, 1);
-    assert_eq!(team.sweep(0).retrying, 0, "not before the back-off");
-    let mut failed = 0;
-    for minute in [1, 3, 7, 15, 31] {
-        failed += team.sweep(minute).failed;
+    assert_eq!(team.sweep_only(0, "sweep").queued, 1);
+    let mut delays = Vec::new();
+    for attempt in 0..MAX_ATTEMPTS {
+        for (_, verdict) in
+            team.queue
+                .deliver_all(&team.store, &team.sender, later(i64::from(attempt)))
+        {
+            match verdict {
+                Verdict::RetryAfter { seconds } => delays.push(seconds),
+                Verdict::Settled => panic!("a failed attempt is retried"),
+            }
+        }
     }
-    assert_eq!(failed, 1);
+    assert_eq!(delays, vec![60, 120, 240, 480, 960, 960]);
+    // The queue moves the message to the dead-letter queue after its last retry.
+    let message = team.queue.messages.borrow()[0];
+    assert!(block_on(dead_letter(&team.store, message, later(40))).unwrap());
+    assert!(
+        !block_on(dead_letter(&team.store, message, later(41))).unwrap(),
+        "given up once"
+    );
     let timeline = block_on(team.store.timeline(id)).unwrap();
-    assert!(timeline
+    let failures: Vec<_> = timeline
         .iter()
-        .any(|e| matches!(&e.event, TimelineEvent::NotificationFailed(f) if f.attempts == 6)));
+        .filter_map(|e| match &e.event {
+            TimelineEvent::NotificationFailed(f) => Some(f.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].attempts, 6);
+    assert_eq!(failures[0].error, "the receiver answered 500");
+    let claimed = block_on(team.store.claim_outbox(later(90), later(90), 100)).unwrap();
+    assert!(!claimed.contains(&message.id), "never queued again");
 }
 
 /// SPEC K3 (defect: every notification carried the title): a Security
@@ -717,7 +724,7 @@ fn an_unavailable_store_fails_the_sweep() {
         link_key_candidate: "k",
     };
     assert!(matches!(
-        block_on(sweep(&team.store, &team.sender, &run)),
+        block_on(sweep(&team.store, &team.queue, &run)),
         Err(StoreError::Unavailable(_))
     ));
 }

@@ -4,15 +4,17 @@
 use super::MemoryStore;
 use crate::auth::Actor;
 use crate::stores::{
-    AcknowledgementRecord, ChannelRecord, DeliveryOutcome, DeliveryResult, DueAction,
-    EscalationStore, NewChannel, OpenTicket, OutboxItem, StoreError, TeamPullIn, SWEEP_ACTOR,
+    AcknowledgementRecord, AttemptOutcome, ChannelRecord, DueAction, EscalationStore, NewChannel,
+    OpenTicket, OutboxItem, StoreError, SweptTicket, TeamPullIn, SWEEP_ACTOR,
 };
 use beacon_shared::escalation::IdempotencyKey;
 use beacon_shared::lifecycle::IncidentStatus;
+use beacon_shared::notification_delivery::{ATTEMPT_TIMEOUT_MS, CLAIM_LEASE_MS};
 use beacon_shared::role::Role;
 use beacon_shared::rota::{Rota, Rotas};
 use beacon_shared::timeline::{DeliveryFailure, TimelineEvent};
 use beacon_shared::Timestamp;
+use std::collections::HashMap;
 
 /// A channel with where it delivers and its signing secret.
 #[derive(Debug, Clone)]
@@ -41,6 +43,29 @@ pub(super) struct StoredNotification {
     status: OutboxStatus,
     attempts: u32,
     next_attempt_at: Timestamp,
+    /// Claimed for the delivery queue until then.
+    queued_until: Option<Timestamp>,
+    /// An attempt is in flight until then.
+    sending_until: Option<Timestamp>,
+    last_error: Option<String>,
+}
+
+/// A ticket's place in the due index: when it is next due (`None`: not
+/// until a write changes it) and its schedule's version.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Schedule {
+    due_at: Option<Timestamp>,
+    version: i64,
+}
+
+impl Default for Schedule {
+    /// A new ticket is due at once.
+    fn default() -> Self {
+        Self {
+            due_at: Some(Timestamp::from_unix_millis(0)),
+            version: 0,
+        }
+    }
 }
 
 /// The escalation tables.
@@ -51,6 +76,8 @@ pub(crate) struct EscalationTables {
     /// Claimed action keys and their incident.
     actions: Vec<(IdempotencyKey, i64)>,
     outbox: Vec<StoredNotification>,
+    /// The due index, by incident (a ticket not in it is due at once).
+    schedules: HashMap<i64, Schedule>,
 }
 
 fn sweep_actor() -> Actor {
@@ -74,7 +101,120 @@ impl MemoryStore {
             status: OutboxStatus::Pending,
             attempts: 0,
             next_attempt_at: at,
+            queued_until: None,
+            sending_until: None,
+            last_error: None,
         });
+    }
+
+    /// Makes ticket `incident` due at once, as the D1 trigger does for every
+    /// timeline entry that shapes escalation.
+    pub fn reschedule(&self, incident: i64) {
+        let mut tables = self.escalation.borrow_mut();
+        let schedule = tables.schedules.entry(incident).or_default();
+        schedule.due_at = Some(Timestamp::from_unix_millis(0));
+        schedule.version += 1;
+    }
+
+    /// When ticket `incident` is next due in the index (`None`: not until a
+    /// write changes it).
+    pub fn due_at(&self, incident: i64) -> Option<Timestamp> {
+        self.escalation
+            .borrow()
+            .schedules
+            .get(&incident)
+            .copied()
+            .unwrap_or_default()
+            .due_at
+    }
+
+    /// Each queued notification's (id, attempts, status as text).
+    pub fn outbox_states(&self) -> Vec<(i64, u32, &'static str)> {
+        self.escalation
+            .borrow()
+            .outbox
+            .iter()
+            .map(|n| {
+                let status = match n.status {
+                    OutboxStatus::Pending => "pending",
+                    OutboxStatus::Delivered => "delivered",
+                    OutboxStatus::Failed => "failed",
+                };
+                (n.id, n.attempts, status)
+            })
+            .collect()
+    }
+
+    fn tickets_where(&self, keep: impl Fn(i64) -> bool) -> Vec<Result<OpenTicket, StoreError>> {
+        let mut incidents = self.incidents.borrow().clone();
+        incidents.sort_by_key(|i| i.id);
+        let tables = self.escalation.borrow();
+        let timeline = self.timeline.borrow();
+        incidents
+            .into_iter()
+            .filter(|i| i.state.status.awaits_response() && keep(i.id))
+            .map(|i| {
+                if self.corrupt_tickets.borrow().contains(&i.id) {
+                    return Err(StoreError::Corrupt(format!(
+                        "incident {}: unknown priority",
+                        i.id
+                    )));
+                }
+                Ok(OpenTicket {
+                    id: i.id,
+                    title: i.state.title,
+                    category: i.state.category,
+                    priority: i.state.priority,
+                    status: i.state.status,
+                    created_at: i.created_at,
+                    timeline: timeline
+                        .iter()
+                        .filter(|(id, e)| *id == i.id && e.event.shapes_escalation())
+                        .map(|(_, e)| (e.at, e.event.clone()))
+                        .collect(),
+                    sent: tables
+                        .actions
+                        .iter()
+                        .filter(|(_, id)| *id == i.id)
+                        .map(|(key, _)| key.clone())
+                        .collect(),
+                    schedule: tables
+                        .schedules
+                        .get(&i.id)
+                        .copied()
+                        .unwrap_or_default()
+                        .version,
+                })
+            })
+            .collect()
+    }
+
+    /// Claims `action`'s key and writes its entry and notifications; `false`
+    /// (nothing written) if the key was claimed before.
+    fn record_due_action(&self, action: &DueAction) -> bool {
+        {
+            let mut tables = self.escalation.borrow_mut();
+            if tables.actions.iter().any(|(key, _)| *key == action.key) {
+                return false;
+            }
+            tables.actions.push((action.key.clone(), action.incident));
+        }
+        self.push_timeline(
+            action.incident,
+            action.recorded_at,
+            &sweep_actor(),
+            action.timeline.clone(),
+        );
+        for notification in &action.notifications {
+            self.queue(
+                action.incident,
+                action.key.as_str(),
+                action.deliver_from,
+                notification.channel,
+                &notification.body,
+            );
+        }
+        true
     }
 
     /// Whether `key` was claimed as an action key.
@@ -88,7 +228,7 @@ impl MemoryStore {
 
     /// Claims `key` for `incident` and queues `notifications` under it, as a
     /// problem write does (SPEC R6).
-    pub(super) fn queue_under_key(
+    pub fn queue_under_key(
         &self,
         key: &str,
         incident: i64,
@@ -204,122 +344,201 @@ impl EscalationStore for MemoryStore {
         only: Option<i64>,
     ) -> Result<Vec<Result<OpenTicket, StoreError>>, StoreError> {
         self.check()?;
-        let mut incidents = self.incidents.borrow().clone();
-        incidents.sort_by_key(|i| i.id);
-        let tables = self.escalation.borrow();
-        let timeline = self.timeline.borrow();
-        Ok(incidents
-            .into_iter()
-            .filter(|i| i.state.status.awaits_response() && only.is_none_or(|id| id == i.id))
-            .map(|i| {
-                if self.corrupt_tickets.borrow().contains(&i.id) {
-                    return Err(StoreError::Corrupt(format!(
-                        "incident {}: unknown priority",
-                        i.id
-                    )));
-                }
-                Ok(OpenTicket {
-                    id: i.id,
-                    title: i.state.title,
-                    category: i.state.category,
-                    priority: i.state.priority,
-                    status: i.state.status,
-                    created_at: i.created_at,
-                    timeline: timeline
-                        .iter()
-                        .filter(|(id, e)| *id == i.id && e.event.shapes_escalation())
-                        .map(|(_, e)| (e.at, e.event.clone()))
-                        .collect(),
-                    sent: tables
-                        .actions
-                        .iter()
-                        .filter(|(_, id)| *id == i.id)
-                        .map(|(key, _)| key.clone())
-                        .collect(),
-                })
-            })
-            .collect())
+        Ok(self.tickets_where(|id| only.is_none_or(|only| only == id)))
     }
 
-    async fn record_due_action(&self, action: &DueAction) -> Result<bool, StoreError> {
+    async fn due_tickets(
+        &self,
+        at: Timestamp,
+    ) -> Result<Vec<Result<OpenTicket, StoreError>>, StoreError> {
         self.check()?;
-        {
-            let mut tables = self.escalation.borrow_mut();
-            if tables.actions.iter().any(|(key, _)| *key == action.key) {
-                return Ok(false);
-            }
-            tables.actions.push((action.key.clone(), action.incident));
-        }
-        self.push_timeline(
-            action.incident,
-            action.recorded_at,
-            &sweep_actor(),
-            action.timeline.clone(),
-        );
-        for notification in &action.notifications {
-            self.queue(
-                action.incident,
-                action.key.as_str(),
-                action.deliver_from,
-                notification.channel,
-                &notification.body,
-            );
-        }
-        Ok(true)
-    }
-
-    async fn due_outbox(&self, now: Timestamp, limit: u32) -> Result<Vec<OutboxItem>, StoreError> {
-        self.check()?;
-        let tables = self.escalation.borrow();
-        Ok(tables
-            .outbox
+        // Resolved, closed or discarded since: out of the index until reopened.
+        let settled: Vec<i64> = self
+            .incidents
+            .borrow()
             .iter()
-            .filter(|n| n.status == OutboxStatus::Pending && n.next_attempt_at <= now)
-            .filter_map(|n| {
-                let channel = tables.channels.iter().find(|c| c.record.id == n.channel)?;
-                Some(OutboxItem {
-                    id: n.id,
-                    incident: n.incident,
-                    action_key: n.action_key.clone(),
-                    body: n.body.clone(),
-                    attempts: n.attempts,
-                    url: channel.url.clone(),
-                    secret: channel.secret.clone(),
-                })
-            })
-            .take(limit as usize)
-            .collect())
-    }
-
-    async fn record_delivery_result(&self, result: &DeliveryResult<'_>) -> Result<(), StoreError> {
-        self.check()?;
+            .filter(|i| !i.state.status.awaits_response())
+            .map(|i| i.id)
+            .collect();
         {
             let mut tables = self.escalation.borrow_mut();
-            let Some(row) = tables.outbox.iter_mut().find(|n| n.id == result.item.id) else {
-                return Ok(());
-            };
-            row.attempts = result.attempts;
-            match &result.outcome {
-                DeliveryOutcome::Delivered { .. } => row.status = OutboxStatus::Delivered,
-                DeliveryOutcome::Retry {
-                    next_attempt_at, ..
-                } => row.next_attempt_at = *next_attempt_at,
-                DeliveryOutcome::Failed { .. } => row.status = OutboxStatus::Failed,
+            for id in settled {
+                let schedule = tables.schedules.entry(id).or_default();
+                if schedule.due_at.is_some_and(|due| due <= at) {
+                    schedule.due_at = None;
+                }
             }
         }
-        if let DeliveryOutcome::Failed { at, error } = &result.outcome {
-            self.push_timeline(
-                result.item.incident,
-                *at,
-                &sweep_actor(),
-                TimelineEvent::NotificationFailed(DeliveryFailure {
-                    key: result.item.action_key.clone(),
-                    attempts: result.attempts,
-                    error: error.clone(),
-                }),
-            );
+        Ok(self.tickets_where(|id| self.due_at(id).is_some_and(|due| due <= at)))
+    }
+
+    async fn record_sweep(
+        &self,
+        sweep: &str,
+        tickets: &[SweptTicket],
+    ) -> Result<usize, StoreError> {
+        self.check()?;
+        let _ = sweep;
+        let mut claimed = 0;
+        for ticket in tickets {
+            for action in &ticket.actions {
+                if self.record_due_action(action) {
+                    claimed += 1;
+                }
+            }
+            let mut tables = self.escalation.borrow_mut();
+            let schedule = tables.schedules.entry(ticket.incident).or_default();
+            if schedule.version == ticket.schedule {
+                schedule.due_at = ticket.next_due;
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn reschedule_open_tickets(&self) -> Result<(), StoreError> {
+        self.check()?;
+        let open: Vec<i64> = self
+            .incidents
+            .borrow()
+            .iter()
+            .filter(|i| i.state.status.awaits_response())
+            .map(|i| i.id)
+            .collect();
+        for id in open {
+            self.reschedule(id);
         }
         Ok(())
+    }
+
+    async fn claim_outbox(
+        &self,
+        at: Timestamp,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.check()?;
+        let until = Timestamp::from_unix_millis(now.unix_millis() + CLAIM_LEASE_MS);
+        let mut tables = self.escalation.borrow_mut();
+        Ok(tables
+            .outbox
+            .iter_mut()
+            .filter(|n| {
+                n.status == OutboxStatus::Pending
+                    && n.next_attempt_at <= at
+                    && n.queued_until.is_none_or(|until| until <= now)
+            })
+            .take(limit as usize)
+            .map(|n| {
+                n.queued_until = Some(until);
+                n.id
+            })
+            .collect())
+    }
+
+    async fn release_outbox(&self, ids: &[i64]) -> Result<(), StoreError> {
+        self.check()?;
+        for row in self.escalation.borrow_mut().outbox.iter_mut() {
+            if ids.contains(&row.id) {
+                row.queued_until = None;
+            }
+        }
+        Ok(())
+    }
+
+    async fn begin_attempt(
+        &self,
+        id: i64,
+        now: Timestamp,
+    ) -> Result<Option<OutboxItem>, StoreError> {
+        self.check()?;
+        let mut tables = self.escalation.borrow_mut();
+        let tables = &mut *tables;
+        let Some(row) = tables.outbox.iter_mut().find(|n| {
+            n.id == id
+                && n.status == OutboxStatus::Pending
+                && n.sending_until.is_none_or(|until| until <= now)
+        }) else {
+            return Ok(None);
+        };
+        let Some(channel) = tables.channels.iter().find(|c| c.record.id == row.channel) else {
+            return Ok(None);
+        };
+        let timeout = i64::from(ATTEMPT_TIMEOUT_MS);
+        row.attempts += 1;
+        row.sending_until = Some(Timestamp::from_unix_millis(
+            now.unix_millis() + timeout + 5_000,
+        ));
+        row.queued_until = Some(Timestamp::from_unix_millis(
+            now.unix_millis() + timeout + CLAIM_LEASE_MS,
+        ));
+        Ok(Some(OutboxItem {
+            id: row.id,
+            incident: row.incident,
+            action_key: row.action_key.clone(),
+            channel: row.channel,
+            body: row.body.clone(),
+            attempts: row.attempts,
+            url: channel.url.clone(),
+            secret: channel.secret.clone(),
+        }))
+    }
+
+    async fn finish_attempt(
+        &self,
+        item: &OutboxItem,
+        now: Timestamp,
+        outcome: &AttemptOutcome,
+    ) -> Result<(), StoreError> {
+        self.check()?;
+        let mut tables = self.escalation.borrow_mut();
+        let Some(row) = tables.outbox.iter_mut().find(|n| n.id == item.id) else {
+            return Ok(());
+        };
+        row.sending_until = None;
+        match outcome {
+            AttemptOutcome::Delivered => row.status = OutboxStatus::Delivered,
+            AttemptOutcome::Failed { error, retry_in_ms } => {
+                row.last_error = Some(error.clone());
+                row.queued_until = Some(Timestamp::from_unix_millis(
+                    now.unix_millis() + retry_in_ms + CLAIM_LEASE_MS,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn give_up(&self, id: i64, at: Timestamp) -> Result<bool, StoreError> {
+        self.check()?;
+        let failure = {
+            let mut tables = self.escalation.borrow_mut();
+            let Some(row) = tables
+                .outbox
+                .iter_mut()
+                .find(|n| n.id == id && n.status == OutboxStatus::Pending)
+            else {
+                return Ok(false);
+            };
+            row.status = OutboxStatus::Failed;
+            row.sending_until = None;
+            (
+                row.incident,
+                DeliveryFailure {
+                    key: row.action_key.clone(),
+                    attempts: row.attempts,
+                    error: row
+                        .last_error
+                        .clone()
+                        .unwrap_or_else(|| "never delivered".into()),
+                },
+            )
+        };
+        self.push_timeline(
+            failure.0,
+            at,
+            &sweep_actor(),
+            TimelineEvent::NotificationFailed(failure.1),
+        );
+        Ok(true)
     }
 
     async fn record_acknowledgement(

@@ -198,6 +198,9 @@ impl MemoryStore {
         actor: &Actor,
         event: TimelineEvent,
     ) {
+        if event.shapes_escalation() {
+            self.reschedule(incident);
+        }
         let mut timeline = self.timeline.borrow_mut();
         let id = timeline.len() as i64 + 1;
         timeline.push((

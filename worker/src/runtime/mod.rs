@@ -25,25 +25,41 @@ fn now() -> Timestamp {
 /// Report rows the cron rebuilds per run (SPEC Q1-Q5).
 const REPORT_ROWS_PER_RUN: usize = 2_000;
 
-/// The cron trigger: the escalation sweep at the trigger's scheduled time, the
-/// problems of resolved P0/P1 incidents that were missed (SPEC R3), the
-/// report rows that changes left stale, then the public status outputs
-/// rendered again (their bars and figures move with time).
+/// The cron trigger: the escalation sweep at the trigger's scheduled time;
+/// then, after the handler has answered (nothing of it pages anyone), the
+/// problems of resolved P0/P1 incidents that were missed (SPEC R3), the raw
+/// deliveries past their retention, the report rows that changes left stale,
+/// and the public status outputs rendered again (their bars and figures move
+/// with time).
 #[event(scheduled)]
-async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+async fn scheduled(event: worker::ScheduledEvent, env: Env, ctx: worker::ScheduleContext) {
     escalation::scheduled(&env, Timestamp::from_unix_millis(event.schedule() as i64)).await;
-    if let Ok(store) = D1Store::from_env(&env) {
-        if let Err(error) = problems::open_missing_problems(&store, now()).await {
-            console_error!("problems sweep failed: {error}");
+    ctx.wait_until(async move {
+        if let Ok(store) = D1Store::from_env(&env) {
+            if let Err(error) = problems::open_missing_problems(&store, now()).await {
+                console_error!("problems sweep failed: {error}");
+            }
+            if let Err(error) = alerts::prune_deliveries(&store, now()).await {
+                console_error!("pruning raw deliveries failed: {error}");
+            }
+            if let Err(error) = reports::refresh_stale_rows(&store, REPORT_ROWS_PER_RUN).await {
+                console_error!("report rows refresh failed: {error}");
+            }
+            public_page_cache::refresh(&env, &store, &[]).await;
         }
-        if let Err(error) = alerts::prune_deliveries(&store, now()).await {
-            console_error!("pruning raw deliveries failed: {error}");
-        }
-        if let Err(error) = reports::refresh_stale_rows(&store, REPORT_ROWS_PER_RUN).await {
-            console_error!("report rows refresh failed: {error}");
-        }
-        public_page_cache::refresh(&env, &store, &[]).await;
-    }
+    });
+}
+
+/// The notification queue and its dead-letter queue (SPEC E1, E4): one
+/// delivery attempt per message.
+#[event(queue)]
+async fn queue(
+    batch: worker::MessageBatch<crate::notification_delivery::DeliveryMessage>,
+    env: Env,
+    _ctx: Context,
+) -> worker::Result<()> {
+    escalation::consume(batch, &env).await;
+    Ok(())
 }
 
 /// `BEACON_ENV=test` (set by the end-to-end harness only) enables `PUT

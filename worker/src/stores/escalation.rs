@@ -1,6 +1,8 @@
 //! The escalation store (SPEC E1-E5): rotas, notification channels, the
-//! claimed action keys, the outbox of notifications, and the escalation side
-//! of a ticket (what the sweep reads of it, acknowledgements, team pull-ins).
+//! claimed action keys, the outbox of notifications (claimed by a sweep for
+//! the delivery queue, then attempted one by one), the due index of open
+//! tickets, and the escalation side of a ticket (what the sweep reads of it,
+//! acknowledgements, team pull-ins).
 
 use super::StoreError;
 use crate::auth::Actor;
@@ -51,6 +53,10 @@ pub struct OpenTicket {
     pub timeline: Vec<(Timestamp, TimelineEvent)>,
     /// The keys of the actions already sent for it.
     pub sent: Vec<IdempotencyKey>,
+    /// The version of its escalation schedule as read: every write that can
+    /// change what falls due (a timeline entry that shapes escalation, a new
+    /// time limit) moves it and makes the ticket due at once.
+    pub schedule: i64,
 }
 
 /// One notification to queue: the channel and the body it gets.
@@ -79,14 +85,27 @@ pub struct DueAction {
     pub deliver_from: Timestamp,
 }
 
-/// A notification due for delivery.
+/// What one sweep decided for one due ticket: the actions it claims and the
+/// next instant something falls due, kept only if the ticket's schedule is
+/// still the one the sweep read (`schedule`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweptTicket {
+    pub incident: i64,
+    pub schedule: i64,
+    /// `None`: nothing falls due until a write changes the ticket.
+    pub next_due: Option<Timestamp>,
+    pub actions: Vec<DueAction>,
+}
+
+/// A notification being attempted: the body, where it goes and how it is signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxItem {
     pub id: i64,
     pub incident: i64,
     pub action_key: String,
+    pub channel: i64,
     pub body: String,
-    /// Attempts made so far.
+    /// Attempts made so far, this one included.
     pub attempts: u32,
     pub url: String,
     pub secret: String,
@@ -94,29 +113,13 @@ pub struct OutboxItem {
 
 /// What became of one delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeliveryOutcome {
-    Delivered {
-        at: Timestamp,
-    },
-    /// Try again at `next_attempt_at`.
-    Retry {
-        next_attempt_at: Timestamp,
-        error: String,
-    },
-    /// The last attempt failed: the notification is given up and the
-    /// incident's timeline says so (at `at`).
+pub enum AttemptOutcome {
+    Delivered,
+    /// It failed; the queue tries again after `retry_in_ms`.
     Failed {
-        at: Timestamp,
         error: String,
+        retry_in_ms: i64,
     },
-}
-
-/// The result of delivering [`OutboxItem`] `item` for the `attempts`-th time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryResult<'a> {
-    pub item: &'a OutboxItem,
-    pub attempts: u32,
-    pub outcome: DeliveryOutcome,
 }
 
 /// An acknowledgement to record, with its audit record.
@@ -162,14 +165,57 @@ pub trait EscalationStore {
         &self,
         only: Option<i64>,
     ) -> Result<Vec<Result<OpenTicket, StoreError>>, StoreError>;
-    /// Claims the action's key and writes its timeline entry and queued
-    /// notifications together; `false` (nothing written) if the key was
-    /// claimed before.
-    async fn record_due_action(&self, action: &DueAction) -> Result<bool, StoreError>;
-    /// Pending notifications due at `now`, oldest first, at most `limit`.
-    async fn due_outbox(&self, now: Timestamp, limit: u32) -> Result<Vec<OutboxItem>, StoreError>;
-    /// Records a delivery attempt (and, when it was the last, the timeline entry).
-    async fn record_delivery_result(&self, result: &DeliveryResult<'_>) -> Result<(), StoreError>;
+    /// The tickets that await a response and are due at `at` (their next
+    /// instant has come, or a write changed them since the last sweep), by
+    /// id, read through the due index: the others cost nothing.
+    async fn due_tickets(
+        &self,
+        at: Timestamp,
+    ) -> Result<Vec<Result<OpenTicket, StoreError>>, StoreError>;
+    /// Records what sweep `sweep` decided: for each action, claims its key
+    /// and writes its timeline entry and queued notifications together
+    /// (nothing of an action whose key was claimed before); then each ticket's
+    /// next due instant, unless its schedule moved since it was read (it
+    /// stays due, for the next sweep). Returns how many actions it claimed.
+    async fn record_sweep(&self, sweep: &str, tickets: &[SweptTicket])
+        -> Result<usize, StoreError>;
+    /// Makes every ticket that awaits a response due at once (the time
+    /// limits changed).
+    async fn reschedule_open_tickets(&self) -> Result<(), StoreError>;
+    /// Claims up to `limit` pending notifications due at `at` (oldest first)
+    /// for the delivery queue until `now` + [`CLAIM_LEASE_MS`]: one write, so
+    /// two overlapping sweeps never claim the same one. A claim whose lease
+    /// ran out (its message never reached the queue) is claimed again.
+    ///
+    /// [`CLAIM_LEASE_MS`]: beacon_shared::notification_delivery::CLAIM_LEASE_MS
+    async fn claim_outbox(
+        &self,
+        at: Timestamp,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<i64>, StoreError>;
+    /// Gives the claims of `ids` back (their messages could not be queued).
+    async fn release_outbox(&self, ids: &[i64]) -> Result<(), StoreError>;
+    /// Starts an attempt at notification `id` at `now`: counts it and marks it
+    /// in flight until the attempt's timeout has passed. `None` if it was
+    /// delivered or given up already, or another attempt is in flight.
+    async fn begin_attempt(
+        &self,
+        id: i64,
+        now: Timestamp,
+    ) -> Result<Option<OutboxItem>, StoreError>;
+    /// Records how attempt `item` ended at `now`.
+    async fn finish_attempt(
+        &self,
+        item: &OutboxItem,
+        now: Timestamp,
+        outcome: &AttemptOutcome,
+    ) -> Result<(), StoreError>;
+    /// Gives notification `id` up (its retries are exhausted): marks it
+    /// failed and writes [`TimelineEvent::NotificationFailed`] on its
+    /// incident at `at`; `false` (nothing written) if it was delivered or
+    /// given up already.
+    async fn give_up(&self, id: i64, at: Timestamp) -> Result<bool, StoreError>;
     /// Writes the acknowledgement's timeline entry and audit record, only
     /// while the incident awaits a response
     /// ([`IncidentStatus::awaits_response`]); `false` (nothing written) otherwise.

@@ -21,9 +21,8 @@ pub use alerts::{
 };
 pub use dev_inbox::{DevInboxStore, InboxMessage};
 pub use escalation::{
-    AcknowledgementRecord, ChannelRecord, DeliveryOutcome, DeliveryResult, DueAction,
-    EscalationStore, NewChannel, OpenTicket, OutboxItem, QueuedNotification, TeamPullIn,
-    SWEEP_ACTOR,
+    AcknowledgementRecord, AttemptOutcome, ChannelRecord, DueAction, EscalationStore, NewChannel,
+    OpenTicket, OutboxItem, QueuedNotification, SweptTicket, TeamPullIn, SWEEP_ACTOR,
 };
 pub use incident_reports::{IncidentReportStore, PostmortemWrite, ReportRecord, ReportWrite};
 pub use incidents::{
