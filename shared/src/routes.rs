@@ -46,6 +46,12 @@ pub enum Permission {
     ReadReports,
     /// [`Role::may_administer`]
     Administer,
+    /// [`Role::may_set_impact_start`]
+    SetImpactStart,
+    /// [`Role::may_set_close_targets`]
+    SetCloseTargets,
+    /// [`Role::may_record_review`]
+    RecordReview,
 }
 
 impl Permission {
@@ -60,6 +66,9 @@ impl Permission {
             Permission::ReadAudit => role.may_read_audit(),
             Permission::ReadReports => role.may_read_reports(),
             Permission::Administer => role.may_administer(),
+            Permission::SetImpactStart => role.may_set_impact_start(),
+            Permission::SetCloseTargets => role.may_set_close_targets(),
+            Permission::RecordReview => role.may_record_review(),
         }
     }
 
@@ -74,6 +83,9 @@ impl Permission {
             Permission::ReadAudit => "read the audit log",
             Permission::ReadReports => "read reports",
             Permission::Administer => "administer people, tokens and integrations",
+            Permission::SetImpactStart => "set the impact start",
+            Permission::SetCloseTargets => "set close targets",
+            Permission::RecordReview => "save a review snapshot",
         }
     }
 }
@@ -97,7 +109,8 @@ const fn route(method: &'static str, pattern: &'static str, access: Access) -> R
 
 use Access::{Development, Integration, Person, Public, Session, SignedLink, TestOnly};
 use Permission::{
-    Administer, ManageRotas, PublishStatus, Read, ReadAudit, ReadReports, SetServiceLevels, Write,
+    Administer, ManageRotas, PublishStatus, Read, ReadAudit, ReadReports, RecordReview,
+    SetCloseTargets, SetImpactStart, SetServiceLevels, Write,
 };
 
 /// Every route the worker answers, besides the app's static assets.
@@ -134,6 +147,11 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/incidents/{id}/acknowledge", Person(Write)),
     route("POST", "/api/incidents/{id}/teams", Person(Write)),
     route("GET", "/api/incidents/{id}/escalation", Person(Read)),
+    route(
+        "PUT",
+        "/api/incidents/{id}/impact-start",
+        Person(SetImpactStart),
+    ),
     route("GET", "/api/problems", Person(Read)),
     route("POST", "/api/problems", Person(Write)),
     route("GET", "/api/problems/{id}", Person(Read)),
@@ -163,6 +181,12 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/tokens/{id}/revoke", Person(Administer)),
     route("GET", "/api/audit", Person(ReadAudit)),
     route("GET", "/api/reports/{table}", Person(ReadReports)),
+    route("GET", "/api/reports/charts/{file}", Person(ReadReports)),
+    route("PUT", "/api/reports/close-targets", Person(SetCloseTargets)),
+    route("GET", "/api/review", Person(ReadReports)),
+    route("GET", "/api/review/snapshots", Person(ReadReports)),
+    route("POST", "/api/review/snapshots", Person(RecordReview)),
+    route("GET", "/api/review/snapshots/{id}", Person(ReadReports)),
     route("GET", "/api/post-incident/config", Person(Read)),
     route("PUT", "/api/post-incident/config", Person(ManageRotas)),
     route("GET", "/api/escalation/config", Person(Read)),
@@ -196,6 +220,11 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/alerts", Person(Read)),
     route("POST", "/api/alerts/{id}/{action}", Person(Write)),
     route("POST", "/api/integrations", Person(Administer)),
+    route(
+        "PUT",
+        "/api/integrations/{name}/control",
+        Person(Administer),
+    ),
 ];
 
 impl Route {
