@@ -297,11 +297,9 @@ fn alert_queue_discards_with_reason_and_opens_an_incident(env: &Env) -> Result<(
             ))
         })
         .await?;
-        wait_for(
-            client,
-            &format!("tr[data-alert-id=\"{noise}\"][data-awaits-triage=\"false\"]"),
-        )
-        .await?;
+        // That it no longer awaits triage is read through the API below: the
+        // queue lists alerts awaiting triage first, 500 at most, and the other
+        // tests leave more than that, so a discarded one may be past its end.
 
         wait_for(client, &format!("#alert-open-{real}"))
             .await?
