@@ -161,6 +161,30 @@ fn api_component(worker: &LocalWorker, http: &reqwest::blocking::Client) -> Resu
     Ok(body["id"].as_str().ok_or("component id")?.to_owned())
 }
 
+/// Sends `request(n)` for n = 0, 1, ... until `stop` is set, handing each
+/// answer to `answered`; a request that gets no answer (the runtime is down)
+/// is retried after a short pause.
+fn send_until_stopped(
+    stop: &AtomicBool,
+    request: impl Fn(u64) -> reqwest::blocking::RequestBuilder,
+    answered: impl Fn(u64, reqwest::blocking::Response),
+) {
+    for n in 0.. {
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        match request(n).send() {
+            Ok(response) => answered(n, response),
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
+/// The alerts of delivery `n` of `round`, named by their fingerprints.
+fn delivery_keys(round: u32, n: u64) -> Vec<String> {
+    (0..3).map(|i| format!("r{round}-d{n}-a{i}")).collect()
+}
+
 /// Alertmanager notifications of three alerts each, one group per delivery.
 fn send_deliveries(
     target: &Target,
@@ -170,12 +194,8 @@ fn send_deliveries(
     stop: &AtomicBool,
     acknowledged: &Mutex<Acknowledged>,
 ) {
-    for n in 0.. {
-        if stop.load(Ordering::Relaxed) {
-            return;
-        }
-        let keys: Vec<String> = (0..3).map(|i| format!("r{round}-d{n}-a{i}")).collect();
-        let alerts: Vec<Value> = keys
+    let request = |n| {
+        let alerts: Vec<Value> = delivery_keys(round, n)
             .iter()
             .map(|key| {
                 json!({
@@ -194,19 +214,16 @@ fn send_deliveries(
             "commonLabels": {"alertname": "DiskFull"}, "commonAnnotations": {},
             "externalURL": "http://alertmanager:9093", "alerts": alerts
         });
-        match http
-            .post(target.url("/api/webhooks/alertmanager"))
+        http.post(target.url("/api/webhooks/alertmanager"))
             .bearer_auth(secret)
             .json(&body)
-            .send()
-        {
-            Ok(r) if r.status().is_success() => {
-                acknowledged.lock().unwrap().alert_keys.extend(keys);
-            }
-            Ok(_) => {}
-            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+    };
+    send_until_stopped(stop, request, |n, response| {
+        if response.status().is_success() {
+            let keys = delivery_keys(round, n);
+            acknowledged.lock().unwrap().alert_keys.extend(keys);
         }
-    }
+    });
 }
 
 /// Public incidents on the API component, published by customer support.
@@ -218,37 +235,31 @@ fn publish_incidents(
     stop: &AtomicBool,
     acknowledged: &Mutex<Acknowledged>,
 ) {
-    for n in 0.. {
-        if stop.load(Ordering::Relaxed) {
-            return;
-        }
+    let request = |n| {
         let body = json!({
             "name": format!("Slow API responses ({round}.{n})"),
             "body": "Some requests to the API are slow. We are investigating.",
             "impact": "minor",
             "components": [{"id": component, "status": "degraded_performance"}]
         });
-        let sent = http
-            .post(target.url("/api/status/incidents"))
+        http.post(target.url("/api/status/incidents"))
             .bearer_auth(&target.customer_support)
             .json(&body)
-            .send();
-        match sent {
-            Ok(r) if r.status().as_u16() == 201 => {
-                if let Ok(answer) = r.json::<Value>() {
-                    if let Some(id) = answer["incident"]["id"].as_str() {
-                        acknowledged
-                            .lock()
-                            .unwrap()
-                            .public_incidents
-                            .insert(id.to_owned());
-                    }
-                }
-            }
-            Ok(_) => {}
-            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+    };
+    send_until_stopped(stop, request, |_, response| {
+        if response.status().as_u16() != 201 {
+            return;
         }
-    }
+        if let Ok(answer) = response.json::<Value>() {
+            if let Some(id) = answer["incident"]["id"].as_str() {
+                acknowledged
+                    .lock()
+                    .unwrap()
+                    .public_incidents
+                    .insert(id.to_owned());
+            }
+        }
+    });
 }
 
 /// Incidents triaged by an SRE through the API.
@@ -259,32 +270,26 @@ fn triage_incidents(
     stop: &AtomicBool,
     acknowledged: &Mutex<Acknowledged>,
 ) {
-    for n in 0.. {
-        if stop.load(Ordering::Relaxed) {
-            return;
-        }
+    let request = |n| {
         let body = json!({
             "title": format!("Checkout slow ({round}.{n})"),
             "category": "API",
             "facts": {"measurements": {"site_wide_degradation": true}}
         });
-        let sent = http
-            .post(target.url("/api/incidents"))
+        http.post(target.url("/api/incidents"))
             .bearer_auth(&target.sre)
             .json(&body)
-            .send();
-        match sent {
-            Ok(r) if r.status().as_u16() == 201 => {
-                if let Ok(answer) = r.json::<Value>() {
-                    if let Some(id) = answer["id"].as_i64() {
-                        acknowledged.lock().unwrap().incidents.insert(id);
-                    }
-                }
-            }
-            Ok(_) => {}
-            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+    };
+    send_until_stopped(stop, request, |_, response| {
+        if response.status().as_u16() != 201 {
+            return;
         }
-    }
+        if let Ok(answer) = response.json::<Value>() {
+            if let Some(id) = answer["id"].as_i64() {
+                acknowledged.lock().unwrap().incidents.insert(id);
+            }
+        }
+    });
 }
 
 /// Counts of half-written data, each of which must be zero.
