@@ -157,12 +157,36 @@ fn main() {
         })
         .collect();
     let conclusion = libtest_mimic::run(&args, trials);
+    if conclusion.has_failed() {
+        print_worker_errors(&env.worker);
+    }
     // Stop wrangler and chromedriver before exiting: `exit` runs no destructors.
     match Arc::try_unwrap(env) {
         Ok(env) => drop(env),
         Err(_) => eprintln!("[harness] environment still shared at exit"),
     }
     conclusion.exit();
+}
+
+/// After a failure: the last lines the worker logged besides its access
+/// lines (its errors among them), which say what a 5xx answer kept out of
+/// its body.
+fn print_worker_errors(worker: &LocalWorker) {
+    let Ok(log) = worker.log() else {
+        return;
+    };
+    let errors: Vec<&str> = log
+        .lines()
+        .filter(|line| !line.trim().is_empty() && !line.contains("[wrangler:info]"))
+        .filter(|line| !line.contains("workers.cloudflare.com"))
+        .collect();
+    eprintln!(
+        "[harness] the worker's last log lines ({} in all):",
+        errors.len()
+    );
+    for line in errors.iter().rev().take(40).rev() {
+        eprintln!("[worker] {line}");
+    }
 }
 
 fn start() -> Result<Env, beacon_e2e::BoxError> {

@@ -301,10 +301,21 @@ fn same_delivery_twenty_times_ten_concurrently_is_one_alert(env: &Env) -> Result
             "sequential delivery",
         )?;
     }
-    let statuses: Vec<Result<u16, String>> = std::thread::scope(|scope| {
+    // Each answer with its body, so that a refusal says why.
+    let statuses: Vec<Result<(u16, String), String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..10)
             .map(|_| {
-                scope.spawn(|| post_notification(env, &secret, &body).map_err(|e| format!("{e:?}")))
+                scope.spawn(|| {
+                    let response = env
+                        .http
+                        .post(env.worker.url("/api/webhooks/alertmanager"))
+                        .bearer_auth(&secret)
+                        .json(&body)
+                        .send()
+                        .map_err(|e| e.to_string())?;
+                    let status = response.status().as_u16();
+                    Ok((status, response.text().unwrap_or_default()))
+                })
             })
             .collect();
         handles
@@ -313,7 +324,9 @@ fn same_delivery_twenty_times_ten_concurrently_is_one_alert(env: &Env) -> Result
             .collect()
     });
     check(
-        statuses.iter().all(|s| s.as_ref().is_ok_and(|s| *s == 200)),
+        statuses
+            .iter()
+            .all(|s| s.as_ref().is_ok_and(|(status, _)| *status == 200)),
         format!("concurrent deliveries: {statuses:?}"),
     )?;
     let rows = alert_rows(env, "f00dfeed00000001")?;

@@ -712,8 +712,11 @@ pub struct DeliveryReceipt {
     pub alerts: Vec<AlertOutcome>,
 }
 
-/// How often a delivery that lost a race (on the open-alert index, or on an
-/// incident's labels) is planned again.
+/// How often a delivery is planned again after it lost a race (on the
+/// open-alert index, or on an incident's labels) or the database failed to
+/// answer its write. Planning again reads the history anew, so a write that
+/// did land is seen as such: a retry here is what the sender's own retry
+/// after a 503 would be, only sooner.
 const ATTEMPTS: usize = 4;
 
 /// A delivery as received: the raw body and, for signed formats, its signature.
@@ -812,9 +815,11 @@ pub async fn ingest<S: AlertStore + IncidentStore + ProblemStore + EscalationSto
                         .into(),
                 })
             }
-            Err(err @ (StoreError::UniqueViolation(_) | StoreError::LostGuard)) => {
-                last_error = Some(err)
-            }
+            Err(
+                err @ (StoreError::UniqueViolation(_)
+                | StoreError::LostGuard
+                | StoreError::Unavailable(_)),
+            ) => last_error = Some(err),
             Err(err) => return Err(err.into()),
         }
     }

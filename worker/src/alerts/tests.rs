@@ -946,6 +946,46 @@ fn alert_queue_leaves_out_security_alerts_without_clearance() {
     }
 }
 
+/// SPEC I2, I4: a write the database drops once is planned and written
+/// again, so the sender gets 200 and the alert is stored once.
+#[test]
+fn a_dropped_delivery_write_is_tried_again() {
+    let (store, key) = store_with_pagerduty();
+    store.dropped_delivery_writes.set(1);
+    let answer = block_on(pagerduty_event(
+        &store,
+        &event(&key, "trigger", "k"),
+        generated(),
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap();
+    assert!(
+        matches!(answer, PagerDutyAnswer::Accepted { .. }),
+        "{answer:?}"
+    );
+    assert_eq!(store.dropped_delivery_writes.get(), 0);
+    assert_eq!(store.incident_count(), 1);
+}
+
+/// SPEC I4: a database that keeps failing writes is a 503 once the tries
+/// are spent, and nothing is stored.
+#[test]
+fn a_write_that_keeps_failing_is_503() {
+    let (store, key) = store_with_pagerduty();
+    store.dropped_delivery_writes.set(100);
+    let err = block_on(pagerduty_event(
+        &store,
+        &event(&key, "trigger", "k"),
+        generated(),
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap_err();
+    assert_eq!(err.status(), 503);
+    assert_eq!(store.incident_count(), 0);
+}
+
 /// SPEC I4: a store outage is a 503, for the queue and for deliveries.
 #[test]
 fn store_outage_is_503() {

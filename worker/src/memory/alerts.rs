@@ -537,6 +537,11 @@ impl AlertStore for MemoryStore {
 
     async fn store_delivery(&self, delivery: &DeliveryPlan<'_>) -> Result<(), StoreError> {
         self.check()?;
+        let dropped = self.dropped_delivery_writes.get();
+        if dropped > 0 {
+            self.dropped_delivery_writes.set(dropped - 1);
+            return Err(StoreError::Unavailable("connection dropped".into()));
+        }
         let saved = self.saved_state();
         let written = self.write_delivery(delivery);
         if written.is_err() {

@@ -67,6 +67,9 @@ pub struct MemoryStore {
     pub(super) rival_write: RefCell<Option<RivalWrite>>,
     /// When set, every call fails as if the database were down.
     pub failing: Cell<bool>,
+    /// How many of the next delivery writes fail as a dropped connection
+    /// would, writing nothing: a passing fault, unlike [`Self::failing`].
+    pub dropped_delivery_writes: Cell<u32>,
 }
 
 impl Default for MemoryStore {
@@ -99,6 +102,7 @@ impl Default for MemoryStore {
             review_snapshots: RefCell::default(),
             rival_write: RefCell::default(),
             failing: Cell::new(false),
+            dropped_delivery_writes: Cell::new(0),
         }
     }
 }
