@@ -445,6 +445,10 @@ pub struct Health {
     pub version: String,
     /// Whether D1 answered a trivial query.
     pub d1: bool,
+    /// Whether the Worker secret that seals credentials at rest is set and
+    /// well-formed: without it, paging and new channels or generic
+    /// integrations fail.
+    pub secrets_key: bool,
 }
 
 /// Every error body: `{"error": {"code", "message", "field"}}`.

@@ -75,6 +75,11 @@ fn health_reports_version_and_d1(env: &Env) -> Result<(), Failed> {
     check(
         body["d1"] == true,
         format!("d1 should have answered: {body}"),
+    )?;
+    // SPEC I3: `cargo xtask` generated the sealing key into `.dev.vars`.
+    check(
+        body["secrets_key"] == true,
+        format!("the key that seals credentials should be bound: {body}"),
     )
 }
 

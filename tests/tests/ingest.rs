@@ -765,20 +765,20 @@ fn grafana_notification_opens_and_resolves(env: &Env) -> Result<(), Failed> {
 }
 
 /// The generic webhook's signing key: the hex SHA-256 of the integration secret.
-fn generic_key(secret: &str) -> String {
+pub(crate) fn generic_key(secret: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(secret.as_bytes()))
 }
 
 /// `X-Beacon-Signature` for `body` at `timestamp`, computed as the README says.
-fn generic_signature(key: &str, timestamp: &str, body: &str) -> String {
+pub(crate) fn generic_signature(key: &str, timestamp: &str, body: &str) -> String {
     use hmac::Mac;
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).expect("any key");
     mac.update(format!("{timestamp}.{body}").as_bytes());
     format!("v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-fn unix_seconds_now() -> i64 {
+pub(crate) fn unix_seconds_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

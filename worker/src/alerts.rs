@@ -7,7 +7,7 @@
 //! gets the same "alert not found" as for an alert that does not exist, before
 //! anything is written.
 
-use crate::auth::{hash_token, require_writer, Actor};
+use crate::auth::{require_writer, Actor};
 use crate::error::ApiError;
 use crate::incidents;
 use crate::request_body::decode_json;
@@ -15,6 +15,7 @@ use crate::stores::{
     AlertAttachment, AlertFilter, AlertRecord, AlertStore, IncidentStore, IngestControlChange,
     NewAuditRecord, NewIntegrationRecord, StoreError,
 };
+use crate::webhook_signature::stored_credentials;
 use beacon_shared::alert_group::IngestControl;
 use beacon_shared::api::{
     AlertList, AttachAlert, DiscardAlert, IncidentDetail, IntegrationCreated, NewIntegration,
@@ -54,6 +55,7 @@ pub async fn create_integration<S: AlertStore>(
     {
         return Err(name_taken());
     }
+    let (secret_hash, signing_key) = stored_credentials(request.format, &fresh_secret);
     let record = NewIntegrationRecord {
         audit: NewAuditRecord {
             action: "integration.create".into(),
@@ -69,7 +71,8 @@ pub async fn create_integration<S: AlertStore>(
         name: request.name,
         format: request.format,
         owner_group: request.owner_group,
-        secret_hash: hash_token(&fresh_secret),
+        secret_hash,
+        signing_key,
         mapping: request.mapping,
         control,
         at: now,

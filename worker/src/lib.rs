@@ -28,6 +28,7 @@ pub mod public_page_html;
 pub mod reports;
 pub mod request_body;
 pub mod review;
+pub mod sealed_secret;
 pub mod sessions;
 pub mod status_editing;
 pub mod stores;

@@ -24,12 +24,14 @@ fn require_admin(actor: &Actor) -> Result<(), ApiError> {
     }
 }
 
-/// `GET /api/health`: the service, its version and whether the database answers.
-pub async fn health<S: UserStore>(store: &S) -> Health {
+/// `GET /api/health`: the service, its version, whether the database
+/// answers and whether the key that seals credentials is there.
+pub async fn health<S: UserStore>(store: &S, secrets_key: bool) -> Health {
     Health {
         service: "beacon".into(),
         version: crate::VERSION.into(),
         d1: store.ping().await,
+        secrets_key,
     }
 }
 
@@ -473,9 +475,9 @@ mod tests {
     #[test]
     fn health_says_whether_the_database_answers() {
         let store = MemoryStore::default();
-        assert!(block_on(health(&store)).d1);
+        assert!(block_on(health(&store, true)).d1);
         store.failing.set(true);
-        assert!(!block_on(health(&store)).d1);
+        assert!(!block_on(health(&store, true)).d1);
     }
 
     /// SPEC I3: the audit log is read by management, security and admins only.

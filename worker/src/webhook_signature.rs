@@ -1,11 +1,14 @@
 //! The generic webhook's signature (SPEC I1): HMAC-SHA256 over
 //! `"{timestamp}.{raw body}"`, keyed by the hex SHA-256 of the integration's
-//! secret (the only form Beacon stores), and valid for five minutes.
+//! secret ([`signing_key_of`]), and valid for five minutes. Beacon keeps that
+//! key only sealed (SPEC I3, [`crate::sealed_secret`]), so a copy of D1 alone
+//! cannot sign a delivery.
 //!
 //! The timestamp is checked before anything is looked up, so a stale or
 //! unsigned request learns nothing about which integrations exist. Replays
 //! inside the window are refused by a unique index on the stored signature.
 
+use beacon_shared::alert::IngestFormat;
 use beacon_shared::Timestamp;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -86,6 +89,26 @@ impl SignedRequest {
     }
 }
 
+/// The HMAC key a sender derives from its integration's secret: the
+/// secret's hex SHA-256.
+pub fn signing_key_of(secret: &str) -> String {
+    crate::auth::hash_token(secret)
+}
+
+/// What Beacon stores of a new integration's `secret`: the hash it finds a
+/// bearer-authenticated sender by and, for the generic format, the signing
+/// key (stored sealed). A generic integration's lookup hash is the hash of
+/// its signing key, so nothing stored in clear is the key itself.
+pub fn stored_credentials(format: IngestFormat, secret: &str) -> (String, Option<String>) {
+    match format {
+        IngestFormat::Generic => {
+            let key = signing_key_of(secret);
+            (crate::auth::hash_token(&key), Some(key))
+        }
+        _ => (crate::auth::hash_token(secret), None),
+    }
+}
+
 fn mac_of(key: &str, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes keys of any length");
@@ -113,6 +136,25 @@ mod tests {
 
     fn request(seconds: i64, signature: &str) -> Result<SignedRequest, SignatureError> {
         SignedRequest::from_headers(Some(&seconds.to_string()), Some(signature), NOW)
+    }
+
+    /// SPEC I3: what is stored in clear of a generic integration (its lookup
+    /// hash) is not the key its deliveries are signed with; the other
+    /// formats store only the secret's hash.
+    #[test]
+    fn nothing_stored_in_clear_signs_a_generic_delivery() {
+        let (hash, key) = stored_credentials(IngestFormat::Generic, "bki_secret");
+        let key = key.unwrap();
+        assert_eq!(key, signing_key_of("bki_secret"));
+        assert_ne!(hash, key);
+        assert_eq!(hash, crate::auth::hash_token(&key));
+        let request = request(1_795_000_000, &sign(&key, "1795000000", BODY)).unwrap();
+        assert!(request.verify(&key, BODY).is_ok());
+        assert_eq!(request.verify(&hash, BODY), Err(SignatureError::Mismatch));
+        assert_eq!(
+            stored_credentials(IngestFormat::Alertmanager, "bki_secret"),
+            (crate::auth::hash_token("bki_secret"), None)
+        );
     }
 
     /// SPEC I1: a fresh, correctly signed delivery passes; any change to body or key fails.

@@ -168,6 +168,7 @@ fn write_asset_headers(dist: &Path) -> Result {
     std::fs::write(&path, headers).map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
+/// The worker, and the local Worker secrets `wrangler dev` binds with it.
 pub fn worker() -> Result {
     let _step = Step::start("building the worker (worker-build, release)");
     run_step(
@@ -175,7 +176,8 @@ pub fn worker() -> Result {
         command("worker-build")
             .arg("--release")
             .current_dir(root().join("worker")),
-    )
+    )?;
+    crate::local_secrets::ensure()
 }
 
 /// The optimized app wasm in `app/dist`.

@@ -101,6 +101,7 @@ pub fn run(args: &[String]) -> Result {
     } else {
         build::run()?;
     }
+    crate::local_secrets::ensure()?;
     migrate(&options)?;
     let admin = admin_token(&options)?;
     let mut wrangler = Wrangler::start(&options)?;

@@ -23,6 +23,7 @@ mod bench;
 mod build;
 mod dev;
 mod fuzz;
+mod local_secrets;
 mod processes;
 mod setup;
 mod shell;

@@ -2,6 +2,7 @@
 //! in-memory store.
 
 use super::*;
+use crate::auth::hash_token;
 use crate::ingest::{
     generic_delivery, notification_delivery, pagerduty_event, plan_signal, AlertPlan, DeliveryPlan,
     PagerDutyAnswer, ReceivedDelivery, SHORT_LIVED_LABEL,

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::auth::Actor;
 use crate::ingest::{AlertPlan, DeliveryPlan, IncidentTarget, LabelChange, PriorityRaise};
+use crate::sealed_secret::SealedPurpose;
 use crate::stores::parse_stored;
 use crate::stores::{
     integration_user_name, AlertAttachment, AlertFilter, AlertIncident, AlertRecord, AlertStatus,
@@ -37,12 +38,15 @@ struct IntegrationRow {
     user_id: f64,
     mapping: Option<String>,
     secret_hash: String,
+    signing_key: Option<String>,
     grouping: String,
     storm_threshold: f64,
     delivery_retention_days: f64,
 }
 
 impl IntegrationRow {
+    /// The integration with its signing key (sealed, for the generic
+    /// format; a row from before sealing is signed with its secret hash).
     fn into_integration(self) -> Result<(Integration, String), StoreError> {
         let integration = Integration {
             id: self.id as i64,
@@ -61,7 +65,8 @@ impl IntegrationRow {
                 delivery_retention_days: self.delivery_retention_days as u32,
             },
         };
-        Ok((integration, self.secret_hash))
+        let key = self.signing_key.unwrap_or(self.secret_hash);
+        Ok((integration, key))
     }
 }
 
@@ -210,7 +215,8 @@ struct CountRow {
 }
 
 impl D1Store {
-    /// The integration in the row `column = value`, with its stored secret hash.
+    /// The integration in the row `column = value`, with its signing key
+    /// (opened).
     async fn integration_where(
         &self,
         column: &str,
@@ -219,14 +225,19 @@ impl D1Store {
         let row = self
             .first::<IntegrationRow>(
                 &format!(
-                    "SELECT id, name, format, owner_group, user_id, mapping, secret_hash, \
+                    "SELECT id, name, format, owner_group, user_id, mapping, secret_hash, signing_key, \
                      grouping, storm_threshold, delivery_retention_days \
                      FROM integrations WHERE {column} = ?1"
                 ),
                 &[text(value)],
             )
             .await?;
-        row.map(IntegrationRow::into_integration).transpose()
+        let Some((integration, key)) = row.map(IntegrationRow::into_integration).transpose()?
+        else {
+            return Ok(None);
+        };
+        let key = self.open_secret(SealedPurpose::IntegrationSigningKey, &key)?;
+        Ok(Some((integration, key)))
     }
 
     /// A timeline entry on `incident`: an id, or SQL that finds it in the batch.
@@ -514,6 +525,11 @@ impl AlertStore for D1Store {
             .as_ref()
             .map(|m| serde_json::to_string(m).map_err(parse_err))
             .transpose()?;
+        let signing_key = integration
+            .signing_key
+            .as_deref()
+            .map(|key| self.seal_secret(SealedPurpose::IntegrationSigningKey, key))
+            .transpose()?;
         let statements = vec![
             self.statement(
                 "INSERT INTO users (name, role, created_at, disabled_at) VALUES (?1, 'viewer', ?2, ?2)",
@@ -521,8 +537,8 @@ impl AlertStore for D1Store {
             )?,
             self.statement(
                 "INSERT INTO integrations (name, format, owner_group, secret_hash, mapping, user_id, created_at, \
-                 grouping, storm_threshold, delivery_retention_days) \
-                 SELECT ?1, ?2, ?3, ?4, ?5, max(id), ?6, ?7, ?8, ?9 FROM users RETURNING id",
+                 grouping, storm_threshold, delivery_retention_days, signing_key) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, max(id), ?6, ?7, ?8, ?9, ?10 FROM users RETURNING id",
                 &[
                     text(integration.name.as_str()),
                     text(integration.format.as_str()),
@@ -533,6 +549,7 @@ impl AlertStore for D1Store {
                     text(integration.control.grouping.as_str()),
                     num(i64::from(integration.control.storm_threshold)),
                     num(i64::from(integration.control.delivery_retention_days)),
+                    opt_text(signing_key.as_deref()),
                 ],
             )?,
             self.audit_record_statement(integration.at, &integration.actor, &integration.audit)?,

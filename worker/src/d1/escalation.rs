@@ -9,6 +9,7 @@ use super::{
 };
 use crate::auth::Actor;
 use crate::paging::{ChannelFormat, ChannelOwner};
+use crate::sealed_secret::SealedPurpose;
 use crate::stores::parse_stored;
 use crate::stores::{
     AcknowledgementRecord, AttemptOutcome, ChannelRecord, DueAction, EscalationStore, NewChannel,
@@ -386,8 +387,8 @@ impl EscalationStore for D1Store {
                 text(owner_kind),
                 text(owner),
                 text(channel.format.as_str()),
-                text(&channel.url),
-                text(&channel.secret),
+                text(&self.seal_secret(SealedPurpose::ChannelUrl, &channel.url)?),
+                text(&self.seal_secret(SealedPurpose::ChannelSecret, &channel.secret)?),
                 num(channel.at.unix_millis()),
             ],
         )?;
@@ -585,8 +586,8 @@ impl EscalationStore for D1Store {
             channel: row.channel_id as i64,
             body: row.body,
             attempts: row.attempts as u32,
-            url: address.url,
-            secret: address.secret,
+            url: self.open_secret(SealedPurpose::ChannelUrl, &address.url)?,
+            secret: self.open_secret(SealedPurpose::ChannelSecret, &address.secret)?,
         }))
     }
 

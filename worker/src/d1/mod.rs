@@ -11,12 +11,14 @@ mod incidents;
 mod problems;
 mod reports;
 mod review;
+mod sealing;
 mod settings;
 mod status_page;
 mod users;
 
 use crate::auth::Actor;
 use crate::error::ApiError;
+use crate::sealed_secret::{SealError, SecretsKey, KEY_BINDING};
 use crate::stores::{NewAuditRecord, StoreError};
 use beacon_shared::Timestamp;
 use serde::de::DeserializeOwned;
@@ -27,14 +29,22 @@ use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 /// Every store trait on one D1 database.
 pub(crate) struct D1Store {
     pub(crate) db: D1Database,
+    /// The key secrets at rest are sealed with (SPEC I3), or why there is none:
+    /// then every write or read of a sealed secret fails, and nothing else.
+    secrets: Result<SecretsKey, SealError>,
 }
 
 impl D1Store {
-    /// The store bound as `DB`.
+    /// The store bound as `DB`, with the key from the Worker secret.
     pub(crate) fn from_env(env: &Env) -> Result<Self, ApiError> {
-        env.d1("DB")
-            .map(|db| Self { db })
-            .map_err(|e| ApiError::StoreUnavailable(e.to_string()))
+        let db = env
+            .d1("DB")
+            .map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
+        let secrets = env
+            .secret(KEY_BINDING)
+            .map_err(|_| SealError::MissingKey)
+            .and_then(|key| SecretsKey::parse(&key.to_string()));
+        Ok(Self { db, secrets })
     }
 }
 

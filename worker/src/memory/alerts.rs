@@ -183,8 +183,8 @@ impl MemoryStore {
             .integrations
             .borrow()
             .iter()
-            .find(|(i, _)| i.id == alert.integration_id)
-            .map(|(i, _)| i.name.to_string())
+            .find(|(i, _, _)| i.id == alert.integration_id)
+            .map(|(i, _, _)| i.name.to_string())
             .unwrap_or_default();
         let incident = self
             .incidents
@@ -380,7 +380,7 @@ impl AlertStore for MemoryStore {
             .integrations
             .borrow()
             .iter()
-            .any(|(i, hash)| i.name == integration.name || *hash == integration.secret_hash)
+            .any(|(i, hash, _)| i.name == integration.name || *hash == integration.secret_hash)
             || self.users.borrow().iter().any(|u| u.name == user_name);
         if taken {
             return Err(StoreError::UniqueViolation("integrations.name".into()));
@@ -403,6 +403,7 @@ impl AlertStore for MemoryStore {
                 control: integration.control,
             },
             integration.secret_hash.clone(),
+            integration.signing_key.clone(),
         ));
         self.push_audit_record(integration.at, &integration.actor, &integration.audit);
         Ok(id)
@@ -417,8 +418,8 @@ impl AlertStore for MemoryStore {
             .integrations
             .borrow()
             .iter()
-            .find(|(_, hash)| hash == secret_hash)
-            .map(|(i, _)| i.clone()))
+            .find(|(_, hash, _)| hash == secret_hash)
+            .map(|(i, _, _)| i.clone()))
     }
 
     async fn integration_named(
@@ -430,8 +431,15 @@ impl AlertStore for MemoryStore {
             .integrations
             .borrow()
             .iter()
-            .find(|(i, _)| i.name.as_str() == name)
-            .cloned())
+            .find(|(i, _, _)| i.name.as_str() == name)
+            .map(|(i, hash, signing_key)| {
+                // A generic integration created before signing keys were kept
+                // is signed with its secret's hash, as D1's legacy rows are.
+                (
+                    i.clone(),
+                    signing_key.clone().unwrap_or_else(|| hash.clone()),
+                )
+            }))
     }
 
     async fn key_history(
@@ -503,9 +511,9 @@ impl AlertStore for MemoryStore {
     async fn set_ingest_control(&self, change: &IngestControlChange) -> Result<bool, StoreError> {
         self.check()?;
         let mut integrations = self.integrations.borrow_mut();
-        let Some((integration, _)) = integrations
+        let Some((integration, _, _)) = integrations
             .iter_mut()
-            .find(|(i, _)| i.name == change.integration)
+            .find(|(i, _, _)| i.name == change.integration)
         else {
             return Ok(false);
         };
@@ -521,7 +529,7 @@ impl AlertStore for MemoryStore {
             .integrations
             .borrow()
             .iter()
-            .map(|(i, _)| (i.id, i.control.retention_ms()))
+            .map(|(i, _, _)| (i.id, i.control.retention_ms()))
             .collect();
         let mut deliveries = self.deliveries.borrow_mut();
         let before = deliveries.len();

@@ -46,7 +46,8 @@ pub struct MemoryStore {
     pub(super) categories: Vec<Category>,
     pub(super) settings: RefCell<HashMap<Setting, String>>,
     /// Each integration with its secret hash.
-    integrations: RefCell<Vec<(Integration, String)>>,
+    /// Each integration with its secret's hash and, for the generic format, its signing key.
+    integrations: RefCell<Vec<(Integration, String, Option<String>)>>,
     alerts: RefCell<Vec<alerts::StoredAlert>>,
     deliveries: RefCell<Vec<alerts::StoredDelivery>>,
     /// Each integration's storm incident, like D1's `alert_storms`.

@@ -16,7 +16,7 @@ use crate::{
 };
 use beacon_shared::alert::IngestFormat;
 use beacon_shared::Timestamp;
-use worker::{console_error, event, Context, Env, Headers, Method, Request, Response};
+use worker::{console_error, console_log, event, Context, Env, Headers, Method, Request, Response};
 
 fn now() -> Timestamp {
     Timestamp::from_unix_millis(worker::Date::now().as_millis() as i64)
@@ -25,14 +25,23 @@ fn now() -> Timestamp {
 /// Report rows the cron rebuilds per run (SPEC Q1-Q5).
 const REPORT_ROWS_PER_RUN: usize = 2_000;
 
-/// The cron trigger: the escalation sweep at the trigger's scheduled time;
-/// then, after the handler has answered (nothing of it pages anyone), the
+/// The cron trigger: credentials stored before sealing existed are sealed
+/// (SPEC I3, migration 0022); the escalation sweep runs at the trigger's
+/// scheduled time; then, after the handler has answered (nothing of it pages anyone), the
 /// problems of resolved P0/P1 incidents that were missed (SPEC R3), the raw
 /// deliveries past their retention, the report rows that changes left stale,
 /// and the public status outputs rendered again (their bars and figures move
 /// with time).
 #[event(scheduled)]
 async fn scheduled(event: worker::ScheduledEvent, env: Env, ctx: worker::ScheduleContext) {
+    match D1Store::from_env(&env).map_err(|e| e.to_string()) {
+        Ok(store) => match store.seal_stored_secrets().await {
+            Ok(0) => {}
+            Ok(sealed) => console_log!("sealed {sealed} credentials stored in clear"),
+            Err(error) => console_error!("sealing stored credentials failed: {error}"),
+        },
+        Err(error) => console_error!("sealing stored credentials failed: {error}"),
+    }
     escalation::scheduled(&env, Timestamp::from_unix_millis(event.schedule() as i64)).await;
     ctx.wait_until(async move {
         if let Ok(store) = D1Store::from_env(&env) {
@@ -110,7 +119,9 @@ async fn route(
         .and_then(|u| u.query().map(str::to_owned))
         .unwrap_or_default();
     match (method, segments.as_slice()) {
-        (Method::Get, ["api", "health"]) => json_ok(&users::health(&store).await, 200),
+        (Method::Get, ["api", "health"]) => {
+            json_ok(&users::health(&store, store.has_secrets_key()).await, 200)
+        }
         (Method::Post, ["api", "session"]) => sign_in(req, env, &store).await,
         (Method::Delete, ["api", "session"]) => sign_out(req, env, &store).await,
         (Method::Post, ["v2", "enqueue"]) => webhooks::pagerduty_enqueue(req, env, &store).await,

@@ -59,8 +59,13 @@ pub struct NewIntegrationRecord {
     pub name: Name,
     pub format: IngestFormat,
     pub owner_group: Option<Name>,
-    /// The hex SHA-256 of the secret; the secret itself is never stored.
+    /// The hex SHA-256 of the secret, by which a sender that presents the
+    /// secret is found; the secret itself is never stored.
     pub secret_hash: String,
+    /// The generic format's HMAC key, derived from the secret
+    /// ([`crate::webhook_signature::signing_key_of`]); the D1 store keeps it
+    /// sealed ([`crate::sealed_secret`]). `None` for the other formats.
+    pub signing_key: Option<String>,
     /// `None`: the documented default mapping.
     pub mapping: Option<AlertMapping>,
     pub control: IngestControl,
@@ -250,8 +255,8 @@ pub trait AlertStore {
         &self,
         secret_hash: &str,
     ) -> Result<Option<Integration>, StoreError>;
-    /// The integration called `name`, with its secret hash (the signing key of
-    /// the generic format).
+    /// The integration called `name`, with the generic format's signing key
+    /// (opened, if stored sealed).
     async fn integration_named(
         &self,
         name: &str,
