@@ -12,7 +12,8 @@ use beacon_shared::api::post_incident::{
 use beacon_shared::api::{
     AlertList, AttachAlert, CategoryChange, CategoryList, DiscardAlert, ErrorBody, EscalationView,
     ImpactStartChange, IncidentDetail, IncidentList, IncidentView, NewIncident, NewTimelineEntry,
-    OnCallList, PriorityChange, RotaRequest, TransitionRequest, UserView,
+    NewToken, NewUser, OnCallList, PeopleList, PriorityChange, RotaRequest, TokenCreated,
+    TransitionRequest, UserView,
 };
 use beacon_shared::rca::Rca;
 use beacon_shared::review::{
@@ -122,6 +123,38 @@ async fn send<B: Serialize, T: DeserializeOwned>(
         .await
         .map_err(network)?;
     decode(response).await
+}
+
+/// `GET /api/users` (admin): everyone with their tokens.
+pub async fn people(token: &str) -> Result<PeopleList, ApiFailure> {
+    get(token, "/api/users").await
+}
+
+/// `POST /api/users` (admin): adds a person.
+pub async fn create_user(token: &str, user: &NewUser) -> Result<UserView, ApiFailure> {
+    send(Request::post("/api/users"), token, user).await
+}
+
+/// `POST /api/users/{id}/tokens` (admin): a new token, shown only now.
+pub async fn create_token(
+    token: &str,
+    user_id: i64,
+    request: &NewToken,
+) -> Result<TokenCreated, ApiFailure> {
+    let path = format!("/api/users/{user_id}/tokens");
+    send(Request::post(&path), token, request).await
+}
+
+/// `POST /api/tokens/{id}/revoke` (admin).
+pub async fn revoke_token(token: &str, id: i64) -> Result<serde_json::Value, ApiFailure> {
+    let path = format!("/api/tokens/{id}/revoke");
+    send(Request::post(&path), token, &serde_json::json!({})).await
+}
+
+/// `POST /api/users/{id}/disable` (admin): every token of theirs stops.
+pub async fn disable_user(token: &str, id: i64) -> Result<serde_json::Value, ApiFailure> {
+    let path = format!("/api/users/{id}/disable");
+    send(Request::post(&path), token, &serde_json::json!({})).await
 }
 
 /// `GET /api/me`: who is signed in, and their role.

@@ -2,7 +2,7 @@
 //! the incident queue, the alert queue, who is on call, the incident page and
 //! customer support's status-page screen, after the fire the problems
 //! with their RCA and remediation, the remediation board, the reports and
-//! the review meeting's page.
+//! the review meeting's page, and for admins people and access.
 //!
 //! The priority shown while the SRE types comes from `beacon_shared`, the
 //! same code the edge runs when the form is submitted.
@@ -54,6 +54,9 @@ pub fn App() -> impl IntoView {
                 })}
                 <A href="/review">"Review"</A>
                 <A href="/publish">"Publish"</A>
+                {move || reader.get().flatten().is_some_and(|r| r.may_administer()).then(|| view! {
+                    <A href="/admin/people">"People"</A>
+                })}
                 <a href="/status">"Status page"</a>
                 <span class="who">
                     {move || match credentials.token.get() {
@@ -77,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reports") view=pages::reports::Reports />
                     <Route path=path!("/review") view=pages::review::Review />
                     <Route path=path!("/publish") view=pages::status_editing::StatusEditing />
+                    <Route path=path!("/admin/people") view=pages::people::People />
                     <Route path=path!("/sign-in") view=pages::sign_in::SignIn />
                 </Routes>
             </main>

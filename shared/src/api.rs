@@ -401,6 +401,16 @@ pub struct IntegrationCreated {
     pub secret: String,
 }
 
+/// An integration's new secret after a rotation: the only time it is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntegrationRotated {
+    pub name: String,
+    pub format: crate::alert::IngestFormat,
+    pub secret: String,
+    /// Until when the secret before this one is still accepted.
+    pub previous_secret_valid_until: Timestamp,
+}
+
 /// One alert in the on-call SRE's queue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertView {

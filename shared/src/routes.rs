@@ -194,6 +194,11 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/on-call", Person(Read)),
     route("PUT", "/api/rotas/{role}", Person(ManageRotas)),
     route("POST", "/api/notification-channels", Person(ManageRotas)),
+    route(
+        "POST",
+        "/api/notification-channels/{id}/disable",
+        Person(ManageRotas),
+    ),
     route("GET", "/api/status/page", Person(Read)),
     route("GET", "/api/status/slo", Person(Read)),
     route("PUT", "/api/status/slo", Person(SetServiceLevels)),
@@ -223,6 +228,16 @@ pub const ROUTES: &[Route] = &[
     route(
         "PUT",
         "/api/integrations/{name}/control",
+        Person(Administer),
+    ),
+    route(
+        "POST",
+        "/api/integrations/{name}/rotate",
+        Person(Administer),
+    ),
+    route(
+        "POST",
+        "/api/integrations/{name}/disable",
         Person(Administer),
     ),
 ];

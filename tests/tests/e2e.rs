@@ -11,6 +11,7 @@ mod escalation;
 mod faults;
 mod incident_reports;
 mod ingest;
+mod people_browser;
 mod problems;
 mod problems_browser;
 mod public_page;
@@ -140,6 +141,7 @@ fn main() {
         .chain(route_matrix::TESTS.iter())
         .chain(secrets_at_rest::TESTS.iter())
         .chain(body_limits::TESTS.iter())
+        .chain(people_browser::TESTS.iter())
         .copied()
         .collect();
     let env = match start() {

@@ -262,7 +262,7 @@ fn pagerduty_v2_trigger_acknowledge_resolve_and_dedup(env: &Env) -> Result<(), F
     Ok(())
 }
 
-fn notification(status: &str, fingerprint: &str) -> Value {
+pub(crate) fn notification(status: &str, fingerprint: &str) -> Value {
     json!({
         "receiver": "beacon", "status": status, "version": "4",
         "groupKey": "{}:{alertname=\"CheckoutErrors\"}", "truncatedAlerts": 0,
@@ -279,7 +279,7 @@ fn notification(status: &str, fingerprint: &str) -> Value {
     })
 }
 
-fn post_notification(env: &Env, secret: &str, body: &Value) -> Result<u16, Failed> {
+pub(crate) fn post_notification(env: &Env, secret: &str, body: &Value) -> Result<u16, Failed> {
     Ok(env
         .http
         .post(env.worker.url("/api/webhooks/alertmanager"))

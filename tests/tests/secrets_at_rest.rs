@@ -93,7 +93,12 @@ fn all_sealed(values: &[&serde_json::Value]) -> bool {
 }
 
 /// A generic delivery to `integration` signed with `key`: its status.
-fn signed_delivery(env: &Env, integration: &str, key: &str, dedup: &str) -> Result<u16, Failed> {
+pub(crate) fn signed_delivery(
+    env: &Env,
+    integration: &str,
+    key: &str,
+    dedup: &str,
+) -> Result<u16, Failed> {
     let body = json!({"alerts": [{
         "dedup_key": dedup, "action": "trigger", "summary": "Sealed key check",
         "severity": "warning", "source": "vault-1"

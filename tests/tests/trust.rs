@@ -22,7 +22,141 @@ pub const TESTS: &[(&str, TestFn)] = &[
         "trust::the_app_and_every_page_carry_security_headers",
         the_app_and_every_page_carry_security_headers,
     ),
+    (
+        "trust::integration_secrets_rotate_and_integrations_and_channels_are_disabled",
+        integration_secrets_rotate_and_integrations_and_channels_are_disabled,
+    ),
 ];
+
+/// SPEC I3: an admin rotates an integration's secret: with no overlap the
+/// old one is refused at once; with one, a generic sender's old key still
+/// verifies while the new one already does. A disabled integration's
+/// senders are refused (401), and a disabled channel is marked in D1. Each
+/// step is in the audit log, without a secret.
+fn integration_secrets_rotate_and_integrations_and_channels_are_disabled(
+    env: &Env,
+) -> Result<(), Failed> {
+    use crate::ingest::{generic_key, integration, notification, post_notification};
+    use crate::secrets_at_rest::signed_delivery;
+    let old = integration(env, "rotating-am", "alertmanager")?;
+    let firing = notification("firing", "407a7e0000000001");
+    check(
+        post_notification(env, &old, &firing)? == 200,
+        "before rotation",
+    )?;
+    let (status, rotated) = post(
+        env,
+        "admin",
+        "/api/integrations/rotating-am/rotate",
+        &json!({"overlap_minutes": 0}),
+    )?;
+    check(status == 200, format!("rotate: {status} {rotated}"))?;
+    let new = rotated["secret"].as_str().ok_or("secret")?.to_owned();
+    check(
+        new != old && post_notification(env, &new, &firing)? == 200,
+        "the new secret works at once",
+    )?;
+    check(
+        post_notification(env, &old, &firing)? == 401,
+        "with no overlap the old secret is refused at once",
+    )?;
+
+    let old_generic = integration(env, "rotating-generic", "generic")?;
+    let (status, rotated) = post(
+        env,
+        "admin",
+        "/api/integrations/rotating-generic/rotate",
+        &json!({}),
+    )?;
+    check(status == 200, format!("rotate generic: {status} {rotated}"))?;
+    let new_generic = rotated["secret"].as_str().ok_or("secret")?.to_owned();
+    for (which, secret) in [("old", &old_generic), ("new", &new_generic)] {
+        check(
+            signed_delivery(
+                env,
+                "rotating-generic",
+                &generic_key(secret),
+                &format!("rotation/{which}"),
+            )? == 200,
+            format!("the {which} key verifies during the day's overlap"),
+        )?;
+    }
+
+    let (status, body) = post(
+        env,
+        "sre",
+        "/api/integrations/rotating-am/disable",
+        &json!({}),
+    )?;
+    check(status == 403, format!("an SRE disables: {status} {body}"))?;
+    let (status, body) = post(
+        env,
+        "admin",
+        "/api/integrations/rotating-am/disable",
+        &json!({}),
+    )?;
+    check(status == 200, format!("disable: {status} {body}"))?;
+    check(
+        post_notification(env, &new, &firing)? == 401,
+        "a disabled integration's sender is refused",
+    )?;
+    let (status, _) = post(
+        env,
+        "admin",
+        "/api/integrations/rotating-am/rotate",
+        &json!({}),
+    )?;
+    check(
+        status == 404,
+        format!("a disabled integration is not rotated: {status}"),
+    )?;
+
+    let (status, channel) = post(
+        env,
+        "admin",
+        "/api/notification-channels",
+        &json!({"owner_kind": "team", "owner": "rotation", "format": "generic",
+                "url": "https://hooks.example/rotation"}),
+    )?;
+    check(status == 201, format!("channel: {status} {channel}"))?;
+    let id = channel["id"].as_i64().ok_or("channel id")?;
+    let path = format!("/api/notification-channels/{id}/disable");
+    let (status, body) = post(env, "admin", &path, &json!({}))?;
+    check(status == 200, format!("disable channel: {status} {body}"))?;
+    let (status, _) = post(env, "admin", &path, &json!({}))?;
+    check(
+        status == 404,
+        format!("a channel is disabled once: {status}"),
+    )?;
+    let rows = env
+        .worker
+        .query(&format!(
+            "SELECT disabled_at FROM notification_channels WHERE id = {id}"
+        ))
+        .map_err(|e| e.to_string())?;
+    check(
+        rows[0]["disabled_at"].as_i64().is_some(),
+        format!("the channel is disabled in D1: {rows}"),
+    )?;
+
+    let (status, audit) = crate::get(env, "admin", "/api/audit")?;
+    check(status == 200, format!("audit: {status}"))?;
+    let text = audit.to_string();
+    for action in [
+        "integration.rotate",
+        "integration.disable",
+        "notification_channel.disable",
+    ] {
+        check(text.contains(action), format!("the audit log has {action}"))?;
+    }
+    for secret in [&old, &new, &old_generic, &new_generic] {
+        check(
+            !text.contains(secret.as_str()),
+            "no secret in the audit log",
+        )?;
+    }
+    Ok(())
+}
 
 /// SPEC I4, M4: the app (its shell on any route, its scripts) and the
 /// server-rendered pages carry a strict Content-Security-Policy that forbids

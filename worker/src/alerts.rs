@@ -13,13 +13,14 @@ use crate::incidents;
 use crate::request_body::decode_json;
 use crate::stores::{
     AlertAttachment, AlertFilter, AlertRecord, AlertStore, IncidentStore, IngestControlChange,
-    NewAuditRecord, NewIntegrationRecord, StoreError,
+    Integration, IntegrationDisabling, IntegrationRotation, NewAuditRecord, NewIntegrationRecord,
+    StoreError,
 };
 use crate::webhook_signature::stored_credentials;
 use beacon_shared::alert_group::IngestControl;
 use beacon_shared::api::{
-    AlertList, AttachAlert, DiscardAlert, IncidentDetail, IntegrationCreated, NewIntegration,
-    TransitionRequest,
+    AlertList, AttachAlert, DiscardAlert, IncidentDetail, IntegrationCreated, IntegrationRotated,
+    NewIntegration, TransitionRequest,
 };
 use beacon_shared::clearance::may_see_incident;
 use beacon_shared::lifecycle::{IncidentStatus, Transition};
@@ -141,6 +142,140 @@ pub async fn set_ingest_control<S: AlertStore>(
         });
     }
     Ok(control)
+}
+
+/// How long an integration's secret before a rotation keeps working, unless
+/// the rotation says otherwise: a day to move the senders.
+pub const DEFAULT_ROTATION_OVERLAP_MINUTES: u32 = 24 * 60;
+/// The longest overlap a rotation may ask for: a week.
+pub const MAX_ROTATION_OVERLAP_MINUTES: u32 = 7 * 24 * 60;
+
+/// The body of `POST /api/integrations/{name}/rotate`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RotationRequest {
+    /// Minutes the secret before keeps working; 0 stops it at once.
+    overlap_minutes: Option<u32>,
+}
+
+fn integration_not_found() -> ApiError {
+    ApiError::NotFound {
+        what: "integration",
+    }
+}
+
+/// The enabled integration called `name`, for an admin who may `doing`;
+/// 403 for anyone else, 404 when there is none.
+async fn enabled_integration<S: AlertStore>(
+    store: &S,
+    actor: &Actor,
+    name: &str,
+    doing: &str,
+) -> Result<Integration, ApiError> {
+    if !actor.role.may_administer() {
+        return Err(ApiError::Forbidden(format!("only an admin may {doing}")));
+    }
+    store
+        .integration_named(name)
+        .await?
+        .map(|(integration, _)| integration)
+        .filter(|i| i.disabled_at.is_none())
+        .ok_or_else(integration_not_found)
+}
+
+/// The audit record of `action` on `integration`, with what it set.
+fn integration_audit(
+    integration: &Integration,
+    action: &str,
+    after: serde_json::Value,
+) -> NewAuditRecord {
+    NewAuditRecord {
+        action: action.into(),
+        subject: format!("integration/{}", integration.name),
+        before: None,
+        after: Some(after),
+    }
+}
+
+/// `POST /api/integrations/{name}/rotate` (admin): a new secret, shown once;
+/// the one before it keeps working for the overlap (default a day, 0 for
+/// none, at most a week) so the senders can be moved without losing alerts.
+pub async fn rotate_integration_secret<S: AlertStore>(
+    store: &S,
+    actor: &Actor,
+    name: &str,
+    body: &[u8],
+    now: Timestamp,
+    fresh_secret: String,
+) -> Result<IntegrationRotated, ApiError> {
+    let integration = enabled_integration(store, actor, name, "rotate integration secrets").await?;
+    let request: RotationRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        RotationRequest::default()
+    } else {
+        decode_json(body)?
+    };
+    let overlap = request
+        .overlap_minutes
+        .unwrap_or(DEFAULT_ROTATION_OVERLAP_MINUTES);
+    if overlap > MAX_ROTATION_OVERLAP_MINUTES {
+        return Err(ApiError::invalid(
+            "overlap_minutes",
+            format!("must be 0 to {MAX_ROTATION_OVERLAP_MINUTES} (a week)"),
+        ));
+    }
+    let previous_valid_until = Timestamp::from_unix_millis(
+        now.unix_millis()
+            .saturating_add(i64::from(overlap) * 60_000),
+    );
+    let (secret_hash, signing_key) = stored_credentials(integration.format, &fresh_secret);
+    let rotation = IntegrationRotation {
+        name: integration.name.clone(),
+        secret_hash,
+        signing_key,
+        previous_valid_until,
+        at: now,
+        actor: actor.clone(),
+        audit: integration_audit(
+            &integration,
+            "integration.rotate",
+            json!({ "previous_secret_valid_until": previous_valid_until }),
+        ),
+    };
+    if !store.rotate_integration_secret(&rotation).await? {
+        return Err(integration_not_found());
+    }
+    Ok(IntegrationRotated {
+        name: integration.name.to_string(),
+        format: integration.format,
+        secret: fresh_secret,
+        previous_secret_valid_until: previous_valid_until,
+    })
+}
+
+/// `POST /api/integrations/{name}/disable` (admin): its senders are refused
+/// from the next delivery on (401, as an unknown sender is); its alerts and
+/// incidents stay.
+pub async fn disable_integration<S: AlertStore>(
+    store: &S,
+    actor: &Actor,
+    name: &str,
+    now: Timestamp,
+) -> Result<serde_json::Value, ApiError> {
+    let integration = enabled_integration(store, actor, name, "disable integrations").await?;
+    let disabling = IntegrationDisabling {
+        name: integration.name.clone(),
+        at: now,
+        actor: actor.clone(),
+        audit: integration_audit(
+            &integration,
+            "integration.disable",
+            json!({ "disabled_at": now }),
+        ),
+    };
+    if !store.disable_integration(&disabling).await? {
+        return Err(integration_not_found());
+    }
+    Ok(json!({ "name": integration.name, "disabled_at": now }))
 }
 
 /// The cron's pruning of raw deliveries past their integration's retention

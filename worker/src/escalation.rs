@@ -21,9 +21,9 @@ use crate::paging::{
 };
 use crate::request_body::decode_json;
 use crate::stores::{
-    AcknowledgementRecord, ChannelRecord, DueAction, EscalationStore, IncidentRecord,
-    IncidentStore, NewChannel, OpenTicket, QueuedNotification, Setting, SettingChange,
-    SettingsStore, StoreError, SweptTicket, TeamPullIn, UserStore,
+    AcknowledgementRecord, ChannelDisabling, ChannelRecord, DueAction, EscalationStore,
+    IncidentRecord, IncidentStore, NewAuditRecord, NewChannel, OpenTicket, QueuedNotification,
+    Setting, SettingChange, SettingsStore, StoreError, SweptTicket, TeamPullIn, UserStore,
 };
 use beacon_shared::api::{EscalationView, IncidentDetail, OnCallList, OnCallView, RotaRequest};
 use beacon_shared::clearance::{clearance, Reader, RestrictedIncident};
@@ -807,6 +807,35 @@ pub async fn create_channel<S: EscalationStore>(
         })
         .await?;
     Ok(ChannelCreated { id, secret })
+}
+
+/// `POST /api/notification-channels/{id}/disable` (IC, management, admin):
+/// the channel is never sent to again, and its notifications still pending
+/// fail; the escalation goes on through the other channels and levels.
+pub async fn disable_channel<S: EscalationStore>(
+    store: &S,
+    actor: &Actor,
+    id: &str,
+    now: Timestamp,
+) -> Result<serde_json::Value, ApiError> {
+    may_manage_rotas(actor)?;
+    let not_found = || ApiError::NotFound { what: "channel" };
+    let id: i64 = id.parse().map_err(|_| not_found())?;
+    let disabling = ChannelDisabling {
+        id,
+        at: now,
+        actor: actor.clone(),
+        audit: NewAuditRecord {
+            action: "notification_channel.disable".into(),
+            subject: format!("channel/{id}"),
+            before: None,
+            after: Some(serde_json::json!({ "disabled_at": now })),
+        },
+    };
+    if !store.disable_channel(&disabling).await? {
+        return Err(not_found());
+    }
+    Ok(serde_json::json!({ "id": id, "disabled_at": now }))
 }
 
 /// `GET /api/incidents/{id}/escalation`: who acknowledged the current episode,

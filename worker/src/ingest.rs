@@ -903,21 +903,23 @@ pub async fn notification_delivery<
     now: Timestamp,
     base_url: &str,
 ) -> Result<DeliveryReceipt, ApiError> {
-    let integration = notification_sender(store, format, secret).await?;
+    let integration = notification_sender(store, format, secret, now).await?;
     notification_from(store, &integration, body, now, base_url).await
 }
 
-/// The integration of `format` whose secret the sender presented in its
+/// The enabled integration of `format` whose secret (or, inside a
+/// rotation's overlap, previous secret) the sender presented in its
 /// `Authorization` header, or 401: checked before the body is read.
 pub async fn notification_sender<S: AlertStore>(
     store: &S,
     format: IngestFormat,
     secret: &str,
+    now: Timestamp,
 ) -> Result<Integration, ApiError> {
     store
-        .integration_for_secret_hash(&hash_token(secret))
+        .integration_for_secret_hash(&hash_token(secret), now)
         .await?
-        .filter(|i| i.format == format)
+        .filter(|i| i.format == format && i.disabled_at.is_none())
         .ok_or(ApiError::Unauthorized)
 }
 
@@ -962,12 +964,15 @@ pub async fn generic_delivery<S: AlertStore + IncidentStore + ProblemStore + Esc
 ) -> Result<DeliveryReceipt, ApiError> {
     // An unknown name and a wrong signature get the same answer.
     let mismatch = || ApiError::BadSignature(SignatureError::Mismatch.to_string());
-    let (integration, key) = store
+    let (integration, keys) = store
         .integration_named(integration_name)
         .await?
-        .filter(|(i, _)| i.format == IngestFormat::Generic)
+        .filter(|(i, _)| i.format == IngestFormat::Generic && i.disabled_at.is_none())
         .ok_or_else(mismatch)?;
-    signed.verify(&key, body).map_err(|_| mismatch())?;
+    keys.valid_at(now)
+        .into_iter()
+        .find(|key| signed.verify(key, body).is_ok())
+        .ok_or_else(mismatch)?;
     let parsed: generic::Delivery = decode_json(body)?;
     let fingerprint = signed.fingerprint();
     let received = ReceivedDelivery {
@@ -1016,9 +1021,9 @@ pub async fn pagerduty_event<S: AlertStore + IncidentStore + ProblemStore + Esca
         Err(errors) => return invalid(errors),
     };
     let Some(integration) = store
-        .integration_for_secret_hash(&hash_token(&event.routing_key))
+        .integration_for_secret_hash(&hash_token(&event.routing_key), now)
         .await?
-        .filter(|i| i.format == IngestFormat::Pagerduty)
+        .filter(|i| i.format == IngestFormat::Pagerduty && i.disabled_at.is_none())
     else {
         return invalid(vec!["Invalid routing key".into()]);
     };
@@ -1059,6 +1064,7 @@ mod tests {
             user_id: 9,
             mapping: AlertMapping::default(),
             control: IngestControl::default(),
+            disabled_at: None,
         }
     }
 

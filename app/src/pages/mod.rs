@@ -7,6 +7,7 @@ pub mod incident_queue;
 pub mod incident_report;
 pub mod new_incident;
 pub mod on_call;
+pub mod people;
 pub mod problem;
 pub mod problem_list;
 pub mod remediation_board;

@@ -146,9 +146,9 @@ fn integrations_are_created_by_admins_with_unique_names() {
         (created.name.as_str(), created.secret.as_str()),
         ("am-prod", "bki_1")
     );
-    let found = block_on(store.integration_for_secret_hash(&hash_token("bki_1"))).unwrap();
+    let found = block_on(store.integration_for_secret_hash(&hash_token("bki_1"), NOW)).unwrap();
     assert_eq!(found.map(|i| i.id), Some(created.id));
-    assert!(block_on(store.integration_for_secret_hash("bki_1"))
+    assert!(block_on(store.integration_for_secret_hash("bki_1", NOW))
         .unwrap()
         .is_none());
     let audit_before = store.audit_count();
@@ -536,7 +536,7 @@ fn lost_races_fail_the_whole_delivery() {
     let (store, key) = store_with_pagerduty();
     let sre = store.add_actor("sam", Role::Sre);
     enqueue(&store, &key, "trigger", "raced", NOW);
-    let integration = block_on(store.integration_for_secret_hash(&hash_token(&key)))
+    let integration = block_on(store.integration_for_secret_hash(&hash_token(&key), NOW))
         .unwrap()
         .unwrap();
     let before = (
@@ -1008,4 +1008,180 @@ fn store_outage_is_503() {
     ))
     .unwrap_err();
     assert_eq!(err.status(), 503);
+}
+
+/// Whom `secret` authenticates as an Alertmanager sender at `at`.
+fn sender_at(store: &MemoryStore, secret: &str, at: Timestamp) -> Option<String> {
+    block_on(crate::ingest::notification_sender(
+        store,
+        IngestFormat::Alertmanager,
+        secret,
+        at,
+    ))
+    .ok()
+    .map(|i| i.name.to_string())
+}
+
+fn rotate(
+    store: &MemoryStore,
+    by: &Actor,
+    name: &str,
+    body: &str,
+    secret: &str,
+) -> Result<IntegrationRotated, ApiError> {
+    block_on(rotate_integration_secret(
+        store,
+        by,
+        name,
+        body.as_bytes(),
+        NOW,
+        secret.into(),
+    ))
+}
+
+/// SPEC I3: a rotated secret works at once; the one before it works until
+/// the overlap ends, then never again; an overlap of 0 stops it at once.
+#[test]
+fn a_rotated_secret_keeps_the_old_one_only_for_the_overlap() {
+    let store = MemoryStore::default();
+    let admin = store.add_actor("ada", Role::Admin);
+    let old = integration(&store, &admin, "am-rot", IngestFormat::Alertmanager);
+    let rotated = rotate(
+        &store,
+        &admin,
+        "am-rot",
+        r#"{"overlap_minutes": 60}"#,
+        "bki_new",
+    )
+    .unwrap();
+    assert_eq!(rotated.secret, "bki_new");
+    assert_eq!(rotated.previous_secret_valid_until, later(60));
+    let am_rot = Some("am-rot".to_owned());
+    assert_eq!(sender_at(&store, "bki_new", NOW), am_rot);
+    assert_eq!(sender_at(&store, &old, later(59)), am_rot);
+    assert_eq!(sender_at(&store, &old, later(60)), None);
+
+    rotate(
+        &store,
+        &admin,
+        "am-rot",
+        r#"{"overlap_minutes": 0}"#,
+        "bki_newer",
+    )
+    .unwrap();
+    assert_eq!(sender_at(&store, "bki_new", NOW), None);
+    assert_eq!(sender_at(&store, "bki_newer", NOW), am_rot);
+    // The default overlap is a day.
+    let rotated = rotate(&store, &admin, "am-rot", "", "bki_newest").unwrap();
+    assert_eq!(rotated.previous_secret_valid_until, later(24 * 60));
+}
+
+/// SPEC I3: a generic integration's deliveries verify with the new key and,
+/// inside the overlap, with the one before it.
+#[test]
+fn a_rotated_generic_integration_verifies_both_keys_during_the_overlap() {
+    let store = MemoryStore::default();
+    let admin = store.add_actor("ada", Role::Admin);
+    let old = integration(&store, &admin, "gen-rot", IngestFormat::Generic);
+    rotate(
+        &store,
+        &admin,
+        "gen-rot",
+        r#"{"overlap_minutes": 5}"#,
+        "bki_gen_new",
+    )
+    .unwrap();
+    let body = br#"{"alerts":[{"dedup_key":"k1","action":"trigger","summary":"Rotated"}]}"#;
+    let deliver = |secret: &str, at: Timestamp| {
+        let timestamp = (at.unix_millis() / 1000).to_string();
+        let signature = sign(&hash_token(secret), &timestamp, body);
+        let signed = SignedRequest::from_headers(Some(&timestamp), Some(&signature), at).unwrap();
+        block_on(generic_delivery(
+            &store,
+            "gen-rot",
+            &signed,
+            body,
+            at,
+            "https://beacon.test",
+        ))
+        .map(|_| ())
+        .map_err(|e| e.status())
+    };
+    assert_eq!(deliver("bki_gen_new", NOW), Ok(()));
+    assert_eq!(deliver(&old, later(4)), Ok(()));
+    assert_eq!(deliver(&old, later(6)), Err(401));
+}
+
+/// SPEC I3: only an admin rotates; a bad overlap names its field; an
+/// unknown or disabled integration is 404; each refusal stores nothing.
+#[test]
+fn refused_rotations_store_nothing() {
+    let store = MemoryStore::default();
+    let admin = store.add_actor("ada", Role::Admin);
+    let sre = store.add_actor("sam", Role::Sre);
+    let old = integration(&store, &admin, "am-rot", IngestFormat::Alertmanager);
+    let audit = store.audit_count();
+    let status = |r: Result<IntegrationRotated, ApiError>| r.unwrap_err().status();
+    assert_eq!(status(rotate(&store, &sre, "am-rot", "", "bki_x")), 403);
+    let err = rotate(
+        &store,
+        &admin,
+        "am-rot",
+        r#"{"overlap_minutes": 10081}"#,
+        "bki_x",
+    )
+    .unwrap_err();
+    assert_eq!(err.status(), 422);
+    assert_eq!(err.body().error.field.as_deref(), Some("overlap_minutes"));
+    assert_eq!(
+        status(rotate(
+            &store,
+            &admin,
+            "am-rot",
+            r#"{"overlap": 1}"#,
+            "bki_x"
+        )),
+        422
+    );
+    assert_eq!(status(rotate(&store, &admin, "nope", "", "bki_x")), 404);
+    assert_eq!(store.audit_count(), audit);
+    assert_eq!(sender_at(&store, &old, NOW), Some("am-rot".into()));
+    assert_eq!(sender_at(&store, "bki_x", NOW), None);
+}
+
+/// SPEC I3: a disabled integration's senders are refused as unknown ones
+/// are, whatever the format; disabling is audited, and only once.
+#[test]
+fn a_disabled_integration_refuses_its_senders() {
+    let (store, key) = store_with_pagerduty();
+    let admin = store.add_actor("adm", Role::Admin);
+    let sre = store.add_actor("sam", Role::Sre);
+    let am = integration(&store, &admin, "am-off", IngestFormat::Alertmanager);
+    let disable = |by: &Actor, name: &str| block_on(disable_integration(&store, by, name, NOW));
+    assert_eq!(disable(&sre, "am-off").unwrap_err().status(), 403);
+    let audit = store.audit_count();
+    disable(&admin, "am-off").unwrap();
+    disable(&admin, "pd-prod").unwrap();
+    assert_eq!(store.audit_count(), audit + 2);
+    assert_eq!(disable(&admin, "am-off").unwrap_err().status(), 404);
+    assert_eq!(sender_at(&store, &am, NOW), None);
+    let answer = block_on(pagerduty_event(
+        &store,
+        &event(&key, "trigger", "k"),
+        generated(),
+        NOW,
+        "https://beacon.test",
+    ))
+    .unwrap();
+    assert!(
+        matches!(answer, PagerDutyAnswer::Invalid { .. }),
+        "{answer:?}"
+    );
+    assert_eq!(store.incident_count(), 0);
+    assert_eq!(
+        rotate(&store, &admin, "am-off", "", "bki_y")
+            .unwrap_err()
+            .status(),
+        404
+    );
 }

@@ -15,8 +15,9 @@ use crate::sealed_secret::SealedPurpose;
 use crate::stores::parse_stored;
 use crate::stores::{
     integration_user_name, AlertAttachment, AlertFilter, AlertIncident, AlertRecord, AlertStatus,
-    AlertStore, DeliveryHistory, IngestControlChange, Integration, KeyHistory, LinkedIncident,
-    NewIncidentRecord, NewIntegrationRecord, StoreError,
+    AlertStore, DeliveryHistory, IngestControlChange, Integration, IntegrationDisabling,
+    IntegrationRotation, KeyHistory, LinkedIncident, NewIncidentRecord, NewIntegrationRecord,
+    SigningKeys, StoreError,
 };
 use beacon_shared::alert::{DedupKey, IngestFormat, Severity};
 use beacon_shared::alert_group::{storm_title_parts, Grouping, IngestControl};
@@ -27,6 +28,7 @@ use beacon_shared::triage::Name;
 use beacon_shared::Priority;
 use beacon_shared::Timestamp;
 use serde::Deserialize;
+use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
 #[derive(Deserialize)]
@@ -39,15 +41,25 @@ struct IntegrationRow {
     mapping: Option<String>,
     secret_hash: String,
     signing_key: Option<String>,
+    previous_secret_hash: Option<String>,
+    previous_signing_key: Option<String>,
+    previous_valid_until: Option<f64>,
+    disabled_at: Option<f64>,
     grouping: String,
     storm_threshold: f64,
     delivery_retention_days: f64,
 }
 
+/// The columns an [`IntegrationRow`] is read from.
+const INTEGRATION_COLUMNS: &str = "id, name, format, owner_group, user_id, mapping, secret_hash, \
+     signing_key, previous_secret_hash, previous_signing_key, previous_valid_until, disabled_at, \
+     grouping, storm_threshold, delivery_retention_days";
+
 impl IntegrationRow {
-    /// The integration with its signing key (sealed, for the generic
-    /// format; a row from before sealing is signed with its secret hash).
-    fn into_integration(self) -> Result<(Integration, String), StoreError> {
+    /// The integration with its signing keys as stored (sealed, for the
+    /// generic format; a row from before sealing is signed with its secret
+    /// hash).
+    fn into_integration(self) -> Result<(Integration, SigningKeys), StoreError> {
         let integration = Integration {
             id: self.id as i64,
             name: Name::parse(&self.name).map_err(parse_err)?,
@@ -64,9 +76,22 @@ impl IntegrationRow {
                 storm_threshold: self.storm_threshold as u32,
                 delivery_retention_days: self.delivery_retention_days as u32,
             },
+            disabled_at: self
+                .disabled_at
+                .map(|at| Timestamp::from_unix_millis(at as i64)),
         };
-        let key = self.signing_key.unwrap_or(self.secret_hash);
-        Ok((integration, key))
+        let previous = match (
+            self.previous_signing_key.or(self.previous_secret_hash),
+            self.previous_valid_until,
+        ) {
+            (Some(key), Some(until)) => Some((key, Timestamp::from_unix_millis(until as i64))),
+            _ => None,
+        };
+        let keys = SigningKeys {
+            current: self.signing_key.unwrap_or(self.secret_hash),
+            previous,
+        };
+        Ok((integration, keys))
     }
 }
 
@@ -215,29 +240,32 @@ struct CountRow {
 }
 
 impl D1Store {
-    /// The integration in the row `column = value`, with its signing key
+    /// The integration in the row `condition` finds, with its signing keys
     /// (opened).
     async fn integration_where(
         &self,
-        column: &str,
-        value: &str,
-    ) -> Result<Option<(Integration, String)>, StoreError> {
+        condition: &str,
+        args: &[JsValue],
+    ) -> Result<Option<(Integration, SigningKeys)>, StoreError> {
         let row = self
             .first::<IntegrationRow>(
-                &format!(
-                    "SELECT id, name, format, owner_group, user_id, mapping, secret_hash, signing_key, \
-                     grouping, storm_threshold, delivery_retention_days \
-                     FROM integrations WHERE {column} = ?1"
-                ),
-                &[text(value)],
+                &format!("SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE {condition}"),
+                args,
             )
             .await?;
-        let Some((integration, key)) = row.map(IntegrationRow::into_integration).transpose()?
+        let Some((integration, keys)) = row.map(IntegrationRow::into_integration).transpose()?
         else {
             return Ok(None);
         };
-        let key = self.open_secret(SealedPurpose::IntegrationSigningKey, &key)?;
-        Ok(Some((integration, key)))
+        let open = |key: &str| self.open_secret(SealedPurpose::IntegrationSigningKey, key);
+        let keys = SigningKeys {
+            current: open(&keys.current)?,
+            previous: keys
+                .previous
+                .map(|(key, until)| open(&key).map(|key| (key, until)))
+                .transpose()?,
+        };
+        Ok(Some((integration, keys)))
     }
 
     /// A timeline entry on `incident`: an id, or SQL that finds it in the batch.
@@ -563,9 +591,13 @@ impl AlertStore for D1Store {
     async fn integration_for_secret_hash(
         &self,
         secret_hash: &str,
+        now: Timestamp,
     ) -> Result<Option<Integration>, StoreError> {
         Ok(self
-            .integration_where("secret_hash", secret_hash)
+            .integration_where(
+                "secret_hash = ?1 OR (previous_secret_hash = ?1 AND previous_valid_until > ?2)",
+                &[text(secret_hash), num(now.unix_millis())],
+            )
             .await?
             .map(|(integration, _)| integration))
     }
@@ -573,8 +605,49 @@ impl AlertStore for D1Store {
     async fn integration_named(
         &self,
         name: &str,
-    ) -> Result<Option<(Integration, String)>, StoreError> {
-        self.integration_where("name", name).await
+    ) -> Result<Option<(Integration, SigningKeys)>, StoreError> {
+        self.integration_where("name = ?1", &[text(name)]).await
+    }
+
+    async fn rotate_integration_secret(
+        &self,
+        rotation: &IntegrationRotation,
+    ) -> Result<bool, StoreError> {
+        let signing_key = rotation
+            .signing_key
+            .as_deref()
+            .map(|key| self.seal_secret(SealedPurpose::IntegrationSigningKey, key))
+            .transpose()?;
+        // SQLite reads every right-hand side from the row before the update.
+        let rotate = self.statement(
+            "UPDATE integrations SET previous_secret_hash = secret_hash, \
+             previous_signing_key = signing_key, previous_valid_until = ?1, \
+             secret_hash = ?2, signing_key = ?3 WHERE name = ?4 AND disabled_at IS NULL",
+            &[
+                num(rotation.previous_valid_until.unix_millis()),
+                text(&rotation.secret_hash),
+                opt_text(signing_key.as_deref()),
+                text(rotation.name.as_str()),
+            ],
+        )?;
+        let audit = self.audit_record_statement(rotation.at, &rotation.actor, &rotation.audit)?;
+        batch_first_changed_one(&self.db, vec![rotate, audit]).await
+    }
+
+    async fn disable_integration(
+        &self,
+        disabling: &IntegrationDisabling,
+    ) -> Result<bool, StoreError> {
+        let disable = self.statement(
+            "UPDATE integrations SET disabled_at = ?1 WHERE name = ?2 AND disabled_at IS NULL",
+            &[
+                num(disabling.at.unix_millis()),
+                text(disabling.name.as_str()),
+            ],
+        )?;
+        let audit =
+            self.audit_record_statement(disabling.at, &disabling.actor, &disabling.audit)?;
+        batch_first_changed_one(&self.db, vec![disable, audit]).await
     }
 
     async fn key_history(

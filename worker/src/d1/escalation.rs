@@ -12,8 +12,9 @@ use crate::paging::{ChannelFormat, ChannelOwner};
 use crate::sealed_secret::SealedPurpose;
 use crate::stores::parse_stored;
 use crate::stores::{
-    AcknowledgementRecord, AttemptOutcome, ChannelRecord, DueAction, EscalationStore, NewChannel,
-    OpenTicket, OutboxItem, StoreError, SweptTicket, TeamPullIn, SWEEP_ACTOR,
+    AcknowledgementRecord, AttemptOutcome, ChannelDisabling, ChannelRecord, DueAction,
+    EscalationStore, NewChannel, OpenTicket, OutboxItem, StoreError, SweptTicket, TeamPullIn,
+    CHANNEL_DISABLED, SWEEP_ACTOR,
 };
 use beacon_shared::category::Category;
 use beacon_shared::escalation::IdempotencyKey;
@@ -369,13 +370,29 @@ impl EscalationStore for D1Store {
 
     async fn channels(&self) -> Result<Vec<ChannelRecord>, StoreError> {
         self.all::<ChannelRow>(
-            "SELECT id, owner_kind, owner, format FROM notification_channels ORDER BY id",
+            "SELECT id, owner_kind, owner, format FROM notification_channels \
+             WHERE disabled_at IS NULL ORDER BY id",
             &[],
         )
         .await?
         .into_iter()
         .map(ChannelRecord::try_from)
         .collect()
+    }
+
+    async fn disable_channel(&self, disabling: &ChannelDisabling) -> Result<bool, StoreError> {
+        let disable = self.statement(
+            "UPDATE notification_channels SET disabled_at = ?1 WHERE id = ?2 AND disabled_at IS NULL",
+            &[num(disabling.at.unix_millis()), num(disabling.id)],
+        )?;
+        let fail_pending = self.statement(
+            "UPDATE outbound_notifications SET status = 'failed', last_error = ?1 \
+             WHERE channel_id = ?2 AND status = 'pending'",
+            &[text(CHANNEL_DISABLED), num(disabling.id)],
+        )?;
+        let audit =
+            self.audit_record_statement(disabling.at, &disabling.actor, &disabling.audit)?;
+        batch_first_changed_one(&self.db, vec![disable, fail_pending, audit]).await
     }
 
     async fn create_channel(&self, channel: &NewChannel<'_>) -> Result<i64, StoreError> {

@@ -728,3 +728,50 @@ fn an_unavailable_store_fails_the_sweep() {
         Err(StoreError::Unavailable(_))
     ));
 }
+
+/// SPEC E1, I3: a disabled channel is never sent to again: the page queued
+/// for it before fails instead of going out, the next sweep leaves it out,
+/// and the other channels go on. Only rota managers disable, and only once.
+#[test]
+fn a_disabled_channel_is_never_sent_to() {
+    let team = ic_team();
+    let sre = actor(&team.store, "sam", Role::Sre);
+    let channels = block_on(team.store.channels()).unwrap();
+    let alice = channels
+        .iter()
+        .find(|c| c.owner == ChannelOwner::Person("ic-alice".into()))
+        .unwrap()
+        .id
+        .to_string();
+    team.create(&sre, "Checkout down", "Payments", "P1");
+    team.sweep_only(0, "before");
+    let queued = team.store.outbox_states();
+    assert!(!queued.is_empty() && queued.iter().all(|(_, _, s)| *s == "pending"));
+
+    let disable = |by: &Actor| block_on(disable_channel(&team.store, by, &alice, NOW));
+    assert_eq!(disable(&sre).unwrap_err().status(), 403);
+    let audit = team.store.audit_count();
+    disable(&team.admin).unwrap();
+    assert_eq!(team.store.audit_count(), audit + 1);
+    assert_eq!(disable(&team.admin).unwrap_err().status(), 404);
+    assert_eq!(
+        block_on(disable_channel(&team.store, &team.admin, "nope", NOW))
+            .unwrap_err()
+            .status(),
+        404
+    );
+
+    team.queue.deliver_all(&team.store, &team.sender, later(0));
+    team.sweep(30);
+    assert!(team.to("ic-alice").is_empty(), "{:?}", team.to("ic-alice"));
+    assert!(team
+        .store
+        .outbox_states()
+        .iter()
+        .take(queued.len())
+        .all(|(_, _, s)| *s == "failed"));
+    assert_eq!(
+        block_on(team.store.channels()).unwrap().len(),
+        channels.len() - 1
+    );
+}

@@ -632,9 +632,12 @@ fn a_delivery_past_a_full_window_is_refused_by_the_store() {
         IngestFormat::Alertmanager,
         Some(json!({"storm_threshold": 1})),
     );
-    let integration = block_on(s.store.integration_for_secret_hash(&hash_token(&secret)))
-        .unwrap()
-        .unwrap();
+    let integration = block_on(
+        s.store
+            .integration_for_secret_hash(&hash_token(&secret), NOW),
+    )
+    .unwrap()
+    .unwrap();
     s.deliver(
         &secret,
         &notification(

@@ -7,8 +7,9 @@ use super::MemoryStore;
 use crate::ingest::{AlertPlan, DeliveryPlan, IncidentTarget, PriorityRaise};
 use crate::stores::{
     AlertAttachment, AlertFilter, AlertIncident, AlertRecord, AlertStatus, AlertStore,
-    DeliveryHistory, IncidentRecord, IngestControlChange, Integration, KeyHistory, LinkedIncident,
-    NewIncidentRecord, NewIntegrationRecord, StoreError, REPLAYED_SIGNATURE,
+    DeliveryHistory, IncidentRecord, IngestControlChange, Integration, IntegrationDisabling,
+    IntegrationRotation, KeyHistory, LinkedIncident, NewIncidentRecord, NewIntegrationRecord,
+    SigningKeys, StoreError, REPLAYED_SIGNATURE,
 };
 use beacon_shared::alert::{DedupKey, Severity};
 use beacon_shared::alert_group::storm_title;
@@ -183,8 +184,8 @@ impl MemoryStore {
             .integrations
             .borrow()
             .iter()
-            .find(|(i, _, _)| i.id == alert.integration_id)
-            .map(|(i, _, _)| i.name.to_string())
+            .find(|i| i.integration.id == alert.integration_id)
+            .map(|i| i.integration.name.to_string())
             .unwrap_or_default();
         let incident = self
             .incidents
@@ -369,6 +370,44 @@ impl MemoryStore {
     }
 }
 
+/// An integration as the memory twin keeps it.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredIntegration {
+    integration: Integration,
+    secret_hash: String,
+    signing_key: Option<String>,
+    /// The secret hash and signing key before the last rotation, and until
+    /// when they are accepted.
+    previous: Option<(String, Option<String>, Timestamp)>,
+}
+
+impl StoredIntegration {
+    /// Whether a sender presenting a secret with this hash is this
+    /// integration at `now`.
+    fn answers_to(&self, secret_hash: &str, now: Timestamp) -> bool {
+        self.secret_hash == secret_hash
+            || self
+                .previous
+                .as_ref()
+                .is_some_and(|(hash, _, until)| hash == secret_hash && now < *until)
+    }
+
+    /// The signing keys; a generic integration made before signing keys
+    /// were kept is signed with its secret's hash, as D1's legacy rows are.
+    fn signing_keys(&self) -> SigningKeys {
+        SigningKeys {
+            current: self
+                .signing_key
+                .clone()
+                .unwrap_or_else(|| self.secret_hash.clone()),
+            previous: self
+                .previous
+                .as_ref()
+                .map(|(hash, key, until)| (key.clone().unwrap_or_else(|| hash.clone()), *until)),
+        }
+    }
+}
+
 impl AlertStore for MemoryStore {
     async fn create_integration(
         &self,
@@ -376,12 +415,9 @@ impl AlertStore for MemoryStore {
     ) -> Result<i64, StoreError> {
         self.check()?;
         let user_name = crate::stores::integration_user_name(&integration.name);
-        let taken = self
-            .integrations
-            .borrow()
-            .iter()
-            .any(|(i, hash, _)| i.name == integration.name || *hash == integration.secret_hash)
-            || self.users.borrow().iter().any(|u| u.name == user_name);
+        let taken = self.integrations.borrow().iter().any(|i| {
+            i.integration.name == integration.name || i.secret_hash == integration.secret_hash
+        }) || self.users.borrow().iter().any(|u| u.name == user_name);
         if taken {
             return Err(StoreError::UniqueViolation("integrations.name".into()));
         }
@@ -392,8 +428,8 @@ impl AlertStore for MemoryStore {
             role: Role::Viewer,
         });
         let id = self.integrations.borrow().len() as i64 + 1;
-        self.integrations.borrow_mut().push((
-            Integration {
+        self.integrations.borrow_mut().push(StoredIntegration {
+            integration: Integration {
                 id,
                 name: integration.name.clone(),
                 format: integration.format,
@@ -401,10 +437,12 @@ impl AlertStore for MemoryStore {
                 user_id,
                 mapping: integration.mapping.clone().unwrap_or_default(),
                 control: integration.control,
+                disabled_at: None,
             },
-            integration.secret_hash.clone(),
-            integration.signing_key.clone(),
-        ));
+            secret_hash: integration.secret_hash.clone(),
+            signing_key: integration.signing_key.clone(),
+            previous: None,
+        });
         self.push_audit_record(integration.at, &integration.actor, &integration.audit);
         Ok(id)
     }
@@ -412,34 +450,68 @@ impl AlertStore for MemoryStore {
     async fn integration_for_secret_hash(
         &self,
         secret_hash: &str,
+        now: Timestamp,
     ) -> Result<Option<Integration>, StoreError> {
         self.check()?;
         Ok(self
             .integrations
             .borrow()
             .iter()
-            .find(|(_, hash, _)| hash == secret_hash)
-            .map(|(i, _, _)| i.clone()))
+            .find(|i| i.answers_to(secret_hash, now))
+            .map(|i| i.integration.clone()))
+    }
+
+    async fn rotate_integration_secret(
+        &self,
+        rotation: &IntegrationRotation,
+    ) -> Result<bool, StoreError> {
+        self.check()?;
+        {
+            let mut integrations = self.integrations.borrow_mut();
+            let Some(stored) = integrations.iter_mut().find(|i| {
+                i.integration.name == rotation.name && i.integration.disabled_at.is_none()
+            }) else {
+                return Ok(false);
+            };
+            stored.previous = Some((
+                std::mem::replace(&mut stored.secret_hash, rotation.secret_hash.clone()),
+                std::mem::replace(&mut stored.signing_key, rotation.signing_key.clone()),
+                rotation.previous_valid_until,
+            ));
+        }
+        self.push_audit_record(rotation.at, &rotation.actor, &rotation.audit);
+        Ok(true)
+    }
+
+    async fn disable_integration(
+        &self,
+        disabling: &IntegrationDisabling,
+    ) -> Result<bool, StoreError> {
+        self.check()?;
+        {
+            let mut integrations = self.integrations.borrow_mut();
+            let Some(stored) = integrations.iter_mut().find(|i| {
+                i.integration.name == disabling.name && i.integration.disabled_at.is_none()
+            }) else {
+                return Ok(false);
+            };
+            stored.integration.disabled_at = Some(disabling.at);
+        }
+        self.push_audit_record(disabling.at, &disabling.actor, &disabling.audit);
+        Ok(true)
     }
 
     async fn integration_named(
         &self,
         name: &str,
-    ) -> Result<Option<(Integration, String)>, StoreError> {
+    ) -> Result<Option<(Integration, SigningKeys)>, StoreError> {
         self.check()?;
         Ok(self
             .integrations
             .borrow()
             .iter()
-            .find(|(i, _, _)| i.name.as_str() == name)
-            .map(|(i, hash, signing_key)| {
-                // A generic integration created before signing keys were kept
-                // is signed with its secret's hash, as D1's legacy rows are.
-                (
-                    i.clone(),
-                    signing_key.clone().unwrap_or_else(|| hash.clone()),
-                )
-            }))
+            .find(|i| i.integration.name.as_str() == name)
+            .map(|i| (i.integration.clone(), i.signing_keys())))
     }
 
     async fn key_history(
@@ -511,13 +583,13 @@ impl AlertStore for MemoryStore {
     async fn set_ingest_control(&self, change: &IngestControlChange) -> Result<bool, StoreError> {
         self.check()?;
         let mut integrations = self.integrations.borrow_mut();
-        let Some((integration, _, _)) = integrations
+        let Some(stored) = integrations
             .iter_mut()
-            .find(|(i, _, _)| i.name == change.integration)
+            .find(|i| i.integration.name == change.integration)
         else {
             return Ok(false);
         };
-        integration.control = change.control;
+        stored.integration.control = change.control;
         drop(integrations);
         self.push_audit_record(change.at, &change.actor, &change.audit);
         Ok(true)
@@ -529,7 +601,7 @@ impl AlertStore for MemoryStore {
             .integrations
             .borrow()
             .iter()
-            .map(|(i, _, _)| (i.id, i.control.retention_ms()))
+            .map(|i| (i.integration.id, i.integration.control.retention_ms()))
             .collect();
         let mut deliveries = self.deliveries.borrow_mut();
         let before = deliveries.len();

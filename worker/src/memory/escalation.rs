@@ -4,8 +4,9 @@
 use super::MemoryStore;
 use crate::auth::Actor;
 use crate::stores::{
-    AcknowledgementRecord, AttemptOutcome, ChannelRecord, DueAction, EscalationStore, NewChannel,
-    OpenTicket, OutboxItem, StoreError, SweptTicket, TeamPullIn, SWEEP_ACTOR,
+    AcknowledgementRecord, AttemptOutcome, ChannelDisabling, ChannelRecord, DueAction,
+    EscalationStore, NewChannel, OpenTicket, OutboxItem, StoreError, SweptTicket, TeamPullIn,
+    CHANNEL_DISABLED, SWEEP_ACTOR,
 };
 use beacon_shared::escalation::IdempotencyKey;
 use beacon_shared::lifecycle::IncidentStatus;
@@ -22,6 +23,7 @@ pub(super) struct StoredChannel {
     record: ChannelRecord,
     url: String,
     secret: String,
+    disabled: bool,
 }
 
 /// Whether a queued notification is still to be delivered.
@@ -307,8 +309,32 @@ impl EscalationStore for MemoryStore {
             .borrow()
             .channels
             .iter()
+            .filter(|c| !c.disabled)
             .map(|c| c.record.clone())
             .collect())
+    }
+
+    async fn disable_channel(&self, disabling: &ChannelDisabling) -> Result<bool, StoreError> {
+        self.check()?;
+        {
+            let mut tables = self.escalation.borrow_mut();
+            let Some(channel) = tables
+                .channels
+                .iter_mut()
+                .find(|c| c.record.id == disabling.id && !c.disabled)
+            else {
+                return Ok(false);
+            };
+            channel.disabled = true;
+            for row in tables.outbox.iter_mut() {
+                if row.channel == disabling.id && row.status == OutboxStatus::Pending {
+                    row.status = OutboxStatus::Failed;
+                    row.last_error = Some(CHANNEL_DISABLED.into());
+                }
+            }
+        }
+        self.push_audit_record(disabling.at, &disabling.actor, &disabling.audit);
+        Ok(true)
     }
 
     async fn create_channel(&self, channel: &NewChannel<'_>) -> Result<i64, StoreError> {
@@ -324,6 +350,7 @@ impl EscalationStore for MemoryStore {
                 },
                 url: channel.url.clone(),
                 secret: channel.secret.clone(),
+                disabled: false,
             });
             id
         };

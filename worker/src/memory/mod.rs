@@ -16,7 +16,7 @@ mod users;
 
 use crate::auth::{hash_token, Actor};
 use crate::stores::{
-    InboxMessage, IncidentRecord, Integration, NewAuditRecord, Setting, StoreError, TokenRecord,
+    InboxMessage, IncidentRecord, NewAuditRecord, Setting, StoreError, TokenRecord,
 };
 use beacon_shared::api::{AuditEntryView, TimelineEntryView, UserView};
 use beacon_shared::category::Category;
@@ -46,8 +46,7 @@ pub struct MemoryStore {
     pub(super) categories: Vec<Category>,
     pub(super) settings: RefCell<HashMap<Setting, String>>,
     /// Each integration with its secret hash.
-    /// Each integration with its secret's hash and, for the generic format, its signing key.
-    integrations: RefCell<Vec<(Integration, String, Option<String>)>>,
+    integrations: RefCell<Vec<alerts::StoredIntegration>>,
     alerts: RefCell<Vec<alerts::StoredAlert>>,
     deliveries: RefCell<Vec<alerts::StoredDelivery>>,
     /// Each integration's storm incident, like D1's `alert_storms`.

@@ -588,6 +588,23 @@ async fn api(
                 201,
             )
         }
+        (Method::Post, ["integrations", name, "rotate"]) => {
+            let body = read_body_allow_empty(req).await?;
+            let secret = fresh_token()?.replacen("bkn_", "bki_", 1);
+            json_ok(
+                &alerts::rotate_integration_secret(store, &actor, name, &body, now(), secret)
+                    .await?,
+                200,
+            )
+        }
+        (Method::Post, ["integrations", name, "disable"]) => json_ok(
+            &alerts::disable_integration(store, &actor, name, now()).await?,
+            200,
+        ),
+        (Method::Post, ["notification-channels", id, "disable"]) => json_ok(
+            &crate::escalation::disable_channel(store, &actor, id, now()).await?,
+            200,
+        ),
         (Method::Put, ["integrations", name, "control"]) => {
             let body = read_body(req).await?;
             json_ok(

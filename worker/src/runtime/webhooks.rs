@@ -30,7 +30,7 @@ pub(super) async fn notification_webhook(
         .ok_or(ApiError::Unauthorized)?
         .to_owned();
     // The secret travels in the header: authenticate before reading the body.
-    let integration = ingest::notification_sender(store, format, &secret).await?;
+    let integration = ingest::notification_sender(store, format, &secret, now()).await?;
     let body = webhook_body(req).await?;
     let receipt =
         ingest::notification_from(store, &integration, &body, now(), &super::public_url(env))

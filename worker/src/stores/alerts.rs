@@ -30,6 +30,54 @@ pub struct Integration {
     pub mapping: AlertMapping,
     /// Grouping, storm threshold and raw-delivery retention.
     pub control: IngestControl,
+    /// When an admin disabled it: from then on its senders are refused as
+    /// unknown ones are.
+    pub disabled_at: Option<Timestamp>,
+}
+
+/// The keys a generic integration's deliveries may be signed with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKeys {
+    pub current: String,
+    /// The key before the last rotation, and until when it is still accepted.
+    pub previous: Option<(String, Timestamp)>,
+}
+
+impl SigningKeys {
+    /// The keys that verify a delivery at `now`: the current one, and the
+    /// one before it inside its overlap window.
+    pub fn valid_at(&self, now: Timestamp) -> Vec<&str> {
+        let mut keys = vec![self.current.as_str()];
+        if let Some((previous, until)) = &self.previous {
+            if now < *until {
+                keys.push(previous);
+            }
+        }
+        keys
+    }
+}
+
+/// A new secret for an integration. The secret before it keeps working
+/// until `previous_valid_until` (the overlap in which senders are moved).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegrationRotation {
+    pub name: Name,
+    /// As in [`NewIntegrationRecord`].
+    pub secret_hash: String,
+    pub signing_key: Option<String>,
+    pub previous_valid_until: Timestamp,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub audit: NewAuditRecord,
+}
+
+/// An integration disabled by an admin, with its audit record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegrationDisabling {
+    pub name: Name,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub audit: NewAuditRecord,
 }
 
 impl Integration {
@@ -250,17 +298,32 @@ pub trait AlertStore {
         &self,
         integration: &NewIntegrationRecord,
     ) -> Result<i64, StoreError>;
-    /// The integration whose secret hashes to `secret_hash`.
+    /// The integration whose secret hashes to `secret_hash` at `now`: its
+    /// current secret, or the one before a rotation inside its overlap.
     async fn integration_for_secret_hash(
         &self,
         secret_hash: &str,
+        now: Timestamp,
     ) -> Result<Option<Integration>, StoreError>;
-    /// The integration called `name`, with the generic format's signing key
+    /// The integration called `name`, with the generic format's signing keys
     /// (opened, if stored sealed).
     async fn integration_named(
         &self,
         name: &str,
-    ) -> Result<Option<(Integration, String)>, StoreError>;
+    ) -> Result<Option<(Integration, SigningKeys)>, StoreError>;
+    /// Gives the integration a new secret, keeping the one before it until
+    /// the rotation's overlap ends, with the audit record; `false` when no
+    /// enabled integration has that name (nothing written).
+    async fn rotate_integration_secret(
+        &self,
+        rotation: &IntegrationRotation,
+    ) -> Result<bool, StoreError>;
+    /// Disables the integration with the audit record; `false` when no
+    /// enabled integration has that name (nothing written).
+    async fn disable_integration(
+        &self,
+        disabling: &IntegrationDisabling,
+    ) -> Result<bool, StoreError>;
     /// What is known about `key` of the integration: its open alert and the
     /// newest alert's incident.
     async fn key_history(

@@ -4,7 +4,7 @@
 //! tickets, and the escalation side of a ticket (what the sweep reads of it,
 //! acknowledgements, team pull-ins).
 
-use super::StoreError;
+use super::{NewAuditRecord, StoreError};
 use crate::auth::Actor;
 use crate::paging::{ChannelFormat, ChannelOwner};
 use beacon_shared::category::Category;
@@ -24,6 +24,18 @@ pub struct ChannelRecord {
     pub id: i64,
     pub owner: ChannelOwner,
     pub format: ChannelFormat,
+}
+
+/// The error a pending notification fails with when its channel is disabled.
+pub const CHANNEL_DISABLED: &str = "the channel was disabled";
+
+/// A channel disabled by whoever manages the rotas, with its audit record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelDisabling {
+    pub id: i64,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub audit: NewAuditRecord,
 }
 
 /// A channel about to be created, with its audit record's actor and time.
@@ -154,10 +166,15 @@ pub trait EscalationStore {
     async fn rotas(&self) -> Result<Rotas, StoreError>;
     /// Replaces the rota of `rota`'s role, with its audit record.
     async fn put_rota(&self, rota: &Rota, at: Timestamp, actor: &Actor) -> Result<(), StoreError>;
-    /// Every notification channel, oldest first.
+    /// Every enabled notification channel, oldest first: a disabled one is
+    /// never sent to.
     async fn channels(&self) -> Result<Vec<ChannelRecord>, StoreError>;
     /// Creates a channel with its audit record; returns its id.
     async fn create_channel(&self, channel: &NewChannel<'_>) -> Result<i64, StoreError>;
+    /// Disables a channel with its audit record; its notifications still
+    /// pending fail with [`CHANNEL_DISABLED`]. `false` when no enabled
+    /// channel has that id (nothing written).
+    async fn disable_channel(&self, disabling: &ChannelDisabling) -> Result<bool, StoreError>;
     /// The tickets that await a response (all, or only ticket `only`), by id.
     /// A ticket whose stored row does not parse is a [`StoreError::Corrupt`]
     /// in its place, so the others are still read.

@@ -16,13 +16,15 @@ pub mod users;
 
 pub use alerts::{
     integration_user_name, AlertAttachment, AlertFilter, AlertIncident, AlertRecord, AlertStatus,
-    AlertStore, DeliveryHistory, IngestControlChange, Integration, KeyHistory, LinkedIncident,
-    NewIntegrationRecord, REPLAYED_SIGNATURE,
+    AlertStore, DeliveryHistory, IngestControlChange, Integration, IntegrationDisabling,
+    IntegrationRotation, KeyHistory, LinkedIncident, NewIntegrationRecord, SigningKeys,
+    REPLAYED_SIGNATURE,
 };
 pub use dev_inbox::{DevInboxStore, InboxMessage};
 pub use escalation::{
-    AcknowledgementRecord, AttemptOutcome, ChannelRecord, DueAction, EscalationStore, NewChannel,
-    OpenTicket, OutboxItem, QueuedNotification, SweptTicket, TeamPullIn, SWEEP_ACTOR,
+    AcknowledgementRecord, AttemptOutcome, ChannelDisabling, ChannelRecord, DueAction,
+    EscalationStore, NewChannel, OpenTicket, OutboxItem, QueuedNotification, SweptTicket,
+    TeamPullIn, CHANNEL_DISABLED, SWEEP_ACTOR,
 };
 pub use incident_reports::{IncidentReportStore, PostmortemWrite, ReportRecord, ReportWrite};
 pub use incidents::{
