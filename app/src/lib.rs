@@ -19,14 +19,77 @@ pub mod status_editing_state;
 pub mod timeline_text;
 pub mod triage_draft;
 
+use beacon_shared::routes::is_desk_page;
 use credentials::Credentials;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
-/// The application shell: navigation and routes.
+/// The SRE's bundle: sign-in, the queues, the triage form, the incident
+/// page, on call, and the problems with their reports.
 #[component]
 pub fn App() -> impl IntoView {
+    view! {
+        <Shell desk=false>
+            <Routes fallback=|| view! { <ElsewhereOrNotFound desk=false /> }>
+                <Route path=path!("/") view=pages::incident_queue::IncidentQueue />
+                <Route path=path!("/alerts") view=pages::alert_queue::AlertQueue />
+                <Route path=path!("/on-call") view=pages::on_call::OnCall />
+                <Route path=path!("/incidents/new") view=pages::new_incident::NewIncident />
+                <Route path=path!("/incidents/:id") view=pages::incident::IncidentPage />
+                <Route path=path!("/problems") view=pages::problem_list::ProblemList />
+                <Route path=path!("/problems/:id") view=pages::problem::ProblemPage />
+                <Route path=path!("/problems/:id/report") view=pages::incident_report::IncidentReportPage />
+                <Route path=path!("/sign-in") view=pages::sign_in::SignIn />
+            </Routes>
+        </Shell>
+    }
+}
+
+/// The desk's bundle ([`beacon_shared::routes::DESK_PAGES`]): time limits,
+/// the remediation board, reports, the review meeting, publishing to the
+/// status page, and people and access.
+#[component]
+pub fn DeskApp() -> impl IntoView {
+    view! {
+        <Shell desk=true>
+            <Routes fallback=|| view! { <ElsewhereOrNotFound desk=true /> }>
+                <Route path=path!("/settings/escalation") view=pages::escalation_settings::EscalationSettings />
+                <Route path=path!("/remediation") view=pages::remediation_board::RemediationBoard />
+                <Route path=path!("/reports") view=pages::reports::Reports />
+                <Route path=path!("/review") view=pages::review::Review />
+                <Route path=path!("/publish") view=pages::status_editing::StatusEditing />
+                <Route path=path!("/admin/people") view=pages::people::People />
+            </Routes>
+        </Shell>
+    }
+}
+
+/// A page of the other bundle is loaded from the server (which serves that
+/// bundle for it); anything else is not found.
+#[component]
+fn ElsewhereOrNotFound(desk: bool) -> impl IntoView {
+    let path = window().location().pathname().unwrap_or_default();
+    if is_desk_page(&path) != desk {
+        let _ = window().location().reload();
+        view! { <p class="muted">"Loading…"</p> }.into_any()
+    } else {
+        view! { <p>"Page not found."</p> }.into_any()
+    }
+}
+
+/// A navigation entry: routed in this bundle, a page load into the other.
+fn nav_link(href: &'static str, label: &'static str, desk: bool) -> AnyView {
+    if is_desk_page(href) == desk {
+        view! { <A href=href>{label}</A> }.into_any()
+    } else {
+        view! { <a href=href rel="external">{label}</a> }.into_any()
+    }
+}
+
+/// Both bundles' frame: the credentials, the navigation and the page.
+#[component]
+fn Shell(desk: bool, children: Children) -> impl IntoView {
     let credentials = Credentials::load();
     provide_context(credentials);
     // The signed-in person's role, for the entries only some roles use.
@@ -42,48 +105,28 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <header class="top">
-                <A href="/">"Queue"</A>
-                <A href="/alerts">"Alerts"</A>
-                <A href="/on-call">"On call"</A>
-                <A href="/settings/escalation">"Time limits"</A>
-                <A href="/incidents/new">"New incident"</A>
-                <A href="/problems">"Problems"</A>
-                <A href="/remediation">"Remediation"</A>
-                {move || reader.get().flatten().is_some_and(|r| r.may_read_reports()).then(|| view! {
-                    <A href="/reports">"Reports"</A>
-                })}
-                <A href="/review">"Review"</A>
-                <A href="/publish">"Publish"</A>
-                {move || reader.get().flatten().is_some_and(|r| r.may_administer()).then(|| view! {
-                    <A href="/admin/people">"People"</A>
-                })}
+                {nav_link("/", "Queue", desk)}
+                {nav_link("/alerts", "Alerts", desk)}
+                {nav_link("/on-call", "On call", desk)}
+                {nav_link("/settings/escalation", "Time limits", desk)}
+                {nav_link("/incidents/new", "New incident", desk)}
+                {nav_link("/problems", "Problems", desk)}
+                {nav_link("/remediation", "Remediation", desk)}
+                {move || reader.get().flatten().is_some_and(|r| r.may_read_reports())
+                    .then(|| nav_link("/reports", "Reports", desk))}
+                {nav_link("/review", "Review", desk)}
+                {nav_link("/publish", "Publish", desk)}
+                {move || reader.get().flatten().is_some_and(|r| r.may_administer())
+                    .then(|| nav_link("/admin/people", "People", desk))}
                 <a href="/status">"Status page"</a>
                 <span class="who">
                     {move || match credentials.token.get() {
-                        Some(_) => view! { <A href="/sign-in">"Signed in"</A> }.into_any(),
-                        None => view! { <A href="/sign-in">"Sign in"</A> }.into_any(),
+                        Some(_) => nav_link("/sign-in", "Signed in", desk),
+                        None => nav_link("/sign-in", "Sign in", desk),
                     }}
                 </span>
             </header>
-            <main>
-                <Routes fallback=|| view! { <p>"Page not found."</p> }>
-                    <Route path=path!("/") view=pages::incident_queue::IncidentQueue />
-                    <Route path=path!("/alerts") view=pages::alert_queue::AlertQueue />
-                    <Route path=path!("/on-call") view=pages::on_call::OnCall />
-                    <Route path=path!("/settings/escalation") view=pages::escalation_settings::EscalationSettings />
-                    <Route path=path!("/incidents/new") view=pages::new_incident::NewIncident />
-                    <Route path=path!("/incidents/:id") view=pages::incident::IncidentPage />
-                    <Route path=path!("/problems") view=pages::problem_list::ProblemList />
-                    <Route path=path!("/problems/:id") view=pages::problem::ProblemPage />
-                    <Route path=path!("/problems/:id/report") view=pages::incident_report::IncidentReportPage />
-                    <Route path=path!("/remediation") view=pages::remediation_board::RemediationBoard />
-                    <Route path=path!("/reports") view=pages::reports::Reports />
-                    <Route path=path!("/review") view=pages::review::Review />
-                    <Route path=path!("/publish") view=pages::status_editing::StatusEditing />
-                    <Route path=path!("/admin/people") view=pages::people::People />
-                    <Route path=path!("/sign-in") view=pages::sign_in::SignIn />
-                </Routes>
-            </main>
+            <main>{children()}</main>
         </Router>
     }
 }

@@ -1,4 +1,5 @@
-//! Mounts the Beacon app into the page.
+//! Mounts the SRE bundle (sign-in, the queues, triage, the incident page)
+//! into the page.
 
 fn main() {
     console_error_panic_hook::set_once();

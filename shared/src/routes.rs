@@ -277,6 +277,31 @@ pub fn required_permission(method: &str, segments: &[&str]) -> Option<Permission
     }
 }
 
+/// The app's pages that load its second bundle, the desk: the screens of
+/// management, customer support and admins. The SRE's screens (every other
+/// page: sign-in, the queues, the triage form, the incident page) load
+/// without them. `cargo xtask build` writes the desk's page for each path
+/// (`reports.html`, `settings/escalation.html`), which the static assets
+/// serve for it, and each bundle loads a page of the other one from the
+/// server instead of routing to it.
+pub const DESK_PAGES: &[&str] = &[
+    "/reports",
+    "/review",
+    "/publish",
+    "/remediation",
+    "/settings/escalation",
+    "/admin/people",
+];
+
+/// Whether the app page at `path` belongs to the desk bundle.
+pub fn is_desk_page(path: &str) -> bool {
+    let path = match path.trim_end_matches('/') {
+        "" => "/",
+        trimmed => trimmed,
+    };
+    DESK_PAGES.contains(&path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,5 +362,25 @@ mod tests {
             required_permission("GET", &segments("/api/incidents//escalation")),
             None
         );
+    }
+
+    #[test]
+    fn desk_pages_are_told_apart_from_the_sre_screens() {
+        assert!(is_desk_page("/reports"));
+        assert!(is_desk_page("/settings/escalation/"));
+        for sre in [
+            "/",
+            "/alerts",
+            "/incidents/new",
+            "/incidents/7",
+            "/problems/3",
+            "/sign-in",
+        ] {
+            assert!(!is_desk_page(sre), "{sre}");
+        }
+        // Each desk page is a static path (one file each), never under the API.
+        assert!(DESK_PAGES
+            .iter()
+            .all(|p| p.starts_with('/') && !p.contains('{') && !p.starts_with("/api/")));
     }
 }

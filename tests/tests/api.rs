@@ -91,12 +91,32 @@ fn root_serves_the_app(env: &Env) -> Result<(), Failed> {
         html.contains(".wasm") && html.contains("<title>Beacon</title>"),
         format!("app shell: {html}"),
     )?;
-    // Client-side routes fall back to the app too.
-    let deep = get_text(env, "/incidents/new")?;
-    check(
-        deep.contains("<title>Beacon</title>"),
-        "SPA fallback for /incidents/new",
-    )
+    // Client-side routes fall back to the app too: the SRE's bundle for its
+    // screens, the desk's for every desk page (SPEC I1, the triage form loads
+    // without the management screens).
+    for path in [
+        "/",
+        "/incidents/new",
+        "/incidents/7",
+        "/problems/3",
+        "/sign-in",
+    ] {
+        let page = get_text(env, path)?;
+        check(
+            page.contains("<title>Beacon</title>")
+                && page.contains("/beacon-app-")
+                && !page.contains("beacon-desk"),
+            format!("the SRE bundle for {path}: {page}"),
+        )?;
+    }
+    for path in beacon_shared::routes::DESK_PAGES {
+        let page = get_text(env, path)?;
+        check(
+            page.contains("/beacon-desk-") && !page.contains("beacon-app-"),
+            format!("the desk bundle for {path}: {page}"),
+        )?;
+    }
+    Ok(())
 }
 
 /// SPEC M3: the public page is HTML for phones and dark mode, with no JavaScript

@@ -167,6 +167,7 @@ fn the_app_and_every_page_carry_security_headers(env: &Env) -> Result<(), Failed
     for (path, app) in [
         ("/", true),
         ("/incidents/1", true),
+        ("/reports", true),
         ("/status", false),
         ("/status/history", false),
     ] {

@@ -1,5 +1,6 @@
-//! Builds the app (cargo, wasm-bindgen, wasm-opt, content-hashed files and
-//! their `index.html`) and the worker (worker-build), both release and wasm-opt'ed.
+//! Builds the app's two bundles (cargo, wasm-bindgen, wasm-opt, content-hashed
+//! files, `index.html` for the SRE's and one page per desk path for the
+//! desk's) and the worker (worker-build), both release and wasm-opt'ed.
 
 use crate::shell::{command, root, run_step, Result, Step};
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -12,31 +13,93 @@ pub fn run() -> Result {
     worker()
 }
 
+/// The app's two bundles ([`Bundle`]), built from one crate: the SRE's
+/// screens and the desk (`beacon_shared::routes::DESK_PAGES`).
+pub const BUNDLES: [Bundle; 2] = [
+    Bundle {
+        bin: "beacon-app",
+        start: "start",
+    },
+    Bundle {
+        bin: "beacon-desk",
+        start: "start-desk",
+    },
+];
+
+/// One wasm of the app: its binary and the name of its start script.
+pub struct Bundle {
+    pub bin: &'static str,
+    start: &'static str,
+}
+
+/// A bundle's files, built and hashed, ready for its pages.
+struct BuiltBundle {
+    wasm: Asset,
+    glue: Asset,
+    start: Asset,
+}
+
 pub fn app() -> Result {
-    let _step = Step::start("building the app (release wasm, wasm-bindgen, wasm-opt -Oz)");
+    let _step =
+        Step::start("building the app (release wasm of both bundles, wasm-bindgen, wasm-opt -Oz)");
     let app = root().join("app");
-    run_step(
-        "cargo build (app)",
-        command("cargo").args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "beacon-app",
-            "--bin",
-            "beacon-app",
-        ]),
-    )?;
+    let mut cargo = command("cargo");
+    cargo.args([
+        "build",
+        "--release",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "beacon-app",
+    ]);
+    for bundle in &BUNDLES {
+        cargo.args(["--bin", bundle.bin]);
+    }
+    run_step("cargo build (app)", &mut cargo)?;
     let staging = root().join("target").join("app-staging");
     let _ = std::fs::remove_dir_all(&staging);
+    let read =
+        |path: &Path| std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()));
+    let mut built = Vec::new();
+    for bundle in &BUNDLES {
+        built.push(build_bundle(bundle, &staging)?);
+    }
+    let dist = app.join("dist");
+    let _ = std::fs::remove_dir_all(&dist);
+    std::fs::create_dir_all(&dist).map_err(|e| format!("creating {}: {e}", dist.display()))?;
+    let style = Asset::new("style", ".css", read(&app.join("style.css"))?);
+    let template = String::from_utf8(read(&app.join("index.html"))?)
+        .map_err(|e| format!("app/index.html: {e}"))?;
+    style.write(&dist)?;
+    for bundle in &built {
+        for asset in [&bundle.wasm, &bundle.glue, &bundle.start] {
+            asset.write(&dist)?;
+        }
+    }
+    let [sre, desk] = &built[..] else {
+        return Err("the app has two bundles".into());
+    };
+    write_page(&dist.join("index.html"), &page(&template, sre, &style)?)?;
+    // The desk's pages: `/reports` is served from `reports.html`.
+    let desk_page = page(&template, desk, &style)?;
+    for path in beacon_shared::routes::DESK_PAGES {
+        write_page(
+            &dist.join(format!("{}.html", path.trim_start_matches('/'))),
+            &desk_page,
+        )?;
+    }
+    write_asset_headers(&dist)
+}
+
+/// Compiles nothing: binds, optimizes and hashes one bundle's compiled wasm.
+fn build_bundle(bundle: &Bundle, staging: &Path) -> Result<BuiltBundle> {
     let compiled = root()
         .join("target")
         .join("wasm32-unknown-unknown")
         .join("release")
-        .join("beacon-app.wasm");
+        .join(format!("{}.wasm", bundle.bin));
     run_step(
-        "wasm-bindgen (app)",
+        &format!("wasm-bindgen ({})", bundle.bin),
         command("wasm-bindgen")
             .arg(&compiled)
             .args([
@@ -44,14 +107,14 @@ pub fn app() -> Result {
                 "web",
                 "--no-typescript",
                 "--out-name",
-                "beacon-app",
+                bundle.bin,
             ])
             .arg("--out-dir")
-            .arg(&staging),
+            .arg(staging),
     )?;
-    let bindgen_wasm = staging.join("beacon-app_bg.wasm");
+    let bindgen_wasm = staging.join(format!("{}_bg.wasm", bundle.bin));
     run_step(
-        "wasm-opt (app)",
+        &format!("wasm-opt ({})", bundle.bin),
         command("wasm-opt")
             .args([
                 "-Oz",
@@ -67,19 +130,19 @@ pub fn app() -> Result {
             .arg("-o")
             .arg(&bindgen_wasm),
     )?;
-    let dist = app.join("dist");
-    let _ = std::fs::remove_dir_all(&dist);
-    std::fs::create_dir_all(&dist).map_err(|e| format!("creating {}: {e}", dist.display()))?;
     let read =
         |path: &Path| std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()));
-    let wasm = Asset::new("beacon-app", "_bg.wasm", read(&bindgen_wasm)?);
-    let glue = Asset::new("beacon-app", ".js", read(&staging.join("beacon-app.js"))?);
-    let style = Asset::new("style", ".css", read(&app.join("style.css"))?);
-    // Starts the app: the glue, given the hashed wasm's address (the glue's
-    // default would be a name without the hash). A module file, not an inline
-    // script, so the Content-Security-Policy needs no exception for it.
+    let wasm = Asset::new(bundle.bin, "_bg.wasm", read(&bindgen_wasm)?);
+    let glue = Asset::new(
+        bundle.bin,
+        ".js",
+        read(&staging.join(format!("{}.js", bundle.bin)))?,
+    );
+    // Starts the bundle: the glue, given the hashed wasm's address (the
+    // glue's default would be a name without the hash). A module file, not
+    // an inline script, so the Content-Security-Policy needs no exception.
     let start = Asset::new(
-        "start",
+        bundle.start,
         ".js",
         format!(
             "import init from '/{}';\nawait init({{ module_or_path: '/{}' }});\n",
@@ -87,16 +150,20 @@ pub fn app() -> Result {
         )
         .into_bytes(),
     );
-    let template = String::from_utf8(read(&app.join("index.html"))?)
-        .map_err(|e| format!("app/index.html: {e}"))?;
+    Ok(BuiltBundle { wasm, glue, start })
+}
+
+/// `app/index.html` for `bundle`: its hashed style and start script with
+/// their integrity, and preloads of its glue and wasm.
+fn page(template: &str, bundle: &BuiltBundle, style: &Asset) -> Result<String> {
     let preloads = format!(
         "<link rel=\"modulepreload\" href=\"/{}\" integrity=\"{}\" />\n    \
          <link rel=\"preload\" href=\"/{}\" as=\"fetch\" type=\"application/wasm\" crossorigin=\"anonymous\" />\n    ",
-        glue.name,
-        glue.integrity(),
-        wasm.name,
+        bundle.glue.name,
+        bundle.glue.integrity(),
+        bundle.wasm.name,
     );
-    let index = template
+    let html = template
         .replace(
             "<link rel=\"stylesheet\" href=\"/style.css\" />",
             &format!(
@@ -109,19 +176,22 @@ pub fn app() -> Result {
             "<script type=\"module\" src=\"/start.js\"></script>",
             &format!(
                 "{preloads}<script type=\"module\" src=\"/{}\" integrity=\"{}\"></script>",
-                start.name,
-                start.integrity()
+                bundle.start.name,
+                bundle.start.integrity()
             ),
         );
-    if !index.contains(&start.name) || !index.contains(&style.name) {
+    if !html.contains(&bundle.start.name) || !html.contains(&style.name) {
         return Err("app/index.html must link /style.css and /start.js as written".into());
     }
-    for asset in [&wasm, &glue, &style, &start] {
-        asset.write(&dist)?;
+    Ok(html)
+}
+
+fn write_page(path: &Path, html: &str) -> Result {
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder)
+            .map_err(|e| format!("creating {}: {e}", folder.display()))?;
     }
-    let path = dist.join("index.html");
-    std::fs::write(&path, index).map_err(|e| format!("writing {}: {e}", path.display()))?;
-    write_asset_headers(&dist)
+    std::fs::write(path, html).map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
 /// A file of the app, named by its content (`stem-<hash><suffix>`) so a
@@ -180,14 +250,20 @@ pub fn worker() -> Result {
     crate::local_secrets::ensure()
 }
 
-/// The optimized app wasm in `app/dist`.
-pub fn app_wasm() -> Result<PathBuf> {
+/// The optimized wasm of the app's bundle `bin` in `app/dist`.
+pub fn app_wasm(bin: &str) -> Result<PathBuf> {
     let dist = root().join("app").join("dist");
+    let prefix = format!("{bin}-");
     std::fs::read_dir(&dist)
         .map_err(|e| format!("{}: {e}; run `cargo xtask build`", dist.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.extension().is_some_and(|x| x == "wasm"))
-        .ok_or_else(|| "no .wasm in app/dist; run `cargo xtask build`".into())
+        .find(|p| {
+            p.extension().is_some_and(|x| x == "wasm")
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&prefix))
+        })
+        .ok_or_else(|| format!("no {bin} wasm in app/dist; run `cargo xtask build`"))
 }
 
 /// The optimized worker wasm in `worker/build`.
