@@ -29,6 +29,10 @@ pub fn run(args: &[String]) -> Result {
     figures.extend(sizes("app_wasm", &build::app_wasm("beacon-app")?)?);
     figures.extend(sizes("app_desk_wasm", &build::app_wasm("beacon-desk")?)?);
     figures.push(sre_initial_load()?);
+    setup::analysis_tools()?;
+    for bundle in &build::BUNDLES {
+        figures.extend(crate_shares(bundle.bin)?);
+    }
     figures.extend(sizes("worker_wasm", &build::worker_wasm()?)?);
     figures.extend(classify_speed()?);
     figures.extend(ingest_rate()?);
@@ -56,6 +60,74 @@ fn sizes(name: &str, path: &Path) -> Result<Vec<String>> {
         format!("{name}_raw: {} bytes", bytes.len()),
         format!("{name}_gzip: {} bytes", gzip_len(&bytes)?),
     ])
+}
+
+/// The crates that make up most of a bundle's code and data: each one's
+/// share of the compiled wasm before wasm-bindgen and wasm-opt (which keeps
+/// the function names twiggy reads), largest first.
+fn crate_shares(bin: &str) -> Result<Vec<String>> {
+    let wasm = crate::shell::root()
+        .join("target")
+        .join("wasm32-unknown-unknown")
+        .join("release")
+        .join(format!("{bin}.wasm"));
+    let listing = crate::shell::output(
+        command("twiggy")
+            .args(["top", "-n", "1000000", "--format", "json"])
+            .arg(&wasm),
+    )
+    .ok_or_else(|| format!("twiggy could not read {}", wasm.display()))?;
+    let items: Vec<serde_json::Value> =
+        serde_json::from_str(&listing).map_err(|e| format!("twiggy's listing: {e}"))?;
+    let mut by_crate: std::collections::BTreeMap<String, u64> = Default::default();
+    for item in &items {
+        let name = item["name"].as_str().unwrap_or_default();
+        // Names and custom sections are not shipped (wasm-opt drops them).
+        if name.contains("names\" subsection") || name.starts_with("custom section") {
+            continue;
+        }
+        let size = item["shallow_size"].as_u64().unwrap_or(0);
+        *by_crate.entry(crate_of(name)).or_default() += size;
+    }
+    let total: u64 = by_crate.values().sum();
+    let mut ranked: Vec<(String, u64)> = by_crate.into_iter().collect();
+    ranked.sort_by_key(|entry| std::cmp::Reverse(entry.1));
+    let label = bin.replace('-', "_");
+    Ok(ranked
+        .into_iter()
+        .take(8)
+        .map(|(name, size)| {
+            format!(
+                "{label}_share_{name}: {:.1} % ({size} of {total} bytes before wasm-opt)",
+                size as f64 * 100.0 / total.max(1) as f64
+            )
+        })
+        .collect())
+}
+
+/// The crate a twiggy item belongs to: the first path segment of a function
+/// (for `<T as Trait>::f` with a plain `T`, the trait's), without the hash
+/// some names carry (`core[c593…]`); `data` for data segments.
+fn crate_of(name: &str) -> String {
+    if name.starts_with("data segment") {
+        return "data".into();
+    }
+    let mut path = name.trim_start_matches(['<', '&', '*', ' ']);
+    path = path.strip_prefix("mut ").unwrap_or(path);
+    if let Some((self_type, rest)) = path.split_once(" as ") {
+        if !self_type.contains("::") {
+            path = rest;
+        }
+    }
+    let Some((krate, _)) = path.split_once("::") else {
+        return "other".into();
+    };
+    let krate = krate.split('[').next().unwrap_or(krate);
+    if !krate.is_empty() && krate.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        krate.to_owned()
+    } else {
+        "other".into()
+    }
 }
 
 /// What the SRE's first visit downloads before the triage form works: the
@@ -190,4 +262,28 @@ fn figure_lines(names: &[&str], cmd: &mut Command) -> Result<Vec<String>> {
 /// Runs `cmd` and returns the line of its output that starts with `name:`.
 fn figure_line(name: &str, cmd: &mut Command) -> Result<String> {
     Ok(figure_lines(&[name], cmd)?.remove(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crate_of;
+
+    #[test]
+    fn items_are_counted_to_their_crate() {
+        assert_eq!(crate_of("serde_json::de::from_str::h1"), "serde_json");
+        assert_eq!(
+            crate_of("<either_of::EitherOf9<A> as leptos_router::ChooseView>::choose::h2"),
+            "either_of"
+        );
+        assert_eq!(crate_of("data segment \".rodata\""), "data");
+        assert_eq!(
+            crate_of("<T as tachys::view::any_view::IntoAny>::into_any::build::h3"),
+            "tachys"
+        );
+        assert_eq!(
+            crate_of("core[c5930c85a12de822]::fmt::float::float_to_decimal_common_exact::<f64>"),
+            "core"
+        );
+        assert_eq!(crate_of("elem[0]"), "other");
+    }
 }

@@ -14,6 +14,7 @@ pub enum Needs {
 
 const WORKER_BUILD_VERSION: &str = "0.8.7";
 const CARGO_FUZZ_VERSION: &str = "0.13.2";
+const TWIGGY_VERSION: &str = "0.8.0";
 
 pub fn run(needs: Needs) -> Result {
     let _step = Step::start("setup: checking tools");
@@ -27,6 +28,11 @@ pub fn run(needs: Needs) -> Result {
         fuzzing_tools()?;
     }
     Ok(())
+}
+
+/// `twiggy`, which `cargo xtask bench` reads the app bundles' contributors with.
+pub fn analysis_tools() -> Result {
+    cargo_tool("twiggy", "twiggy", TWIGGY_VERSION)
 }
 
 /// `cargo fuzz` (libFuzzer driver) for `cargo xtask fuzz` and the short run in `test`.
