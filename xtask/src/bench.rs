@@ -25,23 +25,37 @@ pub fn run(args: &[String]) -> Result {
         return Ok(());
     }
     build::run()?;
-    let mut figures = Vec::new();
-    figures.extend(sizes("app_wasm", &build::app_wasm("beacon-app")?)?);
-    figures.extend(sizes("app_desk_wasm", &build::app_wasm("beacon-desk")?)?);
-    figures.push(sre_initial_load()?);
     setup::analysis_tools()?;
+    // Every measurement runs even if one before it failed; all figures are
+    // printed together at the end, then the failures.
+    let mut figures = Vec::new();
+    let mut failures = Vec::new();
+    let mut record = |measured: Result<Vec<String>>| match measured {
+        Ok(lines) => figures.extend(lines),
+        Err(err) => failures.push(err),
+    };
+    record(build::app_wasm("beacon-app").and_then(|p| sizes("app_wasm", &p)));
+    record(build::app_wasm("beacon-desk").and_then(|p| sizes("app_desk_wasm", &p)));
+    record(sre_initial_load().map(|line| vec![line]));
     for bundle in &build::BUNDLES {
-        figures.extend(crate_shares(bundle.bin)?);
+        record(crate_shares(bundle.bin));
     }
-    figures.extend(sizes("worker_wasm", &build::worker_wasm()?)?);
-    figures.extend(classify_speed()?);
-    figures.extend(ingest_rate()?);
-    figures.push(sweep_on_wrangler()?);
-    figures.push(status_page_on_wrangler()?);
-    figures.push(reports_on_wrangler()?);
+    record(build::worker_wasm().and_then(|p| sizes("worker_wasm", &p)));
+    record(classify_speed());
+    record(ingest_rate());
+    record(sweep_on_wrangler().map(|line| vec![line]));
+    record(status_page_on_wrangler().map(|line| vec![line]));
+    record(reports_on_wrangler().map(|line| vec![line]));
     println!();
-    for line in figures {
+    for line in &figures {
         println!("{line}");
+    }
+    if !failures.is_empty() {
+        return Err(format!(
+            "{} measurements failed: {}",
+            failures.len(),
+            failures.join("; ")
+        ));
     }
     Ok(())
 }
