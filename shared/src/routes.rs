@@ -193,6 +193,7 @@ pub const ROUTES: &[Route] = &[
     route("PUT", "/api/escalation/config", Person(ManageRotas)),
     route("GET", "/api/on-call", Person(Read)),
     route("PUT", "/api/rotas/{role}", Person(ManageRotas)),
+    route("GET", "/api/notification-channels", Person(ManageRotas)),
     route("POST", "/api/notification-channels", Person(ManageRotas)),
     route(
         "POST",

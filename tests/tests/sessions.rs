@@ -18,7 +18,53 @@ pub const TESTS: &[(&str, TestFn)] = &[
         "sessions::browser_session_lives_in_a_cookie_and_ends_with_its_token",
         browser_session_lives_in_a_cookie_and_ends_with_its_token,
     ),
+    (
+        "sessions::the_cron_deletes_sessions_a_day_after_they_end",
+        the_cron_deletes_sessions_a_day_after_they_end,
+    ),
 ];
+
+/// SPEC I3: D1 keeps no session row for long after it stops opening
+/// anything: the cron deletes those that ended or expired over a day ago,
+/// and keeps a live one.
+fn the_cron_deletes_sessions_a_day_after_they_end(env: &Env) -> Result<(), Failed> {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis() as i64;
+    let day_ms = 24 * 60 * 60 * 1000;
+    env.worker
+        .query(&format!(
+            "INSERT INTO browser_sessions (session_hash, csrf_hash, token_id, created_at, expires_at, ended_at) \
+             SELECT 'prune-expired', 'c1', min(id), 0, {old}, NULL FROM api_tokens UNION ALL \
+             SELECT 'prune-ended', 'c2', min(id), 0, {live}, {old} FROM api_tokens UNION ALL \
+             SELECT 'prune-live', 'c3', min(id), 0, {live}, NULL FROM api_tokens",
+            old = now_ms - 2 * day_ms,
+            live = now_ms + day_ms,
+        ))
+        .map_err(|e| e.to_string())?;
+    env.worker
+        .run_scheduled(now_ms)
+        .map_err(|e| e.to_string())?;
+    // The pruning runs after the trigger has answered (`wait_until`).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let left = loop {
+        let left = env
+            .worker
+            .query(
+                "SELECT session_hash FROM browser_sessions WHERE session_hash LIKE 'prune-%' \
+                 ORDER BY session_hash",
+            )
+            .map_err(|e| e.to_string())?;
+        if left.as_array().map(Vec::len) == Some(1) || std::time::Instant::now() > deadline {
+            break left;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    };
+    check(
+        left.as_array().map(Vec::len) == Some(1) && left[0]["session_hash"] == "prune-live",
+        format!("only the live session stays: {left}"),
+    )
+}
 
 /// How many incidents are stored.
 fn incident_count(env: &Env) -> Result<u64, Failed> {

@@ -128,6 +128,15 @@ fn integration_secrets_rotate_and_integrations_and_channels_are_disabled(
         status == 404,
         format!("a channel is disabled once: {status}"),
     )?;
+    let (status, listed) = get(env, "admin", "/api/notification-channels")?;
+    check(
+        status == 200
+            && !listed.to_string().contains("hooks.example/rotation")
+            && listed["channels"]
+                .as_array()
+                .is_some_and(|list| list.iter().all(|c| c["id"] != id)),
+        format!("the channel list leaves out the disabled one and every URL: {status} {listed}"),
+    )?;
     let rows = env
         .worker
         .query(&format!(

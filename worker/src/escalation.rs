@@ -809,6 +809,30 @@ pub async fn create_channel<S: EscalationStore>(
     Ok(ChannelCreated { id, secret })
 }
 
+/// `GET /api/notification-channels` (IC, management, admin): every enabled
+/// channel with its owner and format, never its URL or secret.
+pub async fn list_channels<S: EscalationStore>(
+    store: &S,
+    actor: &Actor,
+) -> Result<serde_json::Value, ApiError> {
+    may_manage_rotas(actor)?;
+    let channels: Vec<serde_json::Value> = store
+        .channels()
+        .await?
+        .into_iter()
+        .map(|channel| {
+            let (owner_kind, owner) = channel.owner.as_row();
+            json!({
+                "id": channel.id,
+                "owner_kind": owner_kind,
+                "owner": owner,
+                "format": channel.format,
+            })
+        })
+        .collect();
+    Ok(json!({ "channels": channels }))
+}
+
 /// `POST /api/notification-channels/{id}/disable` (IC, management, admin):
 /// the channel is never sent to again, and its notifications still pending
 /// fail; the escalation goes on through the other channels and levels.

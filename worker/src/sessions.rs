@@ -84,5 +84,17 @@ pub async fn end_session<S: UserStore>(
     Ok(())
 }
 
+/// How long an ended or expired session's row is kept before the cron
+/// deletes it: a day, for whoever reads the audit log alongside it.
+pub const ENDED_SESSIONS_KEPT_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The cron's pruning of sessions that ended or expired over a day ago
+/// (their audit records stay); returns how many were deleted.
+pub async fn prune_sessions<S: UserStore>(store: &S, now: Timestamp) -> Result<u64, ApiError> {
+    let before =
+        Timestamp::from_unix_millis(now.unix_millis().saturating_sub(ENDED_SESSIONS_KEPT_MS));
+    Ok(store.prune_sessions(before).await?)
+}
+
 #[cfg(test)]
 mod tests;

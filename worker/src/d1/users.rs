@@ -1,6 +1,6 @@
 //! [`UserStore`] on D1: `users`, `api_tokens` and the append-only `audit_log`.
 
-use super::{batch_first_changed_one, first_returned, num, parse_err, text, D1Store};
+use super::{batch_first_changed_one, first_returned, num, parse_err, text, D1Store, IdRow};
 use crate::auth::Actor;
 use crate::stores::{
     AccessChange, NewSessionRecord, NewTokenRecord, NewUserRecord, PersonRecord, SessionHolder,
@@ -224,6 +224,16 @@ impl UserStore for D1Store {
             &[num(token_id), num(at.unix_millis())],
         )?;
         self.write_batch(vec![update]).await
+    }
+
+    async fn prune_sessions(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let rows = self
+            .all::<IdRow>(
+                "DELETE FROM browser_sessions WHERE expires_at < ?1 OR ended_at < ?1 RETURNING id",
+                &[num(before.unix_millis())],
+            )
+            .await?;
+        Ok(rows.len() as u64)
     }
 
     async fn people(&self) -> Result<(Vec<PersonRecord>, Vec<TokenRecord>), StoreError> {

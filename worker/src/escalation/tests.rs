@@ -775,3 +775,31 @@ fn a_disabled_channel_is_never_sent_to() {
         channels.len() - 1
     );
 }
+
+/// SPEC I3: rota managers list the channels with owner and format, never
+/// their URL or secret; a disabled channel is not listed.
+#[test]
+fn channels_are_listed_without_their_credentials() {
+    let team = ic_team();
+    let sre = actor(&team.store, "sam", Role::Sre);
+    assert_eq!(
+        block_on(list_channels(&team.store, &sre))
+            .unwrap_err()
+            .status(),
+        403
+    );
+    let listed = block_on(list_channels(&team.store, &team.admin)).unwrap();
+    let channels = listed["channels"].as_array().unwrap();
+    assert_eq!(channels.len(), 4);
+    assert_eq!(channels[0]["owner_kind"], "person");
+    assert_eq!(channels[0]["owner"], "ic-alice");
+    let text = listed.to_string();
+    assert!(
+        !text.contains("hooks.example") && !text.contains("bks_test"),
+        "{text}"
+    );
+    let id = channels[0]["id"].as_i64().unwrap().to_string();
+    block_on(disable_channel(&team.store, &team.admin, &id, NOW)).unwrap();
+    let listed = block_on(list_channels(&team.store, &team.admin)).unwrap();
+    assert_eq!(listed["channels"].as_array().unwrap().len(), 3);
+}

@@ -100,7 +100,7 @@ impl UserStore for MemoryStore {
                     "browser_sessions.session_hash".into(),
                 ));
             }
-            let id = sessions.len() as i64 + 1;
+            let id = sessions.iter().map(|s| s.id).max().unwrap_or(0) + 1;
             sessions.push(StoredSession {
                 id,
                 session_hash: session.session_hash.to_owned(),
@@ -155,6 +155,15 @@ impl UserStore for MemoryStore {
             token.last_used_at = Some(at);
         }
         Ok(())
+    }
+
+    async fn prune_sessions(&self, before: Timestamp) -> Result<u64, StoreError> {
+        self.check()?;
+        let mut sessions = self.sessions.borrow_mut();
+        let count = sessions.len();
+        sessions
+            .retain(|s| s.expires_at >= before && s.ended_at.is_none_or(|ended| ended >= before));
+        Ok((count - sessions.len()) as u64)
     }
 
     async fn people(&self) -> Result<(Vec<PersonRecord>, Vec<TokenRecord>), StoreError> {

@@ -29,7 +29,7 @@ const REPORT_ROWS_PER_RUN: usize = 2_000;
 /// (SPEC I3, migration 0022); the escalation sweep runs at the trigger's
 /// scheduled time; then, after the handler has answered (nothing of it pages anyone), the
 /// problems of resolved P0/P1 incidents that were missed (SPEC R3), the raw
-/// deliveries past their retention, the report rows that changes left stale,
+/// deliveries past their retention, the sessions that ended a day ago, the report rows that changes left stale,
 /// and the public status outputs rendered again (their bars and figures move
 /// with time).
 #[event(scheduled)]
@@ -50,6 +50,9 @@ async fn scheduled(event: worker::ScheduledEvent, env: Env, ctx: worker::Schedul
             }
             if let Err(error) = alerts::prune_deliveries(&store, now()).await {
                 console_error!("pruning raw deliveries failed: {error}");
+            }
+            if let Err(error) = crate::sessions::prune_sessions(&store, now()).await {
+                console_error!("pruning ended sessions failed: {error}");
             }
             if let Err(error) = reports::refresh_stale_rows(&store, REPORT_ROWS_PER_RUN).await {
                 console_error!("report rows refresh failed: {error}");
@@ -601,6 +604,9 @@ async fn api(
             &alerts::disable_integration(store, &actor, name, now()).await?,
             200,
         ),
+        (Method::Get, ["notification-channels"]) => {
+            json_ok(&crate::escalation::list_channels(store, &actor).await?, 200)
+        }
         (Method::Post, ["notification-channels", id, "disable"]) => json_ok(
             &crate::escalation::disable_channel(store, &actor, id, now()).await?,
             200,

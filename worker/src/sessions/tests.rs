@@ -207,3 +207,37 @@ fn a_bad_token_opens_nothing_and_a_session_ends_with_its_token() {
     assert_eq!(started.view.expires_at, later(60));
     assert_eq!(started.max_age_seconds, 3600);
 }
+
+/// SPEC I3: the cron deletes a session a day after it ended or expired;
+/// a live one, and one ended less than a day ago, stay.
+#[test]
+fn sessions_are_pruned_a_day_after_they_end() {
+    let store = MemoryStore::default();
+    let sam = store.add_user("sam", Role::Sre);
+    let ida = store.add_user("ida", Role::IncidentCommander);
+    let signed_out = sign_in(&store, &sam, 1).unwrap();
+    sign_in(&store, &ida, 2).unwrap();
+    let cookie = format!("beacon_session={}", signed_out.secret);
+    let sign_out = from_browser("DELETE", &cookie, Some("csrf-token-1"));
+    block_on(end_session(&store, &sign_out, later(60))).unwrap();
+
+    // An hour after the sign-out, both rows stay.
+    assert_eq!(block_on(prune_sessions(&store, later(120))).unwrap(), 0);
+    // A day after it, the ended one goes; the other is live until 12 h.
+    assert_eq!(
+        block_on(prune_sessions(&store, later(61 + 24 * 60))).unwrap(),
+        1
+    );
+    // The other expired at 12 h: a day later it goes too.
+    assert_eq!(
+        block_on(prune_sessions(&store, later(12 * 60 + 1 + 24 * 60))).unwrap(),
+        1
+    );
+    // A new session after pruning gets an id of its own.
+    let fresh = sign_in(&store, &ida, 3).unwrap();
+    let cookie = format!("beacon_session={}", fresh.secret);
+    assert_eq!(
+        status_of(&store, &from_browser("GET", &cookie, None), NOW),
+        200
+    );
+}

@@ -121,6 +121,9 @@ pub trait UserStore {
     async fn end_session(&self, change: &AccessChange<'_>) -> Result<bool, StoreError>;
     /// Records that token `token_id` opened the API at `at`.
     async fn record_token_use(&self, token_id: i64, at: Timestamp) -> Result<(), StoreError>;
+    /// Deletes the sessions that ended or expired before `before` (they
+    /// open nothing any more); returns how many.
+    async fn prune_sessions(&self, before: Timestamp) -> Result<u64, StoreError>;
     /// Every user and every token, by id.
     async fn people(&self) -> Result<(Vec<PersonRecord>, Vec<TokenRecord>), StoreError>;
     /// Revokes an unrevoked token, with its audit record; `false` (nothing
