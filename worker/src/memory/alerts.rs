@@ -408,6 +408,28 @@ impl StoredIntegration {
     }
 }
 
+impl MemoryStore {
+    /// Applies `change` to the enabled integration called `name`; `false`
+    /// when there is none (nothing changed).
+    fn change_enabled_integration(
+        &self,
+        name: &beacon_shared::triage::Name,
+        change: impl FnOnce(&mut StoredIntegration),
+    ) -> bool {
+        let mut integrations = self.integrations.borrow_mut();
+        match integrations
+            .iter_mut()
+            .find(|i| i.integration.name == *name && i.integration.disabled_at.is_none())
+        {
+            Some(stored) => {
+                change(stored);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 impl AlertStore for MemoryStore {
     async fn create_integration(
         &self,
@@ -466,21 +488,17 @@ impl AlertStore for MemoryStore {
         rotation: &IntegrationRotation,
     ) -> Result<bool, StoreError> {
         self.check()?;
-        {
-            let mut integrations = self.integrations.borrow_mut();
-            let Some(stored) = integrations.iter_mut().find(|i| {
-                i.integration.name == rotation.name && i.integration.disabled_at.is_none()
-            }) else {
-                return Ok(false);
-            };
+        let changed = self.change_enabled_integration(&rotation.name, |stored| {
             stored.previous = Some((
                 std::mem::replace(&mut stored.secret_hash, rotation.secret_hash.clone()),
                 std::mem::replace(&mut stored.signing_key, rotation.signing_key.clone()),
                 rotation.previous_valid_until,
             ));
+        });
+        if changed {
+            self.push_audit_record(rotation.at, &rotation.actor, &rotation.audit);
         }
-        self.push_audit_record(rotation.at, &rotation.actor, &rotation.audit);
-        Ok(true)
+        Ok(changed)
     }
 
     async fn disable_integration(
@@ -488,17 +506,13 @@ impl AlertStore for MemoryStore {
         disabling: &IntegrationDisabling,
     ) -> Result<bool, StoreError> {
         self.check()?;
-        {
-            let mut integrations = self.integrations.borrow_mut();
-            let Some(stored) = integrations.iter_mut().find(|i| {
-                i.integration.name == disabling.name && i.integration.disabled_at.is_none()
-            }) else {
-                return Ok(false);
-            };
+        let changed = self.change_enabled_integration(&disabling.name, |stored| {
             stored.integration.disabled_at = Some(disabling.at);
+        });
+        if changed {
+            self.push_audit_record(disabling.at, &disabling.actor, &disabling.audit);
         }
-        self.push_audit_record(disabling.at, &disabling.actor, &disabling.audit);
-        Ok(true)
+        Ok(changed)
     }
 
     async fn integration_named(
