@@ -17,12 +17,29 @@ pub const PHONE_HEIGHT: u32 = 760;
 /// A chromedriver process; each test opens its own [`Client`] session on it.
 pub struct ChromeDriver {
     pub url: String,
+    // Declared before the folder so that the browsers stop before it goes.
     _process: GroupChild,
+    /// Chromium's profiles and temporary files (its `TMPDIR`), removed with
+    /// the driver: a killed browser never cleans up after itself.
+    _temporary: TemporaryFolder,
+}
+
+/// A folder removed (with its contents) on drop.
+struct TemporaryFolder(std::path::PathBuf);
+
+impl Drop for TemporaryFolder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 impl ChromeDriver {
     pub fn start() -> Result<Self, BoxError> {
         let port = free_port();
+        let temporary = TemporaryFolder(
+            std::env::temp_dir().join(format!("beacon-chromium-{}-{port}", std::process::id())),
+        );
+        std::fs::create_dir_all(&temporary.0)?;
         let driver =
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let process = GroupChild::spawn(
@@ -30,6 +47,7 @@ impl ChromeDriver {
             Command::new(driver)
                 .arg(format!("--port={port}"))
                 .env("TZ", BROWSER_TIME_ZONE)
+                .env("TMPDIR", &temporary.0)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null()),
         )?;
@@ -44,6 +62,7 @@ impl ChromeDriver {
         Ok(Self {
             url,
             _process: process,
+            _temporary: temporary,
         })
     }
 

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 pub fn run(args: &[String]) -> Result {
+    let _scratch = crate::scratch::Scratch::enter()?;
     let only_reports = match args {
         [] => false,
         [flag, name] if flag == "--only" && name == "reports" => true,

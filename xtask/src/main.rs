@@ -25,6 +25,7 @@ mod dev;
 mod fuzz;
 mod local_secrets;
 mod processes;
+mod scratch;
 mod setup;
 mod shell;
 mod test;

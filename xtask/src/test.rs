@@ -1,10 +1,17 @@
 //! `cargo xtask test`: every check, in the order that fails fastest.
 
 use crate::processes::{kill, runtime_processes};
+use crate::scratch::Scratch;
 use crate::shell::{command, run_step as run_cmd, Result, Step};
 use crate::{build, setup};
 
 pub fn run() -> Result {
+    let _scratch = Scratch::enter()?;
+    if std::env::var_os("CI").is_some() {
+        // A one-off build gains nothing from incremental caches, which would
+        // take gigabytes of a CI machine's disk.
+        std::env::set_var("CARGO_INCREMENTAL", "0");
+    }
     setup::run(setup::Needs::Everything)?;
     cargo_step("cargo fmt --check", &["fmt", "--all", "--check"])?;
     cargo_step(
@@ -71,6 +78,7 @@ fn cargo_step(name: &str, args: &[&str]) -> Result {
 }
 
 pub fn end_to_end_only() -> Result {
+    let _scratch = Scratch::enter()?;
     setup::run(setup::Needs::Everything)?;
     build::run()?;
     end_to_end()
@@ -82,6 +90,7 @@ const SOAK_FAULT_ROUNDS: &str = "100";
 /// `cargo xtask soak`: build, then the crash test (`workerd` killed with
 /// SIGKILL mid-write and restarted on the same state) for 100 rounds.
 pub fn soak() -> Result {
+    let _scratch = Scratch::enter()?;
     setup::run(setup::Needs::Everything)?;
     build::run()?;
     let _step = Step::start(format!(
