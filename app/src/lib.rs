@@ -11,6 +11,7 @@ pub mod api;
 pub mod components;
 pub mod credentials;
 pub mod incident_state;
+pub mod navigation;
 pub mod pages;
 pub mod problem_draft;
 pub mod report_draft;
@@ -19,58 +20,69 @@ pub mod status_editing_state;
 pub mod timeline_text;
 pub mod triage_draft;
 
-use beacon_shared::routes::is_desk_page;
 use credentials::Credentials;
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
+use navigation::Address;
 
-/// The SRE's bundle: sign-in, the queues, the triage form, the incident
-/// page, on call, and the problems with their reports.
+/// The path's id segment as a number (`/incidents/7`), if it is one.
+fn id_of(segment: &str) -> Option<i64> {
+    segment.parse().ok()
+}
+
+/// The SRE's first response, the bundle a phone at night loads: sign-in,
+/// the incident queue, the triage form and the incident page with its
+/// acknowledgement.
 #[component]
 pub fn App() -> impl IntoView {
     view! {
-        <Shell desk=false>
-            <Routes fallback=|| view! { <ElsewhereOrNotFound desk=false /> }>
-                <Route path=path!("/") view=pages::incident_queue::IncidentQueue />
-                <Route path=path!("/alerts") view=pages::alert_queue::AlertQueue />
-                <Route path=path!("/on-call") view=pages::on_call::OnCall />
-                <Route path=path!("/incidents/new") view=pages::new_incident::NewIncident />
-                <Route path=path!("/incidents/:id") view=pages::incident::IncidentPage />
-                <Route path=path!("/problems") view=pages::problem_list::ProblemList />
-                <Route path=path!("/problems/:id") view=pages::problem::ProblemPage />
-                <Route path=path!("/problems/:id/report") view=pages::incident_report::IncidentReportPage />
-                <Route path=path!("/sign-in") view=pages::sign_in::SignIn />
-            </Routes>
-        </Shell>
+        <Shell desk=false page=|path: &str| {
+            match segments(path).as_slice() {
+                [""] => view! { <pages::incident_queue::IncidentQueue /> }.into_any(),
+                ["incidents", "new"] => view! { <pages::new_incident::NewIncident /> }.into_any(),
+                ["incidents", id] => view! { <pages::incident::IncidentPage id=id_of(id) /> }.into_any(),
+                ["sign-in"] => view! { <pages::sign_in::SignIn /> }.into_any(),
+                _ => elsewhere_or_not_found(path, false),
+            }
+        } />
     }
 }
 
-/// The desk's bundle ([`beacon_shared::routes::DESK_PAGES`]): time limits,
+/// The desk's bundle ([`beacon_shared::routes::DESK_PAGES`]): the alert
+/// queue, who is on call, the problems with their reports, time limits,
 /// the remediation board, reports, the review meeting, publishing to the
 /// status page, and people and access.
 #[component]
 pub fn DeskApp() -> impl IntoView {
     view! {
-        <Shell desk=true>
-            <Routes fallback=|| view! { <ElsewhereOrNotFound desk=true /> }>
-                <Route path=path!("/settings/escalation") view=pages::escalation_settings::EscalationSettings />
-                <Route path=path!("/remediation") view=pages::remediation_board::RemediationBoard />
-                <Route path=path!("/reports") view=pages::reports::Reports />
-                <Route path=path!("/review") view=pages::review::Review />
-                <Route path=path!("/publish") view=pages::status_editing::StatusEditing />
-                <Route path=path!("/admin/people") view=pages::people::People />
-            </Routes>
-        </Shell>
+        <Shell desk=true page=|path: &str| {
+            use pages::*;
+            match segments(path).as_slice() {
+                ["alerts"] => view! { <alert_queue::AlertQueue /> }.into_any(),
+                ["on-call"] => view! { <on_call::OnCall /> }.into_any(),
+                ["problems"] => view! { <problem_list::ProblemList /> }.into_any(),
+                ["problems", id] => view! { <problem::ProblemPage id=id_of(id) /> }.into_any(),
+                ["problems", id, "report"] => view! { <incident_report::IncidentReportPage id=id_of(id) /> }.into_any(),
+                ["settings", "escalation"] => view! { <escalation_settings::EscalationSettings /> }.into_any(),
+                ["remediation"] => view! { <remediation_board::RemediationBoard /> }.into_any(),
+                ["reports"] => view! { <reports::Reports /> }.into_any(),
+                ["review"] => view! { <review::Review /> }.into_any(),
+                ["publish"] => view! { <status_editing::StatusEditing /> }.into_any(),
+                ["admin", "people"] => view! { <people::People /> }.into_any(),
+                _ => elsewhere_or_not_found(path, true),
+            }
+        } />
     }
+}
+
+/// The path's segments without the slashes around them (`/` is `[""]`).
+fn segments(path: &str) -> Vec<&str> {
+    path.trim_matches('/').split('/').collect()
 }
 
 /// A page of the other bundle is loaded from the server (which serves that
 /// bundle for it); anything else is not found.
-#[component]
-fn ElsewhereOrNotFound(desk: bool) -> impl IntoView {
-    let path = window().location().pathname().unwrap_or_default();
-    if is_desk_page(&path) != desk {
+fn elsewhere_or_not_found(path: &str, desk: bool) -> AnyView {
+    if beacon_shared::routes::is_desk_page(path) != desk {
         let _ = window().location().reload();
         view! { <p class="muted">"Loading…"</p> }.into_any()
     } else {
@@ -78,20 +90,21 @@ fn ElsewhereOrNotFound(desk: bool) -> impl IntoView {
     }
 }
 
-/// A navigation entry: routed in this bundle, a page load into the other.
-fn nav_link(href: &'static str, label: &'static str, desk: bool) -> AnyView {
-    if is_desk_page(href) == desk {
-        view! { <A href=href>{label}</A> }.into_any()
-    } else {
-        view! { <a href=href rel="external">{label}</a> }.into_any()
-    }
+/// A navigation entry, marked as the current page where it is.
+fn nav_link(address: Address, href: &'static str, label: &'static str) -> impl IntoView {
+    let current = move || (address.path() == href).then_some("page");
+    view! { <a href=href aria-current=current>{label}</a> }
 }
 
-/// Both bundles' frame: the credentials, the navigation and the page.
+/// Both bundles' frame: the credentials, the address, the navigation and
+/// the page `page` shows for the path (drawn anew when the path changes,
+/// not when only the query does).
 #[component]
-fn Shell(desk: bool, children: Children) -> impl IntoView {
+fn Shell(desk: bool, page: fn(&str) -> AnyView) -> impl IntoView {
     let credentials = Credentials::load();
     provide_context(credentials);
+    let address = Address::follow_window(desk);
+    let path = Memo::new(move |_| address.path());
     // The signed-in person's role, for the entries only some roles use.
     let reader = LocalResource::new(move || {
         let token = credentials.token.get();
@@ -102,31 +115,30 @@ fn Shell(desk: bool, children: Children) -> impl IntoView {
             }
         }
     });
+    let link = move |href, label| nav_link(address, href, label);
     view! {
-        <Router>
-            <header class="top">
-                {nav_link("/", "Queue", desk)}
-                {nav_link("/alerts", "Alerts", desk)}
-                {nav_link("/on-call", "On call", desk)}
-                {nav_link("/settings/escalation", "Time limits", desk)}
-                {nav_link("/incidents/new", "New incident", desk)}
-                {nav_link("/problems", "Problems", desk)}
-                {nav_link("/remediation", "Remediation", desk)}
-                {move || reader.get().flatten().is_some_and(|r| r.may_read_reports())
-                    .then(|| nav_link("/reports", "Reports", desk))}
-                {nav_link("/review", "Review", desk)}
-                {nav_link("/publish", "Publish", desk)}
-                {move || reader.get().flatten().is_some_and(|r| r.may_administer())
-                    .then(|| nav_link("/admin/people", "People", desk))}
-                <a href="/status">"Status page"</a>
-                <span class="who">
-                    {move || match credentials.token.get() {
-                        Some(_) => nav_link("/sign-in", "Signed in", desk),
-                        None => nav_link("/sign-in", "Sign in", desk),
-                    }}
-                </span>
-            </header>
-            <main>{children()}</main>
-        </Router>
+        <header class="top">
+            {link("/", "Queue")}
+            {link("/alerts", "Alerts")}
+            {link("/on-call", "On call")}
+            {link("/settings/escalation", "Time limits")}
+            {link("/incidents/new", "New incident")}
+            {link("/problems", "Problems")}
+            {link("/remediation", "Remediation")}
+            {move || reader.get().flatten().is_some_and(|r| r.may_read_reports())
+                .then(|| link("/reports", "Reports"))}
+            {link("/review", "Review")}
+            {link("/publish", "Publish")}
+            {move || reader.get().flatten().is_some_and(|r| r.may_administer())
+                .then(|| link("/admin/people", "People"))}
+            <a href="/status">"Status page"</a>
+            <span class="who">
+                {move || match credentials.token.get() {
+                    Some(_) => link("/sign-in", "Signed in"),
+                    None => link("/sign-in", "Sign in"),
+                }}
+            </span>
+        </header>
+        <main>{move || path.with(|path| page(path))}</main>
     }
 }

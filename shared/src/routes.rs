@@ -127,6 +127,8 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/webhooks/alertmanager", Integration),
     route("POST", "/api/webhooks/grafana", Integration),
     route("POST", "/api/webhooks/generic/{name}", Integration),
+    route("GET", "/problems/{id}", Public),
+    route("GET", "/problems/{id}/report", Public),
     route("GET", "/ack/{id}", SignedLink),
     route("POST", "/ack/{id}", SignedLink),
     route("GET", "/dev/inbox", Development),
@@ -250,13 +252,19 @@ impl Route {
         if !self.method.eq_ignore_ascii_case(method) {
             return false;
         }
-        let pattern: Vec<&str> = self.pattern.trim_matches('/').split('/').collect();
-        pattern.len() == segments.len()
-            && pattern
-                .iter()
-                .zip(segments)
-                .all(|(p, s)| (p.starts_with('{') && !s.is_empty()) || p == s)
+        matches_pattern(self.pattern, segments)
     }
+}
+
+/// Whether the path's `segments` match `pattern`, where a `{...}` segment
+/// stands for any one non-empty segment.
+fn matches_pattern(pattern: &str, segments: &[&str]) -> bool {
+    let pattern: Vec<&str> = pattern.trim_matches('/').split('/').collect();
+    pattern.len() == segments.len()
+        && pattern
+            .iter()
+            .zip(segments)
+            .all(|(p, s)| (p.starts_with('{') && !s.is_empty()) || p == s)
 }
 
 /// The route for `method` and the path's `segments`; a literal route wins
@@ -278,14 +286,19 @@ pub fn required_permission(method: &str, segments: &[&str]) -> Option<Permission
     }
 }
 
-/// The app's pages that load its second bundle, the desk: the screens of
-/// management, customer support and admins. The SRE's screens (every other
-/// page: sign-in, the queues, the triage form, the incident page) load
-/// without them. `cargo xtask build` writes the desk's page for each path
-/// (`reports.html`, `settings/escalation.html`), which the static assets
-/// serve for it, and each bundle loads a page of the other one from the
-/// server instead of routing to it.
+/// The app's pages that load its second bundle, the desk: everything but the
+/// SRE's first response. The first-response screens (every other page:
+/// sign-in, the incident queue, the triage form, the incident page with its
+/// acknowledgement) load without the desk's code, so that a phone at night
+/// downloads only what the page in front of it needs. `cargo xtask build`
+/// writes the desk's page for each path (`reports.html`,
+/// `settings/escalation.html`), which the static assets serve for it, and
+/// each bundle loads a page of the other one from the server instead of
+/// routing to it.
 pub const DESK_PAGES: &[&str] = &[
+    "/alerts",
+    "/on-call",
+    "/problems",
     "/reports",
     "/review",
     "/publish",
@@ -294,14 +307,56 @@ pub const DESK_PAGES: &[&str] = &[
     "/admin/people",
 ];
 
+/// Desk pages with an id in their path. No static file matches them, so the
+/// worker answers them (they are in [`ROUTES`]) with the page of
+/// [`DESK_PAGE_FILE`].
+pub const DESK_PAGE_PATTERNS: &[&str] = &["/problems/{id}", "/problems/{id}/report"];
+
+/// The desk page whose file the worker serves for [`DESK_PAGE_PATTERNS`].
+pub const DESK_PAGE_FILE: &str = "/problems";
+
 /// Whether the app page at `path` belongs to the desk bundle.
 pub fn is_desk_page(path: &str) -> bool {
     let path = match path.trim_end_matches('/') {
         "" => "/",
         trimmed => trimmed,
     };
-    DESK_PAGES.contains(&path)
+    DESK_PAGES.contains(&path) || is_desk_page_with_id(path)
 }
+
+/// Whether `path` is a page of the app (of either bundle) rather than one
+/// the worker renders itself (the status page, its feeds, the API): a link
+/// to it may change the address without a page load.
+pub fn is_app_page(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    is_desk_page(path)
+        || (segments.first() != Some(&"api") && find_route("GET", &segments).is_none())
+}
+
+/// Whether `path` matches one of [`DESK_PAGE_PATTERNS`], the worker's part
+/// of serving the desk.
+pub fn is_desk_page_with_id(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    DESK_PAGE_PATTERNS
+        .iter()
+        .any(|pattern| matches_pattern(pattern, &segments))
+}
+
+/// The security headers of the app's pages and assets: scripts, styles and
+/// wasm only from Beacon itself, no framing, no referrer. `cargo xtask build`
+/// writes them for the static assets; the worker sets them on the desk pages
+/// it serves.
+pub const APP_PAGE_HEADERS: &[(&str, &str)] = &[
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+];
 
 #[cfg(test)]
 mod tests {
@@ -366,22 +421,58 @@ mod tests {
     }
 
     #[test]
-    fn desk_pages_are_told_apart_from_the_sre_screens() {
-        assert!(is_desk_page("/reports"));
-        assert!(is_desk_page("/settings/escalation/"));
-        for sre in [
-            "/",
+    fn desk_pages_are_told_apart_from_the_first_response_screens() {
+        for desk in [
+            "/reports",
+            "/settings/escalation/",
             "/alerts",
+            "/on-call",
+            "/problems",
+            "/problems/3",
+            "/problems/3/report",
+        ] {
+            assert!(is_desk_page(desk), "{desk}");
+        }
+        for first_response in [
+            "/",
             "/incidents/new",
             "/incidents/7",
-            "/problems/3",
             "/sign-in",
+            "/problems/3/other",
         ] {
-            assert!(!is_desk_page(sre), "{sre}");
+            assert!(!is_desk_page(first_response), "{first_response}");
         }
         // Each desk page is a static path (one file each), never under the API.
         assert!(DESK_PAGES
             .iter()
             .all(|p| p.starts_with('/') && !p.contains('{') && !p.starts_with("/api/")));
+        assert!(DESK_PAGES.contains(&DESK_PAGE_FILE));
+    }
+
+    #[test]
+    fn the_apps_pages_are_told_apart_from_the_workers() {
+        for page in ["/", "/incidents/7", "/problems/3", "/reports", "/sign-in"] {
+            assert!(is_app_page(page), "{page}");
+        }
+        for worker in [
+            "/status",
+            "/history.atom",
+            "/api/incidents",
+            "/api/nothing",
+            "/metrics",
+        ] {
+            assert!(!is_app_page(worker), "{worker}");
+        }
+    }
+
+    /// The worker answers every desk page with an id: each pattern is a
+    /// public GET route of its table.
+    #[test]
+    fn every_desk_page_with_an_id_is_a_route_of_the_worker() {
+        for pattern in DESK_PAGE_PATTERNS {
+            let route = find_route("GET", &segments(pattern)).expect(pattern);
+            assert_eq!(route.pattern, *pattern);
+            assert_eq!(route.access, Access::Public);
+        }
     }
 }

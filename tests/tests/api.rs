@@ -94,13 +94,7 @@ fn root_serves_the_app(env: &Env) -> Result<(), Failed> {
     // Client-side routes fall back to the app too: the SRE's bundle for its
     // screens, the desk's for every desk page (SPEC I1, the triage form loads
     // without the management screens).
-    for path in [
-        "/",
-        "/incidents/new",
-        "/incidents/7",
-        "/problems/3",
-        "/sign-in",
-    ] {
+    for path in ["/", "/incidents/new", "/incidents/7", "/sign-in"] {
         let page = get_text(env, path)?;
         check(
             page.contains("<title>Beacon</title>")
@@ -109,13 +103,21 @@ fn root_serves_the_app(env: &Env) -> Result<(), Failed> {
             format!("the SRE bundle for {path}: {page}"),
         )?;
     }
-    for path in beacon_shared::routes::DESK_PAGES {
+    // The static desk pages, and those with an id that the worker answers.
+    let with_id = ["/problems/3", "/problems/3/report"];
+    for path in beacon_shared::routes::DESK_PAGES.iter().chain(&with_id) {
         let page = get_text(env, path)?;
         check(
             page.contains("/beacon-desk-") && !page.contains("beacon-app-"),
             format!("the desk bundle for {path}: {page}"),
         )?;
     }
+    let response = env.http.get(env.worker.url("/problems/3")).send()?;
+    let policy = header_text(&response, "content-security-policy");
+    check(
+        policy.starts_with("default-src 'self'") && policy.contains("'wasm-unsafe-eval'"),
+        format!("the app's policy on a desk page the worker serves: {policy}"),
+    )?;
     Ok(())
 }
 

@@ -227,13 +227,10 @@ impl Asset {
 /// report charts), and nothing inline or from elsewhere; no framing, no
 /// sniffing, no referrer.
 fn write_asset_headers(dist: &Path) -> Result {
-    let policy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-    let headers = format!(
-        "/*\n  Content-Security-Policy: {policy}\n  X-Content-Type-Options: nosniff\n  \
-         Referrer-Policy: no-referrer\n  X-Frame-Options: DENY\n"
-    );
+    let mut headers = String::from("/*\n");
+    for (name, value) in beacon_shared::routes::APP_PAGE_HEADERS {
+        headers.push_str(&format!("  {name}: {value}\n"));
+    }
     let path = dist.join("_headers");
     std::fs::write(&path, headers).map_err(|e| format!("writing {}: {e}", path.display()))
 }

@@ -4,12 +4,11 @@
 
 use crate::api;
 use crate::credentials::use_credentials;
+use crate::navigation::use_address;
 use beacon_shared::api::{AlertView, AttachAlert, DiscardAlert};
 use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::{format_duration, DurationStyle, Timestamp};
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 
 /// An alert the SRE still has to decide about: its incident was not triaged yet.
 pub fn awaits_triage(alert: &AlertView) -> bool {
@@ -79,7 +78,7 @@ fn AlertRow(
     message: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let credentials = use_credentials();
-    let navigate = use_navigate();
+    let address = use_address();
     let id = alert.id;
     let pending = awaits_triage(&alert);
     let reason = RwSignal::new(String::new());
@@ -116,14 +115,11 @@ fn AlertRow(
     let refuse = move |why: &str| failure.set(Some(why.into()));
     let reload_queue = move |_: i64| reload.update(|n| *n += 1);
     let open = move |_| {
-        let navigate = navigate.clone();
         let token = token();
         run(
             "opened",
             Box::pin(async move { api::open_alert(&token, id).await }),
-            Box::new(move |incident| {
-                navigate(&format!("/incidents/{incident}"), Default::default())
-            }),
+            Box::new(move |incident| address.go(&format!("/incidents/{incident}"))),
         );
     };
     let discard = move |_| {
@@ -158,7 +154,7 @@ fn AlertRow(
             .incident_status
             .map(|s| s.as_str().replace('_', " "))
             .unwrap_or_default();
-        view! { <A href=format!("/incidents/{incident_id}")>{format!("#{incident_id}")}</A> " " <span class="muted">{status}</span> }
+        view! { <a href=format!("/incidents/{incident_id}")>{format!("#{incident_id}")}</a> " " <span class="muted">{status}</span> }
     });
     let severity = alert.severity.clone().unwrap_or_else(|| "-".into());
     view! {

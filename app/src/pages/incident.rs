@@ -9,6 +9,7 @@ use crate::components::incident_actions::{
 use crate::components::priority_badge::PriorityBadge;
 use crate::credentials::use_credentials;
 use crate::incident_state::{linked_problems, IncidentState};
+use crate::navigation::use_address;
 use crate::timeline_text::describe;
 use beacon_shared::api::post_incident::NewProblem;
 use beacon_shared::api::{AlertView, ImpactStartChange, TimelineEntryView};
@@ -18,8 +19,6 @@ use beacon_shared::role::Role;
 use beacon_shared::triage::Title;
 use beacon_shared::{format_duration, DurationStyle, Timestamp};
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
 
 fn now() -> Timestamp {
     Timestamp::from_unix_millis(js_sys::Date::now() as i64)
@@ -34,9 +33,10 @@ fn utc(at: Timestamp) -> String {
 }
 
 #[component]
-pub fn IncidentPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = params.with_untracked(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+pub fn IncidentPage(
+    /// The incident's id from the address (`/incidents/7`), if it is a number.
+    id: Option<i64>,
+) -> impl IntoView {
     let Some(id) = id else {
         return view! { <p class="error">"No such incident."</p> }.into_any();
     };
@@ -253,7 +253,7 @@ fn IncidentAlerts(id: i64) -> impl IntoView {
 /// "open a problem" by hand when it is linked to none (SPEC R3).
 #[component]
 fn ProblemLinks(state: IncidentState) -> impl IntoView {
-    let navigate = use_navigate();
+    let address = use_address();
     let open_problem = move |_| {
         let Some(detail) = state.detail.get_untracked() else {
             return;
@@ -269,14 +269,10 @@ fn ProblemLinks(state: IncidentState) -> impl IntoView {
             owner: None,
         };
         let token = state.token();
-        let navigate = navigate.clone();
         state.busy.set(true);
         leptos::task::spawn_local(async move {
             match crate::api::create_problem(&token, &request).await {
-                Ok(problem) => navigate(
-                    &format!("/problems/{}", problem.problem.id),
-                    Default::default(),
-                ),
+                Ok(problem) => address.go(&format!("/problems/{}", problem.problem.id)),
                 Err(err) => state.failure.set(Some(err.to_string())),
             }
             state.busy.set(false);
@@ -294,16 +290,16 @@ fn ProblemLinks(state: IncidentState) -> impl IntoView {
             view! {
                 {banner.map(|banner| view! {
                     <p id="recurrence-banner" class="banner" role="status" data-fix=banner.fix.as_str()>
-                        <A href=format!("/problems/{}", banner.problem)>{banner.text.clone()}</A>
+                        <a href=format!("/problems/{}", banner.problem)>{banner.text.clone()}</a>
                         {banner.fix_ineffective.then_some(": the verified fix did not hold, management was paged")}
                     </p>
                 })}
                 {linked.into_iter().map(|problem| view! {
-                    <p class="problem-link"><A href=format!("/problems/{problem}")>"Linked to problem #"{problem}</A></p>
+                    <p class="problem-link"><a href=format!("/problems/{problem}")>"Linked to problem #"{problem}</a></p>
                 }).collect::<Vec<_>>()}
                 {(unlinked && state.can_write()).then(|| view! {
                     <button id="open-problem" class="secondary" disabled=move || state.busy.get()
-                        on:click=open_problem.clone()>"Open a problem"</button>
+                        on:click=open_problem>"Open a problem"</button>
                 })}
             }
         })

@@ -5,18 +5,16 @@
 use crate::api;
 use crate::components::priority_badge::PriorityBadge;
 use crate::credentials::use_credentials;
+use crate::navigation::AddressFilters;
 use beacon_shared::lifecycle::IncidentStatus;
 use beacon_shared::{format_duration, DurationStyle, Priority, Timestamp};
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
 
 /// The query parameters the queue forwards to `GET /api/incidents`.
 pub const FILTER_KEYS: [&str; 5] = ["priority", "status", "category", "owner_group", "open"];
 
 /// `priority=P0&open=true` from the non-empty filters, in a fixed order.
-pub fn filter_query(filters: &[(&str, String)]) -> String {
+pub fn filter_query(filters: &[(&'static str, String)]) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
     for key in FILTER_KEYS {
         if let Some((_, value)) = filters.iter().find(|(k, v)| *k == key && !v.is_empty()) {
@@ -29,15 +27,7 @@ pub fn filter_query(filters: &[(&str, String)]) -> String {
 #[component]
 pub fn IncidentQueue() -> impl IntoView {
     let credentials = use_credentials();
-    let query_map = use_query_map();
-    let filters = Memo::new(move |_| {
-        query_map.with(|q| {
-            FILTER_KEYS
-                .iter()
-                .map(|&key| (key, q.get(key).unwrap_or_default()))
-                .collect::<Vec<_>>()
-        })
-    });
+    let filters = AddressFilters::new("/", &FILTER_KEYS, filter_query);
     let categories = LocalResource::new(move || {
         let token = credentials.token.get();
         async move {
@@ -52,7 +42,7 @@ pub fn IncidentQueue() -> impl IntoView {
     });
     let incidents = LocalResource::new(move || {
         let token = credentials.token.get();
-        let query = filter_query(&filters.get());
+        let query = filters.query();
         async move {
             match token {
                 Some(token) => api::list_incidents(&token, &query).await.map(Some),
@@ -60,38 +50,10 @@ pub fn IncidentQueue() -> impl IntoView {
             }
         }
     });
-    let navigate = use_navigate();
-    let set_filter = move |key: &'static str, value: String| {
-        let mut current = filters.get_untracked();
-        if let Some(entry) = current.iter_mut().find(|(k, _)| *k == key) {
-            entry.1 = value;
-        }
-        let query = filter_query(&current);
-        let path = if query.is_empty() {
-            "/".to_owned()
-        } else {
-            format!("/?{query}")
-        };
-        navigate(
-            &path,
-            NavigateOptions {
-                replace: true,
-                ..Default::default()
-            },
-        );
-    };
-    let current = move |key: &str| {
-        filters.with(|f| {
-            f.iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        })
-    };
+    let set_filter = move |key: &'static str, value: String| filters.set(key, value);
+    let current = move |key: &str| filters.value(key);
     let select = {
-        let set_filter = set_filter.clone();
         move |key: &'static str, label: &'static str, options: Vec<(String, String)>| {
-            let set_filter = set_filter.clone();
             view! {
                 <label>{label}
                     <select id=format!("filter-{key}") on:change=move |ev| set_filter(key, event_target_value(&ev))>
@@ -126,9 +88,7 @@ pub fn IncidentQueue() -> impl IntoView {
         ("false".to_owned(), "closed or discarded".to_owned()),
     ];
     let owner_input = {
-        let set_filter = set_filter.clone();
         move || {
-            let set_filter = set_filter.clone();
             view! {
                 <label>"Owning group"
                     <input id="filter-owner_group" type="text" prop:value=move || current("owner_group")
@@ -142,8 +102,7 @@ pub fn IncidentQueue() -> impl IntoView {
         <form class="filters grid" aria-label="Filter the queue" on:submit=|ev| ev.prevent_default()>
             {select("priority", "Priority", priority_options)}
             {select("status", "Status", status_options)}
-            {let select = select.clone();
-            move || {
+            {move || {
                 let options: Vec<_> = std::iter::once(any())
                     .chain(categories.get().unwrap_or_default().into_iter().map(|c| (c.clone(), c)))
                     .chain(std::iter::once(("Security".to_owned(), "Security".to_owned())))
@@ -170,7 +129,7 @@ pub fn IncidentQueue() -> impl IntoView {
                                     <tr data-incident-id=i.id>
                                         <td data-label="#">{i.id}</td>
                                         <td data-label="Priority"><PriorityBadge priority=i.priority /></td>
-                                        <td data-label="Title"><A href=format!("/incidents/{}", i.id)>{i.title}</A></td>
+                                        <td data-label="Title"><a href=format!("/incidents/{}", i.id)>{i.title}</a></td>
                                         <td data-label="Status">{i.status.as_str().replace('_', " ")}</td>
                                         <td data-label="Category">{i.category.unwrap_or_default()}</td>
                                         <td data-label="Group">{i.owner_group.unwrap_or_default()}</td>

@@ -20,8 +20,6 @@ use beacon_shared::incident_report::{
 use beacon_shared::rca::CauseId;
 use beacon_shared::role::Role;
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use std::future::Future;
 
 #[derive(Clone, Copy)]
@@ -97,9 +95,11 @@ fn customer_report(report: &CustomerReport) -> impl IntoView {
 }
 
 #[component]
-pub fn IncidentReportPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = params.with_untracked(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+pub fn IncidentReportPage(
+    /// The problem's id from the address (`/problems/3/report`), if it is a
+    /// number.
+    id: Option<i64>,
+) -> impl IntoView {
     let Some(problem) = id else {
         return view! { <p class="error">"No such incident report."</p> }.into_any();
     };
@@ -140,7 +140,7 @@ pub fn IncidentReportPage() -> impl IntoView {
                 <dt>"Status"</dt><dd id="report-status">{v.report.status.as_str().replace('_', " ")}</dd>
                 <dt>"Version"</dt><dd>{v.report.version}</dd>
                 <dt>"Approval"</dt><dd>{if v.approved { "approved: this content may be published" } else { "not approved: saving an edit voids an approval" }}</dd>
-                <dt>"Problem"</dt><dd><A href=format!("/problems/{}", v.report.problem)>"#"{v.report.problem}</A></dd>
+                <dt>"Problem"</dt><dd><a href=format!("/problems/{}", v.report.problem)>"#"{v.report.problem}</a></dd>
             </dl>
         })}
         <p id="report-result" role="alert" class="error">{move || state.failure.get()}</p>

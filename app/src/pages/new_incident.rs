@@ -9,7 +9,6 @@ use beacon_shared::api::NewIncident as NewIncidentRequest;
 use beacon_shared::triage::{check_alert_time, Title};
 use beacon_shared::Timestamp;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// The browser's clock.
 fn now() -> Timestamp {
@@ -88,7 +87,7 @@ pub fn NewIncident() -> impl IntoView {
                         Ok(view) => view! {
                             <span data-incident-id=view.id>
                                 {format!("Recorded incident #{} as {}. ", view.id, view.priority)}
-                                <A href=format!("/incidents/{}", view.id) attr:id="open-incident">"Open the incident"</A>
+                                <a href=format!("/incidents/{}", view.id) id="open-incident">"Open the incident"</a>
                             </span>
                         }.into_any(),
                         Err(err) => view! { <span class="error">{err.to_string()}</span> }.into_any(),

@@ -17,8 +17,6 @@ use beacon_shared::remediation::{Evidence, RemediationKind};
 use beacon_shared::role::Role;
 use beacon_shared::vendor_rca::VendorDocument;
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use std::future::Future;
 
 /// `2026-11-23` of a timestamp.
@@ -75,9 +73,10 @@ impl ProblemState {
 }
 
 #[component]
-pub fn ProblemPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = params.with_untracked(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+pub fn ProblemPage(
+    /// The problem's id from the address (`/problems/3`), if it is a number.
+    id: Option<i64>,
+) -> impl IntoView {
     let Some(id) = id else {
         return view! { <p class="error">"No such problem."</p> }.into_any();
     };
@@ -205,7 +204,7 @@ fn LinkedIncidents(state: ProblemState) -> impl IntoView {
         <ul id="problem-incidents">
             {move || state.detail.get().map(|d| d.problem.incidents.into_iter().map(|link| view! {
                 <li data-reason=format!("{:?}", link.reason).to_lowercase()>
-                    <A href=format!("/incidents/{}", link.incident)>"#"{link.incident}</A>
+                    <a href=format!("/incidents/{}", link.incident)>"#"{link.incident}</a>
                     " "{link.priority.as_str()}" linked "{day(link.linked_at)}
                     {format!(" ({:?})", link.reason).to_lowercase()}
                 </li>
@@ -599,7 +598,7 @@ fn VendorRcaForm(state: ProblemState) -> impl IntoView {
 /// edge compose the first draft from the ticket and opens it in the editor.
 #[component]
 fn IncidentReportLink(state: ProblemState) -> impl IntoView {
-    let navigate = leptos_router::hooks::use_navigate();
+    let address = crate::navigation::use_address();
     // `None` until the edge answered whether the problem has a report.
     let has_report = RwSignal::new(None::<bool>);
     Effect::new(move |_| {
@@ -616,14 +615,10 @@ fn IncidentReportLink(state: ProblemState) -> impl IntoView {
     });
     let draft = move |_| {
         let token = state.token();
-        let navigate = navigate.clone();
         state.busy.set(true);
         leptos::task::spawn_local(async move {
             match api::draft_report(&token, state.id).await {
-                Ok(_) => navigate(
-                    &format!("/problems/{}/report", state.id),
-                    Default::default(),
-                ),
+                Ok(_) => address.go(&format!("/problems/{}/report", state.id)),
                 Err(err) => state.failure.set(Some(err.to_string())),
             }
             state.busy.set(false);
@@ -632,11 +627,11 @@ fn IncidentReportLink(state: ProblemState) -> impl IntoView {
     move || {
         match has_report.get() {
         Some(true) => view! {
-            <p id="report-link"><A href=format!("/problems/{}/report", state.id)>"The incident report"</A></p>
+            <p id="report-link"><a href=format!("/problems/{}/report", state.id)>"The incident report"</a></p>
         }
         .into_any(),
         Some(false) if state.can_write() => view! {
-            <button id="draft-report" class="secondary" disabled=move || state.busy.get() on:click=draft.clone()>
+            <button id="draft-report" class="secondary" disabled=move || state.busy.get() on:click=draft>
                 "Draft the incident report"
             </button>
         }

@@ -5,7 +5,6 @@ use crate::api;
 use crate::components::priority_badge::PriorityBadge;
 use crate::credentials::use_credentials;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn ProblemList() -> impl IntoView {
@@ -35,7 +34,7 @@ pub fn ProblemList() -> impl IntoView {
                         <tbody>
                             {list.problems.into_iter().map(|p| view! {
                                 <tr data-status=p.status.as_str() data-fix=p.fix.as_str()>
-                                    <td><A href=format!("/problems/{}", p.id)>"#"{p.id}" "{p.title.as_str().to_owned()}</A></td>
+                                    <td><a href=format!("/problems/{}", p.id)>"#"{p.id}" "{p.title.as_str().to_owned()}</a></td>
                                     <td><PriorityBadge priority=p.priority /></td>
                                     <td>{p.status.as_str().replace('_', " ")}</td>
                                     <td>{p.fix.label()}</td>

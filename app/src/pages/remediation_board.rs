@@ -5,7 +5,6 @@
 use crate::api;
 use crate::credentials::use_credentials;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn RemediationBoard() -> impl IntoView {
@@ -43,7 +42,7 @@ pub fn RemediationBoard() -> impl IntoView {
                                     <tr data-overdue=view_.overdue.to_string() data-status=item.status.as_str()>
                                         <td>{owner}</td>
                                         <td>{item.title.as_str().to_owned()}</td>
-                                        <td><A href=format!("/problems/{}", item.problem)>"#"{item.problem}</A></td>
+                                        <td><a href=format!("/problems/{}", item.problem)>"#"{item.problem}</a></td>
                                         <td>{item.due_at.to_string().chars().take(10).collect::<String>()}
                                             {view_.overdue.then(|| view! { " " <strong class="error">"overdue"</strong> })}</td>
                                         <td>{item.status.as_str().replace('_', " ")}</td>

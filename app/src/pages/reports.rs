@@ -5,6 +5,7 @@
 
 use crate::api;
 use crate::credentials::use_credentials;
+use crate::navigation::{use_address, AddressFilters};
 use beacon_shared::api::post_incident::NewProblem;
 use beacon_shared::problem::ProblemOrigin;
 use beacon_shared::report::{
@@ -13,15 +14,12 @@ use beacon_shared::report::{
 use beacon_shared::triage::Title;
 use beacon_shared::{format_duration, DurationStyle, Priority};
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
 
 /// The report filters kept in the address, in this order.
 pub const REPORT_KEYS: [&str; 6] = ["period", "from", "to", "priority", "category", "group"];
 
 /// `period=week&priority=P1` from the non-empty filters, in a fixed order.
-pub fn report_query(filters: &[(&str, String)]) -> String {
+pub fn report_query(filters: &[(&'static str, String)]) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
     for key in REPORT_KEYS {
         if let Some((_, value)) = filters.iter().find(|(k, v)| *k == key && !v.is_empty()) {
@@ -53,43 +51,12 @@ fn duration(millis: i64) -> String {
 #[component]
 pub fn Reports() -> impl IntoView {
     let credentials = use_credentials();
-    let query_map = use_query_map();
-    let filters = Memo::new(move |_| {
-        query_map.with(|q| {
-            REPORT_KEYS
-                .iter()
-                .map(|&key| (key, q.get(key).unwrap_or_default()))
-                .collect::<Vec<_>>()
-        })
-    });
-    let query = Memo::new(move |_| report_query(&filters.get()));
-    let navigate = use_navigate();
-    let set_filter = move |key: &'static str, value: String| {
-        let mut current = filters.get_untracked();
-        if let Some(entry) = current.iter_mut().find(|(k, _)| *k == key) {
-            entry.1 = value;
-        }
-        let query = report_query(&current);
-        navigate(
-            &format!("/reports?{query}"),
-            NavigateOptions {
-                replace: true,
-                ..Default::default()
-            },
-        );
-    };
-    let current = move |key: &str| {
-        filters.with(|f| {
-            f.iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        })
-    };
+    let filters = AddressFilters::new("/reports", &REPORT_KEYS, report_query);
+    let query = Memo::new(move |_| filters.query());
+    let set_filter = move |key: &'static str, value: String| filters.set(key, value);
+    let current = move |key: &str| filters.value(key);
     let field = {
-        let set_filter = set_filter.clone();
         move |key: &'static str, label: &'static str, kind: &'static str| {
-            let set_filter = set_filter.clone();
             view! {
                 <label>{label}
                     <input id=format!("report-{key}") type=kind prop:value=move || current(key)
@@ -101,7 +68,6 @@ pub fn Reports() -> impl IntoView {
     let choice = move |key: &'static str,
                        label: &'static str,
                        options: Vec<(&'static str, &'static str)>| {
-        let set_filter = set_filter.clone();
         view! {
             <label>{label}
                 <select id=format!("report-{key}") on:change=move |ev| set_filter(key, event_target_value(&ev))>
@@ -412,7 +378,7 @@ fn open_problem(
     origin: ProblemOrigin,
     failure: RwSignal<Option<String>>,
 ) {
-    let navigate = use_navigate();
+    let address = use_address();
     leptos::task::spawn_local(async move {
         let problem = match Title::parse(&title) {
             Ok(title) => NewProblem {
@@ -425,10 +391,7 @@ fn open_problem(
             Err(err) => return failure.set(Some(format!("title: {err}"))),
         };
         match api::create_problem(&token, &problem).await {
-            Ok(detail) => navigate(
-                &format!("/problems/{}", detail.problem.id),
-                Default::default(),
-            ),
+            Ok(detail) => address.go(&format!("/problems/{}", detail.problem.id)),
             Err(err) => failure.set(Some(err.to_string())),
         }
     });
@@ -461,20 +424,23 @@ fn OverdueTable(token: String, query: String, can_write: Signal<bool>) -> impl I
                                 let opener = opener.clone();
                                 let action = item.incident.map(|incident| {
                                     let title = format!("Overdue incident {incident}: find why it stays open");
-                                    let open = move |_| open_problem(opener.clone(), title.clone(), ProblemOrigin::FromIncident { incident }, failure);
-                                    view! { <button class="secondary" on:click=open>"Open a problem"</button> }
+                                    move || {
+                                        let (opener, title) = (opener.clone(), title.clone());
+                                        let open = move |_| open_problem(opener.clone(), title.clone(), ProblemOrigin::FromIncident { incident }, failure);
+                                        view! { <button class="secondary" on:click=open>"Open a problem"</button> }
+                                    }
                                 });
                                 view! {
                                     <tr>
                                         <td data-label="Item">{match item.incident {
-                                            Some(id) => view! { <A href=format!("/incidents/{id}")>{item.item.clone()}</A> }.into_any(),
+                                            Some(id) => view! { <a href=format!("/incidents/{id}")>{item.item.clone()}</a> }.into_any(),
                                             None => item.item.clone().into_any(),
                                         }}</td>
                                         <td data-label="Priority">{item.priority.map(|p| p.as_str()).unwrap_or("")}</td>
                                         <td data-label="Owner">{item.owner.unwrap_or_else(|| "unassigned".to_owned())}</td>
                                         <td data-label="Group">{item.group.unwrap_or_default()}</td>
                                         <td data-label="Overdue by">{duration(item.overdue_millis)}</td>
-                                        <td class="no-print">{move || can_write.get().then(|| action.clone())}</td>
+                                        <td class="no-print">{move || can_write.get().then(|| action.as_ref().map(|button| button()))}</td>
                                     </tr>
                                 }
                             }).collect::<Vec<_>>()}
@@ -518,7 +484,7 @@ fn RepeatsTable(token: String, query: String, can_write: Signal<bool>) -> impl I
                                     <tr data-key=case.key.clone()>
                                         <td data-label="System / host">{case.key.clone()}</td>
                                         <td data-label="Incidents">{case.incidents.clone().into_iter().map(|id| view! {
-                                            <A href=format!("/incidents/{id}")>"#"{id}</A>" "
+                                            <a href=format!("/incidents/{id}")>"#"{id}</a>" "
                                         }).collect::<Vec<_>>()}</td>
                                         <td class="no-print">{move || can_write.get().then(|| view! {
                                             <button class="secondary open-problem" on:click=open.clone()>"Open a problem"</button>

@@ -14,7 +14,6 @@ use beacon_shared::review::{NewReviewSnapshot, ReviewPage, ReviewSnapshotView, T
 use beacon_shared::triage::{Name, Title};
 use beacon_shared::{format_duration, format_utc_minutes, DurationStyle, Priority};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// What a row opens a problem with.
 #[derive(Debug, Clone)]
@@ -85,7 +84,7 @@ fn OpenProblem(seed: Option<ProblemSeed>) -> impl IntoView {
         <span class="no-print">
             {move || match opened.get() {
                 Some(id) => view! {
-                    <A href=format!("/problems/{id}") attr:class="review-problem-link">"Problem #"{id}" opened"</A>
+                    <a href=format!("/problems/{id}") class="review-problem-link">"Problem #"{id}" opened"</a>
                 }.into_any(),
                 None => view! {
                     <button class="secondary open-review-problem" disabled=move || busy.get()
@@ -136,7 +135,7 @@ fn sections(page: ReviewPage, actions: bool) -> impl IntoView {
                     });
                     view! {
                         <tr data-incident=i.id>
-                            <td><A href=format!("/incidents/{}", i.id)>"#"{i.id}" "{i.title.clone()}</A></td>
+                            <td><a href=format!("/incidents/{}", i.id)>"#"{i.id}" "{i.title.clone()}</a></td>
                             <td>{i.priority.as_str()}</td>
                             <td>{i.status.as_str().replace('_', " ")}</td>
                             <td>{duration(i.age_millis)}</td>
@@ -154,7 +153,7 @@ fn sections(page: ReviewPage, actions: bool) -> impl IntoView {
             {waiting.rows.is_empty().then(|| view! { <p class="muted">"None."</p> })}
             <ul>
             {waiting.rows.into_iter().map(|r| view! {
-                <li><A href=format!("/problems/{}/report", r.problem)>{r.title.clone()}</A>
+                <li><a href=format!("/problems/{}/report", r.problem)>{r.title.clone()}</a>
                     " waiting "{duration(r.waiting_millis)}</li>
             }).collect::<Vec<_>>()}
             </ul>
@@ -169,7 +168,7 @@ fn sections(page: ReviewPage, actions: bool) -> impl IntoView {
                 {owner.items.into_iter().map(|item| {
                     let row = format!("{} (remediation {}) overdue {}", item.title, item.id, duration(item.overdue_millis));
                     view! {
-                        <li><A href=format!("/problems/{}", item.problem)>{item.title.clone()}</A>
+                        <li><a href=format!("/problems/{}", item.problem)>{item.title.clone()}</a>
                             " due "{format_utc_minutes(item.due_at)}", overdue "{duration(item.overdue_millis)}" "
                             {action(seed(&row))}</li>
                     }
@@ -183,7 +182,7 @@ fn sections(page: ReviewPage, actions: bool) -> impl IntoView {
             {causeless.rows.is_empty().then(|| view! { <p class="muted">"None."</p> })}
             <ul>
             {causeless.rows.into_iter().map(|p| view! {
-                <li><A href=format!("/problems/{}", p.id)>"#"{p.id}" "{p.title.clone()}</A>
+                <li><a href=format!("/problems/{}", p.id)>"#"{p.id}" "{p.title.clone()}</a>
                     " ("{p.priority.as_str()}", "{p.age_days}" days"
                     {p.owner.clone().map(|o| format!(", {o}"))}")"</li>
             }).collect::<Vec<_>>()}

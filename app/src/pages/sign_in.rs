@@ -5,29 +5,25 @@
 
 use crate::api;
 use crate::credentials::{token_from_fragment, use_credentials, Credentials};
+use crate::navigation::use_address;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn SignIn() -> impl IntoView {
     let credentials = use_credentials();
     let token = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<String>);
-    let navigate = use_navigate();
+    let address = use_address();
     if let Some(linked) = linked_token() {
-        let go = navigate.clone();
-        open_session(credentials, linked, failure, move || {
-            go("/", Default::default())
-        });
+        open_session(credentials, linked, failure, move || address.go("/"));
     }
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let value = token.get_untracked().trim().to_owned();
         if !value.is_empty() {
-            let go = navigate.clone();
             open_session(credentials, value, failure, move || {
                 token.set(String::new());
-                go("/", Default::default())
+                address.go("/")
             });
         }
     };

@@ -15,6 +15,7 @@ use crate::{
     reports, review, sessions, status_editing, users,
 };
 use beacon_shared::alert::IngestFormat;
+use beacon_shared::routes;
 use beacon_shared::Timestamp;
 use worker::{console_error, console_log, event, Context, Env, Headers, Method, Request, Response};
 
@@ -113,6 +114,9 @@ async fn route(
 ) -> Result<Response, ApiError> {
     if matches!(method, Method::Get | Method::Head) && public_page::is_public_path(path) {
         return public_page_cache::serve(env, store_for_request(env, req), path).await;
+    }
+    if matches!(method, Method::Get | Method::Head) && routes::is_desk_page_with_id(path) {
+        return desk_page(env).await;
     }
     let store = store_for_request(env, req)?;
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -908,6 +912,39 @@ pub(crate) fn set_page_security(headers: &Headers) -> worker::Result<()> {
     )?;
     headers.set("x-content-type-options", "nosniff")?;
     headers.set("referrer-policy", "no-referrer")
+}
+
+/// A desk page with an id in its path (`/problems/3`), which no static file
+/// matches: the desk's page from the static assets, with the headers the
+/// assets' own pages carry.
+async fn desk_page(env: &Env) -> Result<Response, ApiError> {
+    let internal = |e: worker::Error| ApiError::Internal(format!("the desk's page: {e}"));
+    let assets = env.assets("ASSETS").map_err(internal)?;
+    let page = assets
+        .fetch(
+            format!("https://assets.invalid{}", routes::DESK_PAGE_FILE),
+            None,
+        )
+        .await
+        .map_err(internal)?;
+    if page.status_code() != 200 {
+        return Err(ApiError::Internal(format!(
+            "the desk's page answered {}",
+            page.status_code()
+        )));
+    }
+    let mut page = Response::from(page);
+    let html = page.text().await.map_err(internal)?;
+    let build = || -> worker::Result<Response> {
+        let headers = Headers::new();
+        headers.set("content-type", "text/html; charset=utf-8")?;
+        headers.set("cache-control", "no-cache")?;
+        for (name, value) in routes::APP_PAGE_HEADERS {
+            headers.set(name, value)?;
+        }
+        Ok(Response::from_html(html)?.with_headers(headers))
+    };
+    build().map_err(internal)
 }
 
 fn html_response(html: String) -> Result<Response, ApiError> {
