@@ -91,6 +91,26 @@ fn root_serves_the_app(env: &Env) -> Result<(), Failed> {
         html.contains(".wasm") && html.contains("<title>Beacon</title>"),
         format!("app shell: {html}"),
     )?;
+    // The content-hashed files are cached for a year without asking again
+    // (a phone that loaded Beacon once starts from its cache); the page is
+    // not, so a new build is seen at once.
+    let wasm = html
+        .split('"')
+        .find(|part| part.starts_with("/beacon-app-") && part.ends_with(".wasm"))
+        .ok_or_else(|| format!("no wasm in the page: {html}"))?
+        .to_owned();
+    let asset = env.http.get(env.worker.url(&wasm)).send()?;
+    let caching = header_text(&asset, "cache-control");
+    check(
+        asset.status().as_u16() == 200 && caching.contains("immutable"),
+        format!("{wasm}: {} {caching}", asset.status()),
+    )?;
+    let page = env.http.get(env.worker.url("/")).send()?;
+    let caching = header_text(&page, "cache-control");
+    check(
+        !caching.contains("immutable"),
+        format!("the page must not be cached for good: {caching}"),
+    )?;
     // Client-side routes fall back to the app too: the SRE's bundle for its
     // screens, the desk's for every desk page (SPEC I1, the triage form loads
     // without the management screens).

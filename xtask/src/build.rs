@@ -71,9 +71,11 @@ pub fn app() -> Result {
     let template = String::from_utf8(read(&app.join("index.html"))?)
         .map_err(|e| format!("app/index.html: {e}"))?;
     style.write(&dist)?;
+    let mut hashed = vec![style.name.clone()];
     for bundle in &built {
         for asset in [&bundle.wasm, &bundle.glue, &bundle.start] {
             asset.write(&dist)?;
+            hashed.push(asset.name.clone());
         }
     }
     let [sre, desk] = &built[..] else {
@@ -88,7 +90,7 @@ pub fn app() -> Result {
             &desk_page,
         )?;
     }
-    write_asset_headers(&dist)
+    write_asset_headers(&dist, &hashed)
 }
 
 /// Compiles nothing: binds, optimizes and hashes one bundle's compiled wasm.
@@ -221,15 +223,24 @@ impl Asset {
     }
 }
 
-/// The security headers of every static asset (`_headers`, read by Workers
-/// static assets): a Content-Security-Policy that allows the app's own
-/// scripts and its wasm, images from `blob:` URLs it made itself (the
-/// report charts), and nothing inline or from elsewhere; no framing, no
-/// sniffing, no referrer.
-fn write_asset_headers(dist: &Path) -> Result {
+/// The headers of the static assets (`_headers`, read by Workers static
+/// assets): on every one the app's security headers
+/// (`routes::APP_PAGE_HEADERS`: a Content-Security-Policy that allows the
+/// app's own scripts and its wasm, images from `blob:` URLs it made itself,
+/// and nothing inline or from elsewhere; no framing, no sniffing, no
+/// referrer); on the content-hashed files (`hashed`), whose name changes
+/// with their content, a year of caching without asking again, so a phone
+/// that loaded Beacon once starts it from its cache. Pages keep the
+/// default: asked again each time, so a new build is seen at once.
+fn write_asset_headers(dist: &Path, hashed: &[String]) -> Result {
     let mut headers = String::from("/*\n");
     for (name, value) in beacon_shared::routes::APP_PAGE_HEADERS {
         headers.push_str(&format!("  {name}: {value}\n"));
+    }
+    for name in hashed {
+        headers.push_str(&format!(
+            "/{name}\n  Cache-Control: public, max-age=31536000, immutable\n"
+        ));
     }
     let path = dist.join("_headers");
     std::fs::write(&path, headers).map_err(|e| format!("writing {}: {e}", path.display()))
