@@ -428,12 +428,22 @@ pub async fn problem(token: &str, id: i64) -> Result<ProblemDetail, ApiFailure> 
     get(token, &format!("/api/problems/{id}")).await
 }
 
-/// `POST /api/problems`: opens a problem by hand, e.g. from an incident (SPEC R3).
-pub async fn create_problem(
-    token: &str,
-    problem: &NewProblem,
-) -> Result<ProblemDetail, ApiFailure> {
-    send(Request::post("/api/problems"), token, problem).await
+/// `POST /api/problems`: opens a problem by hand, e.g. from an incident
+/// (SPEC R3), and answers its id. Every caller goes on to the problem's own
+/// page, so only the id is read from the answer: the SRE's bundle, which
+/// opens problems from the incident page, carries none of the problem's
+/// types.
+pub async fn create_problem(token: &str, problem: &NewProblem) -> Result<i64, ApiFailure> {
+    #[derive(serde::Deserialize)]
+    struct Opened {
+        problem: OpenedProblem,
+    }
+    #[derive(serde::Deserialize)]
+    struct OpenedProblem {
+        id: i64,
+    }
+    let opened: Opened = send(Request::post("/api/problems"), token, problem).await?;
+    Ok(opened.problem.id)
 }
 
 /// `POST /api/problems/{id}/transitions` (SPEC R3).

@@ -272,7 +272,7 @@ fn ProblemLinks(state: IncidentState) -> impl IntoView {
         state.busy.set(true);
         leptos::task::spawn_local(async move {
             match crate::api::create_problem(&token, &request).await {
-                Ok(problem) => address.go(&format!("/problems/{}", problem.problem.id)),
+                Ok(id) => address.go(&format!("/problems/{id}")),
                 Err(err) => state.failure.set(Some(err.to_string())),
             }
             state.busy.set(false);

@@ -391,7 +391,7 @@ fn open_problem(
             Err(err) => return failure.set(Some(format!("title: {err}"))),
         };
         match api::create_problem(&token, &problem).await {
-            Ok(detail) => address.go(&format!("/problems/{}", detail.problem.id)),
+            Ok(id) => address.go(&format!("/problems/{id}")),
             Err(err) => failure.set(Some(err.to_string())),
         }
     });

@@ -74,7 +74,7 @@ fn OpenProblem(seed: Option<ProblemSeed>) -> impl IntoView {
         busy.set(true);
         leptos::task::spawn_local(async move {
             match api::create_problem(&token, &request).await {
-                Ok(detail) => opened.set(Some(detail.problem.id)),
+                Ok(id) => opened.set(Some(id)),
                 Err(err) => failure.set(Some(err.to_string())),
             }
             busy.set(false);
