@@ -94,6 +94,36 @@ pub fn token_from_fragment(fragment: &str) -> Option<String> {
         .filter(|token| !token.is_empty())
 }
 
+/// The signed-in reader's role (`None` signed out or until known), asked
+/// once by the bundle's shell, for its navigation and its pages.
+#[derive(Clone, Copy)]
+pub struct ReaderRole(LocalResource<Option<beacon_shared::role::Role>>);
+
+impl ReaderRole {
+    /// Asks the edge for the role whenever the credentials change.
+    pub fn load(credentials: Credentials) -> Self {
+        Self(LocalResource::new(move || {
+            let token = credentials.token.get();
+            async move {
+                match token {
+                    Some(token) => crate::api::me(&token).await.ok().map(|me| me.role),
+                    None => None,
+                }
+            }
+        }))
+    }
+
+    /// The role, tracked.
+    pub fn get(self) -> Option<beacon_shared::role::Role> {
+        self.0.get().flatten()
+    }
+}
+
+/// The reader's role provided by the bundle's shell.
+pub fn use_reader_role() -> ReaderRole {
+    use_context::<ReaderRole>().unwrap_or_else(|| ReaderRole::load(use_credentials()))
+}
+
 /// The credentials provided by [`crate::App`].
 pub fn use_credentials() -> Credentials {
     use_context::<Credentials>().unwrap_or_else(Credentials::load)

@@ -106,15 +106,8 @@ fn Shell(desk: bool, page: fn(&str) -> AnyView) -> impl IntoView {
     let address = Address::follow_window(desk);
     let path = Memo::new(move |_| address.path());
     // The signed-in person's role, for the entries only some roles use.
-    let reader = LocalResource::new(move || {
-        let token = credentials.token.get();
-        async move {
-            match token {
-                Some(token) => api::me(&token).await.ok().map(|me| me.role),
-                None => None,
-            }
-        }
-    });
+    let reader = credentials::ReaderRole::load(credentials);
+    provide_context(reader);
     let link = move |href, label| nav_link(address, href, label);
     view! {
         <header class="top">
@@ -125,11 +118,11 @@ fn Shell(desk: bool, page: fn(&str) -> AnyView) -> impl IntoView {
             {link("/incidents/new", "New incident")}
             {link("/problems", "Problems")}
             {link("/remediation", "Remediation")}
-            {move || reader.get().flatten().is_some_and(|r| r.may_read_reports())
+            {move || reader.get().is_some_and(|r| r.may_read_reports())
                 .then(|| link("/reports", "Reports"))}
             {link("/review", "Review")}
             {link("/publish", "Publish")}
-            {move || reader.get().flatten().is_some_and(|r| r.may_administer())
+            {move || reader.get().is_some_and(|r| r.may_administer())
                 .then(|| link("/admin/people", "People"))}
             <a href="/status">"Status page"</a>
             <span class="who">

@@ -66,16 +66,8 @@ pub fn OnCall() -> impl IntoView {
             }
         }
     });
-    let role = LocalResource::new(move || {
-        let token = credentials.token.get();
-        async move {
-            match token {
-                Some(token) => api::me(&token).await.ok().map(|me| me.role),
-                None => None,
-            }
-        }
-    });
-    let may_edit = move || role.get().flatten().is_some_and(Role::may_manage_rotas);
+    let role = crate::credentials::use_reader_role();
+    let may_edit = move || role.get().is_some_and(Role::may_manage_rotas);
     view! {
         <h1>"Who is on call"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -49,15 +49,7 @@ pub fn token_request(label: &str, days: &str) -> Result<NewToken, String> {
 #[component]
 pub fn People() -> impl IntoView {
     let credentials = use_credentials();
-    let role = LocalResource::new(move || {
-        let token = credentials.token.get();
-        async move {
-            match token {
-                Some(token) => api::me(&token).await.ok().map(|me| me.role),
-                None => None,
-            }
-        }
-    });
+    let role = crate::credentials::use_reader_role();
     let people = LocalResource::new(move || {
         let token = credentials.token.get();
         async move {
@@ -71,7 +63,7 @@ pub fn People() -> impl IntoView {
     // A token just issued: shown once, until the page is left.
     let issued = RwSignal::new(None::<(String, String)>);
     let refresh = move || people.refetch();
-    let is_admin = move || role.get().flatten().is_some_and(Role::may_administer);
+    let is_admin = move || role.get().is_some_and(Role::may_administer);
     view! {
         <h1>"People and access"</h1>
         <Show

@@ -81,16 +81,8 @@ pub fn Reports() -> impl IntoView {
     };
     let mut priorities = vec![("", "any")];
     priorities.extend(Priority::ALL.iter().map(|p| (p.as_str(), p.as_str())));
-    let role = LocalResource::new(move || {
-        let token = credentials.token.get();
-        async move {
-            match token {
-                Some(token) => api::me(&token).await.ok().map(|me| me.role),
-                None => None,
-            }
-        }
-    });
-    let can_write = Signal::derive(move || role.get().flatten().is_some_and(|r| r.can_write()));
+    let role = crate::credentials::use_reader_role();
+    let can_write = Signal::derive(move || role.get().is_some_and(|r| r.can_write()));
     view! {
         <div class="reports">
         <h1>"Reports"</h1>
