@@ -10,17 +10,19 @@ use std::process::Command;
 
 pub fn run(args: &[String]) -> Result {
     let _scratch = crate::scratch::Scratch::enter()?;
-    let only_reports = match args {
-        [] => false,
-        [flag, name] if flag == "--only" && name == "reports" => true,
+    let only = match args {
+        [] => None,
+        [flag, name] if flag == "--only" && ["reports", "sizes"].contains(&name.as_str()) => {
+            Some(name.as_str())
+        }
         _ => {
             return Err(format!(
-                "bench: unknown arguments {args:?}; use --only reports"
+                "bench: unknown arguments {args:?}; use --only reports or --only sizes"
             ))
         }
     };
     setup::run(setup::Needs::Everything)?;
-    if only_reports {
+    if only == Some("reports") {
         build::worker()?;
         println!("\n{}", reports_on_wrangler()?);
         return Ok(());
@@ -42,13 +44,21 @@ pub fn run(args: &[String]) -> Result {
         record(crate_shares(bundle.bin));
     }
     record(build::worker_wasm().and_then(|p| sizes("worker_wasm", &p)));
+    if only == Some("sizes") {
+        return print_figures(&figures, &failures);
+    }
     record(classify_speed());
     record(ingest_rate());
     record(sweep_on_wrangler().map(|line| vec![line]));
     record(status_page_on_wrangler().map(|line| vec![line]));
     record(reports_on_wrangler().map(|line| vec![line]));
+    print_figures(&figures, &failures)
+}
+
+/// Prints every figure, then fails if a measurement did.
+fn print_figures(figures: &[String], failures: &[String]) -> Result {
     println!();
-    for line in &figures {
+    for line in figures {
         println!("{line}");
     }
     if !failures.is_empty() {

@@ -13,7 +13,8 @@
 //!   tests, browser tests in headless Chromium, end-to-end tests.
 //! - `e2e`: setup + build + only the end-to-end tests (the slow part of `test`).
 //! - `bench`: the figures the issues ask for (`--only reports` builds and
-//!   runs only the report API's benchmark).
+//!   runs only the report API's benchmark, `--only sizes` only prints the
+//!   bundles' sizes and their largest crates).
 //! - `soak`: the crash test (workerd killed mid-write, restarted on the same
 //!   state) for 100 rounds; `test` runs 20.
 //! - `fuzz`: every parser of outside input under libFuzzer, 10 minutes per
@@ -44,7 +45,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("soak") => test::soak(),
         _ => {
-            eprintln!("usage: cargo xtask <setup | build | dev [--port N] [--persist-to DIR] [--empty] [--reset] [--no-build] [--verbose] | test | e2e | bench [--only reports] | soak | fuzz [--seconds N] [target...]>");
+            eprintln!("usage: cargo xtask <setup | build | dev [--port N] [--persist-to DIR] [--empty] [--reset] [--no-build] [--verbose] | test | e2e | bench [--only reports | --only sizes] | soak | fuzz [--seconds N] [target...]>");
             return ExitCode::from(2);
         }
     };
