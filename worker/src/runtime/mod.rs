@@ -920,7 +920,7 @@ pub(crate) fn set_page_security(headers: &Headers) -> worker::Result<()> {
 async fn desk_page(env: &Env) -> Result<Response, ApiError> {
     let internal = |e: worker::Error| ApiError::Internal(format!("the desk's page: {e}"));
     let assets = env.assets("ASSETS").map_err(internal)?;
-    let page = assets
+    let mut page = assets
         .fetch(
             format!("https://assets.invalid{}", routes::DESK_PAGE_FILE),
             None,
@@ -933,7 +933,6 @@ async fn desk_page(env: &Env) -> Result<Response, ApiError> {
             page.status_code()
         )));
     }
-    let mut page = Response::from(page);
     let html = page.text().await.map_err(internal)?;
     let build = || -> worker::Result<Response> {
         let headers = Headers::new();
