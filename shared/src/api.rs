@@ -442,10 +442,15 @@ pub struct AttachAlert {
     pub incident_id: i64,
 }
 
-/// `GET /api/alerts`: untriaged first, then newest first.
+/// `GET /api/alerts`: untriaged first, then newest first, at most `limit`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertList {
     pub alerts: Vec<AlertView>,
+    /// How many alerts a list holds at the most.
+    pub limit: usize,
+    /// Whether more alerts match than the list holds (the oldest are left
+    /// out; during a storm they sit on the storm's incident).
+    pub more: bool,
 }
 
 /// `GET /api/health`

@@ -1393,6 +1393,36 @@ fn storm_of_500_alerts_is_held_to_one_storm_incident_and_page(env: &Env) -> Resu
         storm_pages.len() == 1,
         format!("the storm's page names its count: {storm_pages:?}"),
     )?;
+    // The storm's incident holds 400 alerts; its list shows at most 500 and
+    // says whether more match, read through D1's own limit.
+    let storm_list = crate::get_json(env, "sre", &format!("/api/alerts?incident={storm}"))?;
+    check(
+        storm_list["alerts"].as_array().map(Vec::len) == Some(400)
+            && storm_list["more"] == false
+            && storm_list["limit"] == 500,
+        format!("the storm's 400 alerts, all listed: {}", storm_list["more"]),
+    )?;
+    // One alert more and the queue of everything holds more than 500: it
+    // lists the 500 most urgent and says that more match.
+    let status = post_notification(env, &secret, &group_notification(50, 1))?;
+    check(status == 200, format!("the 501st alert: {status}"))?;
+    let stored = env
+        .worker
+        .query("SELECT count(*) AS n FROM alerts")
+        .map_err(|e| e.to_string())?[0]["n"]
+        .as_i64()
+        .ok_or("alert count")?;
+    let queue = crate::get_json(env, "admin", "/api/alerts")?;
+    check(
+        stored > 500
+            && queue["alerts"].as_array().map(Vec::len) == Some(500)
+            && queue["more"] == true,
+        format!(
+            "{stored} alerts stored; the queue lists {:?}, more: {}",
+            queue["alerts"].as_array().map(Vec::len),
+            queue["more"]
+        ),
+    )?;
     Ok(())
 }
 

@@ -285,7 +285,8 @@ pub async fn prune_deliveries<S: AlertStore>(store: &S, now: Timestamp) -> Resul
 }
 
 /// `GET /api/alerts[?status=open]`: the on-call SRE's queue: alerts whose
-/// incident nobody has looked at first, then newest first. Alerts on Security
+/// incident nobody has looked at first, then newest first, at most
+/// [`AlertFilter::LIMIT`], saying whether more match (an alert storm). Alerts on Security
 /// incidents are left out for readers without clearance (K3).
 pub async fn list_alerts<S: AlertStore>(
     store: &S,
@@ -305,13 +306,19 @@ pub async fn list_alerts<S: AlertStore>(
             _ => {}
         }
     }
-    let alerts = store.list_alerts(&filter).await?;
+    let mut alerts = store.list_alerts(&filter).await?;
+    // Counted before clearance: a reader without it may learn that more
+    // alerts match, never what they are (K3).
+    let more = alerts.len() > AlertFilter::LIMIT;
+    alerts.truncate(AlertFilter::LIMIT);
     Ok(AlertList {
         alerts: alerts
             .iter()
             .filter(|a| may_see_incident(actor.role, a.category()))
             .map(AlertRecord::to_view)
             .collect(),
+        limit: AlertFilter::LIMIT,
+        more,
     })
 }
 

@@ -51,7 +51,13 @@ pub fn AlertQueue() -> impl IntoView {
                 }
                 Ok(Some(list)) => {
                     let now = Timestamp::from_unix_millis(js_sys::Date::now() as i64);
+                    let more = list.more.then(|| view! {
+                        <p id="alert-queue-more" class="muted">
+                            {format!("More alerts match than the {} listed here: those nobody has looked at come first, then the newest. During a storm the rest are on the storm's incident.", list.limit)}
+                        </p>
+                    });
                     view! {
+                        {more}
                         <table id="alert-queue" class="stacked">
                             <thead><tr>
                                 <th>"Alert"</th><th>"Severity"</th><th>"From"</th><th>"Seen"</th>

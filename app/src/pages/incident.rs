@@ -216,12 +216,15 @@ fn timeline_entry(entry: &TimelineEntryView) -> impl IntoView {
 fn IncidentAlerts(id: i64) -> impl IntoView {
     let credentials = use_credentials();
     let alerts = RwSignal::new(Vec::<AlertView>::new());
+    // Whether the incident carries more alerts than the list holds.
+    let more = RwSignal::new(false);
     Effect::new(move |_| {
         let Some(token) = credentials.token.get() else {
             return;
         };
         leptos::task::spawn_local(async move {
             if let Ok(list) = api::incident_alerts(&token, id).await {
+                more.set(list.more);
                 alerts.set(list.alerts);
             }
         });
@@ -234,7 +237,11 @@ fn IncidentAlerts(id: i64) -> impl IntoView {
             view! {
                 <details id="incident-alerts" class="incident-alerts" open=count <= 10>
                     <summary>
-                        <h2>{format!("Alerts: {count} ({open} open)")}</h2>
+                        <h2>{if more.get() {
+                            format!("Alerts: the newest {count} of more ({open} of them open)")
+                        } else {
+                            format!("Alerts: {count} ({open} open)")
+                        }}</h2>
                     </summary>
                     <ul>
                         {list.into_iter().map(|alert| {

@@ -619,6 +619,31 @@ fn queue_lists_untriaged_first() {
     assert_eq!(ids("status=open"), [real, noise]);
 }
 
+/// SPEC I2, V2: in a storm the queue lists its 500 most urgent alerts and
+/// says that more match, instead of leaving the rest out silently.
+#[test]
+fn the_queue_says_when_more_alerts_match_than_it_lists() {
+    let (store, key) = store_with_pagerduty();
+    let sre = store.add_actor("sam", Role::Sre);
+    for n in 0..AlertFilter::LIMIT {
+        enqueue(&store, &key, "trigger", &format!("storm-{n}"), NOW);
+    }
+    let list = block_on(list_alerts(&store, &sre, "")).unwrap();
+    assert_eq!(
+        (list.alerts.len(), list.limit, list.more),
+        (500, 500, false)
+    );
+    enqueue(&store, &key, "trigger", "storm-newest", later(1));
+    let list = block_on(list_alerts(&store, &sre, "")).unwrap();
+    assert_eq!((list.alerts.len(), list.more), (500, true));
+    assert_eq!(
+        list.alerts[0].summary, "storm-newest on web-1",
+        "newest first"
+    );
+    let wire = serde_json::to_value(&list).unwrap();
+    assert_eq!((&wire["limit"], &wire["more"]), (&json!(500), &json!(true)));
+}
+
 /// SPEC V10: discarding needs a reason and goes through triage; a viewer may
 /// not; opening takes the incident into triage.
 #[test]

@@ -804,7 +804,7 @@ impl AlertStore for D1Store {
                 &format!(
                     "{SELECT_ALERTS} {only_open} \
                      ORDER BY coalesce(i.status = ?1, 0) DESC, a.first_seen DESC, a.id DESC LIMIT {}",
-                    AlertFilter::LIMIT
+                    AlertFilter::FETCH
                 ),
                 &args,
             )

@@ -670,7 +670,7 @@ impl AlertStore for MemoryStore {
                 std::cmp::Reverse(r.id),
             )
         });
-        records.truncate(AlertFilter::LIMIT);
+        records.truncate(AlertFilter::FETCH);
         Ok(records)
     }
 

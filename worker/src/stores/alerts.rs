@@ -268,6 +268,9 @@ pub struct AlertFilter {
 impl AlertFilter {
     /// How many alerts the queue shows at the most.
     pub const LIMIT: usize = 500;
+    /// How many rows the store reads: one more than [`AlertFilter::LIMIT`],
+    /// to tell whether more alerts match than the queue shows.
+    pub const FETCH: usize = Self::LIMIT + 1;
 }
 
 /// A move of an alert from one incident to another, with the line each
@@ -356,7 +359,8 @@ pub trait AlertStore {
     async fn store_delivery(&self, delivery: &DeliveryPlan<'_>) -> Result<(), StoreError>;
     async fn get_alert(&self, id: i64) -> Result<Option<AlertRecord>, StoreError>;
     /// The queue: alerts whose incident is still `reported` first, then newest
-    /// first, at most [`AlertFilter::LIMIT`].
+    /// first, at most [`AlertFilter::FETCH`] (one more than the queue shows,
+    /// so that it can say that more match).
     async fn list_alerts(&self, filter: &AlertFilter) -> Result<Vec<AlertRecord>, StoreError>;
     /// Moves the alert with its timeline lines and audit record; `false` if it
     /// is no longer on `from_incident` (nothing written).
