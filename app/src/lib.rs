@@ -20,6 +20,7 @@ pub mod status_editing_state;
 pub mod timeline_text;
 pub mod triage_draft;
 
+use beacon_shared::routes::segments;
 use credentials::Credentials;
 use leptos::prelude::*;
 use navigation::Address;
@@ -72,11 +73,6 @@ pub fn DeskApp() -> impl IntoView {
             }
         } />
     }
-}
-
-/// The path's segments without the slashes around them (`/` is `[""]`).
-fn segments(path: &str) -> Vec<&str> {
-    path.trim_matches('/').split('/').collect()
 }
 
 /// A page of the other bundle is loaded from the server (which serves that

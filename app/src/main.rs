@@ -1,5 +1,5 @@
-//! Mounts the SRE bundle (sign-in, the queues, triage, the incident page)
-//! into the page.
+//! Mounts the SRE's first-response bundle (sign-in, the incident queue,
+//! the triage form, the incident page) into the page.
 
 fn main() {
     console_error_panic_hook::set_once();

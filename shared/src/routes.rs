@@ -256,10 +256,16 @@ impl Route {
     }
 }
 
+/// A path's segments without the slashes around it (`/` is `[""]`), as the
+/// router, [`find_route`] and the app's pages read them.
+pub fn segments(path: &str) -> Vec<&str> {
+    path.trim_matches('/').split('/').collect()
+}
+
 /// Whether the path's `segments` match `pattern`, where a `{...}` segment
 /// stands for any one non-empty segment.
 fn matches_pattern(pattern: &str, segments: &[&str]) -> bool {
-    let pattern: Vec<&str> = pattern.trim_matches('/').split('/').collect();
+    let pattern = self::segments(pattern);
     pattern.len() == segments.len()
         && pattern
             .iter()
@@ -328,7 +334,7 @@ pub fn is_desk_page(path: &str) -> bool {
 /// the worker renders itself (the status page, its feeds, the API): a link
 /// to it may change the address without a page load.
 pub fn is_app_page(path: &str) -> bool {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let segments = segments(path);
     is_desk_page(path)
         || (segments.first() != Some(&"api") && find_route("GET", &segments).is_none())
 }
@@ -336,7 +342,7 @@ pub fn is_app_page(path: &str) -> bool {
 /// Whether `path` matches one of [`DESK_PAGE_PATTERNS`], the worker's part
 /// of serving the desk.
 pub fn is_desk_page_with_id(path: &str) -> bool {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let segments = segments(path);
     DESK_PAGE_PATTERNS
         .iter()
         .any(|pattern| matches_pattern(pattern, &segments))
@@ -361,10 +367,6 @@ pub const APP_PAGE_HEADERS: &[(&str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn segments(path: &str) -> Vec<&str> {
-        path.trim_matches('/').split('/').collect()
-    }
 
     /// SPEC I3: every route is listed once, with a pattern that matches itself.
     #[test]

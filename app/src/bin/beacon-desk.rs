@@ -1,4 +1,5 @@
-//! Mounts the desk bundle (management, customer support and admin screens)
+//! Mounts the desk bundle (every page but the first response: alerts, on
+//! call, problems, and the management, customer support and admin screens)
 //! into the page.
 
 fn main() {

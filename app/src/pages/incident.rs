@@ -12,7 +12,7 @@ use crate::incident_state::{linked_problems, IncidentState};
 use crate::navigation::use_address;
 use crate::timeline_text::describe;
 use beacon_shared::api::post_incident::NewProblem;
-use beacon_shared::api::{AlertView, ImpactStartChange, TimelineEntryView};
+use beacon_shared::api::{AlertList, ImpactStartChange, TimelineEntryView};
 use beacon_shared::problem::ProblemOrigin;
 use beacon_shared::report::TimelineFacts;
 use beacon_shared::role::Role;
@@ -215,29 +215,28 @@ fn timeline_entry(entry: &TimelineEntryView) -> impl IntoView {
 #[component]
 fn IncidentAlerts(id: i64) -> impl IntoView {
     let credentials = use_credentials();
-    let alerts = RwSignal::new(Vec::<AlertView>::new());
-    // Whether the incident carries more alerts than the list holds.
-    let more = RwSignal::new(false);
+    let alerts = RwSignal::new(None::<AlertList>);
     Effect::new(move |_| {
         let Some(token) = credentials.token.get() else {
             return;
         };
         leptos::task::spawn_local(async move {
             if let Ok(list) = api::incident_alerts(&token, id).await {
-                more.set(list.more);
-                alerts.set(list.alerts);
+                alerts.set(Some(list));
             }
         });
     });
     move || {
-        let list = alerts.get();
+        let AlertList {
+            alerts: list, more, ..
+        } = alerts.get()?;
         let open = list.iter().filter(|a| a.status != "resolved").count();
         let count = list.len();
         (count > 0).then(|| {
             view! {
                 <details id="incident-alerts" class="incident-alerts" open=count <= 10>
                     <summary>
-                        <h2>{if more.get() {
+                        <h2>{if more {
                             format!("Alerts: the newest {count} of more ({open} of them open)")
                         } else {
                             format!("Alerts: {count} ({open} open)")

@@ -52,19 +52,17 @@ pub fn IncidentQueue() -> impl IntoView {
     });
     let set_filter = move |key: &'static str, value: String| filters.set(key, value);
     let current = move |key: &str| filters.value(key);
-    let select = {
-        move |key: &'static str, label: &'static str, options: Vec<(String, String)>| {
-            view! {
-                <label>{label}
-                    <select id=format!("filter-{key}") on:change=move |ev| set_filter(key, event_target_value(&ev))>
-                        {options.into_iter().map(|(value, text)| {
-                            let option_value = value.clone();
-                            let selected = move || current(key) == value;
-                            view! { <option value=option_value selected=selected>{text}</option> }
-                        }).collect::<Vec<_>>()}
-                    </select>
-                </label>
-            }
+    let select = move |key: &'static str, label: &'static str, options: Vec<(String, String)>| {
+        view! {
+            <label>{label}
+                <select id=format!("filter-{key}") on:change=move |ev| set_filter(key, event_target_value(&ev))>
+                    {options.into_iter().map(|(value, text)| {
+                        let option_value = value.clone();
+                        let selected = move || current(key) == value;
+                        view! { <option value=option_value selected=selected>{text}</option> }
+                    }).collect::<Vec<_>>()}
+                </select>
+            </label>
         }
     };
     let any = || (String::new(), "any".to_owned());
@@ -87,14 +85,12 @@ pub fn IncidentQueue() -> impl IntoView {
         ("true".to_owned(), "open".to_owned()),
         ("false".to_owned(), "closed or discarded".to_owned()),
     ];
-    let owner_input = {
-        move || {
-            view! {
-                <label>"Owning group"
-                    <input id="filter-owner_group" type="text" prop:value=move || current("owner_group")
-                        on:change=move |ev| set_filter("owner_group", event_target_value(&ev).trim().to_owned()) />
-                </label>
-            }
+    let owner_input = move || {
+        view! {
+            <label>"Owning group"
+                <input id="filter-owner_group" type="text" prop:value=move || current("owner_group")
+                    on:change=move |ev| set_filter("owner_group", event_target_value(&ev).trim().to_owned()) />
+            </label>
         }
     };
     view! {

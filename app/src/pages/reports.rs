@@ -55,14 +55,12 @@ pub fn Reports() -> impl IntoView {
     let query = Memo::new(move |_| filters.query());
     let set_filter = move |key: &'static str, value: String| filters.set(key, value);
     let current = move |key: &str| filters.value(key);
-    let field = {
-        move |key: &'static str, label: &'static str, kind: &'static str| {
-            view! {
-                <label>{label}
-                    <input id=format!("report-{key}") type=kind prop:value=move || current(key)
-                        on:change=move |ev| set_filter(key, event_target_value(&ev)) />
-                </label>
-            }
+    let field = move |key: &'static str, label: &'static str, kind: &'static str| {
+        view! {
+            <label>{label}
+                <input id=format!("report-{key}") type=kind prop:value=move || current(key)
+                    on:change=move |ev| set_filter(key, event_target_value(&ev)) />
+            </label>
         }
     };
     let choice = move |key: &'static str,

@@ -119,7 +119,7 @@ async fn route(
         return desk_page(env).await;
     }
     let store = store_for_request(env, req)?;
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let segments = routes::segments(path);
     let query = req
         .url()
         .ok()
