@@ -4,6 +4,10 @@
 //! takes the session's CSRF token as `token` and sends it in the CSRF header,
 //! which the edge requires on writes. A 401 signs the app out.
 
+use crate::http::Request;
+use beacon_shared::api::glance::{
+    AlertListGlance, IncidentDetailGlance, IncidentGlance, IncidentListGlance,
+};
 use beacon_shared::api::post_incident::{
     ApproveRequest, IncidentReportView, NewProblem, NewRemediationItem, NewReview, NewVendorRca,
     ProblemDetail, ProblemList, ProblemTransitionRequest, RemediationBoard, RemediationItemView,
@@ -11,9 +15,8 @@ use beacon_shared::api::post_incident::{
 };
 use beacon_shared::api::{
     AlertList, AttachAlert, CategoryChange, CategoryList, DiscardAlert, ErrorBody, EscalationView,
-    ImpactStartChange, IncidentDetail, IncidentList, IncidentView, NewIncident, NewTimelineEntry,
-    NewToken, NewUser, OnCallList, PeopleList, PriorityChange, RotaRequest, TokenCreated,
-    TransitionRequest, UserView,
+    ImpactStartChange, IncidentDetail, NewIncident, NewTimelineEntry, NewToken, NewUser,
+    OnCallList, PeopleList, PriorityChange, RotaRequest, TokenCreated, TransitionRequest, UserView,
 };
 use beacon_shared::rca::Rca;
 use beacon_shared::review::{
@@ -25,7 +28,6 @@ use beacon_shared::status_editing::{
     NewPublicUpdate, NewStatusComponent, PublishedIncident, PublishedMaintenance,
 };
 use beacon_shared::status_page::{Component, ComponentId, IncidentId, StatusPage};
-use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -46,7 +48,7 @@ impl std::fmt::Display for ApiFailure {
     }
 }
 
-fn network(err: gloo_net::Error) -> ApiFailure {
+fn network(err: crate::http::Error) -> ApiFailure {
     ApiFailure {
         status: 0,
         message: format!("network error: {err}"),
@@ -54,30 +56,49 @@ fn network(err: gloo_net::Error) -> ApiFailure {
     }
 }
 
-async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
+/// Sends `request` and answers the body of a 2xx answer, else the refusal
+/// with the field it names. Not generic, so that every call shares it and
+/// only reading the body differs per answer type.
+async fn exchange(request: Request, token: &str) -> Result<String, ApiFailure> {
+    let response = authorized(request, token).send().await.map_err(network)?;
     let status = response.status();
+    let text = response.text().await.map_err(network)?;
     if (200..300).contains(&status) {
-        return response.json::<T>().await.map_err(network);
+        return Ok(text);
     }
     if status == 401 {
-        crate::credentials::session_ended();
+        crate::browser_session::session_ended();
     }
-    match response.json::<ErrorBody>().await {
-        Ok(body) => Err(ApiFailure {
+    Err(refusal(status, &text))
+}
+
+/// The refusal an answer's `{"error": {"message", "field"}}` body states.
+fn refusal(status: u16, body: &str) -> ApiFailure {
+    match serde_json::from_str::<ErrorBody>(body) {
+        Ok(body) => ApiFailure {
             status,
             message: body.error.message,
             field: body.error.field,
-        }),
-        Err(_) => Err(ApiFailure {
+        },
+        Err(_) => ApiFailure {
             status,
             message: format!("request failed ({status})"),
             field: None,
-        }),
+        },
     }
 }
 
+/// An answer's body read as `T`.
+fn read<T: DeserializeOwned>(body: &str) -> Result<T, ApiFailure> {
+    serde_json::from_str(body).map_err(|err| ApiFailure {
+        status: 0,
+        message: format!("unexpected answer: {err}"),
+        field: None,
+    })
+}
+
 /// `builder` with the session's CSRF token, when signed in.
-fn authorized(builder: RequestBuilder, token: &str) -> RequestBuilder {
+fn authorized(builder: Request, token: &str) -> Request {
     if token.is_empty() {
         builder
     } else {
@@ -96,33 +117,19 @@ pub async fn start_session(api_token: &str) -> Result<SessionView, ApiFailure> {
 
 /// `DELETE /api/session`: signs out.
 pub async fn end_session(token: &str) -> Result<serde_json::Value, ApiFailure> {
-    let response = authorized(Request::delete("/api/session"), token)
-        .send()
-        .await
-        .map_err(network)?;
-    decode(response).await
+    read(&exchange(Request::delete("/api/session"), token).await?)
 }
 
 async fn get<T: DeserializeOwned>(token: &str, path: &str) -> Result<T, ApiFailure> {
-    let response = authorized(Request::get(path), token)
-        .send()
-        .await
-        .map_err(network)?;
-    decode(response).await
+    read(&exchange(Request::get(path), token).await?)
 }
 
 async fn send<B: Serialize, T: DeserializeOwned>(
-    builder: RequestBuilder,
+    builder: Request,
     token: &str,
     body: &B,
 ) -> Result<T, ApiFailure> {
-    let response = authorized(builder, token)
-        .json(body)
-        .map_err(network)?
-        .send()
-        .await
-        .map_err(network)?;
-    decode(response).await
+    read(&exchange(builder.json(body).map_err(network)?, token).await?)
 }
 
 /// `GET /api/users` (admin): everyone with their tokens.
@@ -168,7 +175,7 @@ pub async fn categories(token: &str) -> Result<CategoryList, ApiFailure> {
 }
 
 /// `GET /api/incidents?{query}` with the queue's filters.
-pub async fn list_incidents(token: &str, query: &str) -> Result<IncidentList, ApiFailure> {
+pub async fn list_incidents(token: &str, query: &str) -> Result<IncidentListGlance, ApiFailure> {
     let path = match query {
         "" => "/api/incidents".to_owned(),
         query => format!("/api/incidents?{query}"),
@@ -177,7 +184,7 @@ pub async fn list_incidents(token: &str, query: &str) -> Result<IncidentList, Ap
 }
 
 /// `GET /api/incidents/{id}`
-pub async fn incident(token: &str, id: i64) -> Result<IncidentDetail, ApiFailure> {
+pub async fn incident(token: &str, id: i64) -> Result<IncidentDetailGlance, ApiFailure> {
     get(token, &format!("/api/incidents/{id}")).await
 }
 
@@ -185,7 +192,7 @@ pub async fn incident(token: &str, id: i64) -> Result<IncidentDetail, ApiFailure
 pub async fn create_incident(
     token: &str,
     incident: &NewIncident,
-) -> Result<IncidentView, ApiFailure> {
+) -> Result<IncidentGlance, ApiFailure> {
     send(Request::post("/api/incidents"), token, incident).await
 }
 
@@ -194,7 +201,7 @@ pub async fn transition(
     token: &str,
     id: i64,
     request: &TransitionRequest,
-) -> Result<IncidentDetail, ApiFailure> {
+) -> Result<IncidentDetailGlance, ApiFailure> {
     let path = format!("/api/incidents/{id}/transitions");
     send(Request::post(&path), token, request).await
 }
@@ -204,7 +211,7 @@ pub async fn change_priority(
     token: &str,
     id: i64,
     change: &PriorityChange,
-) -> Result<IncidentDetail, ApiFailure> {
+) -> Result<IncidentDetailGlance, ApiFailure> {
     let path = format!("/api/incidents/{id}/priority");
     send(Request::put(&path), token, change).await
 }
@@ -214,7 +221,7 @@ pub async fn change_category(
     token: &str,
     id: i64,
     change: &CategoryChange,
-) -> Result<IncidentDetail, ApiFailure> {
+) -> Result<IncidentDetailGlance, ApiFailure> {
     let path = format!("/api/incidents/{id}/category");
     send(Request::put(&path), token, change).await
 }
@@ -224,7 +231,7 @@ pub async fn add_timeline_entry(
     token: &str,
     id: i64,
     entry: &NewTimelineEntry,
-) -> Result<IncidentDetail, ApiFailure> {
+) -> Result<IncidentDetailGlance, ApiFailure> {
     let path = format!("/api/incidents/{id}/timeline");
     send(Request::post(&path), token, entry).await
 }
@@ -235,7 +242,7 @@ pub async fn alerts(token: &str) -> Result<AlertList, ApiFailure> {
 }
 
 /// `GET /api/alerts?incident={id}`: the alerts of one incident (its notification group or storm).
-pub async fn incident_alerts(token: &str, id: i64) -> Result<AlertList, ApiFailure> {
+pub async fn incident_alerts(token: &str, id: i64) -> Result<AlertListGlance, ApiFailure> {
     get(token, &format!("/api/alerts?incident={id}")).await
 }
 
@@ -276,7 +283,7 @@ pub async fn escalation(token: &str, id: i64) -> Result<EscalationView, ApiFailu
 }
 
 /// `POST /api/incidents/{id}/acknowledge`: the signed-in person takes the page.
-pub async fn acknowledge(token: &str, id: i64) -> Result<IncidentDetail, ApiFailure> {
+pub async fn acknowledge(token: &str, id: i64) -> Result<IncidentDetailGlance, ApiFailure> {
     let path = format!("/api/incidents/{id}/acknowledge");
     send(Request::post(&path), token, &serde_json::json!({})).await
 }
@@ -296,7 +303,7 @@ pub async fn pull_in_team(
     token: &str,
     id: i64,
     request: &serde_json::Value,
-) -> Result<IncidentDetail, ApiFailure> {
+) -> Result<IncidentDetailGlance, ApiFailure> {
     let path = format!("/api/incidents/{id}/teams");
     send(Request::post(&path), token, request).await
 }
@@ -391,7 +398,7 @@ pub async fn set_impact_start(
     token: &str,
     id: i64,
     change: &ImpactStartChange,
-) -> Result<IncidentDetail, ApiFailure> {
+) -> Result<IncidentDetailGlance, ApiFailure> {
     send(
         Request::put(&format!("/api/incidents/{id}/impact-start")),
         token,
@@ -504,11 +511,7 @@ pub struct ReportPage {
 
 /// `POST` without a body.
 async fn post_empty<T: DeserializeOwned>(token: &str, path: &str) -> Result<T, ApiFailure> {
-    let response = authorized(Request::post(path), token)
-        .send()
-        .await
-        .map_err(network)?;
-    decode(response).await
+    read(&exchange(Request::post(path), token).await?)
 }
 
 fn report_path(problem: i64) -> String {
@@ -598,20 +601,18 @@ pub async fn file_url(token: &str, path: &str) -> Result<String, ApiFailure> {
         .send()
         .await
         .map_err(network)?;
-    if !(200..300).contains(&response.status()) {
-        return decode::<()>(response).await.map(|_| String::new());
+    let status = response.status();
+    if !(200..300).contains(&status) {
+        if status == 401 {
+            crate::browser_session::session_ended();
+        }
+        return Err(refusal(status, &response.text().await.map_err(network)?));
     }
-    let kind = response.headers().get("content-type").unwrap_or_default();
-    let bytes = response.binary().await.map_err(network)?;
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(&kind);
+    let blob = response.blob().await.map_err(network)?;
     let failed = |_| ApiFailure {
         status: 0,
         message: "the browser could not keep the file".to_owned(),
         field: None,
     };
-    let blob =
-        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(failed)?;
     web_sys::Url::create_object_url_with_blob(&blob).map_err(failed)
 }

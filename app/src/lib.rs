@@ -1,26 +1,29 @@
-//! Beacon's browser app: sign-in, the triage form with live classification,
-//! the incident queue, the alert queue, who is on call, the incident page and
-//! customer support's status-page screen, after the fire the problems
-//! with their RCA and remediation, the remediation board, the reports and
-//! the review meeting's page, and for admins people and access.
+//! Beacon's browser app, in two bundles. The SRE's first response
+//! ([`first_response`], written against the DOM so that it loads at once):
+//! sign-in, the incident queue, the triage form with live classification and
+//! the incident page. The desk ([`DeskApp`], Leptos): the alert queue, who is
+//! on call, customer support's status-page screen, after the fire the
+//! problems with their RCA and remediation, the remediation board, the
+//! reports and the review meeting's page, and for admins people and access.
 //!
 //! The priority shown while the SRE types comes from `beacon_shared`, the
 //! same code the edge runs when the form is submitted.
 
 pub mod api;
+pub mod browser_session;
 pub mod components;
 pub mod credentials;
-pub mod incident_state;
+pub mod first_response;
+pub mod http;
 pub mod navigation;
 pub mod pages;
 pub mod problem_draft;
 pub mod report_draft;
 pub mod status_editing_draft;
 pub mod status_editing_state;
-pub mod timeline_text;
 pub mod triage_draft;
 
-use beacon_shared::routes::segments;
+use beacon_shared::routes::{segments, NAVIGATION};
 use credentials::Credentials;
 use leptos::prelude::*;
 use navigation::Address;
@@ -30,24 +33,6 @@ fn id_of(segment: &str) -> Option<i64> {
     segment.parse().ok()
 }
 
-/// The SRE's first response, the bundle a phone at night loads: sign-in,
-/// the incident queue, the triage form and the incident page with its
-/// acknowledgement.
-#[component]
-pub fn App() -> impl IntoView {
-    view! {
-        <Shell desk=false page=|path: &str| {
-            match segments(path).as_slice() {
-                [""] => view! { <pages::incident_queue::IncidentQueue /> }.into_any(),
-                ["incidents", "new"] => view! { <pages::new_incident::NewIncident /> }.into_any(),
-                ["incidents", id] => view! { <pages::incident::IncidentPage id=id_of(id) /> }.into_any(),
-                ["sign-in"] => view! { <pages::sign_in::SignIn /> }.into_any(),
-                _ => elsewhere_or_not_found(path, false),
-            }
-        } />
-    }
-}
-
 /// The desk's bundle ([`beacon_shared::routes::DESK_PAGES`]): the alert
 /// queue, who is on call, the problems with their reports, time limits,
 /// the remediation board, reports, the review meeting, publishing to the
@@ -55,7 +40,7 @@ pub fn App() -> impl IntoView {
 #[component]
 pub fn DeskApp() -> impl IntoView {
     view! {
-        <Shell desk=true page=|path: &str| {
+        <Shell page=|path: &str| {
             use pages::*;
             match segments(path).as_slice() {
                 ["alerts"] => view! { <alert_queue::AlertQueue /> }.into_any(),
@@ -69,16 +54,16 @@ pub fn DeskApp() -> impl IntoView {
                 ["review"] => view! { <review::Review /> }.into_any(),
                 ["publish"] => view! { <status_editing::StatusEditing /> }.into_any(),
                 ["admin", "people"] => view! { <people::People /> }.into_any(),
-                _ => elsewhere_or_not_found(path, true),
+                _ => elsewhere_or_not_found(path),
             }
         } />
     }
 }
 
-/// A page of the other bundle is loaded from the server (which serves that
-/// bundle for it); anything else is not found.
-fn elsewhere_or_not_found(path: &str, desk: bool) -> AnyView {
-    if beacon_shared::routes::is_desk_page(path) != desk {
+/// A page of the first-response bundle is loaded from the server (which
+/// serves that bundle for it); anything else is not found.
+fn elsewhere_or_not_found(path: &str) -> AnyView {
+    if !beacon_shared::routes::is_desk_page(path) {
         let _ = window().location().reload();
         view! { <p class="muted">"Loading…"</p> }.into_any()
     } else {
@@ -92,34 +77,30 @@ fn nav_link(address: Address, href: &'static str, label: &'static str) -> impl I
     view! { <a href=href aria-current=current>{label}</a> }
 }
 
-/// Both bundles' frame: the credentials, the address, the navigation and
+/// The desk's frame: the credentials, the address, the navigation and
 /// the page `page` shows for the path (drawn anew when the path changes,
 /// not when only the query does).
 #[component]
-fn Shell(desk: bool, page: fn(&str) -> AnyView) -> impl IntoView {
+fn Shell(page: fn(&str) -> AnyView) -> impl IntoView {
     let credentials = Credentials::load();
     provide_context(credentials);
-    let address = Address::follow_window(desk);
+    let address = Address::follow_window(true);
     let path = Memo::new(move |_| address.path());
     // The signed-in person's role, for the entries only some roles use.
     let reader = credentials::ReaderRole::load(credentials);
     provide_context(reader);
     let link = move |href, label| nav_link(address, href, label);
+    let entries = move || {
+        let role = reader.get();
+        NAVIGATION
+            .iter()
+            .filter(|entry| entry.is_shown_to(role))
+            .map(|entry| link(entry.path, entry.label))
+            .collect::<Vec<_>>()
+    };
     view! {
         <header class="top">
-            {link("/", "Queue")}
-            {link("/alerts", "Alerts")}
-            {link("/on-call", "On call")}
-            {link("/settings/escalation", "Time limits")}
-            {link("/incidents/new", "New incident")}
-            {link("/problems", "Problems")}
-            {link("/remediation", "Remediation")}
-            {move || reader.get().is_some_and(|r| r.may_read_reports())
-                .then(|| link("/reports", "Reports"))}
-            {link("/review", "Review")}
-            {link("/publish", "Publish")}
-            {move || reader.get().is_some_and(|r| r.may_administer())
-                .then(|| link("/admin/people", "People"))}
+            {entries}
             <a href="/status">"Status page"</a>
             <span class="who">
                 {move || match credentials.token.get() {

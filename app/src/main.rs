@@ -1,7 +1,7 @@
-//! Mounts the SRE's first-response bundle (sign-in, the incident queue,
-//! the triage form, the incident page) into the page.
+//! Starts the SRE's first-response bundle (sign-in, the incident queue,
+//! the triage form, the incident page) on the page; it carries no view
+//! framework ([`beacon_app::first_response`]).
 
 fn main() {
-    console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(beacon_app::App);
+    beacon_app::first_response::start();
 }

@@ -1,10 +1,6 @@
 //! Browser tests of the triage form: the live classification reacts to typing.
 #![cfg(target_arch = "wasm32")]
 
-use beacon_app::components::live_classification::LiveClassification;
-use beacon_app::components::triage_form::TriageForm;
-use beacon_app::triage_draft::TriageDraft;
-use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -18,15 +14,7 @@ fn mount_form() -> web_sys::HtmlElement {
     let container: web_sys::HtmlElement =
         document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&container).unwrap();
-    let handle = leptos::mount::mount_to(container.clone(), || {
-        let draft = RwSignal::new(TriageDraft::starting_at(
-            beacon_shared::Timestamp::from_unix_millis(js_sys::Date::now() as i64),
-            0,
-        ));
-        let categories = Signal::stored(vec!["API".to_owned(), "Payments".to_owned()]);
-        view! { <TriageForm draft=draft categories=categories /> <LiveClassification draft=draft /> }
-    });
-    handle.forget();
+    beacon_app::first_response::triage::mount(&container);
     container
 }
 

@@ -12,6 +12,7 @@ use crate::timestamp::Timestamp;
 use crate::triage::{LinkUrl, Name, Title, TriageFacts, WorkLogText};
 use serde::{Deserialize, Serialize};
 
+pub mod glance;
 pub mod post_incident;
 
 /// `POST /api/incidents`
@@ -67,10 +68,62 @@ pub struct IncidentDetail {
     /// problem as a recurrence (SPEC R6); only in `GET /api/incidents/{id}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurrence: Option<crate::api::post_incident::RecurrenceBanner>,
+    /// When the impact started, as last recorded in the timeline (SPEC Q1),
+    /// else the alert's time.
+    #[serde(default)]
+    pub impact_started_at: Option<Timestamp>,
+    /// The problems the timeline links the ticket to, each once, in the
+    /// order linked (SPEC R3, R6).
+    #[serde(default)]
+    pub linked_problems: Vec<i64>,
+}
+
+impl IncidentDetail {
+    /// The ticket with what its timeline says (impact start, linked problems).
+    pub fn new(
+        incident: IncidentView,
+        timeline: Vec<TimelineEntryView>,
+        allowed_transitions: Vec<TransitionKind>,
+    ) -> Self {
+        let impact_started_at = crate::report::TimelineFacts::read(
+            incident.facts.alerted_at,
+            timeline.iter().map(|e| (e.at, &e.event)),
+        )
+        .times
+        .impact_started_at;
+        let linked_problems = linked_problems(&timeline);
+        Self {
+            incident,
+            timeline,
+            allowed_transitions,
+            recurrence: None,
+            impact_started_at,
+            linked_problems,
+        }
+    }
+}
+
+/// The problems a ticket's timeline says it is linked to (by hand, at a
+/// problem's opening, or as a recurrence), each once, in the order linked.
+pub fn linked_problems(timeline: &[TimelineEntryView]) -> Vec<i64> {
+    let mut problems = Vec::new();
+    for entry in timeline {
+        let problem = match &entry.event {
+            TimelineEvent::LinkedToProblem(note) => note.problem,
+            TimelineEvent::RecurrenceOfProblem(note) => note.problem,
+            _ => continue,
+        };
+        if !problems.contains(&problem) {
+            problems.push(problem);
+        }
+    }
+    problems
 }
 
 /// One line of a ticket's timeline (V11, E3, T7): on the wire
-/// `{"id", "at", "actor", "kind", "body"}`, the last two from [`TimelineEvent`].
+/// `{"id", "at", "actor", "kind", "body", "text"}`: `kind` and `body` from
+/// [`TimelineEvent`], `text` its readable line
+/// ([`crate::timeline_text::describe`]), which reading ignores.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimelineEntryView {
     pub id: i64,
@@ -82,12 +135,13 @@ pub struct TimelineEntryView {
 impl Serialize for TimelineEntryView {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut entry = serializer.serialize_struct("TimelineEntryView", 5)?;
+        let mut entry = serializer.serialize_struct("TimelineEntryView", 6)?;
         entry.serialize_field("id", &self.id)?;
         entry.serialize_field("at", &self.at)?;
         entry.serialize_field("actor", &self.actor)?;
         entry.serialize_field("kind", self.event.kind())?;
         entry.serialize_field("body", &crate::timeline::EventBody(&self.event))?;
+        entry.serialize_field("text", &crate::timeline_text::describe(self))?;
         entry.end()
     }
 }

@@ -51,6 +51,7 @@ pub mod status_page;
 pub mod statuspage_wire;
 pub mod time_format;
 pub mod timeline;
+pub mod timeline_text;
 pub mod timestamp;
 pub mod triage;
 pub mod vendor_rca;

@@ -348,6 +348,55 @@ pub fn is_desk_page_with_id(path: &str) -> bool {
         .any(|pattern| matches_pattern(pattern, &segments))
 }
 
+/// One entry of the app's navigation: its path, its label, and the roles
+/// that see it (`None`: everyone; the others see it once their role is known).
+pub struct NavigationEntry {
+    pub path: &'static str,
+    pub label: &'static str,
+    pub shown_to: Option<fn(Role) -> bool>,
+}
+
+impl NavigationEntry {
+    /// Whether the entry is shown to a reader whose role is `role` (`None`
+    /// while signed out or not yet known).
+    pub fn is_shown_to(&self, role: Option<Role>) -> bool {
+        match self.shown_to {
+            None => true,
+            Some(shown) => role.is_some_and(shown),
+        }
+    }
+}
+
+const fn entry(path: &'static str, label: &'static str) -> NavigationEntry {
+    NavigationEntry {
+        path,
+        label,
+        shown_to: None,
+    }
+}
+
+/// The navigation both bundles show, in order; the status page and
+/// signing in follow it.
+pub const NAVIGATION: &[NavigationEntry] = &[
+    entry("/", "Queue"),
+    entry("/alerts", "Alerts"),
+    entry("/on-call", "On call"),
+    entry("/settings/escalation", "Time limits"),
+    entry("/incidents/new", "New incident"),
+    entry("/problems", "Problems"),
+    entry("/remediation", "Remediation"),
+    NavigationEntry {
+        shown_to: Some(Role::may_read_reports),
+        ..entry("/reports", "Reports")
+    },
+    entry("/review", "Review"),
+    entry("/publish", "Publish"),
+    NavigationEntry {
+        shown_to: Some(Role::may_administer),
+        ..entry("/admin/people", "People")
+    },
+];
+
 /// The security headers of the app's pages and assets: scripts, styles and
 /// wasm only from Beacon itself, no framing, no referrer. `cargo xtask build`
 /// writes them for the static assets; the worker sets them on the desk pages

@@ -284,12 +284,11 @@ pub async fn get_incident<S: IncidentStore>(
 ) -> Result<IncidentDetail, ApiError> {
     let record = visible_incident(store, actor, id).await?;
     let timeline = store.timeline(id).await?;
-    Ok(IncidentDetail {
-        allowed_transitions: allowed_transitions(record.state.status).to_vec(),
-        incident: record.to_view(),
+    Ok(IncidentDetail::new(
+        record.to_view(),
         timeline,
-        recurrence: None,
-    })
+        allowed_transitions(record.state.status).to_vec(),
+    ))
 }
 
 /// Writes `state` as the incident's new state, or 409 if it changed meanwhile.

@@ -2,10 +2,7 @@
 
 pub mod alert_queue;
 pub mod escalation_settings;
-pub mod incident;
-pub mod incident_queue;
 pub mod incident_report;
-pub mod new_incident;
 pub mod on_call;
 pub mod people;
 pub mod problem;
@@ -13,5 +10,4 @@ pub mod problem_list;
 pub mod remediation_board;
 pub mod reports;
 pub mod review;
-pub mod sign_in;
 pub mod status_editing;

@@ -1,18 +1,26 @@
-//! One readable line per timeline entry, from its typed [`TimelineEvent`].
+//! One readable line per timeline entry, from its typed [`TimelineEvent`]:
+//! sent with every entry on the wire (`"text"`), so that a reader (the SRE's
+//! incident page, an API client) shows it without knowing every event kind.
 
-use beacon_shared::api::TimelineEntryView;
-use beacon_shared::lifecycle::{ClosingConfirmation, Transition};
-use beacon_shared::timeline::{
-    AcknowledgedVia, AlertNote, EscalationNote, RecipientKind, TimelineEvent,
-};
-use beacon_shared::triage::LinkUrl;
+use crate::api::TimelineEntryView;
+use crate::lifecycle::{ClosingConfirmation, Transition};
+use crate::timeline::{AcknowledgedVia, AlertNote, EscalationNote, RecipientKind, TimelineEvent};
+use crate::triage::LinkUrl;
+use serde::{Deserialize, Serialize};
 
-/// What the incident page shows for one entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a reader shows for one entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryText {
     pub summary: String,
-    /// A link's title and its checked http(s) address.
-    pub link: Option<(String, String)>,
+    /// An attached link, when its address is a checked http(s) one.
+    pub link: Option<EntryLink>,
+}
+
+/// An attachment's title and its checked http(s) address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryLink {
+    pub title: String,
+    pub url: String,
 }
 
 fn or_none(value: Option<&str>) -> &str {
@@ -100,9 +108,10 @@ pub fn describe(entry: &TimelineEntryView) -> EntryText {
         TimelineEvent::WorkLog(log) => plain(log.text.clone()),
         TimelineEvent::Link(link) => EntryText {
             summary: format!("Attached: {}", link.title),
-            link: LinkUrl::parse(&link.url)
-                .ok()
-                .map(|url| (link.title.clone(), url.as_str().to_owned())),
+            link: LinkUrl::parse(&link.url).ok().map(|url| EntryLink {
+                title: link.title.clone(),
+                url: url.as_str().to_owned(),
+            }),
         },
         TimelineEvent::AlertTriggered(note) => plain(alert_line("triggered", note)),
         TimelineEvent::AlertRepeated(note) => plain(alert_line("repeated", note)),
@@ -169,12 +178,12 @@ pub fn describe(entry: &TimelineEntryView) -> EntryText {
         TimelineEvent::ImpactStartSet(start) => plain(match start.previous {
             Some(previous) => format!(
                 "Impact start {} → {}",
-                beacon_shared::format_utc_minutes(previous),
-                beacon_shared::format_utc_minutes(start.impact_started_at)
+                crate::format_utc_minutes(previous),
+                crate::format_utc_minutes(start.impact_started_at)
             ),
             None => format!(
                 "Impact started at {}",
-                beacon_shared::format_utc_minutes(start.impact_started_at)
+                crate::format_utc_minutes(start.impact_started_at)
             ),
         }),
     }
@@ -183,15 +192,15 @@ pub fn describe(entry: &TimelineEntryView) -> EntryText {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use beacon_shared::alert::IngestFormat;
-    use beacon_shared::escalation::IdempotencyKey;
-    use beacon_shared::lifecycle::{IncidentStatus, Transition};
-    use beacon_shared::timeline::{
+    use crate::alert::IngestFormat;
+    use crate::escalation::IdempotencyKey;
+    use crate::lifecycle::{IncidentStatus, Transition};
+    use crate::timeline::{
         Acknowledgement, AlertMove, Link, NotifiedAction, NotifiedRecipient, PriorityChangeKind,
         PriorityChanged, StatusChanged,
     };
-    use beacon_shared::Priority;
-    use beacon_shared::Timestamp;
+    use crate::Priority;
+    use crate::Timestamp;
 
     fn entry(event: TimelineEvent) -> TimelineEntryView {
         TimelineEntryView {
@@ -212,9 +221,9 @@ mod tests {
     /// SPEC R6: the recurrence lines name the problem and its fix.
     #[test]
     fn describes_problem_links_and_recurrences() {
-        use beacon_shared::problem::LinkReason;
-        use beacon_shared::recurrence::{FixStatus, MatchStrength};
-        use beacon_shared::timeline::{ProblemLinkNote, ProblemReopenedNote, RecurrenceNote};
+        use crate::problem::LinkReason;
+        use crate::recurrence::{FixStatus, MatchStrength};
+        use crate::timeline::{ProblemLinkNote, ProblemReopenedNote, RecurrenceNote};
         let cases = [
             (
                 TimelineEvent::LinkedToProblem(ProblemLinkNote {
@@ -322,7 +331,10 @@ mod tests {
         }
         assert_eq!(
             describe(&link("https://chat.example/x")).link,
-            Some(("chat".into(), "https://chat.example/x".into()))
+            Some(EntryLink {
+                title: "chat".into(),
+                url: "https://chat.example/x".into()
+            })
         );
     }
 
