@@ -16,7 +16,8 @@ use beacon_shared::api::post_incident::{
 use beacon_shared::api::{
     AlertList, AttachAlert, CategoryChange, CategoryList, DiscardAlert, ErrorBody, EscalationView,
     ImpactStartChange, IncidentDetail, NewIncident, NewTimelineEntry, NewToken, NewUser,
-    OnCallList, PeopleList, PriorityChange, RotaRequest, TokenCreated, TransitionRequest, UserView,
+    OnCallList, PeopleList, PriorityChange, PullInTeam, RotaRequest, TokenCreated,
+    TransitionRequest, UserView,
 };
 use beacon_shared::rca::Rca;
 use beacon_shared::review::{
@@ -88,6 +89,16 @@ fn refusal(status: u16, body: &str) -> ApiFailure {
     }
 }
 
+/// The body of a request that carries nothing: `{}`.
+#[derive(Serialize)]
+struct Nothing {}
+
+/// `POST`s `{}` to `path`; the answer's body is not read.
+async fn post_nothing(token: &str, path: &str) -> Result<(), ApiFailure> {
+    let request = Request::post(path).json(&Nothing {}).map_err(network)?;
+    exchange(request, token).await.map(drop)
+}
+
 /// An answer's body read as `T`.
 fn read<T: DeserializeOwned>(body: &str) -> Result<T, ApiFailure> {
     serde_json::from_str(body).map_err(|err| ApiFailure {
@@ -116,8 +127,10 @@ pub async fn start_session(api_token: &str) -> Result<SessionView, ApiFailure> {
 }
 
 /// `DELETE /api/session`: signs out.
-pub async fn end_session(token: &str) -> Result<serde_json::Value, ApiFailure> {
-    read(&exchange(Request::delete("/api/session"), token).await?)
+pub async fn end_session(token: &str) -> Result<(), ApiFailure> {
+    exchange(Request::delete("/api/session"), token)
+        .await
+        .map(drop)
 }
 
 async fn get<T: DeserializeOwned>(token: &str, path: &str) -> Result<T, ApiFailure> {
@@ -153,15 +166,13 @@ pub async fn create_token(
 }
 
 /// `POST /api/tokens/{id}/revoke` (admin).
-pub async fn revoke_token(token: &str, id: i64) -> Result<serde_json::Value, ApiFailure> {
-    let path = format!("/api/tokens/{id}/revoke");
-    send(Request::post(&path), token, &serde_json::json!({})).await
+pub async fn revoke_token(token: &str, id: i64) -> Result<(), ApiFailure> {
+    post_nothing(token, &format!("/api/tokens/{id}/revoke")).await
 }
 
 /// `POST /api/users/{id}/disable` (admin): every token of theirs stops.
-pub async fn disable_user(token: &str, id: i64) -> Result<serde_json::Value, ApiFailure> {
-    let path = format!("/api/users/{id}/disable");
-    send(Request::post(&path), token, &serde_json::json!({})).await
+pub async fn disable_user(token: &str, id: i64) -> Result<(), ApiFailure> {
+    post_nothing(token, &format!("/api/users/{id}/disable")).await
 }
 
 /// `GET /api/me`: who is signed in, and their role.
@@ -249,7 +260,7 @@ pub async fn incident_alerts(token: &str, id: i64) -> Result<AlertListGlance, Ap
 /// `POST /api/alerts/{id}/open`: takes the alert's incident into triage.
 pub async fn open_alert(token: &str, id: i64) -> Result<IncidentDetail, ApiFailure> {
     let path = format!("/api/alerts/{id}/open");
-    send(Request::post(&path), token, &serde_json::json!({})).await
+    send(Request::post(&path), token, &Nothing {}).await
 }
 
 /// `POST /api/alerts/{id}/discard`: an event without impact (V10).
@@ -285,7 +296,7 @@ pub async fn escalation(token: &str, id: i64) -> Result<EscalationView, ApiFailu
 /// `POST /api/incidents/{id}/acknowledge`: the signed-in person takes the page.
 pub async fn acknowledge(token: &str, id: i64) -> Result<IncidentDetailGlance, ApiFailure> {
     let path = format!("/api/incidents/{id}/acknowledge");
-    send(Request::post(&path), token, &serde_json::json!({})).await
+    send(Request::post(&path), token, &Nothing {}).await
 }
 
 /// `PUT /api/rotas/{role}` (incident commander, management, admin).
@@ -302,7 +313,7 @@ pub async fn put_rota(
 pub async fn pull_in_team(
     token: &str,
     id: i64,
-    request: &serde_json::Value,
+    request: &PullInTeam,
 ) -> Result<IncidentDetailGlance, ApiFailure> {
     let path = format!("/api/incidents/{id}/teams");
     send(Request::post(&path), token, request).await

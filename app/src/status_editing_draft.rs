@@ -6,6 +6,7 @@
 //! publish, with the same `beacon_shared` code the edge runs.
 
 use crate::pages::alert_queue::parse_incident_number;
+pub use crate::triage_draft::parse_utc_datetime_local;
 use beacon_shared::category::Category;
 use beacon_shared::status_editing::{
     ComponentUpdate, NewMaintenance, NewMaintenanceUpdate, NewPublicIncident, NewPublicUpdate,
@@ -368,17 +369,6 @@ fn optional_body(typed: &str) -> Result<Option<UpdateBody>, FormError> {
 }
 
 // ---- Maintenance -----------------------------------------------------------------
-
-/// Reads `<input type="datetime-local">` (`YYYY-MM-DDTHH:MM`, seconds
-/// optional) as an instant in UTC.
-pub fn parse_utc_datetime_local(value: &str) -> Option<Timestamp> {
-    let value = value.trim();
-    let with_seconds = match value.len() {
-        16 => format!("{value}:00"),
-        _ => value.to_owned(),
-    };
-    Timestamp::parse(&format!("{with_seconds}Z")).ok()
-}
 
 /// The maintenance form, as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

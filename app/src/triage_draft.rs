@@ -5,7 +5,6 @@
 //! classification uses them at once) and reports each invalid field. The
 //! alert time (T4) is typed in the reader's time zone and kept in UTC.
 
-use crate::status_editing_draft::parse_utc_datetime_local;
 use beacon_shared::category::{Category, Labels};
 use beacon_shared::triage::{
     AffectedCustomer, DataCenterImpact, Hostname, ImpactTypes, Measurements, Name, RegionalPercent,
@@ -145,6 +144,17 @@ fn count(text: &str) -> Result<Count, String> {
         .parse()
         .map_err(|_| "must be a whole number".to_owned())?;
     Count::parse(number).map_err(|e| e.to_string())
+}
+
+/// Reads `<input type="datetime-local">` (`YYYY-MM-DDTHH:MM`, seconds
+/// optional) as an instant in UTC.
+pub fn parse_utc_datetime_local(value: &str) -> Option<Timestamp> {
+    let value = value.trim();
+    let with_seconds = match value.len() {
+        16 => format!("{value}:00"),
+        _ => value.to_owned(),
+    };
+    Timestamp::parse(&format!("{with_seconds}Z")).ok()
 }
 
 /// `2026-11-23T04:12`: `at` on the wall clock `utc_offset_minutes` east of

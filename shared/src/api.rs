@@ -614,6 +614,16 @@ pub struct EscalationView {
     pub pages_sent: usize,
 }
 
+/// `POST /api/incidents/{id}/teams`: pull an engineering team into an open
+/// incident (SPEC E5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullInTeam {
+    pub team: crate::triage::Name,
+    /// What the team is needed for.
+    pub reason: String,
+}
+
 /// `PUT /api/rotas/{role}`: the rota for one role (SPEC E1, E2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

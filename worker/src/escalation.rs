@@ -622,14 +622,6 @@ where
     }
 }
 
-/// The body of `POST /api/incidents/{id}/teams`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PullInTeam {
-    team: Name,
-    reason: String,
-}
-
 /// `POST /api/incidents/{id}/teams` (SPEC E5): the IC pulls an engineering team
 /// (DBA, network, web server, security, ...) into an open incident. The team's
 /// channels are notified at the next sweep, with the outbox's retries; a
@@ -643,7 +635,7 @@ pub async fn pull_in_team<S: IncidentStore + EscalationStore>(
     base_url: &str,
 ) -> Result<IncidentDetail, ApiError> {
     require_writer(actor)?;
-    let request: PullInTeam = decode_json(body)?;
+    let request: beacon_shared::api::PullInTeam = decode_json(body)?;
     if request.reason.trim().is_empty() {
         return Err(ApiError::invalid(
             "reason",

@@ -14,22 +14,27 @@ pub fn run() -> Result {
 }
 
 /// The app's two bundles ([`Bundle`]), built from one crate: the SRE's
-/// screens and the desk (`beacon_shared::routes::DESK_PAGES`).
+/// first-response screens, without the crate's `desk` feature so that no
+/// view framework is linked, and the desk (`beacon_shared::routes::DESK_PAGES`).
 pub const BUNDLES: [Bundle; 2] = [
     Bundle {
         bin: "beacon-app",
         start: "start",
+        features: &["--no-default-features"],
     },
     Bundle {
         bin: "beacon-desk",
         start: "start-desk",
+        features: &[],
     },
 ];
 
-/// One wasm of the app: its binary and the name of its start script.
+/// One wasm of the app: its binary, the name of its start script and the
+/// crate features it is built with.
 pub struct Bundle {
     pub bin: &'static str,
     start: &'static str,
+    features: &'static [&'static str],
 }
 
 /// A bundle's files, built and hashed, ready for its pages.
@@ -43,19 +48,21 @@ pub fn app() -> Result {
     let _step =
         Step::start("building the app (release wasm of both bundles, wasm-bindgen, wasm-opt -Oz)");
     let app = root().join("app");
-    let mut cargo = command("cargo");
-    cargo.args([
-        "build",
-        "--release",
-        "--target",
-        "wasm32-unknown-unknown",
-        "-p",
-        "beacon-app",
-    ]);
     for bundle in &BUNDLES {
-        cargo.args(["--bin", bundle.bin]);
+        let mut cargo = command("cargo");
+        cargo.args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "beacon-app",
+            "--bin",
+            bundle.bin,
+        ]);
+        cargo.args(bundle.features);
+        run_step(&format!("cargo build ({})", bundle.bin), &mut cargo)?;
     }
-    run_step("cargo build (app)", &mut cargo)?;
     let staging = root().join("target").join("app-staging");
     let _ = std::fs::remove_dir_all(&staging);
     let read =
@@ -68,10 +75,13 @@ pub fn app() -> Result {
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::create_dir_all(&dist).map_err(|e| format!("creating {}: {e}", dist.display()))?;
     let style = Asset::new("style", ".css", read(&app.join("style.css"))?);
+    // The desk's own rules, which the first-response pages do not load.
+    let desk_style = Asset::new("desk", ".css", read(&app.join("desk.css"))?);
     let template = String::from_utf8(read(&app.join("index.html"))?)
         .map_err(|e| format!("app/index.html: {e}"))?;
     style.write(&dist)?;
-    let mut hashed = vec![style.name.clone()];
+    desk_style.write(&dist)?;
+    let mut hashed = vec![style.name.clone(), desk_style.name.clone()];
     for bundle in &built {
         for asset in [&bundle.wasm, &bundle.glue, &bundle.start] {
             asset.write(&dist)?;
@@ -81,9 +91,9 @@ pub fn app() -> Result {
     let [sre, desk] = &built[..] else {
         return Err("the app has two bundles".into());
     };
-    write_page(&dist.join("index.html"), &page(&template, sre, &style)?)?;
+    write_page(&dist.join("index.html"), &page(&template, sre, &[&style])?)?;
     // The desk's pages: `/reports` is served from `reports.html`.
-    let desk_page = page(&template, desk, &style)?;
+    let desk_page = page(&template, desk, &[&style, &desk_style])?;
     for path in beacon_shared::routes::DESK_PAGES {
         write_page(
             &dist.join(format!("{}.html", path.trim_start_matches('/'))),
@@ -155,9 +165,10 @@ fn build_bundle(bundle: &Bundle, staging: &Path) -> Result<BuiltBundle> {
     Ok(BuiltBundle { wasm, glue, start })
 }
 
-/// `app/index.html` for `bundle`: its hashed style and start script with
+/// `app/index.html` for `bundle`: its hashed style sheets (`styles`, in
+/// order) and start script with
 /// their integrity, and preloads of its glue and wasm.
-fn page(template: &str, bundle: &BuiltBundle, style: &Asset) -> Result<String> {
+fn page(template: &str, bundle: &BuiltBundle, styles: &[&Asset]) -> Result<String> {
     let preloads = format!(
         "<link rel=\"modulepreload\" href=\"/{}\" integrity=\"{}\" />\n    \
          <link rel=\"preload\" href=\"/{}\" as=\"fetch\" type=\"application/wasm\" crossorigin=\"anonymous\" />\n    ",
@@ -165,14 +176,20 @@ fn page(template: &str, bundle: &BuiltBundle, style: &Asset) -> Result<String> {
         bundle.glue.integrity(),
         bundle.wasm.name,
     );
-    let html = template
-        .replace(
-            "<link rel=\"stylesheet\" href=\"/style.css\" />",
-            &format!(
+    let links: Vec<String> = styles
+        .iter()
+        .map(|style| {
+            format!(
                 "<link rel=\"stylesheet\" href=\"/{}\" integrity=\"{}\" />",
                 style.name,
                 style.integrity()
-            ),
+            )
+        })
+        .collect();
+    let html = template
+        .replace(
+            "<link rel=\"stylesheet\" href=\"/style.css\" />",
+            &links.join("\n    "),
         )
         .replace(
             "<script type=\"module\" src=\"/start.js\"></script>",
@@ -182,7 +199,7 @@ fn page(template: &str, bundle: &BuiltBundle, style: &Asset) -> Result<String> {
                 bundle.start.integrity()
             ),
         );
-    if !html.contains(&bundle.start.name) || !html.contains(&style.name) {
+    if !html.contains(&bundle.start.name) || styles.iter().any(|s| !html.contains(&s.name)) {
         return Err("app/index.html must link /style.css and /start.js as written".into());
     }
     Ok(html)

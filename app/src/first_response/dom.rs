@@ -154,8 +154,10 @@ pub fn replace_address(path: &str) {
     }
 }
 
-/// Runs `future` on the browser's event loop.
+/// Runs `future` on the browser's event loop. Boxed, so that every task
+/// shares one copy of the spawning code.
 pub fn spawn(future: impl std::future::Future<Output = ()> + 'static) {
+    let future: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = Box::pin(future);
     wasm_bindgen_futures::spawn_local(future);
 }
 

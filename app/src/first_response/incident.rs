@@ -11,7 +11,7 @@ use beacon_shared::api::glance::{AlertListGlance, IncidentDetailGlance, Timeline
 use beacon_shared::api::post_incident::NewProblem;
 use beacon_shared::api::{
     CategoryChange, EscalationView, ImpactStartChange, NewTimelineEntry, PriorityChange,
-    TimelineEntryKind, TransitionRequest,
+    PullInTeam, TimelineEntryKind, TransitionRequest,
 };
 use beacon_shared::category::{Category, Label};
 use beacon_shared::escalation::{Deadline, DeadlineKind};
@@ -487,10 +487,14 @@ fn load_escalation(ticket: &Shared) {
 
 /// Sends one change; on success the page shows the ticket the edge
 /// returned, else the refusal with the field it names.
-fn send<F>(ticket: &Shared, request: F)
-where
-    F: Future<Output = Result<IncidentDetailGlance, ApiFailure>> + 'static,
-{
+fn send(ticket: &Shared, request: impl Future<Output = Answer> + 'static) {
+    answer_with(ticket, Box::pin(request));
+}
+
+type Answer = Result<IncidentDetailGlance, ApiFailure>;
+
+/// [`send`]'s one copy for every kind of change.
+fn answer_with(ticket: &Shared, request: std::pin::Pin<Box<dyn Future<Output = Answer>>>) {
     dom::set_buttons_disabled("page", true);
     let answered = ticket.clone();
     dom::spawn(async move {
@@ -745,15 +749,18 @@ fn on_submit(ticket: &Shared, form: &str) {
                 Err(message) => refuse("entry-error", message),
             }
         }
-        "pull-in-team" => {
-            let request = serde_json::json!({
-                "team": dom::value_of("team-name").trim(),
-                "reason": dom::value_of("team-reason"),
-            });
-            send(ticket, async move {
-                api::pull_in_team(&token, incident, &request).await
-            });
-        }
+        "pull-in-team" => match Name::parse(dom::value_of("team-name").trim()) {
+            Ok(team) => {
+                let request = PullInTeam {
+                    team,
+                    reason: dom::value_of("team-reason"),
+                };
+                send(ticket, async move {
+                    api::pull_in_team(&token, incident, &request).await
+                });
+            }
+            Err(e) => refuse("action-result", format!("team: {e}")),
+        },
         _ => {}
     }
 }

@@ -71,7 +71,6 @@ pub fn with_reader(then: impl FnOnce(&Reader) + 'static) {
 
 /// Starts the bundle on the page the address names.
 pub fn start() {
-    console_error_panic_hook::set_once();
     crate::browser_session::on_session_end(signed_out_by_the_server);
     let csrf = crate::browser_session::saved_csrf_token();
     let path = dom::path();
