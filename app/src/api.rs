@@ -2,7 +2,8 @@
 //!
 //! The browser sends the session cookie by itself (same origin); every call
 //! takes the session's CSRF token as `token` and sends it in the CSRF header,
-//! which the edge requires on writes. A 401 signs the app out.
+//! which the edge requires on writes. A 401 ends the session in the browser
+//! (`browser_session::session_ended`), and the running bundle shows it.
 
 use crate::http::Request;
 use beacon_shared::api::glance::{

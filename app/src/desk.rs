@@ -63,7 +63,7 @@ fn nav_link(address: Address, href: &'static str, label: &'static str) -> impl I
 fn Shell(page: fn(&str) -> AnyView) -> impl IntoView {
     let credentials = Credentials::load();
     provide_context(credentials);
-    let address = Address::follow_window(true);
+    let address = Address::follow_window();
     let path = Memo::new(move |_| address.path());
     // The signed-in person's role, for the entries only some roles use.
     let reader = credentials::ReaderRole::load(credentials);

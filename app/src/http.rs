@@ -1,6 +1,6 @@
 //! The browser's `fetch`, as the API client needs it: a method, a path on
 //! Beacon's own origin (so the session cookie goes along), headers, a JSON
-//! body, and the answer's status, headers and body.
+//! body, and the answer's status and body (as text or as a blob).
 
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};

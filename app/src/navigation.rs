@@ -1,12 +1,12 @@
-//! Moving between a bundle's pages without page loads: the address as
-//! signals, one click listener that turns links to this bundle's pages into
+//! Moving between the desk's pages without page loads: the address as
+//! signals, one click listener that turns links to the desk's pages into
 //! history entries, and the filters a page keeps in its address.
 //!
-//! A link to a page of the other bundle
-//! ([`beacon_shared::routes::is_desk_page`]) is left to the browser, which
+//! A link to a first-response page (not
+//! [`beacon_shared::routes::is_desk_page`]) is left to the browser, which
 //! loads that bundle's page from the server.
 
-use beacon_shared::routes::{is_app_page, is_desk_page};
+use beacon_shared::routes::is_desk_page;
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -16,8 +16,6 @@ use wasm_bindgen::JsCast;
 pub struct Address {
     path: RwSignal<String>,
     query: RwSignal<String>,
-    /// Which bundle runs: a path of the other one loads from the server.
-    desk: bool,
 }
 
 fn window_path() -> String {
@@ -34,13 +32,12 @@ fn window_query() -> String {
 
 impl Address {
     /// The window's address, kept current on back and forward, with the
-    /// click listener that routes this bundle's links; the pages reach it
+    /// click listener that routes the desk's links; the pages reach it
     /// with [`use_address`], also from event handlers.
-    pub fn follow_window(desk: bool) -> Self {
+    pub fn follow_window() -> Self {
         let address = Address {
             path: RwSignal::new(window_path()),
             query: RwSignal::new(window_query()),
-            desk,
         };
         let on_history = Closure::<dyn Fn()>::new(move || {
             address.path.set(window_path());
@@ -120,13 +117,13 @@ impl Address {
         self.query.set(query.to_owned());
     }
 
-    /// Whether `path` is a page of the running bundle (not of the other one,
-    /// nor one the worker renders).
+    /// Whether `path` is a desk page (not a first-response page, nor one
+    /// the worker renders).
     fn is_own_page(self, path: &str) -> bool {
-        is_app_page(path) && is_desk_page(path) == self.desk
+        is_desk_page(path)
     }
 
-    /// A plain left click on a link to a page of this bundle becomes a
+    /// A plain left click on a link to a desk page becomes a
     /// history entry; anything else (a modifier key, another window, a
     /// download, another origin or bundle) stays the browser's.
     fn follow_link(self, ev: &web_sys::MouseEvent) {

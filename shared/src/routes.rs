@@ -330,15 +330,6 @@ pub fn is_desk_page(path: &str) -> bool {
     DESK_PAGES.contains(&path) || is_desk_page_with_id(path)
 }
 
-/// Whether `path` is a page of the app (of either bundle) rather than one
-/// the worker renders itself (the status page, its feeds, the API): a link
-/// to it may change the address without a page load.
-pub fn is_app_page(path: &str) -> bool {
-    let segments = segments(path);
-    is_desk_page(path)
-        || (segments.first() != Some(&"api") && find_route("GET", &segments).is_none())
-}
-
 /// Whether `path` matches one of [`DESK_PAGE_PATTERNS`], the worker's part
 /// of serving the desk.
 pub fn is_desk_page_with_id(path: &str) -> bool {
@@ -498,22 +489,6 @@ mod tests {
             .iter()
             .all(|p| p.starts_with('/') && !p.contains('{') && !p.starts_with("/api/")));
         assert!(DESK_PAGES.contains(&DESK_PAGE_FILE));
-    }
-
-    #[test]
-    fn the_apps_pages_are_told_apart_from_the_workers() {
-        for page in ["/", "/incidents/7", "/problems/3", "/reports", "/sign-in"] {
-            assert!(is_app_page(page), "{page}");
-        }
-        for worker in [
-            "/status",
-            "/history.atom",
-            "/api/incidents",
-            "/api/nothing",
-            "/metrics",
-        ] {
-            assert!(!is_app_page(worker), "{worker}");
-        }
     }
 
     /// The worker answers every desk page with an id: each pattern is a

@@ -31,6 +31,26 @@ pub fn write_into(id: &str, markup: Markup) {
     }
 }
 
+/// Writes `markup` into the element `id` as [`write_into`] does, keeping
+/// what was typed into its text fields, text areas and selects (matched by
+/// their ids), so that an answer arriving while someone types loses nothing.
+pub fn rewrite_keeping_typed(id: &str, markup: Markup) {
+    let Some(element) = by_id(id) else { return };
+    let typed: Vec<(String, String)> = element
+        .query_selector_all("input[id]:not([type=checkbox]), textarea[id], select[id]")
+        .map(|found| {
+            (0..found.length())
+                .filter_map(|index| found.item(index)?.dyn_into::<Element>().ok())
+                .map(|control| (control.id(), element_value(&control)))
+                .collect()
+        })
+        .unwrap_or_default();
+    write(&element, markup);
+    for (control, value) in typed {
+        set_value(&control, &value);
+    }
+}
+
 fn property(id: &str, name: &str) -> JsValue {
     by_id(id)
         .and_then(|element| js_sys::Reflect::get(&element, &JsValue::from_str(name)).ok())
@@ -139,15 +159,8 @@ pub fn query() -> String {
     search.trim_start_matches('?').to_owned()
 }
 
-/// Shows `path_and_query` in the address bar as a new history entry,
-/// without loading it.
-pub fn push_address(path_and_query: &str) {
-    if let Ok(history) = window().history() {
-        let _ = history.push_state_with_url(&JsValue::NULL, "", Some(path_and_query));
-    }
-}
-
-/// Replaces the address bar's entry with `path`, without loading it.
+/// Replaces the address bar's entry with `path`, without loading it (a
+/// queue's filters: Back leaves the queue rather than undoing a filter).
 pub fn replace_address(path: &str) {
     if let Ok(history) = window().history() {
         let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(path));

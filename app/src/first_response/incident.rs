@@ -5,7 +5,7 @@
 //! state and the reader's role allow: lifecycle steps, priority and
 //! category changes, the impact start, work logs and links, problems.
 
-use super::{badge, dom, with_reader, Reader};
+use super::{badge, dom, refusal, with_reader, Reader};
 use crate::api::{self, ApiFailure};
 use beacon_shared::api::glance::{AlertListGlance, IncidentDetailGlance, TimelineLine};
 use beacon_shared::api::post_incident::NewProblem;
@@ -75,6 +75,8 @@ struct Ticket {
     detail: Option<IncidentDetailGlance>,
     categories: Option<Vec<String>>,
     escalation: Option<EscalationView>,
+    /// A change is on its way.
+    busy: bool,
 }
 
 type Shared = Rc<RefCell<Ticket>>;
@@ -95,8 +97,22 @@ pub fn show(page: &Element, reader: &Reader, id: Option<i64>) {
         detail: None,
         categories: None,
         escalation: None,
+        busy: false,
     }));
     dom::write(page, html! { p.muted id="incident-loading" { "Loading…" } });
+    // The alerts are asked for at once; whichever answer comes second shows them.
+    let alerts: Rc<RefCell<Option<AlertListGlance>>> = Rc::default();
+    let alerts_token = token.clone();
+    let arrived = alerts.clone();
+    dom::spawn(async move {
+        if let Ok(list) = api::incident_alerts(&alerts_token, id).await {
+            if dom::by_id("incident-alerts-region").is_some() {
+                dom::write_into("incident-alerts-region", alerts_list(list));
+            } else {
+                *arrived.borrow_mut() = Some(list);
+            }
+        }
+    });
     let loaded = ticket.clone();
     let page_element = page.clone();
     dom::spawn(async move {
@@ -106,12 +122,14 @@ pub fn show(page: &Element, reader: &Reader, id: Option<i64>) {
                 dom::write(&page_element, skeleton());
                 render(&loaded);
                 load_escalation(&loaded);
-                let alerts = api::incident_alerts(&token, id).await;
-                if let Ok(list) = alerts {
+                if let Some(list) = alerts.borrow_mut().take() {
                     dom::write_into("incident-alerts-region", alerts_list(list));
                 }
             }
-            Err(err) => dom::write(&page_element, html! { p.error role="alert" { (err) } }),
+            Err(err) => dom::write(
+                &page_element,
+                html! { p.error role="alert" { (refusal(&err)) } },
+            ),
         }
     });
     let known = ticket.clone();
@@ -173,7 +191,9 @@ fn skeleton() -> Markup {
     }
 }
 
-/// Writes every region from the ticket as last answered.
+/// Writes every region from the ticket as last answered, keeping what was
+/// typed into the forms; while a change is on its way, its buttons stay
+/// disabled.
 fn render(ticket: &Shared) {
     let ticket = ticket.borrow();
     let Some(detail) = &ticket.detail else { return };
@@ -184,7 +204,7 @@ fn render(ticket: &Shared) {
         "timeline",
         html! { @for line in &detail.timeline { (timeline_line(line)) } },
     );
-    dom::write_into(
+    dom::rewrite_keeping_typed(
         "entry-forms",
         if can_write {
             entry_forms()
@@ -192,8 +212,12 @@ fn render(ticket: &Shared) {
             html! {}
         },
     );
-    dom::write_into("actions", actions(&ticket, detail));
-    dom::write_into("escalation-body", escalation(&ticket));
+    dom::rewrite_keeping_typed("actions", actions(&ticket, detail));
+    dom::rewrite_keeping_typed("escalation-body", escalation(&ticket));
+    show_priority_check(&ticket);
+    if ticket.busy {
+        dom::set_buttons_disabled("page", true);
+    }
 }
 
 fn head(detail: &IncidentDetailGlance) -> Markup {
@@ -271,8 +295,10 @@ fn timeline_line(line: &TimelineLine) -> Markup {
             time datetime=(line.at.to_string()) { (utc(line.at)) }
             span.actor { (line.actor) }
             span.what { (line.text.summary) }
-            @if let Some(link) = &line.text.link {
-                " " a href=(link.url) rel="noopener noreferrer" target="_blank" { (link.title) }
+            // Checked again here: only an http(s) address becomes a link.
+            @if let Some((link, url)) = line.text.link.as_ref()
+                .and_then(|link| Some((link, LinkUrl::parse(&link.url).ok()?))) {
+                " " a href=(url.as_str()) rel="noopener noreferrer" target="_blank" { (link.title) }
             }
         }
     }
@@ -480,7 +506,11 @@ fn load_escalation(ticket: &Shared) {
     dom::spawn(async move {
         if let Ok(view) = api::escalation(&token, id).await {
             loaded.borrow_mut().escalation = Some(view);
-            dom::write_into("escalation-body", escalation(&loaded.borrow()));
+            let ticket = loaded.borrow();
+            dom::rewrite_keeping_typed("escalation-body", escalation(&ticket));
+            if ticket.busy {
+                dom::set_buttons_disabled("escalation-body", true);
+            }
         }
     });
 }
@@ -495,11 +525,11 @@ type Answer = Result<IncidentDetailGlance, ApiFailure>;
 
 /// [`send`]'s one copy for every kind of change.
 fn answer_with(ticket: &Shared, request: std::pin::Pin<Box<dyn Future<Output = Answer>>>) {
-    dom::set_buttons_disabled("page", true);
+    set_busy(ticket, true);
     let answered = ticket.clone();
     dom::spawn(async move {
         let answer = request.await;
-        dom::set_buttons_disabled("page", false);
+        set_busy(&answered, false);
         match answer {
             Ok(detail) => {
                 answered.borrow_mut().detail = Some(detail);
@@ -507,9 +537,19 @@ fn answer_with(ticket: &Shared, request: std::pin::Pin<Box<dyn Future<Output = A
                 render(&answered);
                 load_escalation(&answered);
             }
-            Err(err) => dom::write_into("action-result", html! { (err) }),
+            Err(err) => dom::write_into("action-result", refusal(&err)),
         }
     });
+}
+
+/// Disables the page's buttons while a change is on its way (so it is not
+/// sent twice), and enables them again, the priority check included.
+fn set_busy(ticket: &Shared, busy: bool) {
+    ticket.borrow_mut().busy = busy;
+    dom::set_buttons_disabled("page", busy);
+    if !busy {
+        show_priority_check(&ticket.borrow());
+    }
 }
 
 fn refuse(region: &str, message: String) {
@@ -677,13 +717,14 @@ fn open_problem(ticket: &Shared, token: String) {
         origin: ProblemOrigin::FromIncident { incident },
         owner: None,
     };
-    dom::set_buttons_disabled("page", true);
+    set_busy(ticket, true);
+    let opened = ticket.clone();
     dom::spawn(async move {
         match api::create_problem(&token, &request).await {
             Ok(problem) => dom::go(&format!("/problems/{problem}")),
             Err(err) => {
-                dom::set_buttons_disabled("page", false);
-                refuse("action-result", err.to_string());
+                set_busy(&opened, false);
+                dom::write_into("action-result", refusal(&err));
             }
         }
     });
@@ -697,7 +738,7 @@ fn on_submit(ticket: &Shared, form: &str) {
     match form {
         "priority-editor" => {
             let Some(Ok(change)) = check_priority(&ticket.borrow()) else {
-                return;
+                return show_priority_check(&ticket.borrow());
             };
             send(ticket, async move {
                 api::change_priority(&token, incident, &change).await
@@ -714,6 +755,8 @@ fn on_submit(ticket: &Shared, form: &str) {
         },
         "worklog-form" => match WorkLogText::parse(&dom::value_of("worklog-text")) {
             Ok(text) => {
+                dom::set_value("worklog-text", "");
+                refuse("entry-error", String::new());
                 let entry = NewTimelineEntry {
                     kind: TimelineEntryKind::WorkLog,
                     text: Some(text),
@@ -736,6 +779,9 @@ fn on_submit(ticket: &Shared, form: &str) {
                 });
             match parsed {
                 Ok((title, url)) => {
+                    dom::set_value("link-title", "");
+                    dom::set_value("link-url", "");
+                    refuse("entry-error", String::new());
                     let entry = NewTimelineEntry {
                         kind: TimelineEntryKind::Link,
                         text: None,

@@ -7,7 +7,7 @@
 //!
 //! Markup is written with `maud`, which escapes every interpolated string,
 //! and each page listens once, on its own region, for the events of all of
-//! its controls.
+//! its controls; a region written again keeps what was typed into it.
 
 pub mod dom;
 pub mod incident;
@@ -95,6 +95,7 @@ pub fn start() {
         ["incidents", id] => incident::show(&page, &reader, id.parse().ok()),
         ["sign-in"] => sign_in::show(&page, &reader),
         _ if is_desk_page(&path) => {
+            dom::write(&page, html! { p.muted { "Loading…" } });
             let _ = dom::window().location().reload();
         }
         _ => dom::write(&page, html! { p { "Page not found." } }),
@@ -106,9 +107,11 @@ pub fn start() {
                 csrf: Some(token),
                 person,
             };
+            // A 401 has removed the session's cookie by now.
+            let signed_in = crate::browser_session::saved_csrf_token().is_some();
             dom::write_into(
                 "navigation",
-                navigation(&dom::path(), reader.csrf.is_some(), reader.role()),
+                navigation(&dom::path(), signed_in, reader.role()),
             );
             reader_known(reader);
         }),
@@ -130,11 +133,11 @@ fn reader_known(reader: Reader) {
     }
 }
 
-/// A 401 after signing in: the page is shown again, signed out.
+/// A 401 after signing in: the navigation says so at once. The page keeps
+/// what is on it (a triage form half filled in is not lost) and shows the
+/// refusal where the request was made.
 fn signed_out_by_the_server() {
-    if dom::path() != "/sign-in" {
-        let _ = dom::window().location().reload();
-    }
+    dom::write_into("navigation", navigation(&dom::path(), false, None));
 }
 
 /// The navigation ([`NAVIGATION`]), the current page marked, then the status
@@ -149,6 +152,16 @@ fn navigation(path: &str, signed_in: bool, role: Option<Role>) -> Markup {
         }
         a href="/status" { "Status page" }
         span.who { (link("/sign-in", if signed_in { "Signed in" } else { "Sign in" })) }
+    }
+}
+
+/// What a page says when the edge refused a request: the refusal with the
+/// field it names, or, when the session has ended, how to go on.
+pub fn refusal(err: &crate::api::ApiFailure) -> Markup {
+    if err.status == 401 {
+        html! { "Your session has ended: " a href="/sign-in" { "sign in" } " again." }
+    } else {
+        html! { (err) }
     }
 }
 

@@ -2,7 +2,7 @@
 //! filtered by priority, status, category, owning group and open/closed. The
 //! filters live in the address, so a filtered queue can be bookmarked and shared.
 
-use super::{badge, dom, Reader};
+use super::{badge, dom, refusal, Reader};
 use crate::api;
 use beacon_shared::api::glance::IncidentListGlance;
 use beacon_shared::category::Category;
@@ -87,7 +87,12 @@ pub fn show(page: &Element, reader: &Reader) {
             .map(|l| l.categories)
             .unwrap_or_default();
         loaded.borrow_mut().categories = categories;
-        dom::write_into("queue-filters", filters(&loaded.borrow()));
+        let queue = loaded.borrow();
+        // Only the category's options: what is being typed elsewhere stays.
+        dom::write_into(
+            "filter-category",
+            options(queue.value("category"), &category_choices(&queue)),
+        );
     });
     dom::listen(page, "submit", |event| event.prevent_default());
     let changed = queue.clone();
@@ -102,18 +107,12 @@ pub fn show(page: &Element, reader: &Reader) {
             .borrow_mut()
             .set(&key, dom::element_value(&target).trim().to_owned());
         let query = filter_query(&changed.borrow().filters);
-        dom::push_address(&if query.is_empty() {
+        dom::replace_address(&if query.is_empty() {
             "/".into()
         } else {
             format!("/?{query}")
         });
         load_list(&changed);
-    });
-    let back = queue.clone();
-    dom::listen(&dom::window(), "popstate", move |_| {
-        back.borrow_mut().filters = filters_in_address();
-        dom::write_into("queue-filters", filters(&back.borrow()));
-        load_list(&back);
     });
 }
 
@@ -125,7 +124,7 @@ fn load_list(queue: &Rc<RefCell<Queue>>) {
     dom::spawn(async move {
         let shown = match api::list_incidents(&token, &query).await {
             Ok(list) => table(list),
-            Err(err) => html! { p.error role="alert" { (err) } },
+            Err(err) => html! { p.error role="alert" { (refusal(&err)) } },
         };
         // A later change of the filters may have answered first.
         if filter_query(&filters_in_address()) == query {
@@ -134,21 +133,38 @@ fn load_list(queue: &Rc<RefCell<Queue>>) {
     });
 }
 
-fn select(queue: &Queue, key: &str, label: &str, options: &[(String, String)]) -> Markup {
-    let current = queue.value(key);
+fn options(current: &str, choices: &[(String, String)]) -> Markup {
     html! {
-        label { (label)
-            select id={ "filter-" (key) } {
-                @for (value, text) in options {
-                    option value=(value) selected[current == value] { (text) }
-                }
-            }
+        @for (value, text) in choices {
+            option value=(value) selected[current == value] { (text) }
         }
     }
 }
 
+fn select(queue: &Queue, key: &str, label: &str, choices: &[(String, String)]) -> Markup {
+    html! {
+        label { (label)
+            select id={ "filter-" (key) } { (options(queue.value(key), choices)) }
+        }
+    }
+}
+
+fn any() -> (String, String) {
+    (String::new(), "any".to_owned())
+}
+
+/// Any, the status page's components (once known), and Security (K3).
+fn category_choices(queue: &Queue) -> Vec<(String, String)> {
+    std::iter::once(any())
+        .chain(queue.categories.iter().map(|c| (c.clone(), c.clone())))
+        .chain(std::iter::once((
+            Category::SECURITY.into(),
+            Category::SECURITY.into(),
+        )))
+        .collect()
+}
+
 fn filters(queue: &Queue) -> Markup {
-    let any = || (String::new(), "any".to_owned());
     let priorities: Vec<_> = std::iter::once(any())
         .chain(
             Priority::ALL
@@ -163,13 +179,7 @@ fn filters(queue: &Queue) -> Markup {
                 .map(|s| (s.as_str().into(), s.as_str().replace('_', " "))),
         )
         .collect();
-    let categories: Vec<_> = std::iter::once(any())
-        .chain(queue.categories.iter().map(|c| (c.clone(), c.clone())))
-        .chain(std::iter::once((
-            Category::SECURITY.into(),
-            Category::SECURITY.into(),
-        )))
-        .collect();
+    let categories = category_choices(queue);
     let open = [
         any(),
         ("true".into(), "open".into()),

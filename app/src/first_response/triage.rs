@@ -3,7 +3,7 @@
 //! it, recomputed by `beacon_shared` on every keystroke and every customer
 //! added or removed (SPEC P5), and what K1 still asks for.
 
-use super::{badge, dom, Reader};
+use super::{badge, dom, refusal, Reader};
 use crate::api;
 use crate::triage_draft::{utc_offset_name, TriageDraft, MAIN_REGIONS, OBSERVATIONS};
 use beacon_shared::api::NewIncident;
@@ -103,6 +103,14 @@ fn reader_offset_minutes(local: &str) -> i32 {
 pub fn show(page: &Element, reader: &Reader) {
     let draft = mount(page);
     let Some(token) = reader.csrf.clone() else {
+        // Never sent as a plain form: its text would land in the address.
+        dom::listen(page, "submit", |event| {
+            event.prevent_default();
+            dom::write_into(
+                "submit-result",
+                html! { span.error { "Sign in to record an incident." } },
+            );
+        });
         return;
     };
     let categories_token = token.clone();
@@ -144,15 +152,18 @@ pub fn mount(page: &Element) -> Draft {
     let clicked = draft.clone();
     dom::listen(page, "click", move |event| {
         let id = dom::target_id(&event);
-        let mut draft = clicked.borrow_mut();
-        if id == "add-customer" {
-            draft.add_customer();
-        } else if let Some(key) = id.strip_prefix("remove-customer-") {
-            let Ok(key) = key.parse() else { return };
-            draft.remove_customer(key);
-        } else {
-            return;
+        {
+            let mut draft = clicked.borrow_mut();
+            if id == "add-customer" {
+                draft.add_customer();
+            } else if let Some(key) = id.strip_prefix("remove-customer-") {
+                let Ok(key) = key.parse() else { return };
+                draft.remove_customer(key);
+            } else {
+                return;
+            }
         }
+        let draft = clicked.borrow();
         dom::write_into("customers", customer_rows(&draft));
         dom::write_into("live", live(&draft));
     });
@@ -201,7 +212,7 @@ fn submit(draft: &TriageDraft, token: String) {
                     a href={ "/incidents/" (created.id) } id="open-incident" { "Open the incident" }
                 }
             },
-            Err(err) => refused(err.to_string()),
+            Err(err) => html! { span.error { (refusal(&err)) } },
         });
     });
 }
