@@ -11,7 +11,6 @@ use beacon_shared::triage::{
     Scope, Source,
 };
 use beacon_shared::{Count, Percent, Timestamp, TriageFacts};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// The main regions the SOP's regional thresholds apply to.
 pub const MAIN_REGIONS: [&str; 3] = ["eu-west", "us-east", "ap-southeast"];
@@ -94,12 +93,38 @@ pub struct TriageDraft {
     pub performance_degradation: bool,
     pub dependent_applications_degraded: bool,
     pub availability_global: String,
-    pub availability_by_region: BTreeMap<String, String>,
+    pub availability_by_region: RegionalInputs,
     pub packet_loss_global: String,
-    pub packet_loss_by_region: BTreeMap<String, String>,
+    pub packet_loss_by_region: RegionalInputs,
     /// `""`, `lost` or `degraded`.
     pub tier1_datacenter: String,
-    pub observations: BTreeSet<String>,
+    /// The keys of the ticked [`OBSERVATIONS`].
+    pub observations: Vec<String>,
+}
+
+/// What was typed per region, as (region, text), each region once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegionalInputs(Vec<(String, String)>);
+
+impl RegionalInputs {
+    /// The text typed for `region`, to change it.
+    pub fn text_mut(&mut self, region: &str) -> &mut String {
+        let index = match self.0.iter().position(|(r, _)| r == region) {
+            Some(index) => index,
+            None => {
+                self.0.push((region.to_owned(), String::new()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[index].1
+    }
+
+    /// Every region with its text, by region name.
+    pub fn by_region(&self) -> Vec<&(String, String)> {
+        let mut entries: Vec<_> = self.0.iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries
+    }
 }
 
 /// A field the form could not parse, and why.
@@ -289,8 +314,10 @@ impl TriageDraft {
                 })
             })
             .collect();
-        let regional = |map: &BTreeMap<String, String>, prefix: &str, e: &mut Vec<FieldError>| {
-            map.iter()
+        let regional = |inputs: &RegionalInputs, prefix: &str, e: &mut Vec<FieldError>| {
+            inputs
+                .by_region()
+                .into_iter()
                 .filter_map(|(region, text)| {
                     let percent = optional(&format!("{prefix}.{region}"), text, percent, e)?;
                     Some(RegionalPercent {
@@ -300,7 +327,7 @@ impl TriageDraft {
                 })
                 .collect::<Vec<_>>()
         };
-        let on = |key: &str| self.observations.contains(key);
+        let on = |key: &str| self.observations.iter().any(|o| o == key);
         let measurements = Measurements {
             complete_loss_of_access: on("complete_loss_of_access"),
             availability_global: optional(

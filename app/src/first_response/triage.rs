@@ -37,15 +37,9 @@ fn text_field<'a>(draft: &'a mut TriageDraft, id: &str) -> Option<&'a mut String
         "source-name" => &mut draft.source_name,
         _ => {
             if let Some(region) = id.strip_prefix("availability-region-") {
-                draft
-                    .availability_by_region
-                    .entry(region.into())
-                    .or_default()
+                draft.availability_by_region.text_mut(region)
             } else if let Some(region) = id.strip_prefix("packet-loss-region-") {
-                draft
-                    .packet_loss_by_region
-                    .entry(region.into())
-                    .or_default()
+                draft.packet_loss_by_region.text_mut(region)
             } else {
                 let key = id.strip_prefix("customer-name-")?.parse().ok()?;
                 &mut draft.customer_mut(key)?.name
@@ -75,10 +69,9 @@ fn take_input(draft: &mut TriageDraft, element: &Element) {
         draft.utc_offset_minutes = reader_offset_minutes(&local);
         draft.alerted_at_local = local;
     } else if let Some(key) = id.strip_prefix("obs-") {
+        draft.observations.retain(|o| o != key);
         if dom::element_checked(element) {
-            draft.observations.insert(key.to_owned());
-        } else {
-            draft.observations.remove(key);
+            draft.observations.push(key.to_owned());
         }
     } else if let Some(field) = check_field(draft, &id) {
         *field = dom::element_checked(element);
