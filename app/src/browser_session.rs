@@ -23,13 +23,17 @@ fn html_document() -> Option<web_sys::HtmlDocument> {
     web_sys::window()?.document()?.dyn_into().ok()
 }
 
-/// The CSRF token of the session an earlier sign-in opened, if its cookie
-/// is still there. An API token left in local storage by an older version
-/// is deleted.
-pub fn saved_csrf_token() -> Option<String> {
+/// Deletes an API token an older version left in local storage; each
+/// bundle calls it once as it starts.
+pub fn forget_legacy_token() {
     if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
         let _ = storage.remove_item(LEGACY_STORAGE_KEY);
     }
+}
+
+/// The CSRF token of the session an earlier sign-in opened, if its cookie
+/// is still there.
+pub fn saved_csrf_token() -> Option<String> {
     html_document()
         .and_then(|d| d.cookie().ok())
         .and_then(|cookies| cookie_value(&cookies, CSRF_COOKIE).map(str::to_owned))

@@ -2,7 +2,9 @@
 //! token of the session [`crate::browser_session`] keeps, `None` when
 //! signed out, so that pages follow a sign-out or a 401 at once.
 
-use crate::browser_session::{forget_csrf_cookie, on_session_end, saved_csrf_token};
+use crate::browser_session::{
+    forget_csrf_cookie, forget_legacy_token, on_session_end, saved_csrf_token,
+};
 use leptos::prelude::*;
 use std::cell::Cell;
 
@@ -19,8 +21,10 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// The session of an earlier sign-in, if its CSRF cookie is still there.
+    /// The session of an earlier sign-in, if its CSRF cookie is still there;
+    /// an API token an older version left in local storage is deleted.
     pub fn load() -> Self {
+        forget_legacy_token();
         let credentials = Self {
             token: RwSignal::new(saved_csrf_token()),
         };

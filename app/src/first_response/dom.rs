@@ -51,15 +51,11 @@ pub fn rewrite_keeping_typed(id: &str, markup: Markup) {
     }
 }
 
-fn property(id: &str, name: &str) -> JsValue {
-    by_id(id)
-        .and_then(|element| js_sys::Reflect::get(&element, &JsValue::from_str(name)).ok())
-        .unwrap_or(JsValue::UNDEFINED)
-}
-
 /// The value of the input, select or text area `id`; empty when absent.
 pub fn value_of(id: &str) -> String {
-    property(id, "value").as_string().unwrap_or_default()
+    by_id(id)
+        .map(|element| element_value(&element))
+        .unwrap_or_default()
 }
 
 /// Sets the value of the input, select or text area `id`.
@@ -67,11 +63,6 @@ pub fn set_value(id: &str, value: &str) {
     if let Some(element) = by_id(id) {
         let _ = js_sys::Reflect::set(&element, &"value".into(), &value.into());
     }
-}
-
-/// Whether the check box `id` is ticked.
-pub fn checked(id: &str) -> bool {
-    property(id, "checked").as_bool().unwrap_or(false)
 }
 
 /// The value of `element`, the target of an input or change event.

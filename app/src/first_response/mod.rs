@@ -72,6 +72,7 @@ pub fn with_reader(then: impl FnOnce(&Reader) + 'static) {
 /// Starts the bundle on the page the address names.
 pub fn start() {
     crate::browser_session::on_session_end(signed_out_by_the_server);
+    crate::browser_session::forget_legacy_token();
     let csrf = crate::browser_session::saved_csrf_token();
     let path = dom::path();
     let body = dom::document().body().expect("a body");
